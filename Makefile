@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# zcopy: top-level build.
+#
+#   make              module (against KDIR) and selftest programs
+#   make demo         boot the distribution kernel and show the module working
+#   make check        the whole test suite on both kernels, in QEMU
+#   make style        checkpatch --strict on the kernel code and uapi header
+#   make sparse       sparse on the kernel code (same as: make module C=2)
+#   make deps         install the Debian packages everything above needs
+#   make vm           an interactive shell in a guest (KERNEL=distro|debug)
+
+# Newest installed Debian 6.12 kernel with headers; override with KDIR=...
+KVER ?= $(shell ls -d /lib/modules/6.12.*-amd64/build 2>/dev/null | sort -V | tail -n1 | cut -d/ -f4)
+KDIR ?= /lib/modules/$(KVER)/build
+KSRC ?= $(shell tools/ksrc.sh 2>/dev/null)
+KERNEL ?= distro
+
+export KDIR KSRC
+
+KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/tests/*.[ch])) \
+		 include/uapi/linux/zcopy.h
+
+.PHONY: all module selftests deps style sparse check demo vm clean
+
+all: module selftests
+
+module:
+	@test -d "$(KDIR)" || { echo "no kernel tree at KDIR='$(KDIR)' (run: make deps)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod $(if $(C),C=$(C)) modules
+
+selftests:
+	$(MAKE) -C selftests/zcopy
+
+deps:
+	tools/deps.sh
+
+style:
+	@test -n "$(KSRC)" || { echo "no kernel source (run: make deps)" >&2; exit 1; }
+	$(KSRC)/scripts/checkpatch.pl --strict --no-tree --quiet --show-types \
+		-f $(KERNEL_SOURCES)
+	@echo "style: clean"
+
+sparse:
+	$(MAKE) module C=2 2>&1 | tee build/sparse.log
+	@! grep -E '(warning|error):' build/sparse.log || { echo "sparse: findings above" >&2; exit 1; }
+	@echo "sparse: clean"
+
+check: deps
+	tools/check.sh
+
+demo: deps
+	tools/demo.sh
+
+vm: deps all
+	tools/vm/run --kernel $(KERNEL) --interactive
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null || true
+	$(MAKE) -C selftests/zcopy clean
+	rm -rf build

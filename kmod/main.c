@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopy: asynchronous zero-copy file-to-socket transfers.
+ *
+ * Module init and exit only: each step in order, unwound in reverse.
+ */
+
+#include <linux/module.h>
+
+#include "dev.h"
+#include "version.h"
+
+static int __init zcopy_init(void)
+{
+	int ret;
+
+	ret = zcopy_dev_init();
+	if (ret)
+		return ret;
+
+	pr_info("zcopy " ZCOPY_VERSION " loaded\n");
+	return 0;
+}
+
+static void __exit zcopy_exit(void)
+{
+	zcopy_dev_exit();
+}
+
+module_init(zcopy_init);
+module_exit(zcopy_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Asynchronous zero-copy file-to-socket transfers");
+MODULE_VERSION(ZCOPY_VERSION);

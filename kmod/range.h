@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * File range arithmetic for transfers: validating a user's (offset, len),
+ * resolving "len == 0 means to end of file", and walking the range one
+ * page-cache page at a time.  Pure functions, unit tested by KUnit.
+ */
+#ifndef ZCOPY_RANGE_H
+#define ZCOPY_RANGE_H
+
+#include <linux/fs.h>
+#include <linux/minmax.h>
+#include <linux/overflow.h>
+#include <linux/types.h>
+
+/* Bytes [start, end) of a file; pos is how far sending has got. */
+struct zcopy_range {
+	u64 start;
+	u64 end;
+};
+
+/*
+ * Resolve a user's request against the file size seen at submission.
+ * len == 0 means "to the end of the file"; an offset at or past the end
+ * is valid and gives an empty range (sendfile returns 0 there too).
+ * Returns -EINVAL when the range cannot exist in any file.
+ */
+static inline int zcopy_range_resolve(u64 offset, u64 len, loff_t isize,
+				      struct zcopy_range *r)
+{
+	u64 end;
+
+	if (offset > MAX_LFS_FILESIZE)
+		return -EINVAL;
+	if (len) {
+		if (check_add_overflow(offset, len, &end) ||
+		    end > MAX_LFS_FILESIZE)
+			return -EINVAL;
+	} else {
+		end = max_t(u64, offset, isize);
+	}
+	r->start = offset;
+	r->end = end;
+	return 0;
+}
+
+/*
+ * How many bytes from pos can be sent now, given the file's current size:
+ * a file truncated under a transfer ends it short, never past EOF.
+ */
+static inline u64 zcopy_range_avail(const struct zcopy_range *r, u64 pos,
+				    loff_t isize)
+{
+	u64 stop = min_t(u64, r->end, isize);
+
+	return pos < stop ? stop - pos : 0;
+}
+
+/* The piece of [pos, end) that lies in pos's page: its length in bytes. */
+static inline size_t zcopy_range_chunk(u64 pos, u64 end)
+{
+	size_t in_page = PAGE_SIZE - offset_in_page(pos);
+
+	return pos < end ? min_t(u64, in_page, end - pos) : 0;
+}
+
+/* Number of page-cache pages [start, end) touches. */
+static inline pgoff_t zcopy_range_pages(u64 start, u64 end)
+{
+	if (start >= end)
+		return 0;
+	return ((end - 1) >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
+}
+
+#endif /* ZCOPY_RANGE_H */

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install every Debian package that zcopy's build, tests and benchmarks
+# need.  Idempotent: when everything is present it only asks dpkg, which
+# takes well under a second, and never touches the network.
+set -euo pipefail
+
+PKGS=(
+	build-essential make gcc pkg-config cpio kmod
+	flex bison bc libelf-dev libssl-dev dwarves rsync
+	sparse xz-utils zstd python3 python3-yaml
+	qemu-system-x86 busybox-static iproute2
+	libnl-3-dev libnl-genl-3-dev
+	linux-source-6.12
+)
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || echo "$p"
+	done
+}
+
+updated=
+apt_update_once() {
+	[ -n "$updated" ] && return
+	$SUDO apt-get update -qq
+	updated=1
+}
+
+# The newest 6.12 flavour for which apt offers both the unsigned image and
+# the matching headers: the module is built against exactly what boots.
+pick_kernel() {
+	apt-cache search --names-only '^linux-image-6\.12\..*-amd64-unsigned$' |
+		awk '{print $1}' | grep -Ev -- '-(rt|cloud)-amd64' |
+		sed -e 's/^linux-image-//' -e 's/-unsigned$//' | sort -rV |
+		while read -r v; do
+			if apt-cache show "linux-headers-$v" >/dev/null 2>&1; then
+				echo "$v"
+				break
+			fi
+		done
+}
+
+# Already installed?  Then do not ask apt at all.
+installed_kver() {
+	{ dpkg-query -W -f='${Package} ${Status}\n' 'linux-image-6.12.*-amd64-unsigned' 2>/dev/null || true; } |
+		awk '/install ok installed/ {print $1}' |
+		sed -e 's/^linux-image-//' -e 's/-unsigned$//' | sort -rV |
+		while read -r v; do
+			if [ -z "$(missing "linux-headers-$v")" ]; then
+				echo "$v"
+				break
+			fi
+		done
+}
+
+kver=$(installed_kver)
+if [ -z "$kver" ]; then
+	apt_update_once
+	kver=$(pick_kernel)
+	[ -n "$kver" ] || { echo "deps: apt offers no linux-image-6.12.*-amd64-unsigned with matching headers" >&2; exit 1; }
+	PKGS+=("linux-image-$kver-unsigned" "linux-headers-$kver")
+fi
+
+todo=$(missing "${PKGS[@]}")
+if [ -n "$todo" ]; then
+	apt_update_once
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $todo
+fi
+
+# Unpack the kernel tree once: checkpatch, kselftest headers, the debug
+# kernel and YNL all come from it.
+"$(dirname "$0")/ksrc.sh" >/dev/null

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# The two kernels the guest can boot, sourced by tools/vm/run.
+
+# vm_kernel distro|debug|PATH: set image, name, append and modules_from.
+vm_kernel() {
+	case "$1" in
+	distro)
+		kver=$(ls -d /lib/modules/6.12.*-amd64 2>/dev/null | sort -V | tail -n1 | cut -d/ -f4)
+		[ -n "$kver" ] || { echo "vm: no Debian 6.12 kernel installed (run: make deps)" >&2; exit 2; }
+		image=/boot/vmlinuz-$kver
+		name=distro
+		append=
+		modules_from=$kver
+		;;
+	debug)
+		local tree
+		tree=$("$here/debug-kernel.sh")
+		image=$tree/arch/x86/boot/bzImage
+		name=debug
+		# A warning is a failure: stop at the first one, with its trace.
+		append="panic_on_warn=1 kasan.fault=panic"
+		modules_from=
+		;;
+	*)
+		image=$1
+		name=custom
+		append=
+		modules_from=
+		;;
+	esac
+	[ -r "$image" ] || { echo "vm: cannot read kernel image $image" >&2; exit 2; }
+}
+
+# vm_initramfs DIR: build the initramfs into DIR and print its path.  It
+# holds busybox, the stage-1 init and, for a modular kernel, the drivers
+# needed to reach the host's files, decompressed and in load order.
+vm_initramfs() {
+	local dir=$1/initramfs root n=0 kind path file
+	root=$(mktemp -d)
+	mkdir -p "$root"/{bin,dev,proc,sys,newroot,modules}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$here/init" "$root/init"
+	if [ -n "$modules_from" ]; then
+		while read -r kind path; do
+			[ "$kind" = insmod ] || continue
+			n=$((n + 1))
+			file=$(printf '%02d-%s' "$n" "$(basename "${path%.*}")")
+			case "$path" in
+			*.xz) xz -dc "$path" >"$root/modules/$file" ;;
+			*.zst) zstd -qdc "$path" >"$root/modules/$file" ;;
+			*) cp "$path" "$root/modules/$file" ;;
+			esac
+			echo "$file" >>"$root/modules/order"
+		done < <(modprobe -S "$modules_from" --show-depends -a virtio_pci 9p 9pnet_virtio |
+			 awk '!seen[$2]++')
+	fi
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir.cpio.gz"
+	rm -rf "$root"
+	echo "$dir.cpio.gz"
+}
