@@ -21,7 +21,7 @@ export KDIR KSRC
 KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/tests/*.[ch])) \
 		 include/uapi/linux/zcopy.h
 
-.PHONY: all module selftests deps style sparse check demo vm clean
+.PHONY: all module selftests deps style sparse check demo vm clean print-kdir
 
 all: module selftests
 
@@ -59,3 +59,6 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null || true
 	$(MAKE) -C selftests/zcopy clean
 	rm -rf build
+# For scripts: the kernel tree `make module` builds against.
+print-kdir:
+	@echo $(KDIR)
