@@ -9,6 +9,7 @@
 
 #include <linux/fs.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/types.h>
 

@@ -22,16 +22,6 @@ step() {
 	printf '\n== %s\n' "$*"
 }
 
-# build_module NAME KDIR: build kmod/ against KDIR in build/NAME/.  A copy
-# per kernel, because kbuild writes its objects next to the sources.
-build_module() {
-	local dest=$project/build/$1
-	mkdir -p "$dest"
-	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-		"$project/kmod" "$project/include" "$dest/"
-	make -s -C "$2" M="$dest/kmod" modules
-}
-
 # boot NAME: run the suite in a guest booted on kernel NAME.
 boot() {
 	local name=$1 vmrc=0
@@ -56,7 +46,7 @@ boot() {
 start=$(date +%s)
 step "build"
 make -s all
-build_module distro "$(make -s --no-print-directory print-kdir)"
+tools/build-module.sh distro "$(make -s --no-print-directory print-kdir)" >/dev/null
 
 step "static checks"
 make -s style
@@ -64,8 +54,11 @@ make -s sparse >/dev/null
 
 step "debug kernel"
 debug_tree=$(tools/vm/debug-kernel.sh)
-build_module debug "$debug_tree"
+tools/build-module.sh debug "$debug_tree" >/dev/null
 [ -f build/debug/kmod/zcopy_kunit.ko ] || { echo "check: KUnit module not built for the debug kernel" >&2; exit 1; }
+
+step "runner self-test"
+tools/vm/selftest.sh "$out/runner" | tee "$out/tap/runner.tap" || true
 
 boot distro
 boot debug

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# selftest.sh OUTDIR: prove that the VM runner fails when it must.  Each
+# case boots the distribution kernel with something wrong and expects
+# run to report it: a failing command's status, a kernel oops, a kernel
+# warning in the log, and a guest that hangs past its timeout.  Prints TAP.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:?usage: selftest.sh OUTDIR}
+n=0 failed=0
+
+# expect NAME WANT_STATUS GREP_IN_STDERR RUN_ARGS...
+expect() {
+	local name=$1 want=$2 pattern=$3 rc=0
+	shift 3
+	n=$((n + 1))
+	"$here/run" --no-module --out "$out/$n" "$@" >"$out/$n.out" 2>&1 || rc=$?
+	if [ "$rc" = "$want" ] && grep -q -- "$pattern" "$out/$n.out"; then
+		echo "ok $n runner reports $name"
+	else
+		echo "# exit $rc (want $want); last lines:"
+		tail -n 5 "$out/$n.out" | sed 's/^/#   /'
+		echo "not ok $n runner reports $name"
+		failed=1
+	fi
+}
+
+mkdir -p "$out"
+echo "TAP version 13"
+echo "1..4"
+expect "a command's exit status" 7 "exit 7" -- sh -c 'exit 7'
+expect "a kernel crash" 1 "reported no exit status" -- sh -c 'echo c >/proc/sysrq-trigger'
+expect "a warning in the kernel log" 1 "kernel-log: .*WARNING:" -- \
+	sh -c 'echo "<4>WARNING: CPU: 0 PID: 1 injected by the runner selftest" >/dev/kmsg'
+expect "a hung guest" 1 "timed out after 40s" --timeout 40 -- sleep 1000
+exit "$failed"
