@@ -23,7 +23,7 @@ vm_kernel() {
 		# pci=noacpi: routing PCI interrupts through ACPI costs about
 		# 28 s per link under TCG on this kernel (its AML interpreter
 		# runs fully instrumented); the BIOS tables give the same IRQs.
-		append="panic_on_warn=1 kasan.fault=panic pci=noacpi"
+		append="panic_on_warn=1 kasan.fault=panic pci=noacpi no5lvl"
 		modules_from=
 		;;
 	*)
