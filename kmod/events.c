@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The completion core of a context: a small eventpoll.
+ *
+ * Registered items live in an rbtree keyed by (struct file *, fd), as
+ * eventpoll's epitems do, so finding one costs O(log n).  Finished work
+ * is linked on a ready list; readers take from its head, so reaping costs
+ * O(ready) whatever the number of registered items.
+ *
+ * Locking, outermost first:
+ *
+ *   ev->mtx    the item tree.  Registration and lookup run in process
+ *              context and may sleep around it.
+ *   ev->lock   the ready list.  Irq-safe spinlock: completions are posted
+ *              from softirq (the network stack releasing pages) as well
+ *              as from work items.
+ *   ev->wq.lock  taken inside ev->lock by the wake-up in post.
+ *
+ * A reader detaches the events it will return from the ready list under
+ * ev->lock and copies them to user space with no lock held (the copy can
+ * fault and sleep).  Completions posted meanwhile simply land on the now
+ * shorter ready list; nothing is lost.  If the copy fails part-way, the
+ * unread events go back to the head of the list, ahead of any posted
+ * during the copy, so completions are always read in the order posted.
+ */
+
+#include <kunit/visibility.h>
+#include <linux/poll.h>
+
+#include "events.h"
+
+void zcopy_events_init(struct zcopy_events *ev)
+{
+	mutex_init(&ev->mtx);
+	ev->items = RB_ROOT_CACHED;
+	ev->nr_items = 0;
+	spin_lock_init(&ev->lock);
+	INIT_LIST_HEAD(&ev->ready);
+	ev->nr_ready = 0;
+	init_waitqueue_head(&ev->wq);
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_init);
+
+/* Order of the tree, eventpoll's: by file pointer, then by fd. */
+static int zcopy_item_cmp(struct file *file, int fd,
+			  const struct zcopy_item *item)
+{
+	if (file != item->file)
+		return file < item->file ? -1 : 1;
+	if (fd != item->fd)
+		return fd < item->fd ? -1 : 1;
+	return 0;
+}
+
+/* Add @item (file and fd set); -EEXIST if that pair is registered. */
+int zcopy_events_insert(struct zcopy_events *ev, struct zcopy_item *item)
+{
+	struct rb_node **link = &ev->items.rb_root.rb_node, *parent = NULL;
+	bool leftmost = true;
+	int cmp;
+
+	lockdep_assert_held(&ev->mtx);
+	while (*link) {
+		parent = *link;
+		cmp = zcopy_item_cmp(item->file, item->fd,
+				     rb_entry(parent, struct zcopy_item, node));
+		if (!cmp)
+			return -EEXIST;
+		if (cmp < 0) {
+			link = &parent->rb_left;
+		} else {
+			link = &parent->rb_right;
+			leftmost = false;
+		}
+	}
+	rb_link_node(&item->node, parent, link);
+	rb_insert_color_cached(&item->node, &ev->items, leftmost);
+	ev->nr_items++;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_insert);
+
+struct zcopy_item *zcopy_events_find(struct zcopy_events *ev,
+				     struct file *file, int fd)
+{
+	struct rb_node *node = ev->items.rb_root.rb_node;
+	struct zcopy_item *item;
+	int cmp;
+
+	lockdep_assert_held(&ev->mtx);
+	while (node) {
+		item = rb_entry(node, struct zcopy_item, node);
+		cmp = zcopy_item_cmp(file, fd, item);
+		if (!cmp)
+			return item;
+		node = cmp < 0 ? node->rb_left : node->rb_right;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_find);
+
+void zcopy_events_remove(struct zcopy_events *ev, struct zcopy_item *item)
+{
+	lockdep_assert_held(&ev->mtx);
+	rb_erase_cached(&item->node, &ev->items);
+	RB_CLEAR_NODE(&item->node);
+	ev->nr_items--;
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_remove);
+
+/* The smallest item, for tearing the whole tree down one by one. */
+struct zcopy_item *zcopy_events_first(struct zcopy_events *ev)
+{
+	struct rb_node *node = rb_first_cached(&ev->items);
+
+	lockdep_assert_held(&ev->mtx);
+	return node ? rb_entry(node, struct zcopy_item, node) : NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_first);
+
+/* Queue a completion and wake readers.  Any context. */
+void zcopy_events_post(struct zcopy_events *ev, struct zcopy_event *e)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ev->lock, flags);
+	list_add_tail(&e->link, &ev->ready);
+	ev->nr_ready++;
+	/* Every post wakes, so edge-triggered epoll sees each one. */
+	wake_up_poll(&ev->wq, EPOLLIN | EPOLLRDNORM);
+	spin_unlock_irqrestore(&ev->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_post);
+
+bool zcopy_events_ready(struct zcopy_events *ev)
+{
+	return READ_ONCE(ev->nr_ready) != 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_ready);
+
+/* Detach up to @max of the oldest completions onto @out; returns how many. */
+unsigned int zcopy_events_take(struct zcopy_events *ev,
+			       struct list_head *out, unsigned int max)
+{
+	struct zcopy_event *e, *tmp;
+	unsigned int n = 0;
+
+	spin_lock_irq(&ev->lock);
+	list_for_each_entry_safe(e, tmp, &ev->ready, link) {
+		if (n == max)
+			break;
+		list_move_tail(&e->link, out);
+		n++;
+	}
+	ev->nr_ready -= n;
+	spin_unlock_irq(&ev->lock);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_take);
+
+/* Return completions a reader took but could not deliver, oldest first. */
+void zcopy_events_putback(struct zcopy_events *ev, struct list_head *unread)
+{
+	unsigned int n = list_count_nodes(unread);
+
+	if (!n)
+		return;
+	spin_lock_irq(&ev->lock);
+	list_splice_init(unread, &ev->ready);
+	ev->nr_ready += n;
+	wake_up_poll(&ev->wq, EPOLLIN | EPOLLRDNORM);
+	spin_unlock_irq(&ev->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_putback);
