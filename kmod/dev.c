@@ -1,22 +1,119 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The /dev/zcopy character device.
+ * The /dev/zcopy character device: one context per open().
  *
  * The device is world-accessible (mode 0666): opening it grants nothing by
  * itself, because every transfer is checked against the file and socket
- * descriptors the caller already holds.
+ * descriptors the caller already holds.  An open context holds a module
+ * reference (fops.owner), so the module cannot be unloaded under it.
  */
 
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/uaccess.h>
 
 #include <linux/zcopy.h>
 
+#include "ctx.h"
 #include "dev.h"
+
+static int zcopy_open(struct inode *inode, struct file *file)
+{
+	struct zcopy_ctx *ctx = zcopy_ctx_create();
+
+	if (!ctx)
+		return -ENOMEM;
+	file->private_data = ctx;
+	return nonseekable_open(inode, file);
+}
+
+static int zcopy_release(struct inode *inode, struct file *file)
+{
+	zcopy_ctx_destroy(file->private_data);
+	return 0;
+}
+
+/* Whole records only; see "Reading completions" in the uapi header. */
+static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
+			  loff_t *ppos)
+{
+	struct zcopy_ctx *ctx = file->private_data;
+	const size_t size = sizeof(struct zcopy_cqe);
+	size_t max = min_t(size_t, count / size, INT_MAX);
+	struct zcopy_event *e, *tmp;
+	unsigned int done = 0;
+	LIST_HEAD(taken);
+	int ret;
+
+	if (!max)
+		return -EINVAL;
+	while (!zcopy_events_take(&ctx->ev, &taken, max)) {
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		ret = wait_event_interruptible(ctx->ev.wq,
+					       zcopy_events_ready(&ctx->ev));
+		if (ret)
+			return ret;
+	}
+	list_for_each_entry_safe(e, tmp, &taken, link) {
+		if (copy_to_user(buf + done * size, &e->cqe, size))
+			break;
+		list_del(&e->link);
+		e->release(e);
+		done++;
+	}
+	zcopy_events_putback(&ctx->ev, &taken);
+	return done ? done * size : -EFAULT;
+}
+
+static __poll_t zcopy_poll(struct file *file, poll_table *pt)
+{
+	struct zcopy_ctx *ctx = file->private_data;
+
+	poll_wait(file, &ctx->ev.wq, pt);
+	return zcopy_events_ready(&ctx->ev) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static int zcopy_get_reg(void __user *arg, struct zcopy_reg *reg)
+{
+	if (copy_from_user(reg, arg, sizeof(*reg)))
+		return -EFAULT;
+	if (reg->flags || reg->reserved[0] || reg->reserved[1])
+		return -EINVAL;
+	return 0;
+}
+
+static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct zcopy_ctx *ctx = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct zcopy_reg reg;
+	int ret;
+
+	switch (cmd) {
+	case ZCOPY_IOC_REGISTER:
+	case ZCOPY_IOC_UNREGISTER:
+		ret = zcopy_get_reg(uarg, &reg);
+		if (ret)
+			return ret;
+		if (cmd == ZCOPY_IOC_REGISTER)
+			return zcopy_ctx_register(ctx, reg.sock_fd);
+		return zcopy_ctx_unregister(ctx, reg.sock_fd);
+	default:
+		return -ENOTTY;
+	}
+}
 
 static const struct file_operations zcopy_fops = {
 	.owner		= THIS_MODULE,
+	.open		= zcopy_open,
+	.release	= zcopy_release,
+	.read		= zcopy_read,
+	.poll		= zcopy_poll,
+	.unlocked_ioctl	= zcopy_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
 };
 

@@ -39,10 +39,14 @@ struct zcopy_item {
 	int fd;
 };
 
-/* A completion waiting to be read: embedded in the finished work. */
+/*
+ * A completion waiting to be read: embedded in the finished work, which
+ * release() frees once the record has reached user space.
+ */
 struct zcopy_event {
 	struct list_head link;
 	struct zcopy_cqe cqe;
+	void (*release)(struct zcopy_event *e);
 };
 
 void zcopy_events_init(struct zcopy_events *ev);

@@ -8,23 +8,32 @@
 #include <linux/module.h>
 
 #include "dev.h"
+#include "stats.h"
 #include "version.h"
 
 static int __init zcopy_init(void)
 {
 	int ret;
 
-	ret = zcopy_dev_init();
+	ret = zcopy_stats_init();
 	if (ret)
 		return ret;
+	ret = zcopy_dev_init();
+	if (ret)
+		goto err_stats;
 
 	pr_info("zcopy " ZCOPY_VERSION " loaded\n");
 	return 0;
+
+err_stats:
+	zcopy_stats_exit();
+	return ret;
 }
 
 static void __exit zcopy_exit(void)
 {
 	zcopy_dev_exit();
+	zcopy_stats_exit();
 }
 
 module_init(zcopy_init);

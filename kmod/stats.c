@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module-wide counters, shown in debugfs as zcopy/stats, one "name value"
+ * line each.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "stats.h"
+
+atomic64_t zcopy_stats[ZCOPY_STAT_MAX];
+
+static const char *const zcopy_stat_names[ZCOPY_STAT_MAX] = {
+	[ZCOPY_STAT_CONTEXTS]	= "contexts",
+	[ZCOPY_STAT_SOCKETS]	= "sockets",
+};
+
+static struct dentry *zcopy_debugfs;
+
+static int zcopy_stats_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	for (i = 0; i < ZCOPY_STAT_MAX; i++)
+		seq_printf(m, "%s %lld\n", zcopy_stat_names[i],
+			   atomic64_read(&zcopy_stats[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zcopy_stats);
+
+int zcopy_stats_init(void)
+{
+	/* debugfs is a debugging aid: the module works without it. */
+	zcopy_debugfs = debugfs_create_dir("zcopy", NULL);
+	debugfs_create_file("stats", 0444, zcopy_debugfs, NULL,
+			    &zcopy_stats_fops);
+	return 0;
+}
+
+void zcopy_stats_exit(void)
+{
+	debugfs_remove_recursive(zcopy_debugfs);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Module-wide counters.  Atomic, so they can be read at any time from
+ * debugfs (and, later, netlink) without stopping the engine.
+ */
+#ifndef ZCOPY_STATS_H
+#define ZCOPY_STATS_H
+
+#include <linux/atomic.h>
+
+enum zcopy_stat {
+	ZCOPY_STAT_CONTEXTS,		/* open contexts */
+	ZCOPY_STAT_SOCKETS,		/* registered sockets */
+	ZCOPY_STAT_MAX,
+};
+
+extern atomic64_t zcopy_stats[ZCOPY_STAT_MAX];
+
+static inline void zcopy_stat_add(enum zcopy_stat s, s64 delta)
+{
+	atomic64_add(delta, &zcopy_stats[s]);
+}
+
+int zcopy_stats_init(void);
+void zcopy_stats_exit(void);
+
+#endif /* ZCOPY_STATS_H */

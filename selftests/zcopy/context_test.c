@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Contexts, socket registration, and reading completions: every error
+ * the uapi header lists, with its exact errno.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <linux/zcopy.h>
+
+#include "kselftest_harness.h"
+
+#define STATS "/sys/kernel/debug/zcopy/stats"
+
+static long long stat_value(const char *name)
+{
+	char key[64];
+	long long v;
+	FILE *f = fopen(STATS, "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return v;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+static int reg(int zc, unsigned long cmd, int fd)
+{
+	struct zcopy_reg r = { .sock_fd = fd };
+
+	return ioctl(zc, cmd, &r);
+}
+
+FIXTURE(ctx) {
+	int zc;
+};
+
+FIXTURE_SETUP(ctx)
+{
+	self->zc = open("/dev/zcopy", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->zc);
+}
+
+FIXTURE_TEARDOWN(ctx)
+{
+	close(self->zc);
+}
+
+TEST_F(ctx, register_tcp_v4_and_v6)
+{
+	int s4 = socket(AF_INET, SOCK_STREAM, 0);
+	int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, s4);
+	ASSERT_LE(0, s6);
+	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_REGISTER, s4));
+	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_REGISTER, s6));
+	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, s4));
+	EXPECT_EQ(EEXIST, errno);
+	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_UNREGISTER, s4));
+	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_UNREGISTER, s4));
+	EXPECT_EQ(ENOENT, errno);
+	/* Registered again after removal. */
+	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_REGISTER, s4));
+	close(s4);
+	close(s6);
+}
+
+/* Keyed by (file, fd): a dup of a registered socket is another entry. */
+TEST_F(ctx, dup_is_a_separate_registration)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0), d;
+
+	ASSERT_LE(0, s);
+	d = dup(s);
+	ASSERT_LE(0, d);
+	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_REGISTER, s));
+	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_REGISTER, d));
+	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_UNREGISTER, d));
+	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_UNREGISTER, s));
+	close(d);
+	close(s);
+}
+
+TEST_F(ctx, register_errors)
+{
+	struct zcopy_reg r;
+	int null = open("/dev/null", O_RDWR);
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	int unx = socket(AF_UNIX, SOCK_STREAM, 0);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, null);
+	ASSERT_LE(0, udp);
+	ASSERT_LE(0, unx);
+	ASSERT_LE(0, s);
+
+	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, -1));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, 100000));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, null));
+	EXPECT_EQ(ENOTSOCK, errno);
+	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, udp));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, unx));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_UNREGISTER, -1));
+	EXPECT_EQ(EBADF, errno);
+
+	memset(&r, 0, sizeof(r));
+	r.sock_fd = s;
+	r.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->zc, ZCOPY_IOC_REGISTER, &r));
+	EXPECT_EQ(EINVAL, errno);
+	r.flags = 0;
+	r.reserved[1] = 1;
+	EXPECT_EQ(-1, ioctl(self->zc, ZCOPY_IOC_REGISTER, &r));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->zc, ZCOPY_IOC_REGISTER, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->zc, _IO(ZCOPY_IOC_MAGIC, 99)));
+	EXPECT_EQ(ENOTTY, errno);
+	/* None of the failures registered anything. */
+	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_UNREGISTER, s));
+	EXPECT_EQ(ENOENT, errno);
+
+	close(null);
+	close(udp);
+	close(unx);
+	close(s);
+}
+
+TEST_F(ctx, read_when_empty)
+{
+	struct zcopy_cqe cqe[2];
+	struct pollfd p = { .fd = self->zc, .events = POLLIN };
+	struct epoll_event e;
+	int ep, nb;
+
+	EXPECT_EQ(-1, read(self->zc, cqe, sizeof(cqe[0]) - 1));
+	EXPECT_EQ(EINVAL, errno);
+
+	nb = open("/dev/zcopy", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, nb);
+	EXPECT_EQ(-1, read(nb, cqe, sizeof(cqe)));
+	EXPECT_EQ(EAGAIN, errno);
+	close(nb);
+
+	EXPECT_EQ(0, poll(&p, 1, 0));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	e.events = EPOLLIN;
+	e.data.fd = self->zc;
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->zc, &e));
+	EXPECT_EQ(0, epoll_wait(ep, &e, 1, 0));
+	close(ep);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A blocking read with nothing ready sleeps until a signal ends it. */
+TEST_F(ctx, blocking_read_is_interruptible)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct zcopy_cqe cqe;
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(1);
+	EXPECT_EQ(-1, read(self->zc, &cqe, sizeof(cqe)));
+	EXPECT_EQ(EINTR, errno);
+}
+
+/* Registrations hold the socket; closing the context lets go of all. */
+TEST(close_releases_registrations)
+{
+	long long ctx0 = stat_value("contexts"), socks0 = stat_value("sockets");
+	int zc, s[3], i;
+
+	if (ctx0 < 0)
+		SKIP(return, STATS " not readable (debugfs not mounted?)");
+	zc = open("/dev/zcopy", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, zc);
+	EXPECT_EQ(ctx0 + 1, stat_value("contexts"));
+	for (i = 0; i < 3; i++) {
+		s[i] = socket(AF_INET6, SOCK_STREAM, 0);
+		ASSERT_LE(0, s[i]);
+		ASSERT_EQ(0, reg(zc, ZCOPY_IOC_REGISTER, s[i]));
+		close(s[i]);	/* the registration keeps it alive */
+	}
+	EXPECT_EQ(socks0 + 3, stat_value("sockets"));
+	close(zc);
+	EXPECT_EQ(ctx0, stat_value("contexts"));
+	EXPECT_EQ(socks0, stat_value("sockets"));
+}
+
+TEST_HARNESS_MAIN
