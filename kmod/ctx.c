@@ -53,7 +53,7 @@ void zcopy_ctx_destroy(struct zcopy_ctx *ctx)
  * What sendfile() would demand of the same descriptor: open for writing.
  * Only TCP takes page references through the paths the engine uses.
  */
-static int zcopy_check_socket(struct file *file, struct socket **sockp)
+static int zcopy_check_socket(struct file *file)
 {
 	struct socket *sock = sock_from_file(file);
 	struct sock *sk;
@@ -67,7 +67,6 @@ static int zcopy_check_socket(struct file *file, struct socket **sockp)
 	    sk->sk_protocol != IPPROTO_TCP ||
 	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
 		return -EOPNOTSUPP;
-	*sockp = sock;
 	return 0;
 }
 
@@ -80,14 +79,14 @@ int zcopy_ctx_register(struct zcopy_ctx *ctx, int fd)
 	file = fget(fd);
 	if (!file)
 		return -EBADF;
+	ret = zcopy_check_socket(file);
+	if (ret)
+		goto out_fput;
 	zs = kzalloc(sizeof(*zs), GFP_KERNEL);
 	if (!zs) {
 		ret = -ENOMEM;
 		goto out_fput;
 	}
-	ret = zcopy_check_socket(file, &zs->sock);
-	if (ret)
-		goto out_free;
 	zs->item.file = file;
 	zs->item.fd = fd;
 

@@ -5,8 +5,6 @@
 #ifndef ZCOPY_CTX_H
 #define ZCOPY_CTX_H
 
-#include <linux/net.h>
-
 #include "events.h"
 
 struct zcopy_ctx {
@@ -16,7 +14,6 @@ struct zcopy_ctx {
 /* A registered socket: the context's epitem. */
 struct zcopy_sock {
 	struct zcopy_item item;		/* key: the socket's file and fd */
-	struct socket *sock;
 };
 
 struct zcopy_ctx *zcopy_ctx_create(void);

@@ -15,9 +15,7 @@ static int __init zcopy_init(void)
 {
 	int ret;
 
-	ret = zcopy_stats_init();
-	if (ret)
-		return ret;
+	zcopy_stats_init();
 	ret = zcopy_dev_init();
 	if (ret)
 		goto err_stats;

@@ -29,13 +29,12 @@ static int zcopy_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(zcopy_stats);
 
-int zcopy_stats_init(void)
+/* debugfs is a debugging aid: the module works without it, so no errors. */
+void zcopy_stats_init(void)
 {
-	/* debugfs is a debugging aid: the module works without it. */
 	zcopy_debugfs = debugfs_create_dir("zcopy", NULL);
 	debugfs_create_file("stats", 0444, zcopy_debugfs, NULL,
 			    &zcopy_stats_fops);
-	return 0;
 }
 
 void zcopy_stats_exit(void)

@@ -21,7 +21,7 @@ static inline void zcopy_stat_add(enum zcopy_stat s, s64 delta)
 	atomic64_add(delta, &zcopy_stats[s]);
 }
 
-int zcopy_stats_init(void);
+void zcopy_stats_init(void);
 void zcopy_stats_exit(void);
 
 #endif /* ZCOPY_STATS_H */
