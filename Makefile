@@ -10,8 +10,9 @@
 #   make deps         install the Debian packages everything above needs
 #   make vm           an interactive shell in a guest (KERNEL=distro|debug)
 
-# Newest installed Debian 6.12 kernel with headers; override with KDIR=...
-KVER ?= $(shell ls -d /lib/modules/6.12.*-amd64/build 2>/dev/null | sort -V | tail -n1 | cut -d/ -f4)
+# Newest installed Debian 6.12 kernel with image and headers; override
+# with KDIR=...
+KVER ?= $(shell tools/kver.sh)
 KDIR ?= /lib/modules/$(KVER)/build
 KSRC ?= $(shell tools/ksrc.sh 2>/dev/null)
 KERNEL ?= distro
@@ -59,6 +60,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null || true
 	$(MAKE) -C selftests/zcopy clean
 	rm -rf build
+
 # For scripts: the kernel tree `make module` builds against.
 print-kdir:
 	@echo $(KDIR)

@@ -7,7 +7,7 @@
 vm_kernel() {
 	case "$1" in
 	distro)
-		kver=$(ls -d /lib/modules/6.12.*-amd64 2>/dev/null | sort -V | tail -n1 | cut -d/ -f4)
+		kver=$("$here/../kver.sh")
 		[ -n "$kver" ] || { echo "vm: no Debian 6.12 kernel installed (run: make deps)" >&2; exit 2; }
 		image=/boot/vmlinuz-$kver
 		name=distro
