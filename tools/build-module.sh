@@ -9,7 +9,11 @@ set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 dest=$project/build/$1
 mkdir -p "$dest"
-rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+# Sources only: kbuild's own files from another tree (zcopy.mod lists
+# object paths, Module.symvers, ...) would be taken as up to date here.
+rsync -a --delete --delete-excluded --exclude='*.mod.c' \
+	--include='*/' --include='*.[ch]' \
+	--include='Kbuild' --exclude='*' \
 	"$project/kmod" "$project/include" "$dest/"
 make -s -C "$2" M="$dest/kmod" modules >&2
 echo "$dest/kmod/zcopy.ko"
