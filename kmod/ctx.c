@@ -1,126 +1,212 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Contexts and socket registration.
+ * Contexts: registration, submission, cancellation and limits.
  *
- * A registration holds a reference to the socket's file, so the socket
- * outlives any close() by the application until it is unregistered or
- * the context is destroyed.  The item tree is protected by ctx->ev.mtx
- * (see events.c for the lock order).
+ * Lock order, outermost first:
+ *
+ *   ctx->ev.mtx    the registered sockets (events.c); held across a
+ *                  whole SUBMIT batch, CANCEL, UNREGISTER and close, so
+ *                  a socket cannot be unregistered under a submission
+ *   zs->lock       one socket's transfer queue (sock.c)
+ *   ctx->ev.lock   the ready list (events.c); taken alone, never while
+ *                  holding zs->lock
+ *
+ * A context outlives the close() of its file while any transfer lives:
+ * the network stack may hold the file's pages long after.  Each context
+ * holds a module reference for that time, so the module cannot go away
+ * under a page release callback; it is dropped last, from process
+ * context (see zcopy_ctx_put()).
  */
 
 #include <linux/file.h>
-#include <linux/net.h>
+#include <linux/module.h>
 #include <linux/slab.h>
-#include <net/sock.h>
+#include <linux/uaccess.h>
 
 #include "ctx.h"
+#include "limits.h"
+#include "sock.h"
 #include "stats.h"
+#include "xfer.h"
+
+struct zcopy_limits zcopy_limits = {
+	.max_inflight	= ZCOPY_DEFAULT_MAX_INFLIGHT,
+	.max_pinned	= ZCOPY_DEFAULT_MAX_PINNED,
+};
 
 struct zcopy_ctx *zcopy_ctx_create(void)
 {
-	struct zcopy_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	struct zcopy_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 
 	if (!ctx)
 		return NULL;
 	zcopy_events_init(&ctx->ev);
+	refcount_set(&ctx->ref, 1);
+	__module_get(THIS_MODULE);
 	zcopy_stat_add(ZCOPY_STAT_CONTEXTS, 1);
 	return ctx;
 }
 
-static void zcopy_sock_free(struct zcopy_sock *zs)
+void zcopy_ctx_get(struct zcopy_ctx *ctx)
 {
-	fput(zs->item.file);
-	kfree(zs);
-	zcopy_stat_add(ZCOPY_STAT_SOCKETS, -1);
+	refcount_inc(&ctx->ref);
 }
 
-void zcopy_ctx_destroy(struct zcopy_ctx *ctx)
+/*
+ * The last reference goes either with the file (the VFS still holds the
+ * module then) or with a transfer's release work on zcopy_wq, whose
+ * destruction at module exit waits for that work to return.
+ */
+void zcopy_ctx_put(struct zcopy_ctx *ctx)
+{
+	if (!refcount_dec_and_test(&ctx->ref))
+		return;
+	mutex_destroy(&ctx->ev.mtx);
+	kfree(ctx);
+	zcopy_stat_add(ZCOPY_STAT_CONTEXTS, -1);
+	module_put(THIS_MODULE);
+}
+
+/* The file is closing: cancel everything and drop unread completions. */
+void zcopy_ctx_close(struct zcopy_ctx *ctx)
 {
 	struct zcopy_item *item;
 
 	mutex_lock(&ctx->ev.mtx);
 	while ((item = zcopy_events_first(&ctx->ev))) {
 		zcopy_events_remove(&ctx->ev, item);
-		zcopy_sock_free(container_of(item, struct zcopy_sock, item));
+		zcopy_sock_destroy(container_of(item, struct zcopy_sock, item));
 	}
 	mutex_unlock(&ctx->ev.mtx);
-	mutex_destroy(&ctx->ev.mtx);
-	kfree(ctx);
-	zcopy_stat_add(ZCOPY_STAT_CONTEXTS, -1);
-}
-
-/*
- * What sendfile() would demand of the same descriptor: open for writing.
- * Only TCP takes page references through the paths the engine uses.
- */
-static int zcopy_check_socket(struct file *file)
-{
-	struct socket *sock = sock_from_file(file);
-	struct sock *sk;
-
-	if (!sock)
-		return -ENOTSOCK;
-	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
-	sk = sock->sk;
-	if (!sk || sk->sk_type != SOCK_STREAM ||
-	    sk->sk_protocol != IPPROTO_TCP ||
-	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
-		return -EOPNOTSUPP;
-	return 0;
+	zcopy_events_close(&ctx->ev);
+	zcopy_ctx_put(ctx);
 }
 
 int zcopy_ctx_register(struct zcopy_ctx *ctx, int fd)
 {
-	struct zcopy_sock *zs;
-	struct file *file;
+	struct zcopy_sock *zs = zcopy_sock_create(fd);
 	int ret;
 
-	file = fget(fd);
-	if (!file)
-		return -EBADF;
-	ret = zcopy_check_socket(file);
-	if (ret)
-		goto out_fput;
-	zs = kzalloc(sizeof(*zs), GFP_KERNEL);
-	if (!zs) {
-		ret = -ENOMEM;
-		goto out_fput;
-	}
-	zs->item.file = file;
-	zs->item.fd = fd;
-
+	if (IS_ERR(zs))
+		return PTR_ERR(zs);
 	mutex_lock(&ctx->ev.mtx);
 	ret = zcopy_events_insert(&ctx->ev, &zs->item);
 	mutex_unlock(&ctx->ev.mtx);
 	if (ret)
-		goto out_free;
-	zcopy_stat_add(ZCOPY_STAT_SOCKETS, 1);
-	return 0;
-
-out_free:
-	kfree(zs);
-out_fput:
-	fput(file);
+		zcopy_sock_destroy(zs);
 	return ret;
 }
 
-int zcopy_ctx_unregister(struct zcopy_ctx *ctx, int fd)
+/* The registration of @fd; NULL if there is none.  Under ev.mtx. */
+static struct zcopy_sock *zcopy_ctx_find(struct zcopy_ctx *ctx, int fd,
+					 int *err)
 {
 	struct zcopy_item *item;
 	struct file *file;
 
 	file = fget(fd);
-	if (!file)
-		return -EBADF;
-	mutex_lock(&ctx->ev.mtx);
+	if (!file) {
+		*err = -EBADF;
+		return NULL;
+	}
 	item = zcopy_events_find(&ctx->ev, file, fd);
-	if (item)
-		zcopy_events_remove(&ctx->ev, item);
-	mutex_unlock(&ctx->ev.mtx);
 	fput(file);
-	if (!item)
-		return -ENOENT;
-	zcopy_sock_free(container_of(item, struct zcopy_sock, item));
+	*err = item ? 0 : -ENOENT;
+	return item ? container_of(item, struct zcopy_sock, item) : NULL;
+}
+
+int zcopy_ctx_unregister(struct zcopy_ctx *ctx, int fd)
+{
+	struct zcopy_sock *zs;
+	int ret;
+
+	mutex_lock(&ctx->ev.mtx);
+	zs = zcopy_ctx_find(ctx, fd, &ret);
+	if (zs) {
+		zcopy_events_remove(&ctx->ev, &zs->item);
+		zcopy_sock_destroy(zs);
+	}
+	mutex_unlock(&ctx->ev.mtx);
+	return ret;
+}
+
+/*
+ * Count a new transfer of @bytes against the context's limits: at most
+ * max_inflight transfers, and new ones only while the bytes held are
+ * below max_pinned.  Submissions are serialized by ev.mtx.
+ */
+bool zcopy_ctx_charge(struct zcopy_ctx *ctx, u64 bytes)
+{
+	if (atomic_read(&ctx->inflight) >= READ_ONCE(zcopy_limits.max_inflight) ||
+	    atomic64_read(&ctx->pinned) >= READ_ONCE(zcopy_limits.max_pinned))
+		return false;
+	atomic_inc(&ctx->inflight);
+	atomic64_add(bytes, &ctx->pinned);
+	return true;
+}
+
+void zcopy_ctx_uncharge(struct zcopy_ctx *ctx, u64 bytes)
+{
+	atomic64_sub(bytes, &ctx->pinned);
+	atomic_dec(&ctx->inflight);
+}
+
+static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
+				const struct zcopy_sqe *sqe)
+{
+	struct zcopy_xfer *x;
+	struct zcopy_sock *zs;
+	int ret;
+
+	if (sqe->flags & ~ZCOPY_F_ALL || sqe->reserved0 ||
+	    sqe->reserved[0] || sqe->reserved[1])
+		return -EINVAL;
+	zs = zcopy_ctx_find(ctx, sqe->sock_fd, &ret);
+	if (!zs)
+		return ret;
+	ret = zcopy_xfer_create(ctx, sqe, zs->item.file, &x);
+	if (ret)
+		return ret;
+	zcopy_stat_add(ZCOPY_STAT_SUBMITTED, 1);
+	zcopy_sock_queue(zs, x);
 	return 0;
+}
+
+/* Returns how many entries were accepted, or the first one's error. */
+int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
+{
+	const struct zcopy_sqe __user *usqe = u64_to_user_ptr(s->sqes);
+	unsigned int nr = min_t(u32, s->nr, INT_MAX);
+	struct zcopy_sqe sqe;
+	unsigned int i;
+	int ret = 0;
+
+	if (s->flags || s->reserved)
+		return -EINVAL;
+	mutex_lock(&ctx->ev.mtx);
+	for (i = 0; i < nr; i++) {
+		if (copy_from_user(&sqe, &usqe[i], sizeof(sqe))) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = zcopy_ctx_submit_one(ctx, &sqe);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&ctx->ev.mtx);
+	return i ? i : ret;
+}
+
+int zcopy_ctx_cancel(struct zcopy_ctx *ctx, u64 user_data)
+{
+	struct zcopy_item *item;
+	unsigned int n = 0;
+
+	mutex_lock(&ctx->ev.mtx);
+	for (item = zcopy_events_first(&ctx->ev); item;
+	     item = zcopy_events_next(&ctx->ev, item))
+		n += zcopy_sock_cancel(container_of(item, struct zcopy_sock,
+						    item), user_data);
+	mutex_unlock(&ctx->ev.mtx);
+	return n ? min_t(unsigned int, n, INT_MAX) : -ENOENT;
 }

@@ -5,7 +5,8 @@
  * The device is world-accessible (mode 0666): opening it grants nothing by
  * itself, because every transfer is checked against the file and socket
  * descriptors the caller already holds.  An open context holds a module
- * reference (fops.owner), so the module cannot be unloaded under it.
+ * reference (fops.owner, and its own while transfers outlive it: see
+ * ctx.c), so the module cannot be unloaded under it.
  */
 
 #include <linux/fs.h>
@@ -31,7 +32,7 @@ static int zcopy_open(struct inode *inode, struct file *file)
 
 static int zcopy_release(struct inode *inode, struct file *file)
 {
-	zcopy_ctx_destroy(file->private_data);
+	zcopy_ctx_close(file->private_data);
 	return 0;
 }
 
@@ -89,10 +90,22 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct zcopy_ctx *ctx = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	struct zcopy_cancel cancel;
+	struct zcopy_submit submit;
 	struct zcopy_reg reg;
 	int ret;
 
 	switch (cmd) {
+	case ZCOPY_IOC_SUBMIT:
+		if (copy_from_user(&submit, uarg, sizeof(submit)))
+			return -EFAULT;
+		return zcopy_ctx_submit(ctx, &submit);
+	case ZCOPY_IOC_CANCEL:
+		if (copy_from_user(&cancel, uarg, sizeof(cancel)))
+			return -EFAULT;
+		if (cancel.flags || cancel.reserved)
+			return -EINVAL;
+		return zcopy_ctx_cancel(ctx, cancel.user_data);
 	case ZCOPY_IOC_REGISTER:
 	case ZCOPY_IOC_UNREGISTER:
 		ret = zcopy_get_reg(uarg, &reg);

@@ -22,6 +22,10 @@
  * shorter ready list; nothing is lost.  If the copy fails part-way, the
  * unread events go back to the head of the list, ahead of any posted
  * during the copy, so completions are always read in the order posted.
+ *
+ * Work can finish after its context was closed (the network stack may
+ * hold pages long after).  Once closed, the ready list is emptied and a
+ * posted event is released at once: nobody is left to read it.
  */
 
 #include <kunit/visibility.h>
@@ -37,6 +41,7 @@ void zcopy_events_init(struct zcopy_events *ev)
 	spin_lock_init(&ev->lock);
 	INIT_LIST_HEAD(&ev->ready);
 	ev->nr_ready = 0;
+	ev->closed = false;
 	init_waitqueue_head(&ev->wq);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_init);
@@ -118,12 +123,31 @@ struct zcopy_item *zcopy_events_first(struct zcopy_events *ev)
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_first);
 
-/* Queue a completion and wake readers.  Any context. */
+/* The item after @item in tree order, for walking every item. */
+struct zcopy_item *zcopy_events_next(struct zcopy_events *ev,
+				     struct zcopy_item *item)
+{
+	struct rb_node *node = rb_next(&item->node);
+
+	lockdep_assert_held(&ev->mtx);
+	return node ? rb_entry(node, struct zcopy_item, node) : NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_next);
+
+/*
+ * Queue a completion and wake readers.  Any context.  @e->release may
+ * be called before this returns, when the context is closed.
+ */
 void zcopy_events_post(struct zcopy_events *ev, struct zcopy_event *e)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&ev->lock, flags);
+	if (ev->closed) {
+		spin_unlock_irqrestore(&ev->lock, flags);
+		e->release(e);
+		return;
+	}
 	list_add_tail(&e->link, &ev->ready);
 	ev->nr_ready++;
 	/* Every post wakes, so edge-triggered epoll sees each one. */
@@ -162,13 +186,43 @@ EXPORT_SYMBOL_IF_KUNIT(zcopy_events_take);
 void zcopy_events_putback(struct zcopy_events *ev, struct list_head *unread)
 {
 	unsigned int n = list_count_nodes(unread);
+	struct zcopy_event *e, *tmp;
 
 	if (!n)
 		return;
 	spin_lock_irq(&ev->lock);
+	if (ev->closed) {
+		spin_unlock_irq(&ev->lock);
+		list_for_each_entry_safe(e, tmp, unread, link) {
+			list_del(&e->link);
+			e->release(e);
+		}
+		return;
+	}
 	list_splice_init(unread, &ev->ready);
 	ev->nr_ready += n;
 	wake_up_poll(&ev->wq, EPOLLIN | EPOLLRDNORM);
 	spin_unlock_irq(&ev->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_putback);
+
+/*
+ * The last reader is gone: release what is ready and, from now on,
+ * whatever is posted.
+ */
+void zcopy_events_close(struct zcopy_events *ev)
+{
+	struct zcopy_event *e, *tmp;
+	LIST_HEAD(ready);
+
+	spin_lock_irq(&ev->lock);
+	ev->closed = true;
+	list_splice_init(&ev->ready, &ready);
+	ev->nr_ready = 0;
+	spin_unlock_irq(&ev->lock);
+	list_for_each_entry_safe(e, tmp, &ready, link) {
+		list_del(&e->link);
+		e->release(e);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_close);

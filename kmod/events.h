@@ -23,10 +23,11 @@ struct zcopy_events {
 	struct rb_root_cached items;
 	unsigned int nr_items;
 
-	/* Protects ready and nr_ready; taken from softirq context. */
+	/* Protects ready, nr_ready and closed; irq-safe. */
 	spinlock_t lock;
 	struct list_head ready;
 	unsigned int nr_ready;
+	bool closed;		/* no reader any more: release on post */
 
 	/* read() and poll() wait here for the ready list to fill. */
 	wait_queue_head_t wq;
@@ -56,11 +57,14 @@ struct zcopy_item *zcopy_events_find(struct zcopy_events *ev,
 				     struct file *file, int fd);
 void zcopy_events_remove(struct zcopy_events *ev, struct zcopy_item *item);
 struct zcopy_item *zcopy_events_first(struct zcopy_events *ev);
+struct zcopy_item *zcopy_events_next(struct zcopy_events *ev,
+				     struct zcopy_item *item);
 
 void zcopy_events_post(struct zcopy_events *ev, struct zcopy_event *e);
 bool zcopy_events_ready(struct zcopy_events *ev);
 unsigned int zcopy_events_take(struct zcopy_events *ev,
 			       struct list_head *out, unsigned int max);
 void zcopy_events_putback(struct zcopy_events *ev, struct list_head *unread);
+void zcopy_events_close(struct zcopy_events *ev);
 
 #endif /* ZCOPY_EVENTS_H */

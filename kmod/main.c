@@ -10,19 +10,25 @@
 #include "dev.h"
 #include "stats.h"
 #include "version.h"
+#include "xfer.h"
 
 static int __init zcopy_init(void)
 {
 	int ret;
 
 	zcopy_stats_init();
-	ret = zcopy_dev_init();
+	ret = zcopy_engine_init();
 	if (ret)
 		goto err_stats;
+	ret = zcopy_dev_init();
+	if (ret)
+		goto err_engine;
 
 	pr_info("zcopy " ZCOPY_VERSION " loaded\n");
 	return 0;
 
+err_engine:
+	zcopy_engine_exit();
 err_stats:
 	zcopy_stats_exit();
 	return ret;
@@ -31,6 +37,7 @@ err_stats:
 static void __exit zcopy_exit(void)
 {
 	zcopy_dev_exit();
+	zcopy_engine_exit();
 	zcopy_stats_exit();
 }
 

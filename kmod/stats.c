@@ -14,6 +14,14 @@ atomic64_t zcopy_stats[ZCOPY_STAT_MAX];
 static const char *const zcopy_stat_names[ZCOPY_STAT_MAX] = {
 	[ZCOPY_STAT_CONTEXTS]	= "contexts",
 	[ZCOPY_STAT_SOCKETS]	= "sockets",
+	[ZCOPY_STAT_TRANSFERS]	= "transfers",
+	[ZCOPY_STAT_SUBMITTED]	= "submitted",
+	[ZCOPY_STAT_COMPLETED]	= "completed",
+	[ZCOPY_STAT_FAILED]	= "failed",
+	[ZCOPY_STAT_CANCELLED]	= "cancelled",
+	[ZCOPY_STAT_BYTES_ZEROCOPY] = "bytes_zerocopy",
+	[ZCOPY_STAT_BYTES_COPIED] = "bytes_copied",
+	[ZCOPY_STAT_PAGES]	= "pages_referenced",
 };
 
 static struct dentry *zcopy_debugfs;

@@ -11,6 +11,14 @@
 enum zcopy_stat {
 	ZCOPY_STAT_CONTEXTS,		/* open contexts */
 	ZCOPY_STAT_SOCKETS,		/* registered sockets */
+	ZCOPY_STAT_TRANSFERS,		/* transfers alive (not yet freed) */
+	ZCOPY_STAT_SUBMITTED,		/* transfers accepted by SUBMIT */
+	ZCOPY_STAT_COMPLETED,		/* completions with res >= 0 */
+	ZCOPY_STAT_FAILED,		/* completions with an error */
+	ZCOPY_STAT_CANCELLED,		/* completions with -ECANCELED */
+	ZCOPY_STAT_BYTES_ZEROCOPY,	/* handed to sockets by page reference */
+	ZCOPY_STAT_BYTES_COPIED,	/* of those, copied by the stack after all */
+	ZCOPY_STAT_PAGES,		/* page references handed, not released */
 	ZCOPY_STAT_MAX,
 };
 

@@ -1,27 +1,44 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-tests.sh OUTDIR: the guest side of `make check`.  Runs every
-# selftest in selftests/zcopy, then, on a kernel with KUnit, every KUnit
+# run-tests.sh OUTDIR [TEST...]: the guest side of `make check`.  Runs
+# every selftest in selftests/zcopy (or only the TESTs named, "kunit"
+# for the KUnit modules), then, on a kernel with KUnit, every KUnit
 # module built for it; each leaves its TAP/KTAP in OUTDIR/<name>.tap for
 # the host to count, and its output on the console for people to read.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/.." && pwd)
-out=${1:?usage: run-tests.sh OUTDIR}
+out=${1:?usage: run-tests.sh OUTDIR [TEST...]}
+shift
+only=" $* "
 mkdir -p "$out"
 rc=0
 
+# A disk-backed filesystem for the tests where the page cache matters
+# (tmpfs pages never leave it): ext4 on a loop device over a tmpfs file.
+scratch_setup() {
+	local img=/tmp/zcopy-scratch.img dir=/tmp/zcopy-scratch dev
+	modprobe -q loop 2>/dev/null
+	modprobe -q ext4 2>/dev/null
+	truncate -s 512M "$img" && mkfs.ext4 -q -F "$img" &&
+		dev=$(losetup -f --show "$img") && mkdir -p "$dir" &&
+		mount -t ext4 "$dev" "$dir" || return 1
+	export ZCOPY_SCRATCH=$dir
+}
+scratch_setup || { echo "run-tests: no scratch filesystem" >&2; rc=1; }
+
 tests=$(make -s -C "$project/selftests/zcopy" list)
 for t in $tests; do
+	[ $# -eq 0 ] || [[ $only == *" $t "* ]] || continue
 	echo "# selftests: zcopy: $t"
 	(cd "$project/selftests/zcopy" && "./$t") 2>&1 | tee "$out/$t.tap"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 done
 
 kunit=/sys/kernel/debug/kunit
-if [ -d "$kunit" ]; then
+if [ -d "$kunit" ] && { [ $# -eq 0 ] || [[ $only == *" kunit "* ]]; }; then
 	for ko in "$(dirname "$ZCOPY_MODULE")"/*_kunit.ko; do
 		[ -f "$ko" ] || continue
 		name=$(basename "$ko" .ko)

@@ -169,6 +169,42 @@ static void ready_overflow_test(struct kunit *test)
 	expect_ready_sequence(test, ev, want, ARRAY_SIZE(want));
 }
 
+static unsigned int released;
+
+static void count_release(struct zcopy_event *e)
+{
+	released++;
+}
+
+/*
+ * Closing releases what is ready; after it, posts and put-backs (a
+ * reader that raced with close) release at once instead of queueing.
+ */
+static void closed_releases_test(struct kunit *test)
+{
+	struct zcopy_events *ev = new_events(test);
+	struct zcopy_event e[6];
+	LIST_HEAD(taken);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(e); i++)
+		e[i].release = count_release;
+	released = 0;
+	post_events(ev, e, 1, 4);
+	KUNIT_ASSERT_EQ(test, zcopy_events_take(ev, &taken, 1), 1);
+
+	zcopy_events_close(ev);
+	KUNIT_EXPECT_EQ(test, released, 3);
+	KUNIT_EXPECT_FALSE(test, zcopy_events_ready(ev));
+
+	post_events(ev, e + 4, 5, 2);
+	KUNIT_EXPECT_EQ(test, released, 5);
+	zcopy_events_putback(ev, &taken);
+	KUNIT_EXPECT_EQ(test, released, 6);
+	KUNIT_EXPECT_TRUE(test, list_empty(&taken));
+	KUNIT_EXPECT_FALSE(test, zcopy_events_ready(ev));
+}
+
 struct wake_counter {
 	struct wait_queue_entry wait;
 	unsigned int wakes;
@@ -210,6 +246,7 @@ static struct kunit_case zcopy_events_cases[] = {
 	KUNIT_CASE(ready_fifo_test),
 	KUNIT_CASE(ready_overflow_test),
 	KUNIT_CASE(post_wakes_each_time_test),
+	KUNIT_CASE(closed_releases_test),
 	{}
 };
 

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ZCOPY_F_DONTCACHE: remember which pages of a range were not in the page
+ * cache before a transfer read them, and drop those once it is over.
+ */
+#ifndef ZCOPY_CACHE_H
+#define ZCOPY_CACHE_H
+
+#include <linux/types.h>
+
+struct file;
+
+/* A run of page indexes [first, last] that were not cached. */
+struct zcopy_cache_gap {
+	pgoff_t first;
+	pgoff_t last;
+};
+
+struct zcopy_cache_gaps {
+	struct zcopy_cache_gap *gap;
+	unsigned int nr;
+	unsigned int alloc;
+};
+
+void zcopy_cache_find_gaps(struct zcopy_cache_gaps *g, struct file *file,
+			   u64 start, u64 end);
+void zcopy_cache_drop_gaps(struct zcopy_cache_gaps *g, struct file *file);
+
+#endif /* ZCOPY_CACHE_H */

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-context limits, in one place so that configuration (netlink) has a
+ * single thing to change.  Read with READ_ONCE() at each submission: a
+ * new value applies to the next transfer, never to one already accepted.
+ */
+#ifndef ZCOPY_LIMITS_H
+#define ZCOPY_LIMITS_H
+
+#include <linux/types.h>
+
+struct zcopy_limits {
+	u32 max_inflight;	/* transfers a context may hold */
+	u64 max_pinned;		/* bytes below which it takes more */
+};
+
+extern struct zcopy_limits zcopy_limits;
+
+#endif /* ZCOPY_LIMITS_H */

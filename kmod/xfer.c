@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transfers: from the page cache into a socket's skb frags.
+ *
+ * A transfer reads its file through the file's own splice_read (the
+ * sendfile path: page-cache pages, readahead, truncation handled by the
+ * filesystem) into a private pipe, and hands those pages to the socket
+ * with MSG_ZEROCOPY and a ubuf_info of its own, as io_uring's SEND_ZC
+ * does.  TCP then takes a reference on each page for its skb frags
+ * instead of copying, and calls us back as each skb lets go; the last
+ * callback is the moment the file's pages are no longer in use.  The
+ * frags are marked shared (SKBFL_SHARED_FRAG), so nothing in the stack
+ * writes into them in place: they are page-cache pages.
+ *
+ * Everything here runs in process context on zcopy_wq, except
+ * zcopy_uarg_complete(), which the stack may call from softirq and
+ * which therefore only counts and schedules.
+ */
+
+#include <linux/file.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+#include <linux/splice.h>
+#include <net/sock.h>
+
+#include "ctx.h"
+#include "stats.h"
+#include "xfer.h"
+
+/* Bytes read per splice call: a bound on one pass of a socket's worker. */
+#define ZCOPY_PUSH_MAX		SZ_1M
+
+struct workqueue_struct *zcopy_wq;
+
+static void zcopy_xfer_put(struct zcopy_xfer *x)
+{
+	struct zcopy_ctx *ctx = x->ctx;
+
+	if (!refcount_dec_and_test(&x->ref))
+		return;
+	kfree(x->gaps.gap);
+	fput(x->file);
+	zcopy_ctx_uncharge(ctx, x->charged);
+	kfree(x);
+	zcopy_stat_add(ZCOPY_STAT_TRANSFERS, -1);
+	zcopy_ctx_put(ctx);	/* may be the module's last reference */
+}
+
+/* The reader has consumed the completion record (or the context closed). */
+static void zcopy_xfer_event_release(struct zcopy_event *e)
+{
+	zcopy_xfer_put(container_of(e, struct zcopy_xfer, event));
+}
+
+static void zcopy_xfer_post(struct zcopy_xfer *x)
+{
+	s64 res = x->event.cqe.res;
+
+	/*
+	 * Only a release completion can say for certain; reporting a copy
+	 * seen by chance before hand-off would make the flag meaningless.
+	 */
+	if ((x->flags & ZCOPY_F_RELEASE) &&
+	    (test_bit(ZCOPY_XFER_COPIED, &x->state) || x->copied_at_send))
+		x->event.cqe.flags |= ZCOPY_CQE_F_COPIED;
+	if (res == -ECANCELED)
+		zcopy_stat_add(ZCOPY_STAT_CANCELLED, 1);
+	else if (res < 0)
+		zcopy_stat_add(ZCOPY_STAT_FAILED, 1);
+	else
+		zcopy_stat_add(ZCOPY_STAT_COMPLETED, 1);
+	zcopy_events_post(&x->ctx->ev, &x->event);
+}
+
+/*
+ * The network stack has dropped its last reference to the pages.  The
+ * stack copied them after all if any skb was copied (local delivery).
+ */
+static void zcopy_xfer_released(struct work_struct *work)
+{
+	struct zcopy_xfer *x = container_of(work, struct zcopy_xfer,
+					    release_work);
+
+	zcopy_stat_add(ZCOPY_STAT_PAGES, -(s64)x->pages);
+	if (test_bit(ZCOPY_XFER_COPIED, &x->state))
+		zcopy_stat_add(ZCOPY_STAT_BYTES_COPIED, x->bytes_zerocopy);
+	if (x->flags & ZCOPY_F_DONTCACHE)
+		zcopy_cache_drop_gaps(&x->gaps, x->file);
+	if (x->flags & ZCOPY_F_RELEASE)
+		zcopy_xfer_post(x);
+	zcopy_xfer_put(x);
+}
+
+/*
+ * Called once per skb that carried our pages as it is freed, and once
+ * for the transfer's own reference.  Any context, including softirq.
+ */
+static void zcopy_uarg_complete(struct sk_buff *skb, struct ubuf_info *uarg,
+				bool zerocopy_success)
+{
+	struct zcopy_xfer *x = container_of(uarg, struct zcopy_xfer, uarg);
+
+	if (!zerocopy_success)
+		set_bit(ZCOPY_XFER_COPIED, &x->state);
+	if (refcount_dec_and_test(&uarg->refcnt))
+		queue_work(zcopy_wq, &x->release_work);
+}
+
+static const struct ubuf_info_ops zcopy_uarg_ops = {
+	.complete = zcopy_uarg_complete,
+};
+
+/* What sendfile() demands of its input file. */
+static int zcopy_check_file(struct file *file)
+{
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	if (!(file->f_mode & FMODE_PREAD))
+		return -ESPIPE;
+	if (!file->f_op->splice_read || !(file->f_mode & FMODE_LSEEK))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Check one submission entry and, if the context's limits allow, make
+ * the transfer.  @sock_file is the registered socket it targets.
+ */
+int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
+		      struct file *sock_file, struct zcopy_xfer **xp)
+{
+	struct zcopy_range range;
+	struct zcopy_xfer *x;
+	struct file *file;
+	size_t count;
+	loff_t pos;
+	int ret;
+
+	file = fget(sqe->file_fd);
+	if (!file)
+		return -EBADF;
+	ret = zcopy_check_file(file);
+	if (ret)
+		goto out_fput;
+	ret = zcopy_range_resolve(sqe->offset, sqe->len,
+				  i_size_read(file_inode(file)), &range);
+	if (ret)
+		goto out_fput;
+	/* The permission checks sendfile() makes, with the caller's creds. */
+	pos = range.start;
+	count = min_t(u64, range.end - range.start, MAX_RW_COUNT);
+	ret = rw_verify_area(READ, file, &pos, count);
+	if (!ret)
+		ret = rw_verify_area(WRITE, sock_file, NULL, count);
+	if (ret)
+		goto out_fput;
+
+	if (!zcopy_ctx_charge(ctx, range.end - range.start)) {
+		ret = -EAGAIN;
+		goto out_fput;
+	}
+	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
+	if (!x) {
+		zcopy_ctx_uncharge(ctx, range.end - range.start);
+		ret = -ENOMEM;
+		goto out_fput;
+	}
+	x->uarg.ops = &zcopy_uarg_ops;
+	refcount_set(&x->uarg.refcnt, 1);
+	x->uarg.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_SHARED_FRAG |
+			SKBFL_DONT_ORPHAN;
+	x->event.cqe.user_data = sqe->user_data;
+	x->event.release = zcopy_xfer_event_release;
+	INIT_LIST_HEAD(&x->link);
+	refcount_set(&x->ref, 2);
+	x->ctx = ctx;
+	zcopy_ctx_get(ctx);
+	x->file = file;
+	x->range = range;
+	x->pos = range.start;
+	x->flags = sqe->flags;
+	x->charged = range.end - range.start;
+	INIT_WORK(&x->release_work, zcopy_xfer_released);
+	zcopy_stat_add(ZCOPY_STAT_TRANSFERS, 1);
+	*xp = x;
+	return 0;
+
+out_fput:
+	fput(file);
+	return ret;
+}
+
+struct zcopy_push {
+	struct zcopy_xfer *x;
+	struct socket *sock;
+	int err;		/* why the last send stopped short */
+};
+
+/* Count what the socket accepted from @bv and how it took it. */
+static void zcopy_account(struct zcopy_xfer *x, const struct bio_vec *bv,
+			  size_t sent, bool zerocopy)
+{
+	unsigned long pages = 0;
+	size_t left = sent;
+
+	if (!zerocopy) {
+		/* No scatter-gather on the route: TCP copied into its own. */
+		x->copied_at_send = true;
+		zcopy_stat_add(ZCOPY_STAT_BYTES_COPIED, sent);
+		return;
+	}
+	for (; left; bv++, pages++)
+		left -= min_t(size_t, left, bv->bv_len);
+	x->bytes_zerocopy += sent;
+	x->pages += pages;
+	zcopy_stat_add(ZCOPY_STAT_BYTES_ZEROCOPY, sent);
+	zcopy_stat_add(ZCOPY_STAT_PAGES, pages);
+}
+
+/* Release the first @sent bytes of the pipe: the socket holds them now. */
+static void zcopy_pipe_consume(struct pipe_inode_info *pipe, size_t sent)
+{
+	unsigned int mask = pipe->ring_size - 1;
+	struct pipe_buffer *buf;
+	size_t seg;
+
+	while (sent) {
+		buf = &pipe->bufs[pipe->tail & mask];
+		seg = min_t(size_t, sent, buf->len);
+		buf->offset += seg;
+		buf->len -= seg;
+		sent -= seg;
+		if (!buf->len) {
+			pipe_buf_release(pipe, buf);
+			pipe->tail++;
+		}
+	}
+}
+
+/*
+ * splice_direct_to_actor() callback: hand what the pipe holds to the
+ * socket, never waiting.  Returns the bytes accepted, or an error when
+ * none were; p->err says why a send stopped short.
+ */
+static int zcopy_send_actor(struct pipe_inode_info *pipe,
+			    struct splice_desc *sd)
+{
+	struct zcopy_push *p = sd->u.data;
+	struct bio_vec bvec[PIPE_DEF_BUFFERS];
+	struct sock *sk = p->sock->sk;
+	struct zcopy_xfer *x = p->x;
+	unsigned int mask = pipe->ring_size - 1;
+	struct pipe_buffer *buf;
+	unsigned int tail, n;
+	struct msghdr msg;
+	size_t len, total = 0;
+	bool zerocopy;
+	int ret;
+
+	while (!pipe_empty(pipe->head, pipe->tail)) {
+		n = 0;
+		len = 0;
+		for (tail = pipe->tail; tail != pipe->head &&
+		     n < ARRAY_SIZE(bvec); tail++) {
+			buf = &pipe->bufs[tail & mask];
+			if (!buf->len)
+				continue;
+			ret = pipe_buf_confirm(pipe, buf);
+			if (ret) {
+				/* Truncated under us: send what came before. */
+				if (!n)
+					p->err = ret == -ENODATA ? 0 : ret;
+				break;
+			}
+			bvec_set_page(&bvec[n++], buf->page, buf->len,
+				      buf->offset);
+			len += buf->len;
+		}
+		if (!n)
+			break;
+
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_flags = MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL;
+		if ((sd->flags & SPLICE_F_MORE) || tail != pipe->head)
+			msg.msg_flags |= MSG_MORE;
+		msg.msg_ubuf = &x->uarg;
+		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bvec, n, len);
+		zerocopy = READ_ONCE(sk->sk_route_caps) & NETIF_F_SG;
+		ret = sock_sendmsg(p->sock, &msg);
+		if (ret <= 0) {
+			p->err = ret ?: -EAGAIN;
+			break;
+		}
+		zcopy_account(x, bvec, ret, zerocopy);
+		zcopy_pipe_consume(pipe, ret);
+		x->corked = msg.msg_flags & MSG_MORE;
+		total += ret;
+		if (ret < len) {
+			/* Out of send buffer; the socket's wake-up resumes. */
+			p->err = -EAGAIN;
+			break;
+		}
+	}
+	return total ?: p->err;
+}
+
+/*
+ * Hand as much of @x to @sock as it takes now.  Returns 0 when the
+ * transfer is over (x->pos says how far it got), -EAGAIN when the send
+ * buffer is full, or the error that ended it.
+ */
+int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock)
+{
+	struct zcopy_push p = { .x = x, .sock = sock };
+	struct inode *inode = file_inode(x->file);
+	struct splice_desc sd = { .u.data = &p };
+	u64 avail;
+	ssize_t n;
+
+	if ((x->flags & ZCOPY_F_DONTCACHE) && !x->scanned) {
+		zcopy_cache_find_gaps(&x->gaps, x->file, x->range.start,
+				      min_t(u64, x->range.end,
+					    i_size_read(inode)));
+		x->scanned = true;
+	}
+	while (x->pos < x->range.end) {
+		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
+			return -ECANCELED;
+		avail = zcopy_range_avail(&x->range, x->pos,
+					  i_size_read(inode));
+		if (!avail)
+			break;
+		sd.total_len = min_t(u64, avail, ZCOPY_PUSH_MAX);
+		sd.flags = sd.total_len < avail ? SPLICE_F_MORE : 0;
+		sd.pos = x->pos;
+		p.err = 0;
+		n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
+		if (n > 0)
+			x->pos += n;
+		if (p.err)
+			return p.err;
+		if (n < 0)
+			return n;
+		if (!n)
+			break;		/* end of file came early */
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * The transfer will hand nothing more to the socket: post its completion
+ * now unless it waits for the pages' release, and drop our own reference
+ * on the ubuf_info so that the last skb to let go completes it.
+ */
+void zcopy_xfer_finish(struct zcopy_xfer *x, struct socket *sock, s64 res)
+{
+	if (x->corked && sock->ops->splice_eof)
+		sock->ops->splice_eof(sock);	/* push out a MSG_MORE tail */
+	x->event.cqe.res = res;
+	if (!(x->flags & ZCOPY_F_RELEASE))
+		zcopy_xfer_post(x);
+	zcopy_uarg_complete(NULL, &x->uarg, true);
+}
+
+int zcopy_engine_init(void)
+{
+	zcopy_wq = alloc_workqueue("zcopy", WQ_UNBOUND, 0);
+	return zcopy_wq ? 0 : -ENOMEM;
+}
+
+/* Only reached with no context left, so nothing can queue work any more. */
+void zcopy_engine_exit(void)
+{
+	destroy_workqueue(zcopy_wq);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A transfer: one submitted file range on its way to a socket.
+ *
+ * Its life has two ends that can come in either order: the reader
+ * consuming its completion record, and the network stack releasing the
+ * last page it was handed (the ubuf_info callback).  Each holds one
+ * reference; the transfer is freed when both are done.
+ */
+#ifndef ZCOPY_XFER_H
+#define ZCOPY_XFER_H
+
+#include <linux/refcount.h>
+#include <linux/skbuff.h>
+#include <linux/workqueue.h>
+
+#include "cache.h"
+#include "events.h"
+#include "range.h"
+
+struct socket;
+struct zcopy_ctx;
+
+enum {
+	ZCOPY_XFER_STARTED,	/* the socket's worker has begun sending it */
+	ZCOPY_XFER_CANCEL,	/* stop at the next chunk boundary */
+	ZCOPY_XFER_COPIED,	/* the stack copied some of it after all */
+};
+
+struct zcopy_xfer {
+	struct ubuf_info uarg;		/* one reference per skb holding pages */
+	struct zcopy_event event;	/* the completion record */
+	struct list_head link;		/* in the socket's queue until handed */
+	refcount_t ref;			/* event + uarg */
+	unsigned long state;		/* ZCOPY_XFER_* bits */
+
+	struct zcopy_ctx *ctx;
+	struct file *file;
+	struct zcopy_range range;
+	u64 pos;			/* next byte to hand to the socket */
+	u32 flags;			/* ZCOPY_F_* */
+	u64 charged;			/* bytes counted against the context */
+
+	/* Touched only by the socket's worker, then by the release work. */
+	u64 bytes_zerocopy;		/* handed by page reference */
+	unsigned long pages;		/* page references handed */
+	bool copied_at_send;		/* the route could not take pages */
+	bool corked;			/* last send said MSG_MORE */
+	bool scanned;			/* gaps recorded (ZCOPY_F_DONTCACHE) */
+	struct zcopy_cache_gaps gaps;
+	struct work_struct release_work;
+};
+
+extern struct workqueue_struct *zcopy_wq;
+
+int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
+		      struct file *sock_file, struct zcopy_xfer **xp);
+int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock);
+void zcopy_xfer_finish(struct zcopy_xfer *x, struct socket *sock, s64 res);
+
+int zcopy_engine_init(void);
+void zcopy_engine_exit(void);
+
+#endif /* ZCOPY_XFER_H */

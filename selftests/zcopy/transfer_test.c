@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transfers over loopback TCP: every byte arrives, in order, whatever the
+ * size, alignment, number of transfers or sockets, and whether the file
+ * was cached; completions reach epoll level- and edge-triggered; the two
+ * completion points and ZCOPY_F_DONTCACHE do what the uapi says.
+ *
+ * Files live on tmpfs, except where the page cache matters (cold cache,
+ * DONTCACHE): those use $ZCOPY_SCRATCH, a disk-backed filesystem that
+ * tools/run-tests.sh provides.
+ */
+#include "zc_util.h"
+
+#include <limits.h>
+#include <sys/epoll.h>
+
+#include "kselftest_harness.h"
+
+#define TMPFILE		"/tmp/zcopy-transfer"
+#define TIMEOUT_MS	120000
+
+FIXTURE(xfer) {
+	int zc, tx, rx, fd;
+	struct receiver recv;
+};
+
+FIXTURE_VARIANT(xfer) {
+	int family;
+};
+
+FIXTURE_VARIANT_ADD(xfer, ipv4) { .family = AF_INET };
+FIXTURE_VARIANT_ADD(xfer, ipv6) { .family = AF_INET6 };
+
+FIXTURE_SETUP(xfer)
+{
+	self->fd = -1;
+	self->zc = zc_open();
+	ASSERT_LE(0, self->zc);
+	ASSERT_EQ(0, tcp_pair(variant->family, &self->tx, &self->rx));
+	ASSERT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_REGISTER, self->tx));
+}
+
+FIXTURE_TEARDOWN(xfer)
+{
+	close(self->zc);
+	close(self->tx);
+	close(self->rx);
+	if (self->fd >= 0)
+		close(self->fd);
+	unlink(TMPFILE);
+}
+
+/*
+ * Send [off, off + len) with one transfer and check what the peer got.
+ * len == 0: to the end of the file.
+ */
+static void send_and_check(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(xfer) *self, uint64_t off,
+			   uint64_t len, uint64_t expect)
+{
+	struct zcopy_cqe cqe;
+
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, off, len, 7, 0));
+	ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ(7, cqe.user_data);
+	EXPECT_EQ((int64_t)expect, cqe.res);
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+	EXPECT_EQ(0, self->recv.err);
+	EXPECT_EQ(expect, self->recv.bytes);
+	EXPECT_EQ(hash_file(self->fd, HASH_INIT, off, expect),
+		  self->recv.hash);
+}
+
+static void sizes(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *self,
+		  size_t size)
+{
+	self->fd = make_file(TMPFILE, size, size);
+	ASSERT_LE(0, self->fd);
+	send_and_check(_metadata, self, 0, 0, size);
+}
+
+TEST_F(xfer, size_0)		{ sizes(_metadata, self, 0); }
+TEST_F(xfer, size_1)		{ sizes(_metadata, self, 1); }
+TEST_F(xfer, size_4095)		{ sizes(_metadata, self, 4095); }
+TEST_F(xfer, size_4096)		{ sizes(_metadata, self, 4096); }
+TEST_F(xfer, size_4097)		{ sizes(_metadata, self, 4097); }
+TEST_F(xfer, size_1M_plus_3)	{ sizes(_metadata, self, MiB + 3); }
+TEST_F(xfer, size_64M)		{ sizes(_metadata, self, 64 * MiB); }
+
+/* A range past the end of the file sends what exists. */
+TEST_F(xfer, range_past_eof_is_short)
+{
+	self->fd = make_file(TMPFILE, 10000, 3);
+	ASSERT_LE(0, self->fd);
+	send_and_check(_metadata, self, 9000, 5000, 1000);
+}
+
+/* Unaligned offsets and lengths, one batch, in order on one socket. */
+TEST_F(xfer, unaligned_ranges_in_order)
+{
+	static const uint64_t r[][2] = {
+		{ 1, 4094 }, { 4095, 2 }, { 4097, 123457 }, { 777, 1 },
+		{ MiB - 1, MiB + 2 }, { 3 * MiB - 5, 5 }, { 12345, 0 },
+	};
+	struct zcopy_sqe sqe[ARRAY_SIZE(r)];
+	struct zcopy_cqe cqe[ARRAY_SIZE(r)];
+	uint64_t h = HASH_INIT, total = 0, len;
+	unsigned int i;
+
+	self->fd = make_file(TMPFILE, 3 * MiB, 11);
+	ASSERT_LE(0, self->fd);
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		sqe[i] = zc_sqe(self->fd, self->tx, r[i][0], r[i][1], i, 0);
+		len = r[i][1] ? r[i][1] : 3 * MiB - r[i][0];
+		h = hash_file(self->fd, h, r[i][0], len);
+		total += len;
+	}
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	ASSERT_EQ(ARRAY_SIZE(r), zc_submit(self->zc, sqe, ARRAY_SIZE(r)));
+	ASSERT_EQ(ARRAY_SIZE(r), zc_wait(self->zc, cqe, ARRAY_SIZE(r),
+					 TIMEOUT_MS));
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		EXPECT_EQ(i, cqe[i].user_data);
+		len = r[i][1] ? r[i][1] : 3 * MiB - r[i][0];
+		EXPECT_EQ((int64_t)len, cqe[i].res);
+	}
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+	EXPECT_EQ(total, self->recv.bytes);
+	EXPECT_EQ(h, self->recv.hash);
+}
+
+/*
+ * 1000 transfers on one socket, each a different 1000-byte record taken
+ * from the file back to front: the stream is right only if they went
+ * out in submission order without interleaving.
+ */
+TEST_F(xfer, thousand_transfers_in_order)
+{
+	enum { N = 1000, REC = 1000, BATCH = 100 };
+	static struct zcopy_sqe sqe[N];
+	static struct zcopy_cqe cqe[N];
+	uint64_t h = HASH_INIT;
+	unsigned int i;
+
+	self->fd = make_file(TMPFILE, N * REC, 5);
+	ASSERT_LE(0, self->fd);
+	for (i = 0; i < N; i++) {
+		sqe[i] = zc_sqe(self->fd, self->tx, (N - 1 - i) * REC, REC,
+				i, 0);
+		h = hash_file(self->fd, h, (N - 1 - i) * REC, REC);
+	}
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	for (i = 0; i < N; i += BATCH)
+		ASSERT_EQ(BATCH, zc_submit(self->zc, sqe + i, BATCH));
+	ASSERT_EQ(N, zc_wait(self->zc, cqe, N, TIMEOUT_MS));
+	for (i = 0; i < N; i++) {
+		EXPECT_EQ(i, cqe[i].user_data);
+		EXPECT_EQ(REC, cqe[i].res);
+	}
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+	EXPECT_EQ(N * REC, self->recv.bytes);
+	EXPECT_EQ(h, self->recv.hash);
+}
+
+/* The file shrinks while the transfer waits for the peer: res is short. */
+TEST_F(xfer, truncated_file_gives_short_res)
+{
+	int small = 16384;
+	struct zcopy_cqe cqe;
+
+	self->fd = make_file(TMPFILE, 32 * MiB, 9);
+	ASSERT_LE(0, self->fd);
+	/* Small buffers, peer not reading: the transfer parks early. */
+	setsockopt(self->tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(self->rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 1, 0));
+	usleep(200000);
+	ASSERT_EQ(0, zc_wait(self->zc, &cqe, 1, 0));
+	ASSERT_EQ(0, ftruncate(self->fd, MiB));
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ(MiB, cqe.res);
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+	EXPECT_EQ(MiB, self->recv.bytes);
+	EXPECT_EQ(hash_file(self->fd, HASH_INIT, 0, MiB), self->recv.hash);
+}
+
+/*
+ * ZCOPY_F_RELEASE over loopback: the completion waits for the stack to
+ * let go of the pages, and says they were copied (local delivery copies
+ * zero-copy frags on receive).
+ */
+TEST_F(xfer, release_over_loopback_reports_copy)
+{
+	long long copied = stat_value("bytes_copied");
+	struct zcopy_cqe cqe;
+
+	self->fd = make_file(TMPFILE, 4 * MiB, 2);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 5,
+				ZCOPY_F_RELEASE));
+	ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ(4 * MiB, cqe.res);
+	EXPECT_EQ(ZCOPY_CQE_F_COPIED, cqe.flags);
+	EXPECT_LE(copied + 4 * (long long)MiB, stat_value("bytes_copied"));
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+	EXPECT_EQ(hash_file(self->fd, HASH_INIT, 0, 4 * MiB),
+		  self->recv.hash);
+}
+
+/* Without ZCOPY_F_RELEASE the completion says nothing of copies. */
+TEST_F(xfer, default_completion_has_no_flags)
+{
+	struct zcopy_cqe cqe;
+
+	self->fd = make_file(TMPFILE, 100000, 4);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 5, 0));
+	ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ(100000, cqe.res);
+	EXPECT_EQ(0, cqe.flags);
+	EXPECT_EQ(0, cqe.reserved);
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+}
+
+/* Completions wake epoll: level-triggered until read, edge once each. */
+static void epoll_mode(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(xfer) *self, uint32_t mode)
+{
+	struct epoll_event ev = { .events = EPOLLIN | mode }, out;
+	struct zcopy_cqe cqe[2];
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->zc, &ev));
+	self->fd = make_file(TMPFILE, 10000, 6);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 0));
+
+	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 1, 0));
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, TIMEOUT_MS));
+	EXPECT_EQ(EPOLLIN, out.events);
+	/* Nothing read yet: LT reports again, ET does not. */
+	EXPECT_EQ(mode == EPOLLET ? 0 : 1, epoll_wait(ep, &out, 1, 0));
+
+	/* A new completion is a new edge. */
+	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 2, 0));
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, TIMEOUT_MS));
+	EXPECT_EQ(2, zc_wait(self->zc, cqe, 2, TIMEOUT_MS));
+	EXPECT_EQ(1, cqe[0].user_data);
+	EXPECT_EQ(2, cqe[1].user_data);
+	/* Drained: neither mode reports. */
+	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 0));
+	close(ep);
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+	EXPECT_EQ(20000, self->recv.bytes);
+}
+
+TEST_F(xfer, epoll_level_triggered)	{ epoll_mode(_metadata, self, 0); }
+TEST_F(xfer, epoll_edge_triggered)	{ epoll_mode(_metadata, self, EPOLLET); }
+
+/* 100 sockets at once, one transfer each from different offsets. */
+TEST(hundred_sockets)
+{
+	enum { N = 100, LEN = 256 * 1024 };
+	static struct receiver recv[N];
+	static struct zcopy_sqe sqe[N];
+	static struct zcopy_cqe cqe[N];
+	int zc = zc_open(), fd, tx[N], rx[N], seen[N] = { 0 };
+	unsigned int i;
+
+	ASSERT_LE(0, zc);
+	fd = make_file(TMPFILE, N * 4099 + LEN, 8);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, tcp_pair(i % 2 ? AF_INET6 : AF_INET, &tx[i],
+				      &rx[i]));
+		ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx[i]));
+		ASSERT_EQ(0, receiver_start(&recv[i], rx[i]));
+		sqe[i] = zc_sqe(fd, tx[i], i * 4099, LEN, i, 0);
+	}
+	ASSERT_EQ(N, zc_submit(zc, sqe, N));
+	ASSERT_EQ(N, zc_wait(zc, cqe, N, TIMEOUT_MS));
+	for (i = 0; i < N; i++) {
+		ASSERT_GT(N, cqe[i].user_data);
+		EXPECT_EQ(LEN, cqe[i].res);
+		seen[cqe[i].user_data]++;
+	}
+	for (i = 0; i < N; i++) {
+		EXPECT_EQ(1, seen[i]);
+		shutdown(tx[i], SHUT_WR);
+		receiver_join(&recv[i]);
+		EXPECT_EQ(LEN, recv[i].bytes);
+		EXPECT_EQ(hash_file(fd, HASH_INIT, i * 4099, LEN),
+			  recv[i].hash);
+		close(tx[i]);
+		close(rx[i]);
+	}
+	close(zc);
+	close(fd);
+	unlink(TMPFILE);
+}
+
+/* A file on the disk-backed scratch filesystem, with the cache dropped. */
+static int cold_file(struct __test_metadata *_metadata, char *path,
+		     size_t size)
+{
+	const char *dir = getenv("ZCOPY_SCRATCH");
+	int fd;
+
+	if (!dir)
+		return -1;
+	snprintf(path, PATH_MAX, "%s/cold", dir);
+	fd = make_file(path, size, 21);
+	if (fd < 0 || fsync(fd))
+		return -1;
+	close(fd);
+	if (drop_caches())
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	EXPECT_EQ(0, resident_pages(fd, size));
+	return fd;
+}
+
+TEST_F(xfer, cold_cache)
+{
+	char path[PATH_MAX];
+
+	if (!getenv("ZCOPY_SCRATCH"))
+		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
+	self->fd = cold_file(_metadata, path, 8 * MiB + 5);
+	ASSERT_LE(0, self->fd);
+	send_and_check(_metadata, self, 0, 0, 8 * MiB + 5);
+	unlink(path);
+}
+
+/*
+ * DONTCACHE with RELEASE: when the completion arrives, the pages are
+ * released and those the transfer brought in are gone again; a file that
+ * was cached stays cached.
+ */
+static void dontcache(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(xfer) *self, bool warm)
+{
+	const size_t size = 4 * MiB;
+	long pages = size / sysconf(_SC_PAGESIZE);
+	char path[PATH_MAX];
+	struct zcopy_cqe cqe;
+
+	if (!getenv("ZCOPY_SCRATCH"))
+		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
+	self->fd = cold_file(_metadata, path, size);
+	ASSERT_LE(0, self->fd);
+	if (warm) {
+		hash_file(self->fd, HASH_INIT, 0, size);
+		ASSERT_EQ(pages, resident_pages(self->fd, size));
+	}
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 3,
+				ZCOPY_F_DONTCACHE | ZCOPY_F_RELEASE));
+	ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ((int64_t)size, cqe.res);
+	EXPECT_EQ(warm ? pages : 0, resident_pages(self->fd, size));
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+	EXPECT_EQ(size, self->recv.bytes);
+	/* Reading the file for its hash caches it: check that last. */
+	EXPECT_EQ(hash_file(self->fd, HASH_INIT, 0, size), self->recv.hash);
+	unlink(path);
+}
+
+TEST_F(xfer, dontcache_leaves_uncached_file_uncached)
+{
+	dontcache(_metadata, self, false);
+}
+
+TEST_F(xfer, dontcache_leaves_cached_file_cached)
+{
+	dontcache(_metadata, self, true);
+}
+
+TEST_HARNESS_MAIN

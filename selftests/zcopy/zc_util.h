@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the zcopy selftests: the device, TCP connections
+ * over loopback, pattern files, and a receiving thread that hashes what
+ * arrives.  All static inline, so each test uses what it needs.
+ */
+#ifndef ZC_UTIL_H
+#define ZC_UTIL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/zcopy.h>
+
+#define ZC_STATS	"/sys/kernel/debug/zcopy/stats"
+#define MiB		(1024UL * 1024)
+
+/* One counter from the module's debugfs file; -1 if unreadable. */
+static inline long long stat_value(const char *name)
+{
+	char key[64];
+	long long v;
+	FILE *f = fopen(ZC_STATS, "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return v;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+static inline int zc_open(void)
+{
+	return open("/dev/zcopy", O_RDWR | O_CLOEXEC);
+}
+
+static inline int zc_reg(int zc, unsigned long cmd, int fd)
+{
+	struct zcopy_reg r = { .sock_fd = fd };
+
+	return ioctl(zc, cmd, &r);
+}
+
+static inline int zc_submit(int zc, struct zcopy_sqe *sqes, unsigned int nr)
+{
+	struct zcopy_submit s = { .sqes = (uintptr_t)sqes, .nr = nr };
+
+	return ioctl(zc, ZCOPY_IOC_SUBMIT, &s);
+}
+
+static inline struct zcopy_sqe zc_sqe(int file, int sock, uint64_t off,
+				      uint64_t len, uint64_t user_data,
+				      uint32_t flags)
+{
+	struct zcopy_sqe sqe = {
+		.file_fd = file, .sock_fd = sock, .offset = off, .len = len,
+		.user_data = user_data, .flags = flags,
+	};
+
+	return sqe;
+}
+
+static inline int zc_submit1(int zc, int file, int sock, uint64_t off,
+			     uint64_t len, uint64_t user_data, uint32_t flags)
+{
+	struct zcopy_sqe sqe = zc_sqe(file, sock, off, len, user_data, flags);
+
+	return zc_submit(zc, &sqe, 1);
+}
+
+static inline int zc_cancel(int zc, uint64_t user_data)
+{
+	struct zcopy_cancel c = { .user_data = user_data };
+
+	return ioctl(zc, ZCOPY_IOC_CANCEL, &c);
+}
+
+static inline long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Collect exactly @n completions within @timeout_ms, polling the context
+ * as an application would.  Returns how many arrived.
+ */
+static inline int zc_wait(int zc, struct zcopy_cqe *cqes, int n,
+			  int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = zc, .events = POLLIN };
+	int got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			break;
+		r = read(zc, cqes + got, (n - got) * sizeof(*cqes));
+		if (r < 0 && errno == EAGAIN)
+			continue;
+		if (r <= 0 || r % sizeof(*cqes))
+			break;
+		got += r / sizeof(*cqes);
+	}
+	return got;
+}
+
+/* Wait up to @timeout_ms for a counter to reach @want. */
+static inline long long stat_wait(const char *name, long long want,
+				  int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms, v;
+
+	while ((v = stat_value(name)) != want && now_ms() < deadline)
+		usleep(10000);
+	return v;
+}
+
+/* FNV-1a, 64 bits: enough to tell a misplaced or missing byte. */
+#define HASH_INIT	0xcbf29ce484222325ULL
+
+static inline uint64_t hash_bytes(uint64_t h, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The hash of bytes [off, off + len) of a file, as read() sees them. */
+static inline uint64_t hash_file(int fd, uint64_t h, off_t off, size_t len)
+{
+	static char buf[1 << 16];
+	ssize_t r;
+
+	while (len) {
+		r = pread(fd, buf, len < sizeof(buf) ? len : sizeof(buf), off);
+		if (r <= 0)
+			break;
+		h = hash_bytes(h, buf, r);
+		off += r;
+		len -= r;
+	}
+	return h;
+}
+
+/*
+ * Create @path holding @size bytes of a pattern that differs at every
+ * offset and between seeds (so a byte sent twice, late or from the wrong
+ * place changes the hash).  Returns an O_RDWR descriptor.
+ */
+static inline int make_file(const char *path, size_t size, unsigned int seed)
+{
+	static uint32_t buf[1 << 14];
+	uint64_t x = 0x9e3779b97f4a7c15ULL * (seed + 1);
+	size_t done = 0, n, i;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -1;
+	while (done < size) {
+		for (i = 0; i < sizeof(buf) / sizeof(buf[0]); i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[i] = (uint32_t)x;
+		}
+		n = size - done < sizeof(buf) ? size - done : sizeof(buf);
+		if (write(fd, buf, n) != (ssize_t)n) {
+			close(fd);
+			return -1;
+		}
+		done += n;
+	}
+	return fd;
+}
+
+/* Pages of [0, size) of @fd resident in the page cache (mincore). */
+static inline long resident_pages(int fd, size_t size)
+{
+	long page = sysconf(_SC_PAGESIZE), n = 0, i, pages;
+	unsigned char *vec;
+	void *map;
+
+	if (!size)
+		return 0;
+	pages = (size + page - 1) / page;
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	vec = malloc(pages);
+	if (vec && !mincore(map, size, vec))
+		for (i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	else
+		n = -1;
+	free(vec);
+	munmap(map, size);
+	return n;
+}
+
+static inline int drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	int ok;
+
+	sync();
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "3", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * A connected TCP pair over loopback: *tx sends, *rx receives.
+ * @family is AF_INET or AF_INET6.
+ */
+static inline int tcp_pair(int family, int *tx, int *rx)
+{
+	struct sockaddr_storage ss = { .ss_family = family };
+	struct sockaddr_in *in4 = (void *)&ss;
+	struct sockaddr_in6 *in6 = (void *)&ss;
+	socklen_t len = family == AF_INET ? sizeof(*in4) : sizeof(*in6);
+	int l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (l < 0)
+		return -1;
+	if (family == AF_INET)
+		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		in6->sin6_addr = in6addr_loopback;
+	if (bind(l, (void *)&ss, len) || listen(l, 1) ||
+	    getsockname(l, (void *)&ss, &len))
+		goto fail;
+	*tx = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*tx < 0 || connect(*tx, (void *)&ss, len))
+		goto fail;
+	*rx = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	if (*rx < 0)
+		goto fail;
+	close(l);
+	return 0;
+fail:
+	close(l);
+	return -1;
+}
+
+/* A thread that reads a socket to EOF, hashing what it gets. */
+struct receiver {
+	int fd;
+	pthread_t thread;
+	uint64_t hash;
+	uint64_t bytes;
+	int err;
+};
+
+static inline void *receiver_main(void *arg)
+{
+	static __thread char buf[1 << 16];
+	struct receiver *r = arg;
+	ssize_t n;
+
+	r->hash = HASH_INIT;
+	while ((n = read(r->fd, buf, sizeof(buf))) > 0) {
+		r->hash = hash_bytes(r->hash, buf, n);
+		r->bytes += n;
+	}
+	r->err = n < 0 ? errno : 0;
+	return NULL;
+}
+
+static inline int receiver_start(struct receiver *r, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	return pthread_create(&r->thread, NULL, receiver_main, r);
+}
+
+static inline void receiver_join(struct receiver *r)
+{
+	pthread_join(r->thread, NULL);
+}
+
+#endif /* ZC_UTIL_H */
