@@ -3,48 +3,12 @@
  * Contexts, socket registration, and reading completions: every error
  * the uapi header lists, with its exact errno.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <unistd.h>
+#include "zc_util.h"
 
-#include <linux/zcopy.h>
+#include <signal.h>
+#include <sys/epoll.h>
 
 #include "kselftest_harness.h"
-
-#define STATS "/sys/kernel/debug/zcopy/stats"
-
-static long long stat_value(const char *name)
-{
-	char key[64];
-	long long v;
-	FILE *f = fopen(STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2) {
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return v;
-		}
-	}
-	fclose(f);
-	return -1;
-}
-
-static int reg(int zc, unsigned long cmd, int fd)
-{
-	struct zcopy_reg r = { .sock_fd = fd };
-
-	return ioctl(zc, cmd, &r);
-}
 
 FIXTURE(ctx) {
 	int zc;
@@ -68,15 +32,15 @@ TEST_F(ctx, register_tcp_v4_and_v6)
 
 	ASSERT_LE(0, s4);
 	ASSERT_LE(0, s6);
-	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_REGISTER, s4));
-	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_REGISTER, s6));
-	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, s4));
+	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_REGISTER, s4));
+	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_REGISTER, s6));
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_REGISTER, s4));
 	EXPECT_EQ(EEXIST, errno);
-	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_UNREGISTER, s4));
-	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_UNREGISTER, s4));
+	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_UNREGISTER, s4));
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_UNREGISTER, s4));
 	EXPECT_EQ(ENOENT, errno);
 	/* Registered again after removal. */
-	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_REGISTER, s4));
+	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_REGISTER, s4));
 	close(s4);
 	close(s6);
 }
@@ -89,10 +53,10 @@ TEST_F(ctx, dup_is_a_separate_registration)
 	ASSERT_LE(0, s);
 	d = dup(s);
 	ASSERT_LE(0, d);
-	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_REGISTER, s));
-	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_REGISTER, d));
-	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_UNREGISTER, d));
-	EXPECT_EQ(0, reg(self->zc, ZCOPY_IOC_UNREGISTER, s));
+	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_REGISTER, s));
+	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_REGISTER, d));
+	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_UNREGISTER, d));
+	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_UNREGISTER, s));
 	close(d);
 	close(s);
 }
@@ -110,17 +74,17 @@ TEST_F(ctx, register_errors)
 	ASSERT_LE(0, unx);
 	ASSERT_LE(0, s);
 
-	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, -1));
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_REGISTER, -1));
 	EXPECT_EQ(EBADF, errno);
-	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, 100000));
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_REGISTER, 100000));
 	EXPECT_EQ(EBADF, errno);
-	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, null));
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_REGISTER, null));
 	EXPECT_EQ(ENOTSOCK, errno);
-	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, udp));
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_REGISTER, udp));
 	EXPECT_EQ(EOPNOTSUPP, errno);
-	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_REGISTER, unx));
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_REGISTER, unx));
 	EXPECT_EQ(EOPNOTSUPP, errno);
-	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_UNREGISTER, -1));
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_UNREGISTER, -1));
 	EXPECT_EQ(EBADF, errno);
 
 	memset(&r, 0, sizeof(r));
@@ -137,7 +101,7 @@ TEST_F(ctx, register_errors)
 	EXPECT_EQ(-1, ioctl(self->zc, _IO(ZCOPY_IOC_MAGIC, 99)));
 	EXPECT_EQ(ENOTTY, errno);
 	/* None of the failures registered anything. */
-	EXPECT_EQ(-1, reg(self->zc, ZCOPY_IOC_UNREGISTER, s));
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_UNREGISTER, s));
 	EXPECT_EQ(ENOENT, errno);
 
 	close(null);
@@ -196,14 +160,14 @@ TEST(close_releases_registrations)
 	int zc, s[3], i;
 
 	if (ctx0 < 0)
-		SKIP(return, STATS " not readable (debugfs not mounted?)");
+		SKIP(return, ZC_STATS " not readable (debugfs not mounted?)");
 	zc = open("/dev/zcopy", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, zc);
 	EXPECT_EQ(ctx0 + 1, stat_value("contexts"));
 	for (i = 0; i < 3; i++) {
 		s[i] = socket(AF_INET6, SOCK_STREAM, 0);
 		ASSERT_LE(0, s[i]);
-		ASSERT_EQ(0, reg(zc, ZCOPY_IOC_REGISTER, s[i]));
+		ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, s[i]));
 		close(s[i]);	/* the registration keeps it alive */
 	}
 	EXPECT_EQ(socks0 + 3, stat_value("sockets"));
