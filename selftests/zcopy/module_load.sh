@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The module loads and unloads cleanly, over and over; /dev/zcopy comes and
-# goes with it, with the documented mode; loading prints exactly one line.
+# goes with it, with the documented mode; loading prints exactly one line;
+# an open context keeps it loaded.
 #
 # Runs in the test VM with the module already loaded from $ZCOPY_MODULE.
 set -u
@@ -58,7 +59,20 @@ cycle() {
 		{ why="load printed: '$out', expected one version line"; return 1; }
 }
 
-ktap_plan 4
+# rmmod is refused while a context is open, and works once it is closed.
+refused_while_open() {
+	local ok=0
+	exec 7<>/dev/zcopy || return 1
+	if rmmod zcopy 2>/dev/null; then
+		ktap_info "rmmod succeeded with a context open"
+		insmod "$module"
+		ok=1
+	fi
+	exec 7>&-
+	[ "$ok" = 0 ] && grep -q '^zcopy ' /proc/modules
+}
+
+ktap_plan 5
 
 grep -q '^zcopy ' /proc/modules || insmod "$module"
 ktap_check "device node has the documented mode" device_is_documented
@@ -80,4 +94,5 @@ else
 fi
 
 ktap_check "device node has the documented mode after reload" device_is_documented
+ktap_check "rmmod is refused while a context is open" refused_while_open
 ktap_finish
