@@ -15,6 +15,7 @@
  * between them.  Readahead past the end of the range is not undone.
  */
 
+#include <kunit/visibility.h>
 #include <linux/fadvise.h>
 #include <linux/fs.h>
 #include <linux/pagemap.h>
@@ -23,10 +24,8 @@
 
 #include "cache.h"
 
-#define ZCOPY_CACHE_MAX_GAPS	256
-
-static void zcopy_cache_add_gap(struct zcopy_cache_gaps *g, pgoff_t first,
-				pgoff_t last)
+VISIBLE_IF_KUNIT void zcopy_cache_add_gap(struct zcopy_cache_gaps *g,
+					  pgoff_t first, pgoff_t last)
 {
 	struct zcopy_cache_gap *bigger;
 	unsigned int n;
@@ -52,6 +51,7 @@ static void zcopy_cache_add_gap(struct zcopy_cache_gaps *g, pgoff_t first,
 	}
 	/* No memory and no run yet: the pages simply stay cached. */
 }
+EXPORT_SYMBOL_IF_KUNIT(zcopy_cache_add_gap);
 
 /* Record the uncached runs of bytes [start, end) of @file. */
 void zcopy_cache_find_gaps(struct zcopy_cache_gaps *g, struct file *file,

@@ -6,7 +6,11 @@
 #ifndef ZCOPY_CACHE_H
 #define ZCOPY_CACHE_H
 
+#include <kunit/visibility.h>
 #include <linux/types.h>
+
+/* Past this many runs, a new run is merged into the last one. */
+#define ZCOPY_CACHE_MAX_GAPS	256
 
 struct file;
 
@@ -25,5 +29,10 @@ struct zcopy_cache_gaps {
 void zcopy_cache_find_gaps(struct zcopy_cache_gaps *g, struct file *file,
 			   u64 start, u64 end);
 void zcopy_cache_drop_gaps(struct zcopy_cache_gaps *g, struct file *file);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+void zcopy_cache_add_gap(struct zcopy_cache_gaps *g, pgoff_t first,
+			 pgoff_t last);
+#endif
 
 #endif /* ZCOPY_CACHE_H */

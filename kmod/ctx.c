@@ -192,6 +192,7 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 		ret = zcopy_ctx_submit_one(ctx, &sqe);
 		if (ret)
 			break;
+		cond_resched();
 	}
 	mutex_unlock(&ctx->ev.mtx);
 	return i ? i : ret;

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the ZCOPY_F_DONTCACHE record of uncached runs: runs
+ * that touch merge, separate runs stay apart, and the record stays
+ * bounded by merging into its last run.
+ */
+#include <kunit/test.h>
+#include <linux/slab.h>
+
+#include "cache.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+static void free_gaps(void *g)
+{
+	kfree(((struct zcopy_cache_gaps *)g)->gap);
+}
+
+static struct zcopy_cache_gaps *new_gaps(struct kunit *test)
+{
+	struct zcopy_cache_gaps *g = kunit_kzalloc(test, sizeof(*g),
+						   GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, free_gaps, g));
+	return g;
+}
+
+static void touching_runs_merge_test(struct kunit *test)
+{
+	struct zcopy_cache_gaps *g = new_gaps(test);
+
+	zcopy_cache_add_gap(g, 0, 3);
+	zcopy_cache_add_gap(g, 4, 7);
+	zcopy_cache_add_gap(g, 8, 8);
+	KUNIT_ASSERT_EQ(test, g->nr, 1);
+	KUNIT_EXPECT_EQ(test, g->gap[0].first, 0);
+	KUNIT_EXPECT_EQ(test, g->gap[0].last, 8);
+}
+
+static void separate_runs_stay_apart_test(struct kunit *test)
+{
+	struct zcopy_cache_gaps *g = new_gaps(test);
+
+	zcopy_cache_add_gap(g, 2, 3);
+	zcopy_cache_add_gap(g, 5, 9);
+	zcopy_cache_add_gap(g, 100, 100);
+	KUNIT_ASSERT_EQ(test, g->nr, 3);
+	KUNIT_EXPECT_EQ(test, g->gap[0].last, 3);
+	KUNIT_EXPECT_EQ(test, g->gap[1].first, 5);
+	KUNIT_EXPECT_EQ(test, g->gap[2].first, 100);
+	KUNIT_EXPECT_EQ(test, g->gap[2].last, 100);
+}
+
+/* Every other page uncached: the record stops growing at its bound. */
+static void record_is_bounded_test(struct kunit *test)
+{
+	struct zcopy_cache_gaps *g = new_gaps(test);
+	unsigned int i, n = ZCOPY_CACHE_MAX_GAPS + 44;
+
+	for (i = 0; i < n; i++)
+		zcopy_cache_add_gap(g, 2 * i, 2 * i);
+	KUNIT_ASSERT_EQ(test, g->nr, ZCOPY_CACHE_MAX_GAPS);
+	KUNIT_EXPECT_LE(test, g->alloc, ZCOPY_CACHE_MAX_GAPS);
+	KUNIT_EXPECT_EQ(test, g->gap[ZCOPY_CACHE_MAX_GAPS - 2].last,
+			2 * (ZCOPY_CACHE_MAX_GAPS - 2));
+	/* The last run covers every run that did not fit. */
+	KUNIT_EXPECT_EQ(test, g->gap[ZCOPY_CACHE_MAX_GAPS - 1].first,
+			2 * (ZCOPY_CACHE_MAX_GAPS - 1));
+	KUNIT_EXPECT_EQ(test, g->gap[ZCOPY_CACHE_MAX_GAPS - 1].last,
+			2 * (n - 1));
+}
+
+static struct kunit_case zcopy_cache_cases[] = {
+	KUNIT_CASE(touching_runs_merge_test),
+	KUNIT_CASE(separate_runs_stay_apart_test),
+	KUNIT_CASE(record_is_bounded_test),
+	{}
+};
+
+static struct kunit_suite zcopy_cache_suite = {
+	.name = "zcopy_cache",
+	.test_cases = zcopy_cache_cases,
+};
+
+kunit_test_suite(zcopy_cache_suite);
