@@ -10,7 +10,7 @@ PKGS=(
 	build-essential make gcc pkg-config cpio kmod
 	flex bison bc libelf-dev libssl-dev dwarves rsync
 	sparse xz-utils zstd python3 python3-yaml
-	qemu-system-x86 busybox-static iproute2
+	qemu-system-x86 busybox-static iproute2 util-linux mount e2fsprogs
 	libnl-3-dev libnl-genl-3-dev
 	linux-source-6.12
 )
