@@ -181,8 +181,6 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 	unsigned int i;
 	int ret = 0;
 
-	if (s->flags || s->reserved)
-		return -EINVAL;
 	mutex_lock(&ctx->ev.mtx);
 	for (i = 0; i < nr; i++) {
 		if (copy_from_user(&sqe, &usqe[i], sizeof(sqe))) {

@@ -99,6 +99,8 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ZCOPY_IOC_SUBMIT:
 		if (copy_from_user(&submit, uarg, sizeof(submit)))
 			return -EFAULT;
+		if (submit.flags || submit.reserved)
+			return -EINVAL;
 		return zcopy_ctx_submit(ctx, &submit);
 	case ZCOPY_IOC_CANCEL:
 		if (copy_from_user(&cancel, uarg, sizeof(cancel)))
