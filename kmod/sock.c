@@ -51,7 +51,6 @@ static void zcopy_sock_work(struct work_struct *work)
 
 		spin_lock_bh(&zs->lock);
 		list_del_init(&x->link);
-		WRITE_ONCE(zs->nr_queued, zs->nr_queued - 1);
 		spin_unlock_bh(&zs->lock);
 		zcopy_xfer_finish(x, zs->sock,
 				  ret ?: (s64)(x->pos - x->range.start));
@@ -68,7 +67,11 @@ static int zcopy_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 
 	if (events && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 		return 0;	/* data to read: not our business */
-	if (READ_ONCE(zs->nr_queued))
+	/*
+	 * An unlocked peek: a stale "empty" is followed by the queuer's own
+	 * queue_work(), a stale "not empty" costs one idle run.
+	 */
+	if (!list_empty(&zs->queue))
 		queue_work(zcopy_wq, &zs->work);
 	return 0;
 }
@@ -138,7 +141,6 @@ void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x)
 {
 	spin_lock_bh(&zs->lock);
 	list_add_tail(&x->link, &zs->queue);
-	WRITE_ONCE(zs->nr_queued, zs->nr_queued + 1);
 	spin_unlock_bh(&zs->lock);
 	queue_work(zcopy_wq, &zs->work);
 }
@@ -177,7 +179,6 @@ unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data)
 			continue;
 		}
 		list_move_tail(&x->link, &cancelled);
-		WRITE_ONCE(zs->nr_queued, zs->nr_queued - 1);
 	}
 	spin_unlock_bh(&zs->lock);
 	if (kick)
@@ -199,7 +200,6 @@ void zcopy_sock_destroy(struct zcopy_sock *zs)
 	cancel_work_sync(&zs->work);
 	spin_lock_bh(&zs->lock);
 	list_splice_init(&zs->queue, &pending);
-	WRITE_ONCE(zs->nr_queued, 0);
 	spin_unlock_bh(&zs->lock);
 	zcopy_sock_cancel_list(zs, &pending);
 	fput(zs->item.file);

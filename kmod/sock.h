@@ -23,7 +23,6 @@ struct zcopy_sock {
 	/* Protects queue, and ZCOPY_XFER_STARTED of the transfers on it. */
 	spinlock_t lock;
 	struct list_head queue;		/* transfers not yet fully handed */
-	unsigned int nr_queued;
 
 	struct work_struct work;	/* sends the head of the queue */
 	struct wait_queue_entry wait;	/* on the socket: resumes the work */

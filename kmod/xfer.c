@@ -43,7 +43,7 @@ static void zcopy_xfer_put(struct zcopy_xfer *x)
 		return;
 	kfree(x->gaps.gap);
 	fput(x->file);
-	zcopy_ctx_uncharge(ctx, x->charged);
+	zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
 	kfree(x);
 	zcopy_stat_add(ZCOPY_STAT_TRANSFERS, -1);
 	zcopy_ctx_put(ctx);	/* may be the module's last reference */
@@ -137,6 +137,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	struct file *file;
 	size_t count;
 	loff_t pos;
+	u64 bytes;
 	int ret;
 
 	file = fget(sqe->file_fd);
@@ -149,22 +150,23 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 				  i_size_read(file_inode(file)), &range);
 	if (ret)
 		goto out_fput;
+	bytes = range.end - range.start;
 	/* The permission checks sendfile() makes, with the caller's creds. */
 	pos = range.start;
-	count = min_t(u64, range.end - range.start, MAX_RW_COUNT);
+	count = min_t(u64, bytes, MAX_RW_COUNT);
 	ret = rw_verify_area(READ, file, &pos, count);
 	if (!ret)
 		ret = rw_verify_area(WRITE, sock_file, NULL, count);
 	if (ret)
 		goto out_fput;
 
-	if (!zcopy_ctx_charge(ctx, range.end - range.start)) {
+	if (!zcopy_ctx_charge(ctx, bytes)) {
 		ret = -EAGAIN;
 		goto out_fput;
 	}
 	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
 	if (!x) {
-		zcopy_ctx_uncharge(ctx, range.end - range.start);
+		zcopy_ctx_uncharge(ctx, bytes);
 		ret = -ENOMEM;
 		goto out_fput;
 	}
@@ -182,7 +184,6 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	x->range = range;
 	x->pos = range.start;
 	x->flags = sqe->flags;
-	x->charged = range.end - range.start;
 	INIT_WORK(&x->release_work, zcopy_xfer_released);
 	zcopy_stat_add(ZCOPY_STAT_TRANSFERS, 1);
 	*xp = x;

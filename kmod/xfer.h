@@ -39,7 +39,6 @@ struct zcopy_xfer {
 	struct zcopy_range range;
 	u64 pos;			/* next byte to hand to the socket */
 	u32 flags;			/* ZCOPY_F_* */
-	u64 charged;			/* bytes counted against the context */
 
 	/* Touched only by the socket's worker, then by the release work. */
 	u64 bytes_zerocopy;		/* handed by page reference */
