@@ -11,6 +11,12 @@
  *   ctx->ev.lock   the ready list (events.c); taken alone, never while
  *                  holding zs->lock
  *
+ * and, for the netlink listings, apart from those:
+ *
+ *   zcopy_contexts' xa_lock   the context registry; held while a context
+ *                             is read, so that it cannot be freed
+ *   ctx->xfers_lock           the context's list of live transfers
+ *
  * A context outlives the close() of its file while any transfer lives:
  * the network stack may hold the file's pages long after.  Each context
  * holds a module reference for that time, so the module cannot go away
@@ -20,8 +26,11 @@
 
 #include <linux/file.h>
 #include <linux/module.h>
+#include <linux/nsproxy.h>
+#include <linux/pid.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <net/net_namespace.h>
 
 #include "ctx.h"
 #include "limits.h"
@@ -34,6 +43,10 @@ struct zcopy_limits zcopy_limits = {
 	.max_pinned	= ZCOPY_DEFAULT_MAX_PINNED,
 };
 
+DEFINE_XARRAY_ALLOC1(zcopy_contexts);
+static u32 zcopy_next_ctx_id;
+
+/* A context for the calling process, in its network namespace. */
 struct zcopy_ctx *zcopy_ctx_create(void)
 {
 	struct zcopy_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
@@ -42,6 +55,19 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 		return NULL;
 	zcopy_events_init(&ctx->ev);
 	refcount_set(&ctx->ref, 1);
+	ctx->pid = get_task_pid(current, PIDTYPE_TGID);
+	get_task_comm(ctx->comm, current);
+	ctx->net = get_net(current->nsproxy->net_ns);
+	spin_lock_init(&ctx->xfers_lock);
+	INIT_LIST_HEAD(&ctx->xfers);
+	/* Cyclic, so that an id seen in a listing is not soon reused. */
+	if (xa_alloc_cyclic(&zcopy_contexts, &ctx->id, ctx, xa_limit_31b,
+			    &zcopy_next_ctx_id, GFP_KERNEL_ACCOUNT) < 0) {
+		put_net(ctx->net);
+		put_pid(ctx->pid);
+		kfree(ctx);
+		return NULL;
+	}
 	__module_get(THIS_MODULE);
 	zcopy_stat_add(ZCOPY_STAT_CONTEXTS, 1);
 	return ctx;
@@ -61,6 +87,9 @@ void zcopy_ctx_put(struct zcopy_ctx *ctx)
 {
 	if (!refcount_dec_and_test(&ctx->ref))
 		return;
+	xa_erase(&zcopy_contexts, ctx->id);
+	put_net(ctx->net);
+	put_pid(ctx->pid);
 	mutex_destroy(&ctx->ev.mtx);
 	kfree(ctx);
 	zcopy_stat_add(ZCOPY_STAT_CONTEXTS, -1);
@@ -72,10 +101,12 @@ void zcopy_ctx_close(struct zcopy_ctx *ctx)
 {
 	struct zcopy_item *item;
 
+	WRITE_ONCE(ctx->closed, true);
 	mutex_lock(&ctx->ev.mtx);
 	while ((item = zcopy_events_first(&ctx->ev))) {
 		zcopy_events_remove(&ctx->ev, item);
 		zcopy_sock_destroy(container_of(item, struct zcopy_sock, item));
+		atomic_dec(&ctx->sockets);
 	}
 	mutex_unlock(&ctx->ev.mtx);
 	zcopy_events_close(&ctx->ev);
@@ -91,6 +122,8 @@ int zcopy_ctx_register(struct zcopy_ctx *ctx, int fd)
 		return PTR_ERR(zs);
 	mutex_lock(&ctx->ev.mtx);
 	ret = zcopy_events_insert(&ctx->ev, &zs->item);
+	if (!ret)
+		atomic_inc(&ctx->sockets);
 	mutex_unlock(&ctx->ev.mtx);
 	if (ret)
 		zcopy_sock_destroy(zs);
@@ -125,6 +158,7 @@ int zcopy_ctx_unregister(struct zcopy_ctx *ctx, int fd)
 	if (zs) {
 		zcopy_events_remove(&ctx->ev, &zs->item);
 		zcopy_sock_destroy(zs);
+		atomic_dec(&ctx->sockets);
 	}
 	mutex_unlock(&ctx->ev.mtx);
 	return ret;
@@ -168,6 +202,7 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 	if (ret)
 		return ret;
 	zcopy_stat_add(ZCOPY_STAT_SUBMITTED, 1);
+	atomic64_inc(&ctx->submitted);
 	zcopy_sock_queue(zs, x);
 	return 0;
 }

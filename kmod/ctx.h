@@ -6,10 +6,16 @@
 #define ZCOPY_CTX_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
 
 #include "events.h"
 
+struct net;
+struct pid;
 struct zcopy_submit;
 
 struct zcopy_ctx {
@@ -18,7 +24,30 @@ struct zcopy_ctx {
 	refcount_t ref;
 	atomic_t inflight;		/* transfers held, against the limit */
 	atomic64_t pinned;		/* their bytes */
+
+	/* What netlink reports.  Fixed at open unless marked. */
+	u32 id;				/* key in zcopy_contexts */
+	struct pid *pid;		/* the opener's thread group */
+	char comm[TASK_COMM_LEN];
+	struct net *net;		/* the opener's network namespace */
+	bool closed;			/* the file is closed (changes once) */
+	atomic_t sockets;		/* registered */
+	atomic64_t submitted;		/* over the context's life: */
+	atomic64_t completed;
+	atomic64_t failed;
+	atomic64_t bytes;		/* handed to sockets */
+
+	/* Every live transfer, in id order, for the transfer listing. */
+	spinlock_t xfers_lock;
+	struct list_head xfers;
+	u64 last_xfer_id;
 };
+
+/*
+ * Every context, by id.  Holding its xa_lock keeps the contexts in it
+ * alive: a context leaves it before it is freed.
+ */
+extern struct xarray zcopy_contexts;
 
 struct zcopy_ctx *zcopy_ctx_create(void);
 void zcopy_ctx_close(struct zcopy_ctx *ctx);

@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "dev.h"
+#include "netlink.h"
 #include "stats.h"
 #include "version.h"
 #include "xfer.h"
@@ -20,13 +21,18 @@ static int __init zcopy_init(void)
 	ret = zcopy_engine_init();
 	if (ret)
 		goto err_stats;
-	ret = zcopy_dev_init();
+	ret = zcopy_nl_init();
 	if (ret)
 		goto err_engine;
+	ret = zcopy_dev_init();
+	if (ret)
+		goto err_nl;
 
 	pr_info("zcopy " ZCOPY_VERSION " loaded\n");
 	return 0;
 
+err_nl:
+	zcopy_nl_exit();
 err_engine:
 	zcopy_engine_exit();
 err_stats:
@@ -37,6 +43,7 @@ err_stats:
 static void __exit zcopy_exit(void)
 {
 	zcopy_dev_exit();
+	zcopy_nl_exit();
 	zcopy_engine_exit();
 	zcopy_stats_exit();
 }

@@ -27,6 +27,7 @@
 #include <net/sock.h>
 
 #include "ctx.h"
+#include "netlink.h"
 #include "stats.h"
 #include "xfer.h"
 
@@ -41,6 +42,9 @@ static void zcopy_xfer_put(struct zcopy_xfer *x)
 
 	if (!refcount_dec_and_test(&x->ref))
 		return;
+	spin_lock(&ctx->xfers_lock);
+	list_del(&x->ctx_link);
+	spin_unlock(&ctx->xfers_lock);
 	kfree(x->gaps.gap);
 	fput(x->file);
 	zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
@@ -66,12 +70,17 @@ static void zcopy_xfer_post(struct zcopy_xfer *x)
 	if ((x->flags & ZCOPY_F_RELEASE) &&
 	    (test_bit(ZCOPY_XFER_COPIED, &x->state) || x->copied_at_send))
 		x->event.cqe.flags |= ZCOPY_CQE_F_COPIED;
-	if (res == -ECANCELED)
+	if (res == -ECANCELED) {
 		zcopy_stat_add(ZCOPY_STAT_CANCELLED, 1);
-	else if (res < 0)
+		atomic64_inc(&x->ctx->failed);
+	} else if (res < 0) {
 		zcopy_stat_add(ZCOPY_STAT_FAILED, 1);
-	else
+		atomic64_inc(&x->ctx->failed);
+		zcopy_nl_transfer_failed(x, res);
+	} else {
 		zcopy_stat_add(ZCOPY_STAT_COMPLETED, 1);
+		atomic64_inc(&x->ctx->completed);
+	}
 	zcopy_events_post(&x->ctx->ev, &x->event);
 }
 
@@ -85,6 +94,7 @@ static void zcopy_xfer_released(struct work_struct *work)
 					    release_work);
 
 	zcopy_stat_add(ZCOPY_STAT_PAGES, -(s64)x->pages);
+	set_bit(ZCOPY_XFER_RELEASED, &x->state);
 	if (test_bit(ZCOPY_XFER_COPIED, &x->state))
 		zcopy_stat_add(ZCOPY_STAT_BYTES_COPIED, x->bytes_zerocopy);
 	if (x->flags & ZCOPY_F_DONTCACHE)
@@ -180,11 +190,16 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	refcount_set(&x->ref, 2);
 	x->ctx = ctx;
 	zcopy_ctx_get(ctx);
+	x->sock_fd = sqe->sock_fd;
 	x->file = file;
 	x->range = range;
 	x->pos = range.start;
 	x->flags = sqe->flags;
 	INIT_WORK(&x->release_work, zcopy_xfer_released);
+	spin_lock(&ctx->xfers_lock);
+	x->id = ++ctx->last_xfer_id;
+	list_add_tail(&x->ctx_link, &ctx->xfers);
+	spin_unlock(&ctx->xfers_lock);
 	zcopy_stat_add(ZCOPY_STAT_TRANSFERS, 1);
 	*xp = x;
 	return 0;
@@ -207,6 +222,7 @@ static void zcopy_account(struct zcopy_xfer *x, const struct bio_vec *bv,
 	unsigned long pages = 0;
 	size_t left = sent;
 
+	atomic64_add(sent, &x->ctx->bytes);
 	if (!zerocopy) {
 		/* No scatter-gather on the route: TCP copied into its own. */
 		x->copied_at_send = true;
@@ -340,7 +356,7 @@ int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock)
 		p.err = 0;
 		n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
 		if (n > 0)
-			x->pos += n;
+			WRITE_ONCE(x->pos, x->pos + n);	/* listings read it */
 		if (p.err)
 			return p.err;
 		if (n < 0)
@@ -362,9 +378,22 @@ void zcopy_xfer_finish(struct zcopy_xfer *x, struct socket *sock, s64 res)
 	if (x->corked && sock->ops->splice_eof)
 		sock->ops->splice_eof(sock);	/* push out a MSG_MORE tail */
 	x->event.cqe.res = res;
+	set_bit(ZCOPY_XFER_HANDED, &x->state);
 	if (!(x->flags & ZCOPY_F_RELEASE))
 		zcopy_xfer_post(x);
 	zcopy_uarg_complete(NULL, &x->uarg, true);
+}
+
+/* Where @x is, as netlink reports it (enum zcopy_transfer_state). */
+u32 zcopy_xfer_state(const struct zcopy_xfer *x)
+{
+	if (test_bit(ZCOPY_XFER_RELEASED, &x->state))
+		return ZCOPY_TRANSFER_STATE_DONE;
+	if (test_bit(ZCOPY_XFER_HANDED, &x->state))
+		return ZCOPY_TRANSFER_STATE_RELEASING;
+	if (test_bit(ZCOPY_XFER_STARTED, &x->state))
+		return ZCOPY_TRANSFER_STATE_SENDING;
+	return ZCOPY_TRANSFER_STATE_QUEUED;
 }
 
 int zcopy_engine_init(void)

@@ -25,6 +25,8 @@ enum {
 	ZCOPY_XFER_STARTED,	/* the socket's worker has begun sending it */
 	ZCOPY_XFER_CANCEL,	/* stop at the next chunk boundary */
 	ZCOPY_XFER_COPIED,	/* the stack copied some of it after all */
+	ZCOPY_XFER_HANDED,	/* nothing more will go to the socket */
+	ZCOPY_XFER_RELEASED,	/* the stack has let go of every page */
 };
 
 struct zcopy_xfer {
@@ -35,6 +37,9 @@ struct zcopy_xfer {
 	unsigned long state;		/* ZCOPY_XFER_* bits */
 
 	struct zcopy_ctx *ctx;
+	struct list_head ctx_link;	/* in ctx->xfers */
+	u64 id;				/* in the context, from 1 */
+	int sock_fd;			/* as registered, for listings */
 	struct file *file;
 	struct zcopy_range range;
 	u64 pos;			/* next byte to hand to the socket */
@@ -56,6 +61,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		      struct file *sock_file, struct zcopy_xfer **xp);
 int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock);
 void zcopy_xfer_finish(struct zcopy_xfer *x, struct socket *sock, s64 res);
+u32 zcopy_xfer_state(const struct zcopy_xfer *x);
 
 int zcopy_engine_init(void);
 void zcopy_engine_exit(void);

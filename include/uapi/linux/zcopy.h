@@ -115,7 +115,8 @@
  * A context holds at most ZCOPY_DEFAULT_MAX_INFLIGHT transfers and takes
  * new ones only while the bytes of those it holds are below
  * ZCOPY_DEFAULT_MAX_PINNED (so one transfer of any size is accepted by an
- * idle context).
+ * idle context).  Both can be changed at run time (ZCOPY_CMD_CONFIG_SET,
+ * below); a change applies to the next submission.
  *
  * Completion records
  * ------------------
@@ -133,6 +134,74 @@
  *              route whose device cannot gather copies on send).  Other
  *              completions come before that can be known and carry 0.
  *   reserved   zero
+ *
+ * Generic netlink
+ * ---------------
+ *
+ * The module registers the generic netlink family "zcopy"
+ * (ZCOPY_FAMILY_NAME, version ZCOPY_FAMILY_VERSION), available in every
+ * network namespace; a lookup of the family loads the module.  It is
+ * described in the YNL spec Documentation/netlink/specs/zcopy.yaml, and
+ * tools/zcctl is its command-line client.  Every request is validated
+ * strictly: unknown attributes, wrong types or sizes and out-of-range
+ * values are refused with EINVAL (ERANGE for ranges) and an extended-ack
+ * message naming the attribute.  Commands:
+ *
+ *   ZCOPY_CMD_STATS_GET (do; no attributes)
+ *     reply: ZCOPY_A_STATS_*, all u64: the module-wide counters
+ *       CONTEXTS, SOCKETS, TRANSFERS   open contexts, registered sockets,
+ *                                      live transfers (gauges)
+ *       SUBMITTED, COMPLETED, FAILED, CANCELLED   transfers, since load
+ *       BYTES_ZEROCOPY                 bytes handed to sockets by page
+ *                                      reference
+ *       BYTES_COPIED                   bytes the stack copied after all
+ *       PAGES                          page references held by the stack
+ *
+ *   ZCOPY_CMD_CONFIG_GET (do; no attributes)
+ *     reply: ZCOPY_A_CONFIG_MAX_INFLIGHT (u32), ZCOPY_A_CONFIG_MAX_PINNED
+ *     (u64): the per-context limits (see "Limits").
+ *
+ *   ZCOPY_CMD_CONFIG_SET (do; CAP_NET_ADMIN)
+ *     request: MAX_INFLIGHT in [ZCOPY_MAX_INFLIGHT_MIN,
+ *     ZCOPY_MAX_INFLIGHT_MAX], MAX_PINNED in [ZCOPY_MAX_PINNED_MIN,
+ *     ZCOPY_MAX_PINNED_MAX], at least one of them.  Applies to the next
+ *     submission of every context; transfers already accepted keep
+ *     going.  Announced to the "events" group as ZCOPY_CMD_CONFIG_NTF,
+ *     carrying the whole new configuration.  Errors: EPERM without
+ *     CAP_NET_ADMIN, EINVAL with no attribute.
+ *
+ *   ZCOPY_CMD_CONTEXT_GET (dump; no attributes)
+ *     one message per context of the caller's network namespace (the
+ *     namespace of the process that opened it), ZCOPY_A_CONTEXT_*:
+ *       ID (u32)      stable while the context exists, not soon reused
+ *       PID (u32)     the opener's process id, in the caller's pid
+ *                     namespace (0 if it is not visible there)
+ *       COMM (string) the opener's command name
+ *       SOCKETS, INFLIGHT (u32)   registered sockets, transfers held
+ *       PINNED (u64)  bytes of those transfers
+ *       SUBMITTED, COMPLETED, FAILED, BYTES (u64)   transfers and bytes
+ *                     handed to sockets, over the context's life
+ *       CLOSED (flag) the file is closed; the context lives on until
+ *                     the stack releases its last transfer's pages
+ *
+ *   ZCOPY_CMD_TRANSFER_GET (dump; optional ZCOPY_A_TRANSFER_CONTEXT_ID)
+ *     one message per live transfer (those counted by INFLIGHT), of every
+ *     context in the caller's namespace or of the one given,
+ *     ZCOPY_A_TRANSFER_*:
+ *       CONTEXT_ID (u32), ID (u64)   ID counts up from 1 per context
+ *       USER_DATA (u64), FLAGS (u32) as submitted
+ *       SOCK_FD (s32)                the socket, as registered
+ *       FILE_INO (u64), FILE_DEV (u32)   the file, as stat(2) shows them
+ *       OFFSET, LENGTH (u64)         the range, len == 0 resolved
+ *       DONE (u64)                   bytes handed to the socket so far
+ *       STATE (u32)                  enum zcopy_transfer_state
+ *
+ *   ZCOPY_CMD_TRANSFER_FAILED (event, group "events")
+ *     a transfer ended with an error other than -ECANCELED: the
+ *     ZCOPY_A_TRANSFER_* attributes above, plus ERROR (s32, -errno).
+ *     Sent in the namespace of the transfer's context.
+ *
+ *   ZCOPY_CMD_CONFIG_NTF (event, group "events"): see CONFIG_SET.
  */
 #ifndef _UAPI_LINUX_ZCOPY_H
 #define _UAPI_LINUX_ZCOPY_H
@@ -196,6 +265,99 @@ struct zcopy_cqe {
 	__s64 res;
 	__u32 flags;
 	__u32 reserved;
+};
+
+/* Generic netlink: see "Generic netlink" above. */
+#define ZCOPY_FAMILY_NAME		"zcopy"
+#define ZCOPY_FAMILY_VERSION		1
+#define ZCOPY_MCGRP_EVENTS		"events"
+
+#define ZCOPY_MAX_INFLIGHT_MIN		1
+#define ZCOPY_MAX_INFLIGHT_MAX		65536
+#define ZCOPY_MAX_PINNED_MIN		4096ULL
+#define ZCOPY_MAX_PINNED_MAX		(1ULL << 40)
+
+enum zcopy_transfer_state {
+	ZCOPY_TRANSFER_STATE_QUEUED,	/* waiting behind another transfer */
+	ZCOPY_TRANSFER_STATE_SENDING,	/* being handed to the socket */
+	ZCOPY_TRANSFER_STATE_RELEASING,	/* handed; the stack holds pages */
+	ZCOPY_TRANSFER_STATE_DONE,	/* released; completion not yet read */
+};
+
+enum {
+	ZCOPY_A_STATS_CONTEXTS = 1,
+	ZCOPY_A_STATS_SOCKETS,
+	ZCOPY_A_STATS_TRANSFERS,
+	ZCOPY_A_STATS_SUBMITTED,
+	ZCOPY_A_STATS_COMPLETED,
+	ZCOPY_A_STATS_FAILED,
+	ZCOPY_A_STATS_CANCELLED,
+	ZCOPY_A_STATS_BYTES_ZEROCOPY,
+	ZCOPY_A_STATS_BYTES_COPIED,
+	ZCOPY_A_STATS_PAGES,
+	ZCOPY_A_STATS_PAD,
+
+	__ZCOPY_A_STATS_MAX,
+	ZCOPY_A_STATS_MAX = (__ZCOPY_A_STATS_MAX - 1)
+};
+
+enum {
+	ZCOPY_A_CONFIG_MAX_INFLIGHT = 1,
+	ZCOPY_A_CONFIG_MAX_PINNED,
+	ZCOPY_A_CONFIG_PAD,
+
+	__ZCOPY_A_CONFIG_MAX,
+	ZCOPY_A_CONFIG_MAX = (__ZCOPY_A_CONFIG_MAX - 1)
+};
+
+enum {
+	ZCOPY_A_CONTEXT_ID = 1,
+	ZCOPY_A_CONTEXT_PID,
+	ZCOPY_A_CONTEXT_COMM,
+	ZCOPY_A_CONTEXT_SOCKETS,
+	ZCOPY_A_CONTEXT_INFLIGHT,
+	ZCOPY_A_CONTEXT_PINNED,
+	ZCOPY_A_CONTEXT_SUBMITTED,
+	ZCOPY_A_CONTEXT_COMPLETED,
+	ZCOPY_A_CONTEXT_FAILED,
+	ZCOPY_A_CONTEXT_BYTES,
+	ZCOPY_A_CONTEXT_CLOSED,
+	ZCOPY_A_CONTEXT_PAD,
+
+	__ZCOPY_A_CONTEXT_MAX,
+	ZCOPY_A_CONTEXT_MAX = (__ZCOPY_A_CONTEXT_MAX - 1)
+};
+
+enum {
+	ZCOPY_A_TRANSFER_CONTEXT_ID = 1,
+	ZCOPY_A_TRANSFER_ID,
+	ZCOPY_A_TRANSFER_USER_DATA,
+	ZCOPY_A_TRANSFER_FLAGS,
+	ZCOPY_A_TRANSFER_SOCK_FD,
+	ZCOPY_A_TRANSFER_FILE_INO,
+	ZCOPY_A_TRANSFER_FILE_DEV,
+	ZCOPY_A_TRANSFER_OFFSET,
+	ZCOPY_A_TRANSFER_LENGTH,
+	ZCOPY_A_TRANSFER_DONE,
+	ZCOPY_A_TRANSFER_STATE,
+	ZCOPY_A_TRANSFER_ERROR,
+	ZCOPY_A_TRANSFER_PAD,
+
+	__ZCOPY_A_TRANSFER_MAX,
+	ZCOPY_A_TRANSFER_MAX = (__ZCOPY_A_TRANSFER_MAX - 1)
+};
+
+enum {
+	ZCOPY_CMD_STATS_GET = 1,
+	ZCOPY_CMD_CONFIG_GET,
+	ZCOPY_CMD_CONFIG_SET,
+	ZCOPY_CMD_CONTEXT_GET,
+	ZCOPY_CMD_TRANSFER_GET,
+	ZCOPY_CMD_CONFIG_NTF,
+	ZCOPY_CMD_TRANSFER_FAILED,
+
+	__ZCOPY_CMD_MAX,
+	ZCOPY_CMD_MAX = (__ZCOPY_CMD_MAX - 1)
 };
 
 #endif /* _UAPI_LINUX_ZCOPY_H */

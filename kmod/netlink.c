@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "zcopy" generic netlink family: counters, configuration, listings
+ * of contexts and transfers, and events.
+ *
+ * The policies and op table follow Documentation/netlink/specs/zcopy.yaml
+ * attribute for attribute; change both together.  Validation is strict
+ * (the genetlink default for a new family): unknown attributes, wrong
+ * types and sizes are refused by the core with an extack message, and
+ * the range checks live in the policies, so the handlers only see
+ * well-formed values.  Commands that take no attributes say so
+ * themselves, since the core does not parse a message without a policy.
+ *
+ * Listings hold zcopy_contexts' xa_lock while they read a context (and
+ * ctx->xfers_lock inside it while they read its transfers), so nothing
+ * they look at can be freed under them; they never sleep there.  A dump
+ * resumes from ids, not pointers: cb->args[0] is the next context id,
+ * cb->args[1] the next transfer id within it.
+ */
+
+#include <linux/fs.h>
+#include <linux/kdev_t.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include <linux/zcopy.h>
+
+#include "ctx.h"
+#include "limits.h"
+#include "netlink.h"
+#include "stats.h"
+#include "xfer.h"
+
+enum zcopy_nl_group {
+	ZCOPY_NLGRP_EVENTS,
+};
+
+static struct genl_family zcopy_nl_family;
+
+/* Serializes configuration changes and their notifications. */
+static DEFINE_MUTEX(zcopy_config_lock);
+
+static const u16 zcopy_stat_attr[ZCOPY_STAT_MAX] = {
+	[ZCOPY_STAT_CONTEXTS]		= ZCOPY_A_STATS_CONTEXTS,
+	[ZCOPY_STAT_SOCKETS]		= ZCOPY_A_STATS_SOCKETS,
+	[ZCOPY_STAT_TRANSFERS]		= ZCOPY_A_STATS_TRANSFERS,
+	[ZCOPY_STAT_SUBMITTED]		= ZCOPY_A_STATS_SUBMITTED,
+	[ZCOPY_STAT_COMPLETED]		= ZCOPY_A_STATS_COMPLETED,
+	[ZCOPY_STAT_FAILED]		= ZCOPY_A_STATS_FAILED,
+	[ZCOPY_STAT_CANCELLED]		= ZCOPY_A_STATS_CANCELLED,
+	[ZCOPY_STAT_BYTES_ZEROCOPY]	= ZCOPY_A_STATS_BYTES_ZEROCOPY,
+	[ZCOPY_STAT_BYTES_COPIED]	= ZCOPY_A_STATS_BYTES_COPIED,
+	[ZCOPY_STAT_PAGES]		= ZCOPY_A_STATS_PAGES,
+};
+
+/* Both bounds are beyond what NLA_POLICY_RANGE's s16 can hold. */
+static const struct netlink_range_validation zcopy_max_inflight_range = {
+	.min = ZCOPY_MAX_INFLIGHT_MIN,
+	.max = ZCOPY_MAX_INFLIGHT_MAX,
+};
+
+static const struct netlink_range_validation zcopy_max_pinned_range = {
+	.min = ZCOPY_MAX_PINNED_MIN,
+	.max = ZCOPY_MAX_PINNED_MAX,
+};
+
+static const struct nla_policy zcopy_config_set_policy[ZCOPY_A_CONFIG_MAX_PINNED + 1] = {
+	[ZCOPY_A_CONFIG_MAX_INFLIGHT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &zcopy_max_inflight_range),
+	[ZCOPY_A_CONFIG_MAX_PINNED] =
+		NLA_POLICY_FULL_RANGE(NLA_U64, &zcopy_max_pinned_range),
+};
+
+static const struct nla_policy zcopy_transfer_get_policy[ZCOPY_A_TRANSFER_CONTEXT_ID + 1] = {
+	[ZCOPY_A_TRANSFER_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* For the commands whose request carries no attributes at all. */
+static int zcopy_nl_no_attrs(const struct nlmsghdr *nlh,
+			     struct netlink_ext_ack *extack)
+{
+	if (nlmsg_len(nlh) <= GENL_HDRLEN)
+		return 0;
+	NL_SET_ERR_MSG(extack, "this command takes no attributes");
+	return -EINVAL;
+}
+
+static int zcopy_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int i, ret;
+
+	ret = zcopy_nl_no_attrs(info->nlhdr, info->extack);
+	if (ret)
+		return ret;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_iput(msg, info);
+	if (!hdr)
+		goto err;
+	for (i = 0; i < ZCOPY_STAT_MAX; i++)
+		if (nla_put_u64_64bit(msg, zcopy_stat_attr[i],
+				      atomic64_read(&zcopy_stats[i]),
+				      ZCOPY_A_STATS_PAD))
+			goto err;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int zcopy_nl_put_config(struct sk_buff *msg)
+{
+	if (nla_put_u32(msg, ZCOPY_A_CONFIG_MAX_INFLIGHT,
+			READ_ONCE(zcopy_limits.max_inflight)) ||
+	    nla_put_u64_64bit(msg, ZCOPY_A_CONFIG_MAX_PINNED,
+			      READ_ONCE(zcopy_limits.max_pinned),
+			      ZCOPY_A_CONFIG_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int zcopy_nl_config_get_doit(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	ret = zcopy_nl_no_attrs(info->nlhdr, info->extack);
+	if (ret)
+		return ret;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_iput(msg, info);
+	if (!hdr || zcopy_nl_put_config(msg)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* The configuration is global, so every namespace hears of a change. */
+static void zcopy_nl_config_notify(void)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &zcopy_nl_family, 0, ZCOPY_CMD_CONFIG_NTF);
+	if (!hdr || zcopy_nl_put_config(msg)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_allns(&zcopy_nl_family, msg, 0, ZCOPY_NLGRP_EVENTS);
+}
+
+static int zcopy_nl_config_set_doit(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	struct nlattr *inflight = info->attrs[ZCOPY_A_CONFIG_MAX_INFLIGHT];
+	struct nlattr *pinned = info->attrs[ZCOPY_A_CONFIG_MAX_PINNED];
+
+	if (!inflight && !pinned) {
+		NL_SET_ERR_MSG(info->extack,
+			       "no configuration attribute given");
+		return -EINVAL;
+	}
+	mutex_lock(&zcopy_config_lock);
+	if (inflight)
+		WRITE_ONCE(zcopy_limits.max_inflight, nla_get_u32(inflight));
+	if (pinned)
+		WRITE_ONCE(zcopy_limits.max_pinned, nla_get_u64(pinned));
+	zcopy_nl_config_notify();
+	mutex_unlock(&zcopy_config_lock);
+	return 0;
+}
+
+static int zcopy_nl_put_context(struct sk_buff *skb, struct zcopy_ctx *ctx,
+				struct netlink_callback *cb)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &zcopy_nl_family, NLM_F_MULTI, ZCOPY_CMD_CONTEXT_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, ZCOPY_A_CONTEXT_ID, ctx->id) ||
+	    nla_put_u32(skb, ZCOPY_A_CONTEXT_PID, pid_vnr(ctx->pid)) ||
+	    nla_put_string(skb, ZCOPY_A_CONTEXT_COMM, ctx->comm) ||
+	    nla_put_u32(skb, ZCOPY_A_CONTEXT_SOCKETS,
+			atomic_read(&ctx->sockets)) ||
+	    nla_put_u32(skb, ZCOPY_A_CONTEXT_INFLIGHT,
+			atomic_read(&ctx->inflight)) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_CONTEXT_PINNED,
+			      atomic64_read(&ctx->pinned),
+			      ZCOPY_A_CONTEXT_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_CONTEXT_SUBMITTED,
+			      atomic64_read(&ctx->submitted),
+			      ZCOPY_A_CONTEXT_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_CONTEXT_COMPLETED,
+			      atomic64_read(&ctx->completed),
+			      ZCOPY_A_CONTEXT_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_CONTEXT_FAILED,
+			      atomic64_read(&ctx->failed),
+			      ZCOPY_A_CONTEXT_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_CONTEXT_BYTES,
+			      atomic64_read(&ctx->bytes),
+			      ZCOPY_A_CONTEXT_PAD) ||
+	    (READ_ONCE(ctx->closed) &&
+	     nla_put_flag(skb, ZCOPY_A_CONTEXT_CLOSED))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int zcopy_nl_context_get_dumpit(struct sk_buff *skb,
+				       struct netlink_callback *cb)
+{
+	struct net *net = sock_net(skb->sk);
+	unsigned long id;
+	struct zcopy_ctx *ctx;
+	int ret = 0;
+
+	if (!cb->args[0]) {
+		ret = zcopy_nl_no_attrs(cb->nlh, cb->extack);
+		if (ret)
+			return ret;
+		cb->args[0] = 1;
+	}
+	xa_lock(&zcopy_contexts);
+	xa_for_each_start(&zcopy_contexts, id, ctx, cb->args[0]) {
+		if (!net_eq(ctx->net, net))
+			continue;
+		ret = zcopy_nl_put_context(skb, ctx, cb);
+		if (ret)
+			break;
+		cb->args[0] = id + 1;
+	}
+	xa_unlock(&zcopy_contexts);
+	return ret && !skb->len ? ret : skb->len;
+}
+
+static int zcopy_nl_put_transfer(struct sk_buff *skb,
+				 const struct zcopy_xfer *x, s32 err,
+				 u32 portid, u32 seq, int flags, u8 cmd)
+{
+	struct inode *inode = file_inode(x->file);
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &zcopy_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, ZCOPY_A_TRANSFER_CONTEXT_ID, x->ctx->id) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_TRANSFER_ID, x->id,
+			      ZCOPY_A_TRANSFER_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_TRANSFER_USER_DATA,
+			      x->event.cqe.user_data, ZCOPY_A_TRANSFER_PAD) ||
+	    nla_put_u32(skb, ZCOPY_A_TRANSFER_FLAGS, x->flags) ||
+	    nla_put_s32(skb, ZCOPY_A_TRANSFER_SOCK_FD, x->sock_fd) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_TRANSFER_FILE_INO, inode->i_ino,
+			      ZCOPY_A_TRANSFER_PAD) ||
+	    nla_put_u32(skb, ZCOPY_A_TRANSFER_FILE_DEV,
+			new_encode_dev(inode->i_sb->s_dev)) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_TRANSFER_OFFSET, x->range.start,
+			      ZCOPY_A_TRANSFER_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_TRANSFER_LENGTH,
+			      x->range.end - x->range.start,
+			      ZCOPY_A_TRANSFER_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_A_TRANSFER_DONE,
+			      READ_ONCE(x->pos) - x->range.start,
+			      ZCOPY_A_TRANSFER_PAD) ||
+	    nla_put_u32(skb, ZCOPY_A_TRANSFER_STATE, zcopy_xfer_state(x)) ||
+	    (err && nla_put_s32(skb, ZCOPY_A_TRANSFER_ERROR, err))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* @ctx's transfers from id *@next on; *@next says where to resume. */
+static int zcopy_nl_put_transfers(struct sk_buff *skb, struct zcopy_ctx *ctx,
+				  struct netlink_callback *cb, u64 *next)
+{
+	struct zcopy_xfer *x;
+	int ret = 0;
+
+	spin_lock(&ctx->xfers_lock);
+	list_for_each_entry(x, &ctx->xfers, ctx_link) {
+		if (x->id < *next)
+			continue;
+		ret = zcopy_nl_put_transfer(skb, x, 0,
+					    NETLINK_CB(cb->skb).portid,
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					    ZCOPY_CMD_TRANSFER_GET);
+		if (ret)
+			break;
+		*next = x->id + 1;
+	}
+	spin_unlock(&ctx->xfers_lock);
+	return ret;
+}
+
+/* Is there a context @id in @net?  (For the filter's error message.) */
+static bool zcopy_nl_context_exists(struct net *net, u32 id)
+{
+	struct zcopy_ctx *ctx;
+	bool ret;
+
+	xa_lock(&zcopy_contexts);
+	ctx = xa_load(&zcopy_contexts, id);
+	ret = ctx && net_eq(ctx->net, net);
+	xa_unlock(&zcopy_contexts);
+	return ret;
+}
+
+static int zcopy_nl_transfer_get_dumpit(struct sk_buff *skb,
+					struct netlink_callback *cb)
+{
+	const struct genl_info *info = genl_info_dump(cb);
+	struct nlattr *only = info->attrs[ZCOPY_A_TRANSFER_CONTEXT_ID];
+	struct net *net = sock_net(skb->sk);
+	unsigned long first = 1, last = ULONG_MAX, id;
+	u64 next = cb->args[1];
+	struct zcopy_ctx *ctx;
+	int ret = 0;
+
+	if (only) {
+		first = nla_get_u32(only);
+		last = first;
+		if (!cb->args[0] && !zcopy_nl_context_exists(net, first)) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, only, "no such context");
+			return -ENOENT;
+		}
+	}
+	if (cb->args[0])
+		first = cb->args[0];
+	xa_lock(&zcopy_contexts);
+	xa_for_each_range(&zcopy_contexts, id, ctx, first, last) {
+		if (!net_eq(ctx->net, net))
+			continue;
+		ret = zcopy_nl_put_transfers(skb, ctx, cb, &next);
+		if (ret)
+			break;
+		next = 0;
+		first = id + 1;
+	}
+	xa_unlock(&zcopy_contexts);
+	/* Resume in the context that did not fit, or after the last one. */
+	cb->args[0] = ret ? id : first;
+	cb->args[1] = next;
+	return ret && !skb->len ? ret : skb->len;
+}
+
+/* Tell the context's namespace that @x ended with error @err. */
+void zcopy_nl_transfer_failed(const struct zcopy_xfer *x, s64 err)
+{
+	struct net *net = x->ctx->net;
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&zcopy_nl_family, net, ZCOPY_NLGRP_EVENTS))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (zcopy_nl_put_transfer(msg, x, (s32)err, 0, 0, 0,
+				  ZCOPY_CMD_TRANSFER_FAILED)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast_netns(&zcopy_nl_family, net, msg, 0,
+				ZCOPY_NLGRP_EVENTS, GFP_KERNEL);
+}
+
+static const struct genl_split_ops zcopy_nl_ops[] = {
+	{
+		.cmd		= ZCOPY_CMD_STATS_GET,
+		.doit		= zcopy_nl_stats_get_doit,
+		.flags		= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= ZCOPY_CMD_CONFIG_GET,
+		.doit		= zcopy_nl_config_get_doit,
+		.flags		= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= ZCOPY_CMD_CONFIG_SET,
+		.doit		= zcopy_nl_config_set_doit,
+		.policy		= zcopy_config_set_policy,
+		.maxattr	= ZCOPY_A_CONFIG_MAX_PINNED,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= ZCOPY_CMD_CONTEXT_GET,
+		.dumpit		= zcopy_nl_context_get_dumpit,
+		.flags		= GENL_CMD_CAP_DUMP,
+	},
+	{
+		.cmd		= ZCOPY_CMD_TRANSFER_GET,
+		.dumpit		= zcopy_nl_transfer_get_dumpit,
+		.policy		= zcopy_transfer_get_policy,
+		.maxattr	= ZCOPY_A_TRANSFER_CONTEXT_ID,
+		.flags		= GENL_CMD_CAP_DUMP,
+	},
+};
+
+static const struct genl_multicast_group zcopy_nl_mcgrps[] = {
+	[ZCOPY_NLGRP_EVENTS] = { .name = ZCOPY_MCGRP_EVENTS, },
+};
+
+static struct genl_family zcopy_nl_family __ro_after_init = {
+	.name		= ZCOPY_FAMILY_NAME,
+	.version	= ZCOPY_FAMILY_VERSION,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.split_ops	= zcopy_nl_ops,
+	.n_split_ops	= ARRAY_SIZE(zcopy_nl_ops),
+	.mcgrps		= zcopy_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(zcopy_nl_mcgrps),
+};
+
+int __init zcopy_nl_init(void)
+{
+	return genl_register_family(&zcopy_nl_family);
+}
+
+void zcopy_nl_exit(void)
+{
+	genl_unregister_family(&zcopy_nl_family);
+}
+
+MODULE_ALIAS_GENL_FAMILY(ZCOPY_FAMILY_NAME);
