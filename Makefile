@@ -2,7 +2,9 @@
 #
 # zcopy: top-level build.
 #
-#   make              module (against KDIR) and selftest programs
+#   make              module (against KDIR), zcctl and selftest programs
+#   make install      module, zcctl, its man page and bash completion
+#                     (DESTDIR=, PREFIX= as usual)
 #   make demo         boot the distribution kernel and show the module working
 #   make check        the whole test suite on both kernels, in QEMU
 #   make style        checkpatch --strict on the kernel code and uapi header
@@ -22,16 +24,30 @@ export KDIR KSRC
 KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/tests/*.[ch])) \
 		 include/uapi/linux/zcopy.h
 
-.PHONY: all module selftests deps style sparse check demo vm clean print-kdir
+PREFIX ?= /usr/local
 
-all: module selftests
+.PHONY: all module zcctl selftests deps style sparse check demo vm clean \
+	install print-kdir
+
+all: module zcctl selftests
 
 module:
 	@test -d "$(KDIR)" || { echo "no kernel tree at KDIR='$(KDIR)' (run: make deps)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod $(if $(C),C=$(C)) modules
 
+zcctl:
+	$(MAKE) -C tools/zcctl
+
 selftests:
 	$(MAKE) -C selftests/zcopy
+
+# Into DESTDIR, if given, for packaging; depmod only for the live system.
+# Unsigned: the signing key of a distribution kernel is not ours to use.
+install: module zcctl
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) \
+		INSTALL_MOD_DIR=extra CONFIG_MODULE_SIG_ALL= modules_install
+	$(if $(DESTDIR),,depmod -a $(KVER))
+	$(MAKE) -C tools/zcctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 deps:
 	tools/deps.sh
@@ -59,6 +75,7 @@ vm: deps all
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null || true
 	$(MAKE) -C selftests/zcopy clean
+	$(MAKE) -C tools/zcctl clean
 	rm -rf build
 
 # For scripts: the kernel tree `make module` builds against.
