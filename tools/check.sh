@@ -50,6 +50,26 @@ step "static checks"
 make -s style
 make -s sparse >/dev/null
 
+# `make install` into a staging tree puts every file where it belongs.
+step "install"
+rm -rf "$out/install"
+make -s install DESTDIR="$out/install" >"$out/install.log" 2>&1 || true
+{
+	echo "1..4"
+	n=0
+	for f in "lib/modules/*/extra/zcopy.ko*" usr/local/sbin/zcctl \
+		usr/local/share/man/man8/zcctl.8 \
+		usr/local/share/bash-completion/completions/zcctl; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086 # the module's path is a pattern
+		if ls "$out/install/"$f >/dev/null 2>&1; then
+			echo "ok $n install: $f"
+		else
+			echo "not ok $n install: $f"
+		fi
+	done
+} | tee "$out/tap/install.tap"
+
 step "debug kernel"
 debug_tree=$(tools/vm/debug-kernel.sh)
 tools/build-module.sh debug "$debug_tree" >/dev/null

@@ -9,7 +9,7 @@ set -euo pipefail
 PKGS=(
 	build-essential make gcc pkg-config cpio kmod
 	flex bison bc libelf-dev libssl-dev dwarves rsync
-	sparse xz-utils zstd python3 python3-yaml
+	sparse xz-utils zstd python3 python3-yaml python3-jsonschema
 	qemu-system-x86 busybox-static iproute2 util-linux mount e2fsprogs
 	libnl-3-dev libnl-genl-3-dev
 	linux-source-6.12

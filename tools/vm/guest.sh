@@ -16,7 +16,7 @@ export HOME=/tmp LANG=C.UTF-8
 
 # shellcheck source=/dev/null
 . "$ZCOPY_RUN/env"
-export ZCOPY_PROJECT ZCOPY_RUN ZCOPY_MODULE ZCOPY_WIRE ZCOPY_KERNEL
+export ZCOPY_PROJECT ZCOPY_RUN ZCOPY_MODULE ZCOPY_WIRE ZCOPY_KERNEL ZCOPY_KSRC
 
 report() {
 	echo "$1" >/dev/ttyS2
