@@ -88,11 +88,16 @@ static int zcopy_nl_no_attrs(const struct nlmsghdr *nlh,
 	return -EINVAL;
 }
 
-static int zcopy_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+/*
+ * The reply to a "get" command that takes no attributes: one message
+ * filled by @put.
+ */
+static int zcopy_nl_reply(struct genl_info *info,
+			  int (*put)(struct sk_buff *msg))
 {
 	struct sk_buff *msg;
 	void *hdr;
-	int i, ret;
+	int ret;
 
 	ret = zcopy_nl_no_attrs(info->nlhdr, info->extack);
 	if (ret)
@@ -101,19 +106,29 @@ static int zcopy_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_iput(msg, info);
-	if (!hdr)
-		goto err;
+	if (!hdr || put(msg)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int zcopy_nl_put_stats(struct sk_buff *msg)
+{
+	int i;
+
 	for (i = 0; i < ZCOPY_STAT_MAX; i++)
 		if (nla_put_u64_64bit(msg, zcopy_stat_attr[i],
 				      atomic64_read(&zcopy_stats[i]),
 				      ZCOPY_A_STATS_PAD))
-			goto err;
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+			return -EMSGSIZE;
+	return 0;
+}
 
-err:
-	nlmsg_free(msg);
-	return -EMSGSIZE;
+static int zcopy_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return zcopy_nl_reply(info, zcopy_nl_put_stats);
 }
 
 static int zcopy_nl_put_config(struct sk_buff *msg)
@@ -130,23 +145,7 @@ static int zcopy_nl_put_config(struct sk_buff *msg)
 static int zcopy_nl_config_get_doit(struct sk_buff *skb,
 				    struct genl_info *info)
 {
-	struct sk_buff *msg;
-	void *hdr;
-	int ret;
-
-	ret = zcopy_nl_no_attrs(info->nlhdr, info->extack);
-	if (ret)
-		return ret;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_iput(msg, info);
-	if (!hdr || zcopy_nl_put_config(msg)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	return zcopy_nl_reply(info, zcopy_nl_put_config);
 }
 
 /* The configuration is global, so every namespace hears of a change. */
