@@ -180,7 +180,10 @@
  *       SOCKETS, INFLIGHT (u32)   registered sockets, transfers held
  *       PINNED (u64)  bytes of those transfers
  *       SUBMITTED, COMPLETED, FAILED, BYTES (u64)   transfers and bytes
- *                     handed to sockets, over the context's life
+ *                     handed to sockets, over the context's life; FAILED
+ *                     counts every completion with an error, cancelled
+ *                     ones included (the module-wide counters split
+ *                     them)
  *       CLOSED (flag) the file is closed; the context lives on until
  *                     the stack releases its last transfer's pages
  *
