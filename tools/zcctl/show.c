@@ -142,31 +142,31 @@ static const struct config_key *config_key(const char *name)
  */
 static int cmd_config_set(int argc, char **argv)
 {
-	const struct config_key *key;
-	unsigned long long v;
+	int i, n = (argc - 1) / 2, ret;
+	const struct config_key *keys[n ?: 1];
+	unsigned long long values[n ?: 1];
 	struct nl_msg *msg;
 	struct zc_nl nl;
-	int i, ret;
 
 	if (argc < 3 || (argc - 1) % 2)
 		return usage_error("config", "config set takes KEY VALUE pairs");
-	for (i = 1; i < argc; i += 2) {
-		key = config_key(argv[i]);
-		if (!key)
-			return usage_error("config", "unknown key '%s'", argv[i]);
-		if (parse_u64(argv[i + 1], &v, key->is_u64) ||
-		    (!key->is_u64 && v > UINT32_MAX))
+	for (i = 0; i < n; i++) {
+		keys[i] = config_key(argv[1 + 2 * i]);
+		if (!keys[i])
+			return usage_error("config", "unknown key '%s'",
+					   argv[1 + 2 * i]);
+		if (parse_u64(argv[2 + 2 * i], &values[i], keys[i]->is_u64) ||
+		    (!keys[i]->is_u64 && values[i] > UINT32_MAX))
 			return usage_error("config", "invalid value '%s' for %s",
-					   argv[i + 1], argv[i]);
+					   argv[2 + 2 * i], argv[1 + 2 * i]);
 	}
 	if (zc_nl_open(&nl))
 		return 1;
 	msg = zc_nl_msg(&nl, ZCOPY_CMD_CONFIG_SET, 0);
-	for (i = 1; msg && i < argc; i += 2) {
-		key = config_key(argv[i]);
-		parse_u64(argv[i + 1], &v, key->is_u64);
-		ret = key->is_u64 ? nla_put_u64(msg, key->attr, v) :
-				    nla_put_u32(msg, key->attr, (uint32_t)v);
+	for (i = 0; msg && i < n; i++) {
+		ret = keys[i]->is_u64 ?
+			nla_put_u64(msg, keys[i]->attr, values[i]) :
+			nla_put_u32(msg, keys[i]->attr, (uint32_t)values[i]);
 		if (ret) {
 			nlmsg_free(msg);
 			msg = NULL;
