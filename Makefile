@@ -7,6 +7,8 @@
 #                     (DESTDIR=, PREFIX= as usual)
 #   make demo         boot the distribution kernel and show the module working
 #   make check        the whole test suite on both kernels, in QEMU
+#   make bench        zcbench, zcserve and nginx under wrk, in QEMU (~30 min)
+#   make bench-quick  the same, smaller (a few minutes), for development
 #   make style        checkpatch --strict on the kernel code and uapi header
 #   make sparse       sparse on the kernel code (same as: make module C=2)
 #   make deps         install the Debian packages everything above needs
@@ -26,10 +28,10 @@ KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/tests/*.[ch]))
 
 PREFIX ?= /usr/local
 
-.PHONY: all module zcctl selftests deps style sparse check demo vm clean \
-	install print-kdir
+.PHONY: all module zcctl zcbench zcserve selftests deps style sparse check \
+	bench bench-quick demo vm clean install print-kdir
 
-all: module zcctl selftests
+all: module zcctl zcbench zcserve selftests
 
 module:
 	@test -d "$(KDIR)" || { echo "no kernel tree at KDIR='$(KDIR)' (run: make deps)" >&2; exit 1; }
@@ -37,6 +39,12 @@ module:
 
 zcctl:
 	$(MAKE) -C tools/zcctl
+
+zcbench:
+	$(MAKE) -C tools/zcbench
+
+zcserve:
+	$(MAKE) -C tools/zcserve
 
 selftests:
 	$(MAKE) -C selftests/zcopy
@@ -66,6 +74,12 @@ sparse:
 check: deps
 	tools/check.sh
 
+bench: deps all
+	tools/bench/run.sh full
+
+bench-quick: deps all
+	tools/bench/run.sh quick
+
 demo: deps
 	tools/demo.sh
 
@@ -76,6 +90,8 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null || true
 	$(MAKE) -C selftests/zcopy clean
 	$(MAKE) -C tools/zcctl clean
+	$(MAKE) -C tools/zcbench clean
+	$(MAKE) -C tools/zcserve clean
 	rm -rf build
 
 # For scripts: the kernel tree `make module` builds against.

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# zcserve, the benchmark's HTTP server, in each of its modes (copy,
+# sendfile, zcopy): curl gets whole files and ranges back byte for byte
+# with the right headers, connections are kept alive and pipelined
+# requests answered in order, HEAD sends no body, and bad requests get
+# 400/403/404/405/416/431 without a byte from outside the served tree.
+
+import atexit
+import email.utils
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from ktap import case, expect, run_cases, skip_all
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = os.environ.get("ZCOPY_PROJECT", os.path.join(HERE, "..", ".."))
+ZCSERVE = os.path.join(PROJECT, "tools", "zcserve", "zcserve")
+MODES = ("copy", "sendfile", "zcopy")
+BIG = (1 << 20) + 7		# not a multiple of a page
+
+
+class Server:
+    def __init__(self, mode, root, port):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.p = subprocess.Popen([ZCSERVE, "--mode", mode, "--port", str(port), root],
+                                  stderr=subprocess.PIPE, text=True)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                if self.p.poll() is not None:
+                    raise AssertionError(f"zcserve --mode {mode} exited: "
+                                         f"{self.p.stderr.read().strip()}")
+                time.sleep(0.1)
+        raise AssertionError(f"zcserve --mode {mode} does not listen")
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            self.p.wait(timeout=30)
+
+
+def curl(*args):
+    p = subprocess.run(["curl", "-sS", *args], capture_output=True, timeout=120)
+    expect(p.returncode == 0, f"curl {' '.join(args)}: {p.stderr.decode().strip()}")
+    return p
+
+
+def head_fields(raw):
+    """Status and header dict (lower-case names) of one response head."""
+    lines = raw.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    fields = {}
+    for line in lines[1:]:
+        if line:
+            k, v = line.split(":", 1)
+            fields[k.strip().lower()] = v.strip()
+    return status, fields
+
+
+class Raw:
+    """One TCP connection, for what curl will not send or show."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.buf = b""
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def _fill(self):
+        data = self.s.recv(1 << 16)
+        if not data:
+            raise EOFError
+        self.buf += data
+
+    def response(self, head_only=False):
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        status, fields = head_fields(head)
+        n = 0 if head_only else int(fields.get("content-length", 0))
+        while len(self.buf) < n:
+            self._fill()
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return status, fields, body
+
+    def closed(self):
+        try:
+            self._fill()
+        except EOFError:
+            return True
+        return False
+
+
+def make_tree():
+    top = tempfile.mkdtemp(dir=os.environ.get("ZCOPY_SCRATCH"))
+    root = os.path.join(top, "www")
+    os.makedirs(os.path.join(root, "sub"))
+    rnd = random.Random(7)
+    files = {
+        "big.bin": rnd.randbytes(BIG),
+        "index.html": b"<p>zcserve</p>\n",
+        "sub/a b.txt": b"spaced name\n",
+        "empty.txt": b"",
+    }
+    for name, data in files.items():
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(data)
+    with open(os.path.join(top, "secret.txt"), "wb") as f:
+        f.write(b"outside the served tree\n")
+    os.symlink("../secret.txt", os.path.join(root, "link.txt"))
+    return top, root, files
+
+
+def add_cases(mode, port):
+    state = {}
+
+    def setup():
+        """The tree and the server, made by whichever case comes first."""
+        if "srv" not in state:
+            state["top"], state["root"], state["files"] = make_tree()
+            atexit.register(shutil.rmtree, state["top"], True)
+            state["srv"] = Server(mode, state["root"], port)
+            atexit.register(state["srv"].stop)
+
+    def whole_files():
+        setup()
+        srv, files = state["srv"], state["files"]
+        for name, data in files.items():
+            p = curl("-D", "-", "-o", "body", "--output-dir", state["top"],
+                     srv.url + "/" + name.replace(" ", "%20"))
+            status, f = head_fields(p.stdout.split(b"\r\n\r\n")[0])
+            with open(os.path.join(state["top"], "body"), "rb") as b:
+                got = b.read()
+            expect(status == 200, f"{name}: status {status}")
+            expect(got == data, f"{name}: {len(got)} bytes differ from the file's {len(data)}")
+            expect(int(f["content-length"]) == len(data), f"{name}: Content-Length {f}")
+            mtime = os.stat(os.path.join(state["root"], name)).st_mtime
+            expect(f["last-modified"] == email.utils.formatdate(int(mtime), usegmt=True),
+                   f"{name}: Last-Modified {f.get('last-modified')}")
+        p = curl("-D", "-", "-o", "/dev/null", srv.url + "/")
+        expect(b"text/html" in p.stdout, "/ is not index.html as text/html")
+        p = curl("-D", "-", "-o", "/dev/null", srv.url + "/big.bin")
+        expect(b"application/octet-stream" in p.stdout, "big.bin's Content-Type")
+
+    def ranges():
+        setup()
+        srv, data = state["srv"], state["files"]["big.bin"]
+        for spec, lo, hi in (("0-0", 0, 0), ("100-199", 100, 199),
+                             ("4095-4097", 4095, 4097), (f"{BIG - 10}-", BIG - 10, BIG - 1),
+                             ("-500", BIG - 500, BIG - 1), (f"1000-{BIG + 99}", 1000, BIG - 1)):
+            p = curl("-D", "-", "-r", spec, srv.url + "/big.bin")
+            head, body = p.stdout.split(b"\r\n\r\n", 1)
+            status, f = head_fields(head)
+            expect(status == 206, f"range {spec}: status {status}")
+            expect(body == data[lo:hi + 1], f"range {spec}: wrong bytes")
+            expect(f["content-range"] == f"bytes {lo}-{hi}/{BIG}",
+                   f"range {spec}: Content-Range {f.get('content-range')}")
+        p = curl("-D", "-", "-o", "/dev/null", "-r", f"{BIG}-", srv.url + "/big.bin")
+        status, f = head_fields(p.stdout.split(b"\r\n\r\n")[0])
+        expect(status == 416 and f.get("content-range") == f"bytes */{BIG}",
+               f"past the end: {status} {f}")
+        # Several ranges are allowed to be answered with the whole file.
+        p = curl("-r", "0-1,5-6", srv.url + "/big.bin")
+        expect(p.stdout == data, "a multi-range request did not get the whole file")
+
+    def keep_alive_and_pipelining():
+        setup()
+        srv, files = state["srv"], state["files"]
+        p = curl("-v", "-o", "/dev/null", "-o", "/dev/null", srv.url + "/index.html",
+                 srv.url + "/big.bin")
+        expect(b"Re-using existing connection" in p.stderr, "curl's second request used a new connection")
+        c = Raw(srv.port)
+        c.send(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"HEAD /index.html HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /sub/a%20b.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        st, f, body = c.response()
+        expect(st == 200 and body == files["big.bin"], "pipelined 1st: big.bin")
+        st, f, body = c.response(head_only=True)
+        expect(st == 200 and int(f["content-length"]) == len(files["index.html"]),
+               "pipelined 2nd: HEAD")
+        st, f, body = c.response()
+        expect(st == 200 and body == files["index.html"], "pipelined 3rd: HEAD sent a body")
+        st, f, body = c.response()
+        expect(st == 200 and body == files["sub/a b.txt"], "pipelined 4th")
+        expect(f.get("connection") == "close" and c.closed(),
+               "Connection: close was not honoured")
+        c = Raw(srv.port)
+        c.send(b"GET /index.html HTTP/1.0\r\n\r\n")
+        c.response()
+        expect(c.closed(), "an HTTP/1.0 connection was kept open")
+
+    def errors():
+        setup()
+        srv = state["srv"]
+        for path, want in (("/missing", 404), ("/../secret.txt", 403),
+                           ("/%2e%2e/secret.txt", 403), ("/sub/../../secret.txt", 403),
+                           ("/link.txt", 403), ("/%00", 400)):
+            p = curl("--path-as-is", "-D", "-", srv.url + path)
+            status, _ = head_fields(p.stdout.split(b"\r\n\r\n")[0])
+            expect(status == want, f"{path}: {status}, want {want}")
+            expect(b"outside the served tree" not in p.stdout, f"{path} leaked the file")
+        p = curl("-D", "-", "-X", "POST", srv.url + "/index.html")
+        status, f = head_fields(p.stdout.split(b"\r\n\r\n")[0])
+        expect(status == 405 and f.get("allow") == "GET, HEAD", f"POST: {status} {f}")
+        for raw, want in ((b"GARBAGE\r\n\r\n", 400),
+                          (b"GET /index.html HTTP/1.1\r\nX: " + b"y" * 9000 + b"\r\n\r\n", 431),
+                          (b"GET /index.html HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", 400)):
+            c = Raw(srv.port)
+            c.send(raw)
+            status, _, _ = c.response()
+            expect(status == want, f"{raw[:20]!r}...: {status}, want {want}")
+            expect(c.closed(), f"{raw[:20]!r}...: connection left open after {status}")
+
+    def concurrent_clients():
+        setup()
+        srv, data = state["srv"], state["files"]["big.bin"]
+        outs = [os.path.join(state["top"], f"par{i}") for i in range(24)]
+        args = ["-Z", "--parallel-max", "24"]
+        for o in outs:
+            args += ["-o", o, srv.url + "/big.bin"]
+        curl(*args)
+        for o in outs:
+            with open(o, "rb") as f:
+                expect(f.read() == data, f"{o}: differs")
+
+    for fn in (whole_files, ranges, keep_alive_and_pipelining, errors, concurrent_clients):
+        fn.__name__ = f"{mode}_{fn.__name__}"
+        case(fn)
+
+
+if __name__ == "__main__":
+    if not os.access(ZCSERVE, os.X_OK):
+        sys.exit(skip_all(f"{ZCSERVE} not built (make zcserve)"))
+    for i, m in enumerate(MODES):
+        add_cases(m, 18080 + i)
+    sys.exit(run_cases())

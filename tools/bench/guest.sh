@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest.sh OUTDIR full|quick: the guest side of `make bench`.  On the VM's
+# wire topology (wire0 sends, wire1 receives) and on loopback: zcbench's
+# method matrix, its cold-submit and completion-scaling probes, then wrk
+# from wire1 against zcserve in each mode and against nginx (sendfile
+# on, one worker) in wire0, same files, same connection counts.
+set -euo pipefail
+
+out=${1:?usage: guest.sh OUTDIR full|quick}
+kind=${2:-full}
+project=${ZCOPY_PROJECT:?}
+export PATH=$project/tools/zcctl:$project/tools/zcbench:$project/tools/zcserve:$PATH
+mkdir -p "$out"
+
+# Test files on a real disk (virtio, uncached on the host) when there is
+# one, so that cold means read from a device; otherwise ext4 on a loop
+# device over tmpfs.
+data=/tmp/zcbench-data
+mkdir -p "$data"
+modprobe -q virtio_blk 2>/dev/null || true
+modprobe -q ext4 2>/dev/null || true
+if [ -b /dev/vda ]; then
+	mkfs.ext4 -q -F /dev/vda && mount /dev/vda "$data"
+else
+	modprobe -q loop 2>/dev/null || true
+	truncate -s 1536M /tmp/zcbench.img && mkfs.ext4 -q -F /tmp/zcbench.img &&
+		mount -o loop /tmp/zcbench.img "$data"
+fi
+
+if [ "$kind" = quick ]; then
+	runs=(
+		"-n wire --cache cached -c 1,16 -s 4K,64K,1M,64M -r 3 -b 32M"
+		"-n wire --cache cold -c 1 -s 1M,64M -r 3 --cold-rounds 2"
+		"-n loopback --cache cached -c 1 -s 64K,64M -r 3 -b 32M"
+	)
+	blocking=(--size 64M --repeat 3)
+	scaling=(--sockets 10,100,1000,10000 --samples 50)
+	wrk_secs=3
+else
+	runs=(
+		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M,1G -r 5 -b 128M"
+		"-n wire --cache cached -c 16,256 -s 4K,64K,1M -r 5 -b 128M"
+		"-n wire --cache cold -c 1,16 -s 64K,1M,64M -r 5 --cold-rounds 2"
+		"-n loopback --cache cached -c 1,16 -s 64K,1M,64M -r 5 -b 128M"
+	)
+	blocking=(--size 64M --repeat 5)
+	scaling=(--sockets 10,100,1000,10000 --samples 200)
+	wrk_secs=10
+fi
+
+cd "$data"
+i=0
+for r in "${runs[@]}"; do
+	i=$((i + 1))
+	echo "## zcbench $r"
+	plot=()
+	[ "$i" = 1 ] && plot=(--plot "$out/zcbench.png")
+	# shellcheck disable=SC2086
+	zcbench $r --csv "$out/zcbench-$i.csv" --json "$out/zcbench-$i.json" \
+		"${plot[@]}" | tee "$out/zcbench-$i.txt"
+done
+
+echo "## zcbench blocking ${blocking[*]}"
+zcbench blocking "${blocking[@]}" --csv "$out/blocking.csv" | tee "$out/blocking.txt"
+echo "## zcbench scaling ${scaling[*]}"
+zcbench scaling "${scaling[@]}" --csv "$out/scaling.csv" | tee "$out/scaling.txt"
+
+"$project/tools/bench/http.sh" "$out" "$data" "$wrk_secs"

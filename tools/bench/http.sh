@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# http.sh OUTDIR DATADIR SECONDS: wrk, from the receiving side of the
+# wire, against zcserve in each mode and against nginx (sendfile on, one
+# worker, the deployment a user would pick), each serving the same
+# 64 KiB file from DATADIR to 16 and then 256 connections.  Writes
+# OUTDIR/http.csv and prints a table of requests per second.
+set -euo pipefail
+
+out=${1:?} data=${2:?} secs=${3:-10}
+www=$data/www
+conf=$out/nginx
+mkdir -p "$www" "$conf"
+head -c 65536 /dev/urandom >"$www/file-64K.bin"
+sync
+
+cat >"$conf/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+user root;
+pid $conf/nginx.pid;
+error_log $conf/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 100000000;
+	keepalive_timeout 300s;
+	default_type application/octet-stream;
+	client_body_temp_path $conf/body;
+	proxy_temp_path $conf/proxy;
+	fastcgi_temp_path $conf/fastcgi;
+	uwsgi_temp_path $conf/uwsgi;
+	scgi_temp_path $conf/scgi;
+	server { listen 8090 reuseport; root $www; }
+}
+CONF
+
+start_server() {
+	case "$1" in
+	nginx) ip netns exec wire0 nginx -e "$conf/error.log" -c "$conf/nginx.conf" & ;;
+	*) ip netns exec wire0 zcserve --mode "${1#zcserve-}" --port 8090 "$www" & ;;
+	esac
+	server=$!
+	for _ in $(seq 50); do
+		ip netns exec wire1 curl -sf -o /dev/null http://198.18.0.1:8090/file-64K.bin && return
+		sleep 0.2
+	done
+	echo "http.sh: $1 did not start" >&2
+	return 1
+}
+
+stop_server() {
+	kill "$server" 2>/dev/null || true
+	wait "$server" 2>/dev/null || true
+}
+
+echo "server,conns,seconds,requests_per_s,transfer_mib_s" >"$out/http.csv"
+printf '%-18s %6s %14s %12s\n' server conns requests/s MiB/s | tee "$out/http.txt"
+for server_name in zcserve-copy zcserve-sendfile zcserve-zcopy nginx; do
+	start_server "$server_name"
+	# The file must come back whole before it is timed.
+	ip netns exec wire1 curl -sf http://198.18.0.1:8090/file-64K.bin |
+		cmp - "$www/file-64K.bin"
+	for c in 16 256; do
+		res=$(ip netns exec wire1 wrk -t 2 -c "$c" -d "${secs}s" \
+			http://198.18.0.1:8090/file-64K.bin)
+		if grep -q 'Non-2xx\|Socket errors' <<<"$res"; then
+			echo "http.sh: $server_name with $c connections had errors:" >&2
+			echo "$res" >&2
+			stop_server
+			exit 1
+		fi
+		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$res")
+		mibs=$(awk '/^Transfer\/sec:/ {v=$2; u=substr(v, length(v)-1); v=v+0;
+			if (u == "GB") v *= 1024; else if (u == "KB") v /= 1024; print v}' <<<"$res")
+		echo "$server_name,$c,$secs,$rps,$mibs" >>"$out/http.csv"
+		printf '%-18s %6s %14s %12s\n' "$server_name" "$c" "$rps" "$mibs" | tee -a "$out/http.txt"
+	done
+	stop_server
+done

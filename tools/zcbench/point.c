@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One measurement: a method sending one file over a number of
+ * connections, repeated in rounds until enough bytes have gone.  Only
+ * the rounds are measured -- wall time, system-wide busy CPU time from
+ * /proc/stat and the sender's system calls -- not the setup around them
+ * (connecting, registering, dropping caches).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "zcbench.h"
+#include "point.h"
+
+unsigned long zcb_syscalls;
+
+/* The same bytes every run: a file of SIZE under DIR, made once. */
+int zcb_file(const char *dir, size_t size)
+{
+	static char buf[1 << 16];
+	char path[4096];
+	struct stat st;
+	size_t off = 0, i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/zcbench-%zu.dat", dir, size);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && !fstat(fd, &st) && (size_t)st.st_size == size)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "zcbench: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i * 2654435761u >> 13);
+	while (off < size) {
+		size_t n = size - off < sizeof(buf) ? size - off : sizeof(buf);
+
+		if (pwrite(fd, buf, n, off) != (ssize_t)n) {
+			perror("zcbench: writing the test file");
+			close(fd);
+			return -1;
+		}
+		off += n;
+	}
+	fsync(fd);
+	return fd;
+}
+
+static long rounds_for(const struct point *p, const struct options *o)
+{
+	unsigned long long per_round = (unsigned long long)p->size * p->conns;
+	long n = o->bytes / per_round;
+
+	if (n < 1)
+		n = 1;
+	/* Cold rounds drop the whole page cache before each one. */
+	if (p->cold && n > o->cold_rounds)
+		n = o->cold_rounds;
+	return n > 20000 ? 20000 : n;
+}
+
+static void close_conns(struct run *r)
+{
+	int i;
+
+	for (i = 0; i < r->nconns; i++)
+		if (r->conns[i].fd >= 0)
+			close(r->conns[i].fd);
+}
+
+/* One repeat of one method at one point; fills *s. */
+int zcb_measure(const struct point *p, const struct method *m,
+		const struct options *o, int file, struct sample *s)
+{
+	static struct run r;
+	struct cpu_sample c0, c1;
+	unsigned long long busy = 0;
+	uint64_t zc0 = 0, cp0 = 0, zc1 = 0, cp1 = 0;
+	double secs = 0, t0, bytes;
+	long rounds = rounds_for(p, o), i;
+	int rc = -1, counters = !strncmp(m->name, "zcopy", 5);
+	pid_t rx;
+
+	memset(&r, 0, sizeof(r));
+	r.m = m;
+	r.file = file;
+	r.size = p->size;
+	r.nconns = p->conns;
+	r.ep = -1;
+	for (i = 0; i < p->conns; i++)
+		r.conns[i].fd = -1;
+	if (zcb_enter_netns(p->net->sender_ns))
+		return -1;
+	rx = zcb_receiver_start(p->net->receiver_ns, o->port, p->size, p->conns);
+	if (rx < 0) {
+		fprintf(stderr, "zcbench: the receiver did not start\n");
+		return -1;
+	}
+	for (i = 0; i < p->conns; i++) {
+		r.conns[i].fd = zcb_connect(p->net->addr, o->port, m->blocking);
+		if (r.conns[i].fd < 0)
+			goto out;
+	}
+	if (m->epoll_events && zcb_epoll_setup(&r, m->epoll_events))
+		goto out;
+	if (m->setup && m->setup(&r))
+		goto out;
+	if (counters && zcb_zcopy_counters(&zc0, &cp0))
+		counters = 0;
+	if (!p->cold && zcb_warm(file, p->size))
+		goto out;
+	zcb_syscalls = 0;
+	for (i = 0; i < rounds; i++) {
+		if (p->cold && zcb_drop_caches()) {
+			perror("zcbench: drop_caches");
+			goto out;
+		}
+		zcb_cpu_sample(&c0);
+		t0 = zcb_now();
+		if (m->round(&r))
+			goto out;
+		secs += zcb_now() - t0;
+		zcb_cpu_sample(&c1);
+		busy += c1.busy - c0.busy;
+	}
+	if (counters && zcb_zcopy_counters(&zc1, &cp1))
+		counters = 0;
+	bytes = (double)p->size * p->conns * rounds;
+	s->rounds = rounds;
+	s->mib_s = bytes / (1 << 20) / secs;
+	s->cpu_per_gib = (double)busy / zcb_ticks_per_sec() / (bytes / (1 << 30));
+	s->sys_per_gib = zcb_syscalls / (bytes / (1 << 30));
+	s->zerocopy = counters ? (zc1 - zc0) / bytes : -1;
+	s->copied = counters ? (cp1 - cp0) / bytes : -1;
+	rc = 0;
+out:
+	if (m->teardown)
+		m->teardown(&r);
+	if (r.ep >= 0)
+		close(r.ep);
+	close_conns(&r);
+	if (zcb_receiver_wait(rx) && !rc) {
+		fprintf(stderr, "zcbench: the receiver failed\n");
+		rc = -1;
+	}
+	return rc;
+}

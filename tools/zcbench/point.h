@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef ZCBENCH_POINT_H
+#define ZCBENCH_POINT_H
+
+#include "zcbench.h"
+
+/* Where the receiver is. */
+struct topology {
+	const char *name;
+	const char *sender_ns, *receiver_ns;	/* NULL: our own namespace */
+	const char *addr;
+};
+
+struct options {
+	unsigned long long bytes;	/* to send per measurement, at least */
+	long cold_rounds;		/* at most, per measurement */
+	int repeat;
+	int port;
+	const char *dir;
+	int quiet;
+};
+
+struct point {
+	const struct topology *net;
+	int cold;
+	int conns;
+	size_t size;
+};
+
+struct sample {
+	long rounds;
+	double mib_s, cpu_per_gib, sys_per_gib;
+	double zerocopy, copied;	/* shares of the bytes; -1: not zcopy */
+};
+
+const struct topology *zcb_topology(const char *name);
+int zcb_file(const char *dir, size_t size);
+int zcb_measure(const struct point *p, const struct method *m,
+		const struct options *o, int file, struct sample *s);
+
+#endif

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The results as a table, CSV, JSON and a gnuplot PNG. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+
+const char *zcb_size_name(size_t size, char *buf, size_t len)
+{
+	static const char unit[] = "KMGT";
+	int u = -1;
+
+	while (size >= 1024 && !(size % 1024) && u < 3) {
+		size /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%zu", size);
+	else
+		snprintf(buf, len, "%zu%c", size, unit[u]);
+	return buf;
+}
+
+int zcb_parse_size(const char *s, size_t *size)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	switch (*end) {
+	case 'G': case 'g': v <<= 10; /* fall through */
+	case 'M': case 'm': v <<= 10; /* fall through */
+	case 'K': case 'k': v <<= 10; end++; break;
+	}
+	if (end == s || *end || !v)
+		return -1;
+	*size = v;
+	return 0;
+}
+
+static const char *cache_name(int cold)
+{
+	return cold ? "cold" : "cached";
+}
+
+void zcb_table_header(FILE *f)
+{
+	fprintf(f, "%-9s %-6s %5s %5s %-14s %10s %6s %10s %6s %11s %6s %6s\n",
+		"net", "cache", "conns", "size", "method", "MiB/s", "+-",
+		"CPU s/GiB", "+-", "syscall/GiB", "zc%", "copy%");
+}
+
+void zcb_table_row(FILE *f, const struct result *r)
+{
+	char sz[16], zc[8] = "-", cp[8] = "-";
+
+	if (r->zerocopy >= 0) {
+		snprintf(zc, sizeof(zc), "%.0f", 100 * r->zerocopy);
+		snprintf(cp, sizeof(cp), "%.0f", 100 * r->copied);
+	}
+	fprintf(f, "%-9s %-6s %5d %5s %-14s %10.1f %5.0f%% %10.2f %5.0f%% %11.0f %6s %6s\n",
+		r->p.net->name, cache_name(r->p.cold), r->p.conns,
+		zcb_size_name(r->p.size, sz, sizeof(sz)), r->method, r->mib_s,
+		100 * r->mib_s_spread, r->cpu_per_gib, 100 * r->cpu_spread,
+		r->sys_per_gib, zc, cp);
+	fflush(f);
+}
+
+int zcb_write_csv(const char *path, const struct result *r, int n)
+{
+	FILE *f = fopen(path, "w");
+	int i;
+
+	if (!f)
+		return -1;
+	fprintf(f, "net,cache,conns,size,method,repeats,rounds,mib_s,mib_s_spread,"
+		   "cpu_s_per_gib,cpu_spread,syscalls_per_gib,zerocopy_share,copied_share\n");
+	for (i = 0; i < n; i++, r++)
+		fprintf(f, "%s,%s,%d,%zu,%s,%d,%ld,%.3f,%.4f,%.4f,%.4f,%.1f,%.4f,%.4f\n",
+			r->p.net->name, cache_name(r->p.cold), r->p.conns, r->p.size,
+			r->method, r->repeats, r->rounds, r->mib_s, r->mib_s_spread,
+			r->cpu_per_gib, r->cpu_spread, r->sys_per_gib, r->zerocopy,
+			r->copied);
+	return fclose(f);
+}
+
+int zcb_write_json(const char *path, const struct result *r, int n)
+{
+	FILE *f = fopen(path, "w");
+	int i;
+
+	if (!f)
+		return -1;
+	fprintf(f, "[\n");
+	for (i = 0; i < n; i++, r++) {
+		fprintf(f, "  {\"net\": \"%s\", \"cache\": \"%s\", \"conns\": %d, "
+			   "\"size\": %zu, \"method\": \"%s\", \"repeats\": %d, "
+			   "\"rounds\": %ld, \"mib_s\": %.3f, \"mib_s_spread\": %.4f, "
+			   "\"cpu_s_per_gib\": %.4f, \"cpu_spread\": %.4f, "
+			   "\"syscalls_per_gib\": %.1f",
+			r->p.net->name, cache_name(r->p.cold), r->p.conns, r->p.size,
+			r->method, r->repeats, r->rounds, r->mib_s, r->mib_s_spread,
+			r->cpu_per_gib, r->cpu_spread, r->sys_per_gib);
+		if (r->zerocopy >= 0)
+			fprintf(f, ", \"zerocopy_share\": %.4f, \"copied_share\": %.4f",
+				r->zerocopy, r->copied);
+		fprintf(f, "}%s\n", i + 1 < n ? "," : "");
+	}
+	fprintf(f, "]\n");
+	return fclose(f);
+}
+
+/*
+ * CPU per GiB and throughput against file size, one line per method,
+ * for the first topology, cached files and the fewest connections: the
+ * points every run has.
+ */
+int zcb_plot(const char *png, const struct result *res, int n)
+{
+	char data[] = "/tmp/zcbench-plot-XXXXXX", sz[16], cmd[8192];
+	const char *methods[32];
+	int nm = 0, i, j, rc, minconns = 1 << 30;
+	size_t len;
+	FILE *f;
+
+	for (i = 0; i < n; i++)
+		if (res[i].p.conns < minconns)
+			minconns = res[i].p.conns;
+	for (i = 0; i < n && nm < 32; i++) {
+		for (j = 0; j < nm && strcmp(methods[j], res[i].method); j++)
+			;
+		if (j == nm)
+			methods[nm++] = res[i].method;
+	}
+	f = fdopen(mkstemp(data), "w");
+	if (!f)
+		return -1;
+	/* One gnuplot data block per method. */
+	for (j = 0; j < nm; j++) {
+		fprintf(f, "\"%s\"\n", methods[j]);
+		for (i = 0; i < n; i++) {
+			const struct result *r = &res[i];
+
+			if (strcmp(r->method, methods[j]) || r->p.cold ||
+			    r->p.conns != minconns || r->p.net != res[0].p.net)
+				continue;
+			fprintf(f, "%zu %s %g %g\n", r->p.size,
+				zcb_size_name(r->p.size, sz, sizeof(sz)),
+				r->cpu_per_gib, r->mib_s);
+		}
+		fprintf(f, "\n\n");
+	}
+	fclose(f);
+	len = snprintf(cmd, sizeof(cmd),
+		"gnuplot -e \"set terminal pngcairo size 1400,560 noenhanced; "
+		"set output '%s'; set multiplot layout 1,2 title "
+		"'zcbench: %s, cached, %d connection(s); median of repeats'; "
+		"set logscale x 2; set grid; set key top left; set xlabel 'file size (bytes)'; "
+		"set ylabel 'CPU seconds per GiB, system-wide'; set logscale y; "
+		"plot for [i=0:%d] '%s' index i using 1:3 with linespoints title columnheader(1); "
+		"set ylabel 'MiB/s'; set nologscale y; set key top left; "
+		"plot for [i=0:%d] '%s' index i using 1:4 with linespoints title columnheader(1); "
+		"unset multiplot\"",
+		png, res[0].p.net->name, minconns, nm - 1, data, nm - 1, data);
+	if (len >= sizeof(cmd)) {
+		unlink(data);
+		return -1;
+	}
+	rc = system(cmd);
+	unlink(data);
+	return rc ? -1 : 0;
+}

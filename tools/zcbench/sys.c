@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What the measurements read: the clock, /proc/stat, zcopy's counters. */
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "zcbench.h"
+
+double zcb_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+long zcb_ticks_per_sec(void)
+{
+	return sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * The "cpu" line of /proc/stat: every CPU, every task, kernel threads
+ * and interrupts included.  Busy is everything but idle and iowait.
+ */
+int zcb_cpu_sample(struct cpu_sample *s)
+{
+	unsigned long long v[10] = { 0 };
+	char line[512];
+	FILE *f = fopen("/proc/stat", "r");
+	int i, n;
+
+	if (!f)
+		return -1;
+	n = fgets(line, sizeof(line), f) ?
+	    sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+		   &v[8], &v[9]) : 0;
+	fclose(f);
+	if (n < 8)
+		return -1;
+	/* user nice system idle iowait irq softirq steal (guest in user) */
+	s->total = s->busy = 0;
+	for (i = 0; i < 8; i++)
+		s->total += v[i];
+	s->busy = s->total - v[3] - v[4];
+	return 0;
+}
+
+int zcb_drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	int rc;
+
+	sync();
+	if (fd < 0)
+		return -1;
+	rc = write(fd, "3", 1) == 1 ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/* Reads the whole file into the page cache. */
+int zcb_warm(int fd, size_t size)
+{
+	static char buf[1 << 20];
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < size) {
+		n = pread(fd, buf, sizeof(buf), off);
+		if (n <= 0)
+			return -1;
+		off += n;
+	}
+	return 0;
+}
+
+static int json_u64(const char *text, const char *key, uint64_t *v)
+{
+	const char *p = strstr(text, key);
+
+	if (!p)
+		return -1;
+	p += strlen(key);
+	while (*p && !isdigit((unsigned char)*p))
+		p++;
+	*v = strtoull(p, NULL, 10);
+	return 0;
+}
+
+/* Module-wide counters, through zcctl (the generic netlink family). */
+int zcb_zcopy_counters(uint64_t *zerocopy, uint64_t *copied)
+{
+	char text[4096];
+	size_t n;
+	FILE *p = popen("zcctl -j stats 2>/dev/null", "r");
+
+	if (!p)
+		return -1;
+	n = fread(text, 1, sizeof(text) - 1, p);
+	text[n] = 0;
+	if (pclose(p) != 0)
+		return -1;
+	if (json_u64(text, "\"bytes_zerocopy\"", zerocopy) ||
+	    json_u64(text, "\"bytes_copied\"", copied))
+		return -1;
+	return 0;
+}

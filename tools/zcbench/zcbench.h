@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcbench: the same file sent to a discarding receiver by every
+ * file-to-socket method, with the cost of each measured side by side.
+ */
+#ifndef ZCBENCH_H
+#define ZCBENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ZCB_MAX_CONNS	1024
+#define ZCB_PORT	5201
+
+/* Counted by each method's sender, for "system calls per GiB". */
+extern unsigned long zcb_syscalls;
+#define SYS(call) (zcb_syscalls++, (call))
+
+struct conn {
+	int fd;
+	off_t off;		/* next file byte to send */
+	size_t left;		/* bytes of this file still to hand over */
+	int acked;		/* receiver has confirmed the whole file */
+	/* method state */
+	int pipe[2];		/* splice, io_uring */
+	size_t in_pipe;
+	size_t buf_len, buf_pos;/* read+write: bytes read, bytes written */
+	char *buf;
+	uint32_t zc_sent;	/* MSG_ZEROCOPY: sends, notifications seen */
+	uint32_t zc_done;
+	int busy;		/* io_uring: an operation in flight */
+};
+
+struct run {
+	const struct method *m;
+	int file;		/* the file, open for reading */
+	const char *path;
+	size_t size;
+	int nconns;
+	struct conn conns[ZCB_MAX_CONNS];
+	void *map;		/* mmap methods: the file, mapped per round */
+	void *priv;		/* method-private: ring, zcopy context */
+	int ep;			/* epoll set of the connections, or -1 */
+};
+
+struct method {
+	const char *name;
+	uint32_t epoll_events;	/* 0: the method does its own waiting */
+	int blocking;		/* wants blocking sockets */
+	int (*setup)(struct run *r);
+	/* Send the whole file once on every connection and wait for acks. */
+	int (*round)(struct run *r);
+	void (*teardown)(struct run *r);
+};
+
+extern const struct method zcb_read_write, zcb_mmap_write, zcb_sendfile,
+	zcb_splice, zcb_msg_zerocopy, zcb_uring_splice, zcb_zcopy,
+	zcb_zcopy_release;
+extern const struct method *const zcb_methods[];
+const struct method *zcb_method(const char *name);
+int zcb_pipes_open(struct run *r);
+void zcb_pipes_close(struct run *r);
+
+/* engine.c: the epoll loop shared by the methods that send with syscalls */
+typedef int (*pump_fn)(struct run *r, struct conn *c);
+int zcb_epoll_setup(struct run *r, uint32_t events);
+int zcb_epoll_round(struct run *r, pump_fn pump);
+int zcb_read_ack(struct conn *c);
+
+/* recv.c: the discarding receiver, a child process */
+pid_t zcb_receiver_start(const char *netns, int port, size_t size, int nconns);
+int zcb_receiver_wait(pid_t pid);
+
+/* net.c */
+int zcb_enter_netns(const char *name);
+int zcb_connect(const char *addr, int port, int blocking);
+int zcb_listen(int port, int backlog);
+
+/* sys.c: what the measurements read */
+struct cpu_sample {
+	unsigned long long busy, total;	/* jiffies, all CPUs */
+};
+int zcb_cpu_sample(struct cpu_sample *s);
+double zcb_now(void);
+int zcb_drop_caches(void);
+int zcb_warm(int fd, size_t size);
+int zcb_zcopy_counters(uint64_t *zerocopy, uint64_t *copied);
+long zcb_ticks_per_sec(void);
+
+/* stats.c */
+double zcb_median(double *v, int n);
+double zcb_spread(double *v, int n);	/* (max - min) / 2 / median */
+
+#endif

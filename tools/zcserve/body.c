@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The three ways of sending a response body; everything else in the
+ * server is shared.  body_send() returns 1 when the body is all sent
+ * (for zcopy: handed to the context), 0 when the socket is full, and a
+ * negative number when the connection must go.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <linux/zcopy.h>
+
+#include "zcserve.h"
+
+#define COPY_BUF	(64 << 10)
+
+static int copy_send(struct conn *c)
+{
+	ssize_t n;
+
+	if (!c->buf) {
+		c->buf = malloc(COPY_BUF);
+		if (!c->buf)
+			return -1;
+	}
+	while (c->left || c->buf_pos < c->buf_len) {
+		if (c->buf_pos == c->buf_len) {
+			n = pread(c->file, c->buf, c->left < COPY_BUF ? c->left : COPY_BUF,
+				  c->off);
+			if (n <= 0)
+				return -1;	/* the file shrank: nothing honest to send */
+			c->buf_len = n;
+			c->buf_pos = 0;
+			c->off += n;
+			c->left -= n;
+		}
+		n = write(c->fd, c->buf + c->buf_pos, c->buf_len - c->buf_pos);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		c->buf_pos += n;
+	}
+	return 1;
+}
+
+static int sendfile_send(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->left) {
+		n = sendfile(c->fd, c->file, &c->off, c->left);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		if (!n)
+			return -1;
+		c->left -= n;
+	}
+	return 1;
+}
+
+/* The connection's slot and generation: a cancelled transfer's late
+ * completion must not be taken for its slot's next connection's.
+ */
+static uint64_t zcopy_cookie(const struct conn *c)
+{
+	return (uint64_t)c->fd << 32 | c->gen;
+}
+
+static int zcopy_send(struct server *s, struct conn *c)
+{
+	struct zcopy_sqe sqe = {
+		.file_fd = c->file, .sock_fd = c->fd, .offset = c->off,
+		.len = c->left, .user_data = zcopy_cookie(c),
+	};
+	struct zcopy_submit sub = { .sqes = (uintptr_t)&sqe, .nr = 1 };
+
+	if (!c->left)
+		return 1;
+	if (ioctl(s->zc, ZCOPY_IOC_SUBMIT, &sub) == 1) {
+		c->state = ST_WAIT_ZCOPY;
+		return 0;
+	}
+	if (errno != EAGAIN)
+		return -1;
+	/* The context is at its limits: try again after completions. */
+	c->next_waiting = s->waiting;
+	s->waiting = c;
+	c->state = ST_WAIT_ZCOPY;
+	return 0;
+}
+
+int body_send(struct server *s, struct conn *c)
+{
+	switch (s->mode) {
+	case MODE_COPY:
+		return copy_send(c);
+	case MODE_SENDFILE:
+		return sendfile_send(c);
+	case MODE_ZCOPY:
+		return zcopy_send(s, c);
+	}
+	return -1;
+}
+
+int body_zcopy_open(struct server *s)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = NULL };
+
+	s->zc = open("/dev/zcopy", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (s->zc < 0) {
+		perror("zcserve: /dev/zcopy");
+		return -1;
+	}
+	return epoll_ctl(s->ep, EPOLL_CTL_ADD, s->zc, &e);
+}
+
+int body_zcopy_register(struct server *s, struct conn *c)
+{
+	struct zcopy_reg reg = { .sock_fd = c->fd };
+
+	return ioctl(s->zc, ZCOPY_IOC_REGISTER, &reg);
+}
+
+/* Cancels what is pending; the registration's socket reference goes. */
+void body_zcopy_unregister(struct server *s, struct conn *c)
+{
+	struct zcopy_reg reg = { .sock_fd = c->fd };
+	struct conn **p;
+
+	for (p = &s->waiting; *p; p = &(*p)->next_waiting)
+		if (*p == c) {
+			*p = c->next_waiting;
+			break;
+		}
+	ioctl(s->zc, ZCOPY_IOC_UNREGISTER, &reg);
+}
+
+static void retry_waiting(struct server *s)
+{
+	struct conn *c = s->waiting;
+
+	s->waiting = NULL;
+	while (c) {
+		struct conn *next = c->next_waiting;
+
+		c->state = ST_BODY;
+		if (conn_progress(s, c) < 0)
+			conn_close(s, c);
+		c = next;
+	}
+}
+
+/* Reads every completion ready and moves its connection on. */
+int body_zcopy_reap(struct server *s)
+{
+	struct zcopy_cqe cqe[64];
+	ssize_t n;
+	int i;
+
+	while ((n = read(s->zc, cqe, sizeof(cqe))) > 0) {
+		for (i = 0; i < n / (ssize_t)sizeof(cqe[0]); i++) {
+			int fd = cqe[i].user_data >> 32;
+			struct conn *c = fd <= s->max_fd ? s->conns[fd] : NULL;
+
+			if (!c || c->gen != (uint32_t)cqe[i].user_data ||
+			    c->state != ST_WAIT_ZCOPY)
+				continue;	/* its connection is gone */
+			if (cqe[i].res != (int64_t)c->left) {
+				conn_close(s, c);
+				continue;
+			}
+			c->off += c->left;
+			c->left = 0;
+			c->state = ST_BODY;
+			if (conn_progress(s, c) < 0)
+				conn_close(s, c);
+		}
+	}
+	if (n < 0 && errno != EAGAIN)
+		return -1;
+	if (s->waiting)
+		retry_waiting(s);
+	return 0;
+}
