@@ -31,19 +31,19 @@ fi
 
 if [ "$kind" = quick ]; then
 	runs=(
-		"-n wire --cache cached -c 1,16 -s 4K,64K,1M,64M -r 3 -b 32M"
+		"-n wire --cache cached -c 1,16 -s 4K,64K,1M,64M -r 3 -b 32M -t 0.5"
 		"-n wire --cache cold -c 1 -s 1M,64M -r 3 --cold-rounds 2"
-		"-n loopback --cache cached -c 1 -s 64K,64M -r 3 -b 32M"
+		"-n loopback --cache cached -c 1 -s 64K,64M -r 3 -b 32M -t 0.5"
 	)
 	blocking=(--size 64M --repeat 3)
 	scaling=(--sockets 10,100,1000,10000 --samples 50)
 	wrk_secs=3
 else
 	runs=(
-		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M,1G -r 5 -b 128M"
-		"-n wire --cache cached -c 16,256 -s 4K,64K,1M -r 5 -b 128M"
-		"-n wire --cache cold -c 1,16 -s 64K,1M,64M -r 5 --cold-rounds 2"
-		"-n loopback --cache cached -c 1,16 -s 64K,1M,64M -r 5 -b 128M"
+		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M,1G -r 5 -b 128M -t 2"
+		"-n wire --cache cached -c 16,256 -s 64K,1M -r 5 -b 128M -t 2"
+		"-n wire --cache cold -c 1 -s 64K,1M,64M -r 5 --cold-rounds 2"
+		"-n loopback --cache cached -c 1 -s 64K,64M -r 5 -b 128M -t 2"
 	)
 	blocking=(--size 64M --repeat 5)
 	scaling=(--sockets 10,100,1000,10000 --samples 200)

@@ -61,6 +61,7 @@ static void usage(FILE *f)
 "  -r, --repeat N       repeats of each point (default 5)\n"
 "  -b, --bytes SIZE     send at least this much per measurement (default 256M)\n"
 "      --cold-rounds N  at most N rounds per cold measurement (default 4)\n"
+"  -t, --time SECONDS   or stop after the round that passes SECONDS (default 3)\n"
 "  -d, --dir DIR        where the test files are made (default .)\n"
 "      --csv FILE, --json FILE, --plot FILE.png\n"
 "  -q, --quiet          no table on standard output\n");
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
 		{ "conns", 1, NULL, 'c' }, { "cache", 1, NULL, 'C' },
 		{ "net", 1, NULL, 'n' }, { "repeat", 1, NULL, 'r' },
 		{ "bytes", 1, NULL, 'b' }, { "cold-rounds", 1, NULL, 'R' },
+		{ "time", 1, NULL, 't' },
 		{ "dir", 1, NULL, 'd' }, { "csv", 1, NULL, 'v' },
 		{ "json", 1, NULL, 'j' }, { "plot", 1, NULL, 'p' },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' }, { 0 },
@@ -86,14 +88,15 @@ int main(int argc, char **argv)
 	char conns[256] = "1,16,256", caches[64] = "cached,cold";
 	char nets[64] = "wire,loopback";
 	const char *csv = NULL, *json = NULL, *png = NULL;
-	struct options o = { .bytes = 256 << 20, .cold_rounds = 4, .repeat = 5,
-			     .port = ZCB_PORT, .dir = "." };
+	struct options o = { .bytes = 256 << 20, .cold_rounds = 4, .max_secs = 3,
+			     .repeat = 5, .port = ZCB_PORT, .dir = "." };
 	struct rlimit nofile = { 65536, 65536 };
 	struct result *res = NULL;
 	int nres = 0, opt, i, failed = 0;
 	size_t sz;
 	char *l1, *l2, *l3, *l4, *l5, *a, *b, *c, *d, *e;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "blocking"))
 		return zcb_blocking_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "scaling"))
@@ -103,7 +106,7 @@ int main(int argc, char **argv)
 	for (i = 0; zcb_methods[i]; i++)
 		snprintf(methods + strlen(methods), sizeof(methods) - strlen(methods),
 			 "%s%s", i ? "," : "", zcb_methods[i]->name);
-	while ((opt = getopt_long(argc, argv, "m:s:c:n:r:b:d:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "m:s:c:n:r:b:t:d:qh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm': snprintf(methods, sizeof(methods), "%s", optarg); break;
 		case 's': snprintf(sizes, sizeof(sizes), "%s", optarg); break;
@@ -119,6 +122,7 @@ int main(int argc, char **argv)
 			o.bytes = sz;
 			break;
 		case 'R': o.cold_rounds = atol(optarg); break;
+		case 't': o.max_secs = atof(optarg); break;
 		case 'd': o.dir = optarg; break;
 		case 'v': csv = optarg; break;
 		case 'j': json = optarg; break;
@@ -128,7 +132,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc || o.repeat < 1 || o.repeat > 100 || o.cold_rounds < 1) {
+	if (optind < argc || o.repeat < 1 || o.repeat > 100 || o.cold_rounds < 1 ||
+	    o.max_secs <= 0) {
 		usage(stderr);
 		return 2;
 	}

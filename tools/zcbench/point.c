@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One measurement: a method sending one file over a number of
- * connections, repeated in rounds until enough bytes have gone.  Only
+ * connections, repeated in rounds until enough bytes have gone or
+ * enough time has passed.  Only
  * the rounds are measured -- wall time, system-wide busy CPU time from
  * /proc/stat and the sender's system calls -- not the setup around them
  * (connecting, registering, dropping caches).
@@ -65,7 +66,7 @@ static long rounds_for(const struct point *p, const struct options *o)
 	/* Cold rounds drop the whole page cache before each one. */
 	if (p->cold && n > o->cold_rounds)
 		n = o->cold_rounds;
-	return n > 20000 ? 20000 : n;
+	return n;
 }
 
 static void close_conns(struct run *r)
@@ -131,6 +132,11 @@ int zcb_measure(const struct point *p, const struct method *m,
 		secs += zcb_now() - t0;
 		zcb_cpu_sample(&c1);
 		busy += c1.busy - c0.busy;
+		/* Enough for a steady figure; small files would take ages. */
+		if (secs >= o->max_secs) {
+			rounds = i + 1;
+			break;
+		}
 	}
 	if (counters && zcb_zcopy_counters(&zc1, &cp1))
 		counters = 0;

@@ -14,6 +14,7 @@ struct topology {
 struct options {
 	unsigned long long bytes;	/* to send per measurement, at least */
 	long cold_rounds;		/* at most, per measurement */
+	double max_secs;		/* stop after the round that passes it */
 	int repeat;
 	int port;
 	const char *dir;
