@@ -17,6 +17,7 @@ sync
 
 cat >"$conf/nginx.conf" <<CONF
 worker_processes 1;
+worker_rlimit_nofile 65536;
 daemon off;
 user root;
 pid $conf/nginx.pid;
@@ -65,7 +66,7 @@ for server_name in zcserve-copy zcserve-sendfile zcserve-zcopy nginx; do
 	ip netns exec wire1 curl -sf http://198.18.0.1:8090/file-64K.bin |
 		cmp - "$www/file-64K.bin"
 	for c in 16 256; do
-		res=$(ip netns exec wire1 wrk -t 2 -c "$c" -d "${secs}s" \
+		res=$(ip netns exec wire1 wrk -t 2 -c "$c" -d "${secs}s" --timeout 30s \
 			http://198.18.0.1:8090/file-64K.bin)
 		if grep -q 'Non-2xx\|Socket errors' <<<"$res"; then
 			echo "http.sh: $server_name with $c connections had errors:" >&2

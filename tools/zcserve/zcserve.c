@@ -191,6 +191,7 @@ int conn_progress(struct server *s, struct conn *c)
 			}
 			continue;
 		case ST_WAIT_ZCOPY:
+		case ST_CLOSED:
 			return 0;
 		case ST_LINGER:
 			n = read(c->fd, c->req, sizeof(c->req));
@@ -203,16 +204,35 @@ int conn_progress(struct server *s, struct conn *c)
 	}
 }
 
+/*
+ * A connection closed while handling one event (a completion, say) may
+ * have an event of its own later in the same batch: it is freed only
+ * when the batch is done, and its events are skipped until then.
+ */
 void conn_close(struct server *s, struct conn *c)
 {
+	if (c->state == ST_CLOSED)
+		return;
 	if (s->zc >= 0)
 		body_zcopy_unregister(s, c);
 	if (c->file >= 0)
 		close(c->file);
 	close(c->fd);
 	s->conns[c->fd] = NULL;
-	free(c->buf);
-	free(c);
+	c->state = ST_CLOSED;
+	c->next_dead = s->dead;
+	s->dead = c;
+}
+
+static void free_dead(struct server *s)
+{
+	while (s->dead) {
+		struct conn *c = s->dead;
+
+		s->dead = c->next_dead;
+		free(c->buf);
+		free(c);
+	}
 }
 
 static void accept_all(struct server *s, int lfd)
@@ -349,8 +369,9 @@ int main(int argc, char **argv)
 				accept_all(&s, lfd);
 			else if (!c)
 				body_zcopy_reap(&s);
-			else if (conn_progress(&s, c) < 0)
+			else if (c->state != ST_CLOSED && conn_progress(&s, c) < 0)
 				conn_close(&s, c);
 		}
+		free_dead(&s);
 	}
 }

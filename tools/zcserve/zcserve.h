@@ -14,7 +14,7 @@
 #define HDR_MAX		1024	/* response head */
 
 enum mode { MODE_COPY, MODE_SENDFILE, MODE_ZCOPY };
-enum state { ST_READ, ST_HEAD, ST_BODY, ST_WAIT_ZCOPY, ST_LINGER };
+enum state { ST_READ, ST_HEAD, ST_BODY, ST_WAIT_ZCOPY, ST_LINGER, ST_CLOSED };
 
 struct conn {
 	int fd;
@@ -31,6 +31,7 @@ struct conn {
 	char *buf;		/* copy mode: bytes read, not yet written */
 	size_t buf_len, buf_pos;
 	struct conn *next_waiting;	/* zcopy: context full, retry later */
+	struct conn *next_dead;	/* closed, freed after this epoll batch */
 	size_t lingered;	/* bytes discarded after the last response */
 };
 
@@ -69,6 +70,7 @@ struct server {
 	int max_fd;
 	uint32_t gen;
 	struct conn *waiting;	/* zcopy: submissions refused for now */
+	struct conn *dead;	/* closed in this batch: events may still name them */
 };
 
 int conn_progress(struct server *s, struct conn *c);	/* <0: close it */
