@@ -161,7 +161,7 @@ static double sample(int way, struct pairs *p, int k, int zc, int ep, int file,
 static int run_n(int n, int samples, int file, double med[NWAYS], FILE *csv)
 {
 	struct pollfd *pfds = calloc(n, sizeof(*pfds));
-	double *v = calloc(samples, sizeof(double));
+	double *v = calloc((size_t)samples * NWAYS, sizeof(double));
 	struct pairs p = { 0 };
 	int zc = -1, ep = -1, i, w, rc = -1;
 
@@ -183,22 +183,28 @@ static int run_n(int n, int samples, int file, double med[NWAYS], FILE *csv)
 			goto out;
 		}
 	}
-	for (w = 0; w < NWAYS; w++) {
-		med[w] = -1;
-		if (w == SELECT && p.mine[n - 1] >= FD_SETSIZE)
-			continue;
-		for (i = 0; i < samples; i++) {
-			v[i] = sample(w, &p, (i * 7919) % n, zc, ep, file, pfds);
-			if (v[i] < 0) {
+	/* The ways take turns, sample by sample, so drift hits them alike. */
+	for (i = 0; i < samples; i++)
+		for (w = 0; w < NWAYS; w++) {
+			double *x = &v[w * samples + i];
+
+			if (w == SELECT && p.mine[n - 1] >= FD_SETSIZE)
+				continue;
+			*x = sample(w, &p, (i * 7919) % n, zc, ep, file, pfds);
+			if (*x < 0) {
 				fprintf(stderr, "zcbench: scaling: %s with %d sockets failed\n",
 					way_name[w], n);
 				goto out;
 			}
 		}
-		med[w] = zcb_median(v, samples);
+	for (w = 0; w < NWAYS; w++) {
+		med[w] = -1;
+		if (w == SELECT && p.mine[n - 1] >= FD_SETSIZE)
+			continue;
+		med[w] = zcb_median(&v[w * samples], samples);
 		if (csv)
 			fprintf(csv, "%d,%s,%d,%.9f,%.4f\n", n, way_name[w], samples,
-				med[w], zcb_spread(v, samples));
+				med[w], zcb_spread(&v[w * samples], samples));
 	}
 	rc = 0;
 out:
