@@ -158,9 +158,9 @@ int zcb_plot(const char *png, const struct result *res, int n)
 		"'zcbench: %s, cached, %d connection(s); median of repeats'; "
 		"set logscale x 2; set grid; set key top left; set xlabel 'file size (bytes)'; "
 		"set ylabel 'CPU seconds per GiB, system-wide'; set logscale y; "
-		"plot for [i=0:%d] '%s' index i using 1:3 with linespoints title columnheader(1); "
+		"plot for [i=0:%d] '%s' index i using 1:3:xtic(2) with linespoints title columnheader(1); "
 		"set ylabel 'MiB/s'; set nologscale y; set key top left; "
-		"plot for [i=0:%d] '%s' index i using 1:4 with linespoints title columnheader(1); "
+		"plot for [i=0:%d] '%s' index i using 1:4:xtic(2) with linespoints title columnheader(1); "
 		"unset multiplot\"",
 		png, res[0].p.net->name, minconns, nm - 1, data, nm - 1, data);
 	if (len >= sizeof(cmd)) {
