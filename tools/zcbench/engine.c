@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 
 #include "zcbench.h"
 
@@ -38,7 +39,7 @@ static int conn_done(const struct conn *c)
 	       c->zc_done == c->zc_sent;
 }
 
-int zcb_epoll_round(struct run *r, pump_fn pump)
+static int epoll_round(struct run *r, pump_fn pump)
 {
 	struct epoll_event ev[64];
 	int i, n, pending = r->nconns;
@@ -92,4 +93,50 @@ int zcb_epoll_setup(struct run *r, uint32_t events)
 			return -1;
 	}
 	return 0;
+}
+
+/* Every connection starts the round with the whole file to send. */
+static void conns_rewind(struct run *r)
+{
+	int i;
+
+	for (i = 0; i < r->nconns; i++) {
+		struct conn *c = &r->conns[i];
+
+		c->off = 0;
+		c->left = r->size;
+		c->acked = 0;
+		c->buf_len = c->buf_pos = 0;
+		c->in_pipe = 0;
+		c->zc_sent = c->zc_done = 0;
+		c->busy = 0;
+	}
+}
+
+/*
+ * One round of any method.  The mmap methods map the file for each
+ * round, as a server maps the file of each request, and unmap it when
+ * the round is over (both calls counted).
+ */
+int zcb_round(struct run *r)
+{
+	const struct method *m = r->m;
+	int rc;
+
+	conns_rewind(r);
+	if (m->round)
+		return m->round(r);
+	if (m->maps_file) {
+		r->map = SYS(mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->file, 0));
+		if (r->map == MAP_FAILED) {
+			perror("zcbench: mmap");
+			return -1;
+		}
+	}
+	rc = epoll_round(r, m->pump);
+	if (m->maps_file) {
+		SYS(munmap(r->map, r->size));
+		r->map = NULL;
+	}
+	return rc;
 }

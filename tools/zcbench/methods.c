@@ -13,7 +13,6 @@
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
@@ -28,22 +27,6 @@ static int would_block(const char *what)
 		return 0;
 	perror(what);
 	return -1;
-}
-
-static void conns_rewind(struct run *r)
-{
-	int i;
-
-	for (i = 0; i < r->nconns; i++) {
-		struct conn *c = &r->conns[i];
-
-		c->off = 0;
-		c->left = r->size;
-		c->acked = 0;
-		c->buf_len = c->buf_pos = 0;
-		c->in_pipe = 0;
-		c->zc_sent = c->zc_done = 0;
-	}
 }
 
 /* read + write: every byte copied into this buffer and out again. */
@@ -94,32 +77,6 @@ static void rw_teardown(struct run *r)
 	}
 }
 
-static int rw_round(struct run *r)
-{
-	conns_rewind(r);
-	return zcb_epoll_round(r, rw_pump);
-}
-
-/*
- * The mmap methods map the file for each round, as a server maps the
- * file of each request, and unmap it when the round is over.
- */
-static int map_file(struct run *r)
-{
-	r->map = SYS(mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->file, 0));
-	if (r->map == MAP_FAILED) {
-		perror("zcbench: mmap");
-		return -1;
-	}
-	return 0;
-}
-
-static void unmap_file(struct run *r)
-{
-	SYS(munmap(r->map, r->size));
-	r->map = NULL;
-}
-
 static int mmap_pump(struct run *r, struct conn *c)
 {
 	ssize_t n;
@@ -132,18 +89,6 @@ static int mmap_pump(struct run *r, struct conn *c)
 		c->left -= n;
 	}
 	return 0;
-}
-
-static int mmap_round(struct run *r)
-{
-	int rc;
-
-	conns_rewind(r);
-	if (map_file(r))
-		return -1;
-	rc = zcb_epoll_round(r, mmap_pump);
-	unmap_file(r);
-	return rc;
 }
 
 static int sendfile_pump(struct run *r, struct conn *c)
@@ -161,12 +106,6 @@ static int sendfile_pump(struct run *r, struct conn *c)
 		c->left -= n;
 	}
 	return 0;
-}
-
-static int sendfile_round(struct run *r)
-{
-	conns_rewind(r);
-	return zcb_epoll_round(r, sendfile_pump);
 }
 
 /* splice: file -> this connection's pipe -> socket, page references only. */
@@ -221,12 +160,6 @@ void zcb_pipes_close(struct run *r)
 		close(r->conns[i].pipe[0]);
 		close(r->conns[i].pipe[1]);
 	}
-}
-
-static int splice_round(struct run *r)
-{
-	conns_rewind(r);
-	return zcb_epoll_round(r, splice_pump);
 }
 
 /*
@@ -298,44 +231,27 @@ static int msgzc_setup(struct run *r)
 	return 0;
 }
 
-static int msgzc_round(struct run *r)
-{
-	int rc;
-
-	conns_rewind(r);
-	if (map_file(r))
-		return -1;
-	rc = zcb_epoll_round(r, msgzc_pump);
-	unmap_file(r);
-	return rc;
-}
-
-static int splice_setup(struct run *r)
-{
-	return zcb_pipes_open(r);
-}
-
 const struct method zcb_read_write = {
 	.name = "read+write", .epoll_events = EPOLLIN | EPOLLOUT,
-	.setup = rw_setup, .round = rw_round, .teardown = rw_teardown,
+	.setup = rw_setup, .pump = rw_pump, .teardown = rw_teardown,
 };
 
 const struct method zcb_mmap_write = {
-	.name = "mmap+write", .epoll_events = EPOLLIN | EPOLLOUT,
-	.round = mmap_round,
+	.name = "mmap+write", .epoll_events = EPOLLIN | EPOLLOUT, .maps_file = 1,
+	.pump = mmap_pump,
 };
 
 const struct method zcb_sendfile = {
 	.name = "sendfile", .epoll_events = EPOLLIN | EPOLLOUT,
-	.round = sendfile_round,
+	.pump = sendfile_pump,
 };
 
 const struct method zcb_splice = {
 	.name = "splice", .epoll_events = EPOLLIN | EPOLLOUT,
-	.setup = splice_setup, .round = splice_round, .teardown = zcb_pipes_close,
+	.setup = zcb_pipes_open, .pump = splice_pump, .teardown = zcb_pipes_close,
 };
 
 const struct method zcb_msg_zerocopy = {
-	.name = "msg_zerocopy", .epoll_events = EPOLLIN | EPOLLOUT,
-	.setup = msgzc_setup, .round = msgzc_round,
+	.name = "msg_zerocopy", .epoll_events = EPOLLIN | EPOLLOUT, .maps_file = 1,
+	.setup = msgzc_setup, .pump = msgzc_pump,
 };

@@ -127,7 +127,7 @@ int zcb_measure(const struct point *p, const struct method *m,
 		}
 		zcb_cpu_sample(&c0);
 		t0 = zcb_now();
-		if (m->round(&r))
+		if (zcb_round(&r))
 			goto out;
 		secs += zcb_now() - t0;
 		zcb_cpu_sample(&c1);

@@ -104,11 +104,6 @@ static int uring_round(struct run *r)
 		struct conn *c = &r->conns[i];
 		struct io_uring_sqe *sqe;
 
-		c->off = 0;
-		c->left = r->size;
-		c->in_pipe = 0;
-		c->acked = 0;
-		c->busy = 0;
 		sqe = sqe_for(u, i, OP_ACK);
 		if (!sqe)
 			return -1;

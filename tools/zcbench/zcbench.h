@@ -44,11 +44,20 @@ struct run {
 	int ep;			/* epoll set of the connections, or -1 */
 };
 
+/* Moves what one socket takes now; <0 on error (engine.c). */
+typedef int (*pump_fn)(struct run *r, struct conn *c);
+
+/*
+ * A method either pumps in the shared epoll loop (pump, with the file
+ * mapped for each round if maps_file) or runs its own round.
+ */
 struct method {
 	const char *name;
 	uint32_t epoll_events;	/* 0: the method does its own waiting */
 	int blocking;		/* wants blocking sockets */
+	int maps_file;
 	int (*setup)(struct run *r);
+	pump_fn pump;
 	/* Send the whole file once on every connection and wait for acks. */
 	int (*round)(struct run *r);
 	void (*teardown)(struct run *r);
@@ -62,10 +71,9 @@ const struct method *zcb_method(const char *name);
 int zcb_pipes_open(struct run *r);
 void zcb_pipes_close(struct run *r);
 
-/* engine.c: the epoll loop shared by the methods that send with syscalls */
-typedef int (*pump_fn)(struct run *r, struct conn *c);
+/* engine.c: rounds, and the epoll loop of the methods that pump */
 int zcb_epoll_setup(struct run *r, uint32_t events);
-int zcb_epoll_round(struct run *r, pump_fn pump);
+int zcb_round(struct run *r);
 int zcb_read_ack(struct conn *c);
 
 /* recv.c: the discarding receiver, a child process */

@@ -54,7 +54,6 @@ static int zc_round(struct run *r)
 	int i, j, n, next = 0, done = 0, acked = 0;
 
 	for (i = 0; i < r->nconns; i++) {
-		r->conns[i].acked = 0;
 		z->sqes[i] = (struct zcopy_sqe){
 			.file_fd = r->file, .sock_fd = r->conns[i].fd,
 			.len = r->size, .user_data = i, .flags = z->flags,
