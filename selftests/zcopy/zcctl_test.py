@@ -280,5 +280,47 @@ def module_not_loaded():
     zjson("stats")
 
 
+@case
+def family_lookup_loads_module():
+    """A lookup of the family by name loads the module through its alias.
+
+    The kernel asks its modprobe helper for
+    net-pf-16-proto-16-family-zcopy.  Here the helper is real modprobe
+    over a module tree holding only zcopy.ko, so the alias must be in the
+    module's own modinfo for depmod to find it.
+    """
+    if not MODULE:
+        raise AssertionError("ZCOPY_MODULE is not set")
+    kver = os.uname().release
+    root = "/tmp/zcopy-modroot"
+    extra = os.path.join(root, "lib", "modules", kver, "extra")
+    os.makedirs(extra, exist_ok=True)
+    run("cp", MODULE, extra)
+    run("depmod", "-b", root, kver)
+    log = os.path.join(root, "requests")
+    helper = os.path.join(root, "modprobe")
+    with open(helper, "w") as f:
+        f.write(f'#!/bin/sh\necho "$*" >>{log}\nexec modprobe -d {root} "$@"\n')
+    os.chmod(helper, 0o755)
+    with open("/proc/sys/kernel/modprobe") as f:
+        saved = f.read().strip()
+    run("rmmod", "zcopy")
+    try:
+        with open("/proc/sys/kernel/modprobe", "w") as f:
+            f.write(helper)
+        p = zcctl("-j", "stats", check=False)
+    finally:
+        with open("/proc/sys/kernel/modprobe", "w") as f:
+            f.write(saved)
+        if not os.path.exists("/sys/module/zcopy"):
+            run("insmod", MODULE)
+    with open(log) as f:
+        requests = f.read()
+    expect("net-pf-16-proto-16-family-zcopy" in requests,
+           f"modprobe was asked for {requests!r}")
+    expect(p.returncode == 0, f"stats after autoload: exit {p.returncode}: {p.stderr}")
+    expect(set(json.loads(p.stdout)) == STATS_KEYS, "stats after autoload")
+
+
 if __name__ == "__main__":
     sys.exit(run_cases())
