@@ -353,6 +353,12 @@ static int zcopy_nl_transfer_get_dumpit(struct sk_buff *skb,
 	xa_for_each_range(&zcopy_contexts, id, ctx, first, last) {
 		if (!net_eq(ctx->net, net))
 			continue;
+		/*
+		 * Transfer ids are per context: if the one we stopped in
+		 * has gone, its resume point means nothing here.
+		 */
+		if (id != cb->args[0])
+			next = 0;
 		ret = zcopy_nl_put_transfers(skb, ctx, cb, &next);
 		if (ret)
 			break;

@@ -168,6 +168,36 @@ def contexts_and_transfers_listed():
 
 
 @case
+def long_listings_span_messages():
+    """Listings too long for one dump message resume where they stopped.
+
+    1200 transfers of about 150 bytes each need several messages, and
+    the resume point crosses from one context to the next.
+    """
+    n = 600
+    default = zjson("config")
+    zcctl("config", "set", "max-pinned", "8G")
+    holders = []
+    try:
+        holders = [Holder(n), Holder(n)]
+        ids = {c["pid"]: c["id"] for c in zjson("contexts")}
+        every = zjson("transfers")
+        for h in holders:
+            mine = [x for x in every if x["context"] == ids[h.pid]]
+            expect(len(mine) == n, f"{len(mine)} of context {ids[h.pid]}'s "
+                   f"{n} transfers listed")
+            expect(sorted(x["user_data"] for x in mine) ==
+                   list(range(100, 100 + n)), "a transfer listed twice or not at all")
+            only = zjson("transfers", str(ids[h.pid]))
+            expect(sorted(x["id"] for x in only) == sorted(x["id"] for x in mine),
+                   "the filtered listing differs")
+    finally:
+        for h in holders:
+            h.close()
+        zcctl("config", "set", "max-pinned", str(default["max_pinned"]))
+
+
+@case
 def transfers_of_unknown_context():
     p = zcctl("transfers", "2000000000", check=False)
     expect(p.returncode == 1 and "kernel reports: no such context" in p.stderr,
