@@ -101,12 +101,10 @@ void zcopy_ctx_close(struct zcopy_ctx *ctx)
 {
 	struct zcopy_item *item;
 
-	WRITE_ONCE(ctx->closed, true);
 	mutex_lock(&ctx->ev.mtx);
 	while ((item = zcopy_events_first(&ctx->ev))) {
 		zcopy_events_remove(&ctx->ev, item);
 		zcopy_sock_destroy(container_of(item, struct zcopy_sock, item));
-		atomic_dec(&ctx->sockets);
 	}
 	mutex_unlock(&ctx->ev.mtx);
 	zcopy_events_close(&ctx->ev);
@@ -122,8 +120,6 @@ int zcopy_ctx_register(struct zcopy_ctx *ctx, int fd)
 		return PTR_ERR(zs);
 	mutex_lock(&ctx->ev.mtx);
 	ret = zcopy_events_insert(&ctx->ev, &zs->item);
-	if (!ret)
-		atomic_inc(&ctx->sockets);
 	mutex_unlock(&ctx->ev.mtx);
 	if (ret)
 		zcopy_sock_destroy(zs);
@@ -158,7 +154,6 @@ int zcopy_ctx_unregister(struct zcopy_ctx *ctx, int fd)
 	if (zs) {
 		zcopy_events_remove(&ctx->ev, &zs->item);
 		zcopy_sock_destroy(zs);
-		atomic_dec(&ctx->sockets);
 	}
 	mutex_unlock(&ctx->ev.mtx);
 	return ret;
@@ -202,7 +197,6 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 	if (ret)
 		return ret;
 	zcopy_stat_add(ZCOPY_STAT_SUBMITTED, 1);
-	atomic64_inc(&ctx->submitted);
 	zcopy_sock_queue(zs, x);
 	return 0;
 }

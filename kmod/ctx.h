@@ -30,9 +30,8 @@ struct zcopy_ctx {
 	struct pid *pid;		/* the opener's thread group */
 	char comm[TASK_COMM_LEN];
 	struct net *net;		/* the opener's network namespace */
-	bool closed;			/* the file is closed (changes once) */
-	atomic_t sockets;		/* registered */
-	atomic64_t submitted;		/* over the context's life: */
+	/* Over the context's life; submitted also numbers its transfers. */
+	atomic64_t submitted;
 	atomic64_t completed;
 	atomic64_t failed;
 	atomic64_t bytes;		/* handed to sockets */
@@ -40,7 +39,6 @@ struct zcopy_ctx {
 	/* Every live transfer, in id order, for the transfer listing. */
 	spinlock_t xfers_lock;
 	struct list_head xfers;
-	u64 last_xfer_id;
 };
 
 /*

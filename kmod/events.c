@@ -80,7 +80,7 @@ int zcopy_events_insert(struct zcopy_events *ev, struct zcopy_item *item)
 	}
 	rb_link_node(&item->node, parent, link);
 	rb_insert_color_cached(&item->node, &ev->items, leftmost);
-	ev->nr_items++;
+	WRITE_ONCE(ev->nr_items, ev->nr_items + 1);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_insert);
@@ -109,7 +109,7 @@ void zcopy_events_remove(struct zcopy_events *ev, struct zcopy_item *item)
 	lockdep_assert_held(&ev->mtx);
 	rb_erase_cached(&item->node, &ev->items);
 	RB_CLEAR_NODE(&item->node);
-	ev->nr_items--;
+	WRITE_ONCE(ev->nr_items, ev->nr_items - 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_remove);
 
@@ -216,7 +216,7 @@ void zcopy_events_close(struct zcopy_events *ev)
 	LIST_HEAD(ready);
 
 	spin_lock_irq(&ev->lock);
-	ev->closed = true;
+	WRITE_ONCE(ev->closed, true);
 	list_splice_init(&ev->ready, &ready);
 	ev->nr_ready = 0;
 	spin_unlock_irq(&ev->lock);

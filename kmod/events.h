@@ -18,7 +18,11 @@
 struct file;
 
 struct zcopy_events {
-	/* Protects items and nr_items; may sleep. */
+	/*
+	 * Protects items and nr_items; may sleep.  nr_items and closed are
+	 * written with WRITE_ONCE() because listings (netlink.c) read them
+	 * without the locks.
+	 */
 	struct mutex mtx;
 	struct rb_root_cached items;
 	unsigned int nr_items;

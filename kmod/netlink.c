@@ -200,7 +200,7 @@ static int zcopy_nl_put_context(struct sk_buff *skb, struct zcopy_ctx *ctx,
 	    nla_put_u32(skb, ZCOPY_A_CONTEXT_PID, pid_vnr(ctx->pid)) ||
 	    nla_put_string(skb, ZCOPY_A_CONTEXT_COMM, ctx->comm) ||
 	    nla_put_u32(skb, ZCOPY_A_CONTEXT_SOCKETS,
-			atomic_read(&ctx->sockets)) ||
+			READ_ONCE(ctx->ev.nr_items)) ||
 	    nla_put_u32(skb, ZCOPY_A_CONTEXT_INFLIGHT,
 			atomic_read(&ctx->inflight)) ||
 	    nla_put_u64_64bit(skb, ZCOPY_A_CONTEXT_PINNED,
@@ -218,7 +218,7 @@ static int zcopy_nl_put_context(struct sk_buff *skb, struct zcopy_ctx *ctx,
 	    nla_put_u64_64bit(skb, ZCOPY_A_CONTEXT_BYTES,
 			      atomic64_read(&ctx->bytes),
 			      ZCOPY_A_CONTEXT_PAD) ||
-	    (READ_ONCE(ctx->closed) &&
+	    (READ_ONCE(ctx->ev.closed) &&
 	     nla_put_flag(skb, ZCOPY_A_CONTEXT_CLOSED))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;

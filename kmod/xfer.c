@@ -197,7 +197,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	x->flags = sqe->flags;
 	INIT_WORK(&x->release_work, zcopy_xfer_released);
 	spin_lock(&ctx->xfers_lock);
-	x->id = ++ctx->last_xfer_id;
+	x->id = atomic64_inc_return(&ctx->submitted);	/* list in id order */
 	list_add_tail(&x->ctx_link, &ctx->xfers);
 	spin_unlock(&ctx->xfers_lock);
 	zcopy_stat_add(ZCOPY_STAT_TRANSFERS, 1);
