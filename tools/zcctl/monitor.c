@@ -24,15 +24,17 @@ static int monitor_event(struct nlattr **tb, uint8_t cmd, void *arg)
 {
 	struct monitor *m = arg;
 	const struct object *obj;
-	const char *name;
+	const char *name, *json_name;
 
 	switch (cmd) {
 	case ZCOPY_CMD_CONFIG_NTF:
 		name = "config changed";
+		json_name = "config-changed";
 		obj = &config_object;
 		break;
 	case ZCOPY_CMD_TRANSFER_FAILED:
 		name = "transfer failed";
+		json_name = "transfer-failed";
 		obj = &transfer_object;
 		break;
 	default:
@@ -40,8 +42,7 @@ static int monitor_event(struct nlattr **tb, uint8_t cmd, void *arg)
 	}
 	out_object_begin(name);
 	if (out_is_json())
-		out_str("event", cmd == ZCOPY_CMD_CONFIG_NTF ?
-			"config-changed" : "transfer-failed");
+		out_str("event", json_name);
 	print_fields(obj, tb);
 	out_object_end();
 	if (m->left && !--m->left)

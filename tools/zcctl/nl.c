@@ -173,6 +173,17 @@ static struct nl_cb *zc_nl_callbacks(struct zc_call *call)
 	return cb;
 }
 
+/*
+ * How a call ended: a handler's or the kernel's error, else a failure of
+ * the last receive (@ret), else success (a handler's "seen enough").
+ */
+static int zc_call_result(const struct zc_call *call, int ret)
+{
+	if (call->err)
+		return call->err < 0 ? call->err : 0;
+	return ret < 0 ? -EIO : 0;
+}
+
 int zc_nl_call(struct zc_nl *nl, struct nl_msg *msg, int maxattr,
 	       zc_nl_handler handler, void *arg)
 {
@@ -195,9 +206,7 @@ int zc_nl_call(struct zc_nl *nl, struct nl_msg *msg, int maxattr,
 	while (ret >= 0 && !call.done && !call.err)
 		ret = nl_recvmsgs(nl->sk, cb);
 	nl_cb_put(cb);
-	if (call.err)
-		return call.err < 0 ? call.err : 0;
-	return ret < 0 ? -EIO : 0;
+	return zc_call_result(&call, ret);
 }
 
 static int zc_nl_any_seq(struct nl_msg *msg, void *arg)
@@ -228,9 +237,6 @@ int zc_nl_listen(struct zc_nl *nl, int maxattr, zc_nl_handler handler,
 	ret = nl_socket_add_membership(nl->sk, grp);
 	while (!ret && !call.err)
 		ret = nl_recvmsgs(nl->sk, cb);
-
 	nl_cb_put(cb);
-	if (call.err)
-		return call.err < 0 ? call.err : 0;
-	return ret < 0 ? -EIO : 0;
+	return zc_call_result(&call, ret);
 }

@@ -71,8 +71,8 @@ int cmd_stats(int argc, char **argv)
 {
 	static const struct show s = { .obj = &stats_object };
 
-	if (argc > 1)
-		return usage_error(argv[0], "unexpected argument '%s'", argv[1]);
+	(void)argc;
+	(void)argv;
 	return show("stats", ZCOPY_CMD_STATS_GET, 0, &s, 0);
 }
 
@@ -84,8 +84,8 @@ int cmd_contexts(int argc, char **argv)
 		.title_attr = ZCOPY_A_CONTEXT_ID,
 	};
 
-	if (argc > 1)
-		return usage_error(argv[0], "unexpected argument '%s'", argv[1]);
+	(void)argc;
+	(void)argv;
 	return show("contexts", ZCOPY_CMD_CONTEXT_GET, NLM_F_DUMP, &s, 0);
 }
 
@@ -99,8 +99,6 @@ int cmd_transfers(int argc, char **argv)
 	};
 	unsigned long long id = 0;
 
-	if (argc > 2)
-		return usage_error(argv[0], "unexpected argument '%s'", argv[2]);
 	if (argc == 2 && (parse_u64(argv[1], &id, 0) || !id || id > UINT32_MAX))
 		return usage_error(argv[0], "invalid context id '%s'", argv[1]);
 	return show("transfers", ZCOPY_CMD_TRANSFER_GET, NLM_F_DUMP, &s,

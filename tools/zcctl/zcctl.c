@@ -24,22 +24,22 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
-	{ "stats", NULL, "",
+	{ "stats", NULL, "", 0,
 	  "show the module's counters (the default command)", cmd_stats },
-	{ "config", NULL, "[set KEY VALUE...]",
+	{ "config", NULL, "[set KEY VALUE...]", -1,
 	  "show the per-context limits, or set them (needs CAP_NET_ADMIN);\n"
 	  "keys: max-inflight COUNT, max-pinned BYTES (suffix K, M, G or T)",
 	  cmd_config },
-	{ "contexts", "list", "",
+	{ "contexts", "list", "", 0,
 	  "list the open contexts of this network namespace", cmd_contexts },
-	{ "transfers", NULL, "[CONTEXT]",
+	{ "transfers", NULL, "[CONTEXT]", 1,
 	  "list live transfers, of every context or of one", cmd_transfers },
-	{ "monitor", NULL, "[count N]",
+	{ "monitor", NULL, "[count N]", -1,
 	  "print events (transfer failures, configuration changes) as they\n"
 	  "happen; stop after N of them", cmd_monitor },
-	{ "help", NULL, "[COMMAND]", "show this help, or a command's",
+	{ "help", NULL, "[COMMAND]", 1, "show this help, or a command's",
 	  cmd_help },
-	{ "version", NULL, "", "show zcctl's and the module's versions",
+	{ "version", NULL, "", 0, "show zcctl's and the module's versions",
 	  cmd_version },
 };
 
@@ -113,16 +113,16 @@ int usage_error(const char *name, const char *fmt, ...)
 
 int report_error(const char *what, int err, const struct zc_nl *nl)
 {
-	if (err == -EPERM)
+	if (err == -EPERM) {
 		fprintf(stderr,
 			"zcctl: %s: permission denied (CAP_NET_ADMIN is required)\n",
 			what);
-	else
-		fprintf(stderr, "zcctl: %s: %s", what, strerror(-err));
-	if (err != -EPERM && nl->extack[0])
+		return 1;
+	}
+	fprintf(stderr, "zcctl: %s: %s", what, strerror(-err));
+	if (nl->extack[0])
 		fprintf(stderr, " (kernel reports: %s)", nl->extack);
-	if (err != -EPERM)
-		fputc('\n', stderr);
+	fputc('\n', stderr);
 	return 1;
 }
 
@@ -155,8 +155,6 @@ static int cmd_help(int argc, char **argv)
 {
 	const struct command *c = NULL;
 
-	if (argc > 2)
-		return usage_error(argv[0], "unexpected argument '%s'", argv[2]);
 	if (argc == 2) {
 		c = find_command(argv[1]);
 		if (!c)
@@ -187,8 +185,8 @@ static int cmd_version(int argc, char **argv)
 	char buf[64];
 	const char *mod;
 
-	if (argc > 1)
-		return usage_error(argv[0], "unexpected argument '%s'", argv[1]);
+	(void)argc;
+	(void)argv;
 	mod = module_version(buf, sizeof(buf));
 	out_object_begin(NULL);
 	out_str("zcctl", ZCCTL_VERSION);
@@ -240,5 +238,8 @@ int main(int argc, char **argv)
 	c = find_command(argv[0]);
 	if (!c)
 		return usage_error(NULL, "unknown command '%s'", argv[0]);
+	if (c->max_args >= 0 && argc - 1 > c->max_args)
+		return usage_error(argv[0], "unexpected argument '%s'",
+				   argv[c->max_args + 1]);
 	return c->handler(argc, argv);
 }

@@ -9,6 +9,7 @@ struct command {
 	const char *name;
 	const char *alias;
 	const char *args;	/* synopsis of the arguments */
+	int max_args;		/* how many main() lets through; -1: any */
 	const char *help;
 	int (*handler)(int argc, char **argv);	/* argv[0] is the name */
 };
