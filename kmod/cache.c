@@ -10,6 +10,14 @@
  * dropped with POSIX_FADV_DONTNEED semantics (clean, unmapped pages only;
  * filesystems without a backing device, such as tmpfs, ignore it).
  *
+ * "Released" comes a moment early: the stack calls the transfer back as
+ * an skb lets go of its ubuf_info, just before it drops the references
+ * of that skb's frags, and the invalidation skips a page someone still
+ * holds.  So after dropping, the runs are looked at again, and a page
+ * still there and held by someone other than the page cache makes the
+ * caller try again a little later.  Pages that are mapped, dirty or
+ * under writeback are kept: someone else is using them.
+ *
  * The record is bounded: past ZCOPY_CACHE_MAX_GAPS runs, a new run is
  * merged into the last one, at the cost of also dropping the cached pages
  * between them.  Readahead past the end of the range is not undone.
@@ -36,7 +44,8 @@ VISIBLE_IF_KUNIT void zcopy_cache_add_gap(struct zcopy_cache_gaps *g,
 	}
 	if (g->nr == g->alloc && g->alloc < ZCOPY_CACHE_MAX_GAPS) {
 		n = g->alloc ? 2 * g->alloc : 4;
-		bigger = krealloc_array(g->gap, n, sizeof(*g->gap), GFP_KERNEL);
+		bigger = krealloc_array(g->gap, n, sizeof(*g->gap),
+					GFP_KERNEL_ACCOUNT);
 		if (bigger) {
 			g->gap = bigger;
 			g->alloc = n;
@@ -63,6 +72,8 @@ void zcopy_cache_find_gaps(struct zcopy_cache_gaps *g, struct file *file,
 	struct folio *folio;
 	unsigned int i;
 
+	/* Nothing past the end of the file can be cached. */
+	end = min_t(u64, end, i_size_read(mapping->host));
 	if (start >= end)
 		return;
 	index = start >> PAGE_SHIFT;
@@ -83,18 +94,60 @@ void zcopy_cache_find_gaps(struct zcopy_cache_gaps *g, struct file *file,
 		zcopy_cache_add_gap(g, next, last);
 }
 
-/* Drop the recorded runs and forget them.  Process context. */
-void zcopy_cache_drop_gaps(struct zcopy_cache_gaps *g, struct file *file)
+/*
+ * Is a page of [first, last] still cached and held by someone other than
+ * the page cache (and our lookup), but neither mapped nor dirty?
+ */
+static bool zcopy_cache_busy(struct address_space *mapping, pgoff_t first,
+			     pgoff_t last)
 {
+	struct folio_batch batch;
+	struct folio *folio;
+	bool busy = false;
 	unsigned int i;
-	loff_t pos;
+	long idle;
+
+	folio_batch_init(&batch);
+	while (!busy && filemap_get_folios(mapping, &first, last, &batch)) {
+		for (i = 0; i < folio_batch_count(&batch) && !busy; i++) {
+			folio = batch.folios[i];
+			if (folio_mapped(folio) || folio_test_dirty(folio) ||
+			    folio_test_writeback(folio))
+				continue;
+			idle = folio_nr_pages(folio) +
+			       folio_has_private(folio) + 1;
+			busy = folio_ref_count(folio) > idle;
+		}
+		folio_batch_release(&batch);
+	}
+	return busy;
+}
+
+/*
+ * Drop the recorded runs.  Process context.  Returns true if a page of
+ * them is still held by someone (see the top of this file): calling
+ * again later drops it once it is free.
+ */
+bool zcopy_cache_drop_gaps(struct zcopy_cache_gaps *g, struct file *file)
+{
+	struct zcopy_cache_gap *gap;
+	bool busy = false;
+	unsigned int i;
 
 	for (i = 0; i < g->nr; i++) {
-		pos = (loff_t)g->gap[i].first << PAGE_SHIFT;
-		vfs_fadvise(file, pos,
-			    (loff_t)(g->gap[i].last - g->gap[i].first + 1) <<
-			    PAGE_SHIFT, POSIX_FADV_DONTNEED);
+		gap = &g->gap[i];
+		vfs_fadvise(file, (loff_t)gap->first << PAGE_SHIFT,
+			    (loff_t)(gap->last - gap->first + 1) << PAGE_SHIFT,
+			    POSIX_FADV_DONTNEED);
+		busy |= zcopy_cache_busy(file->f_mapping, gap->first,
+					 gap->last);
 	}
+	return busy;
+}
+
+/* Forget the recorded runs. */
+void zcopy_cache_forget_gaps(struct zcopy_cache_gaps *g)
+{
 	kfree(g->gap);
 	g->gap = NULL;
 	g->nr = 0;

@@ -28,7 +28,8 @@ struct zcopy_cache_gaps {
 
 void zcopy_cache_find_gaps(struct zcopy_cache_gaps *g, struct file *file,
 			   u64 start, u64 end);
-void zcopy_cache_drop_gaps(struct zcopy_cache_gaps *g, struct file *file);
+bool zcopy_cache_drop_gaps(struct zcopy_cache_gaps *g, struct file *file);
+void zcopy_cache_forget_gaps(struct zcopy_cache_gaps *g);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 void zcopy_cache_add_gap(struct zcopy_cache_gaps *g, pgoff_t first,

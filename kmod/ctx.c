@@ -4,9 +4,13 @@
  *
  * Lock order, outermost first:
  *
- *   ctx->ev.mtx    the registered sockets (events.c); held across a
- *                  whole SUBMIT batch, CANCEL, UNREGISTER and close, so
- *                  a socket cannot be unregistered under a submission
+ *   ctx->ev.mtx    the registered sockets (events.c); held across one
+ *                  SUBMIT entry, CANCEL, REGISTER, UNREGISTER and close,
+ *                  so a socket cannot be unregistered under a submission.
+ *                  Never held while touching user memory: a fault that
+ *                  does not resolve (userfaultfd, FUSE) must stall only
+ *                  the caller that took it, not every user of the context
+ *   zcopy_claims_lock  module-wide registrations (claim.c)
  *   zs->lock       one socket's transfer queue (sock.c)
  *   ctx->ev.lock   the ready list (events.c); taken alone, never while
  *                  holding zs->lock
@@ -24,6 +28,7 @@
  * context (see zcopy_ctx_put()).
  */
 
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/module.h>
 #include <linux/nsproxy.h>
@@ -32,6 +37,7 @@
 #include <linux/uaccess.h>
 #include <net/net_namespace.h>
 
+#include "claim.h"
 #include "ctx.h"
 #include "limits.h"
 #include "sock.h"
@@ -42,6 +48,12 @@ struct zcopy_limits zcopy_limits = {
 	.max_inflight	= ZCOPY_DEFAULT_MAX_INFLIGHT,
 	.max_pinned	= ZCOPY_DEFAULT_MAX_PINNED,
 };
+
+/* The limits that depend on the machine: at module load. */
+void zcopy_limits_init(void)
+{
+	zcopy_limits.max_user_sockets = zcopy_default_max_user_sockets();
+}
 
 DEFINE_XARRAY_ALLOC1(zcopy_contexts);
 static u32 zcopy_next_ctx_id;
@@ -56,6 +68,7 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 	zcopy_events_init(&ctx->ev);
 	refcount_set(&ctx->ref, 1);
 	ctx->pid = get_task_pid(current, PIDTYPE_TGID);
+	ctx->uid = current_uid();
 	get_task_comm(ctx->comm, current);
 	ctx->net = get_net(current->nsproxy->net_ns);
 	spin_lock_init(&ctx->xfers_lock);
@@ -120,6 +133,11 @@ int zcopy_ctx_register(struct zcopy_ctx *ctx, int fd)
 		return PTR_ERR(zs);
 	mutex_lock(&ctx->ev.mtx);
 	ret = zcopy_events_insert(&ctx->ev, &zs->item);
+	if (!ret) {
+		ret = zcopy_claim_socket(&zs->claim, zs->sock);
+		if (ret)
+			zcopy_events_remove(&ctx->ev, &zs->item);
+	}
 	mutex_unlock(&ctx->ev.mtx);
 	if (ret)
 		zcopy_sock_destroy(zs);
@@ -210,18 +228,19 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 	unsigned int i;
 	int ret = 0;
 
-	mutex_lock(&ctx->ev.mtx);
 	for (i = 0; i < nr; i++) {
+		/* Before locking: see the lock order above. */
 		if (copy_from_user(&sqe, &usqe[i], sizeof(sqe))) {
 			ret = -EFAULT;
 			break;
 		}
+		mutex_lock(&ctx->ev.mtx);
 		ret = zcopy_ctx_submit_one(ctx, &sqe);
+		mutex_unlock(&ctx->ev.mtx);
 		if (ret)
 			break;
 		cond_resched();
 	}
-	mutex_unlock(&ctx->ev.mtx);
 	return i ? i : ret;
 }
 

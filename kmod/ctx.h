@@ -10,6 +10,7 @@
 #include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 
 #include "events.h"
@@ -28,6 +29,7 @@ struct zcopy_ctx {
 	/* What netlink reports.  Fixed at open unless marked. */
 	u32 id;				/* key in zcopy_contexts */
 	struct pid *pid;		/* the opener's thread group */
+	kuid_t uid;			/* the opener's: who may list it */
 	char comm[TASK_COMM_LEN];
 	struct net *net;		/* the opener's network namespace */
 	/* Over the context's life; submitted also numbers its transfers. */

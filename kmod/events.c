@@ -11,10 +11,14 @@
  *
  *   ev->mtx    the item tree.  Registration and lookup run in process
  *              context and may sleep around it.
- *   ev->lock   the ready list.  Irq-safe spinlock: completions are posted
- *              from softirq (the network stack releasing pages) as well
- *              as from work items.
+ *   ev->lock   the ready list.  A plain spinlock: completions are posted
+ *              in process context only (ioctls and work items; the
+ *              network stack's page release in softirq only schedules
+ *              work), and readers take it in process context too.
  *   ev->wq.lock  taken inside ev->lock by the wake-up in post.
+ *
+ * nr_ready is also read without the lock (poll, the read loop's wait),
+ * so it is written with WRITE_ONCE().
  *
  * A reader detaches the events it will return from the ready list under
  * ev->lock and copies them to user space with no lock held (the copy can
@@ -135,24 +139,22 @@ struct zcopy_item *zcopy_events_next(struct zcopy_events *ev,
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_next);
 
 /*
- * Queue a completion and wake readers.  Any context.  @e->release may
- * be called before this returns, when the context is closed.
+ * Queue a completion and wake readers.  Process context.  @e->release
+ * may be called before this returns, when the context is closed.
  */
 void zcopy_events_post(struct zcopy_events *ev, struct zcopy_event *e)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&ev->lock, flags);
+	spin_lock(&ev->lock);
 	if (ev->closed) {
-		spin_unlock_irqrestore(&ev->lock, flags);
+		spin_unlock(&ev->lock);
 		e->release(e);
 		return;
 	}
 	list_add_tail(&e->link, &ev->ready);
-	ev->nr_ready++;
+	WRITE_ONCE(ev->nr_ready, ev->nr_ready + 1);
 	/* Every post wakes, so edge-triggered epoll sees each one. */
 	wake_up_poll(&ev->wq, EPOLLIN | EPOLLRDNORM);
-	spin_unlock_irqrestore(&ev->lock, flags);
+	spin_unlock(&ev->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_post);
 
@@ -169,15 +171,15 @@ unsigned int zcopy_events_take(struct zcopy_events *ev,
 	struct zcopy_event *e, *tmp;
 	unsigned int n = 0;
 
-	spin_lock_irq(&ev->lock);
+	spin_lock(&ev->lock);
 	list_for_each_entry_safe(e, tmp, &ev->ready, link) {
 		if (n == max)
 			break;
 		list_move_tail(&e->link, out);
 		n++;
 	}
-	ev->nr_ready -= n;
-	spin_unlock_irq(&ev->lock);
+	WRITE_ONCE(ev->nr_ready, ev->nr_ready - n);
+	spin_unlock(&ev->lock);
 	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_take);
@@ -190,9 +192,9 @@ void zcopy_events_putback(struct zcopy_events *ev, struct list_head *unread)
 
 	if (!n)
 		return;
-	spin_lock_irq(&ev->lock);
+	spin_lock(&ev->lock);
 	if (ev->closed) {
-		spin_unlock_irq(&ev->lock);
+		spin_unlock(&ev->lock);
 		list_for_each_entry_safe(e, tmp, unread, link) {
 			list_del(&e->link);
 			e->release(e);
@@ -200,9 +202,9 @@ void zcopy_events_putback(struct zcopy_events *ev, struct list_head *unread)
 		return;
 	}
 	list_splice_init(unread, &ev->ready);
-	ev->nr_ready += n;
+	WRITE_ONCE(ev->nr_ready, ev->nr_ready + n);
 	wake_up_poll(&ev->wq, EPOLLIN | EPOLLRDNORM);
-	spin_unlock_irq(&ev->lock);
+	spin_unlock(&ev->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_putback);
 
@@ -215,11 +217,11 @@ void zcopy_events_close(struct zcopy_events *ev)
 	struct zcopy_event *e, *tmp;
 	LIST_HEAD(ready);
 
-	spin_lock_irq(&ev->lock);
+	spin_lock(&ev->lock);
 	WRITE_ONCE(ev->closed, true);
 	list_splice_init(&ev->ready, &ready);
-	ev->nr_ready = 0;
-	spin_unlock_irq(&ev->lock);
+	WRITE_ONCE(ev->nr_ready, 0);
+	spin_unlock(&ev->lock);
 	list_for_each_entry_safe(e, tmp, &ready, link) {
 		list_del(&e->link);
 		e->release(e);

@@ -27,7 +27,7 @@ struct zcopy_events {
 	struct rb_root_cached items;
 	unsigned int nr_items;
 
-	/* Protects ready, nr_ready and closed; irq-safe. */
+	/* Protects ready, nr_ready and closed; process context only. */
 	spinlock_t lock;
 	struct list_head ready;
 	unsigned int nr_ready;

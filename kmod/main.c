@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "dev.h"
+#include "limits.h"
 #include "netlink.h"
 #include "stats.h"
 #include "version.h"
@@ -18,6 +19,7 @@ static int __init zcopy_init(void)
 	int ret;
 
 	zcopy_stats_init();
+	zcopy_limits_init();
 	ret = zcopy_engine_init();
 	if (ret)
 		goto err_stats;

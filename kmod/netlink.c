@@ -11,6 +11,12 @@
  * well-formed values.  Commands that take no attributes say so
  * themselves, since the core does not parse a message without a policy.
  *
+ * Listings carry pids, command names, descriptors, inode numbers and
+ * user_data (often a pointer): no business of other users.  A caller
+ * with CAP_NET_ADMIN over the namespace sees every context in it; any
+ * other caller only the contexts opened under its own uid.  The events
+ * group, which carries the same, is for CAP_NET_ADMIN alone.
+ *
  * Listings hold zcopy_contexts' xa_lock while they read a context (and
  * ctx->xfers_lock inside it while they read its transfers), so nothing
  * they look at can be freed under them; they never sleep there.  A dump
@@ -18,6 +24,7 @@
  * cb->args[1] the next transfer id within it.
  */
 
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
 #include <linux/module.h>
@@ -67,11 +74,18 @@ static const struct netlink_range_validation zcopy_max_pinned_range = {
 	.max = ZCOPY_MAX_PINNED_MAX,
 };
 
-static const struct nla_policy zcopy_config_set_policy[ZCOPY_A_CONFIG_MAX_PINNED + 1] = {
+static const struct netlink_range_validation zcopy_max_user_sockets_range = {
+	.min = ZCOPY_MAX_USER_SOCKETS_MIN,
+	.max = ZCOPY_MAX_USER_SOCKETS_MAX,
+};
+
+static const struct nla_policy zcopy_config_set_policy[ZCOPY_A_CONFIG_MAX + 1] = {
 	[ZCOPY_A_CONFIG_MAX_INFLIGHT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &zcopy_max_inflight_range),
 	[ZCOPY_A_CONFIG_MAX_PINNED] =
 		NLA_POLICY_FULL_RANGE(NLA_U64, &zcopy_max_pinned_range),
+	[ZCOPY_A_CONFIG_MAX_USER_SOCKETS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &zcopy_max_user_sockets_range),
 };
 
 static const struct nla_policy zcopy_transfer_get_policy[ZCOPY_A_TRANSFER_CONTEXT_ID + 1] = {
@@ -137,7 +151,9 @@ static int zcopy_nl_put_config(struct sk_buff *msg)
 			READ_ONCE(zcopy_limits.max_inflight)) ||
 	    nla_put_u64_64bit(msg, ZCOPY_A_CONFIG_MAX_PINNED,
 			      READ_ONCE(zcopy_limits.max_pinned),
-			      ZCOPY_A_CONFIG_PAD))
+			      ZCOPY_A_CONFIG_PAD) ||
+	    nla_put_u32(msg, ZCOPY_A_CONFIG_MAX_USER_SOCKETS,
+			READ_ONCE(zcopy_limits.max_user_sockets)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -171,8 +187,9 @@ static int zcopy_nl_config_set_doit(struct sk_buff *skb,
 {
 	struct nlattr *inflight = info->attrs[ZCOPY_A_CONFIG_MAX_INFLIGHT];
 	struct nlattr *pinned = info->attrs[ZCOPY_A_CONFIG_MAX_PINNED];
+	struct nlattr *sockets = info->attrs[ZCOPY_A_CONFIG_MAX_USER_SOCKETS];
 
-	if (!inflight && !pinned) {
+	if (!inflight && !pinned && !sockets) {
 		NL_SET_ERR_MSG(info->extack,
 			       "no configuration attribute given");
 		return -EINVAL;
@@ -182,9 +199,33 @@ static int zcopy_nl_config_set_doit(struct sk_buff *skb,
 		WRITE_ONCE(zcopy_limits.max_inflight, nla_get_u32(inflight));
 	if (pinned)
 		WRITE_ONCE(zcopy_limits.max_pinned, nla_get_u64(pinned));
+	if (sockets)
+		WRITE_ONCE(zcopy_limits.max_user_sockets, nla_get_u32(sockets));
 	zcopy_nl_config_notify();
 	mutex_unlock(&zcopy_config_lock);
 	return 0;
+}
+
+/* Whose contexts a dump may show; see the top of this file. */
+struct zcopy_nl_viewer {
+	struct net *net;
+	kuid_t uid;
+	bool all;
+};
+
+static void zcopy_nl_viewer_init(struct zcopy_nl_viewer *v,
+				 struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	v->net = sock_net(skb->sk);
+	v->uid = current_uid();
+	v->all = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
+}
+
+static bool zcopy_nl_may_see(const struct zcopy_nl_viewer *v,
+			     const struct zcopy_ctx *ctx)
+{
+	return net_eq(ctx->net, v->net) && (v->all || uid_eq(ctx->uid, v->uid));
 }
 
 static int zcopy_nl_put_context(struct sk_buff *skb, struct zcopy_ctx *ctx,
@@ -230,11 +271,12 @@ static int zcopy_nl_put_context(struct sk_buff *skb, struct zcopy_ctx *ctx,
 static int zcopy_nl_context_get_dumpit(struct sk_buff *skb,
 				       struct netlink_callback *cb)
 {
-	struct net *net = sock_net(skb->sk);
+	struct zcopy_nl_viewer viewer;
 	unsigned long id;
 	struct zcopy_ctx *ctx;
 	int ret = 0;
 
+	zcopy_nl_viewer_init(&viewer, skb, cb);
 	if (!cb->args[0]) {
 		ret = zcopy_nl_no_attrs(cb->nlh, cb->extack);
 		if (ret)
@@ -243,7 +285,7 @@ static int zcopy_nl_context_get_dumpit(struct sk_buff *skb,
 	}
 	xa_lock(&zcopy_contexts);
 	xa_for_each_start(&zcopy_contexts, id, ctx, cb->args[0]) {
-		if (!net_eq(ctx->net, net))
+		if (!zcopy_nl_may_see(&viewer, ctx))
 			continue;
 		ret = zcopy_nl_put_context(skb, ctx, cb);
 		if (ret)
@@ -315,15 +357,15 @@ static int zcopy_nl_put_transfers(struct sk_buff *skb, struct zcopy_ctx *ctx,
 	return ret;
 }
 
-/* Is there a context @id in @net?  (For the filter's error message.) */
-static bool zcopy_nl_context_exists(struct net *net, u32 id)
+/* Is there a context @id the caller may see?  (For the filter.) */
+static bool zcopy_nl_context_exists(const struct zcopy_nl_viewer *v, u32 id)
 {
 	struct zcopy_ctx *ctx;
 	bool ret;
 
 	xa_lock(&zcopy_contexts);
 	ctx = xa_load(&zcopy_contexts, id);
-	ret = ctx && net_eq(ctx->net, net);
+	ret = ctx && zcopy_nl_may_see(v, ctx);
 	xa_unlock(&zcopy_contexts);
 	return ret;
 }
@@ -333,16 +375,17 @@ static int zcopy_nl_transfer_get_dumpit(struct sk_buff *skb,
 {
 	const struct genl_info *info = genl_info_dump(cb);
 	struct nlattr *only = info->attrs[ZCOPY_A_TRANSFER_CONTEXT_ID];
-	struct net *net = sock_net(skb->sk);
 	unsigned long first = 1, last = ULONG_MAX, id;
+	struct zcopy_nl_viewer viewer;
 	u64 next = cb->args[1];
 	struct zcopy_ctx *ctx;
 	int ret = 0;
 
+	zcopy_nl_viewer_init(&viewer, skb, cb);
 	if (only) {
 		first = nla_get_u32(only);
 		last = first;
-		if (!cb->args[0] && !zcopy_nl_context_exists(net, first)) {
+		if (!cb->args[0] && !zcopy_nl_context_exists(&viewer, first)) {
 			NL_SET_ERR_MSG_ATTR(cb->extack, only, "no such context");
 			return -ENOENT;
 		}
@@ -351,7 +394,7 @@ static int zcopy_nl_transfer_get_dumpit(struct sk_buff *skb,
 		first = cb->args[0];
 	xa_lock(&zcopy_contexts);
 	xa_for_each_range(&zcopy_contexts, id, ctx, first, last) {
-		if (!net_eq(ctx->net, net))
+		if (!zcopy_nl_may_see(&viewer, ctx))
 			continue;
 		/*
 		 * Transfer ids are per context: if the one we stopped in
@@ -407,7 +450,7 @@ static const struct genl_split_ops zcopy_nl_ops[] = {
 		.cmd		= ZCOPY_CMD_CONFIG_SET,
 		.doit		= zcopy_nl_config_set_doit,
 		.policy		= zcopy_config_set_policy,
-		.maxattr	= ZCOPY_A_CONFIG_MAX_PINNED,
+		.maxattr	= ZCOPY_A_CONFIG_MAX,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
@@ -425,7 +468,10 @@ static const struct genl_split_ops zcopy_nl_ops[] = {
 };
 
 static const struct genl_multicast_group zcopy_nl_mcgrps[] = {
-	[ZCOPY_NLGRP_EVENTS] = { .name = ZCOPY_MCGRP_EVENTS, },
+	[ZCOPY_NLGRP_EVENTS] = {
+		.name	= ZCOPY_MCGRP_EVENTS,
+		.flags	= GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 static struct genl_family zcopy_nl_family __ro_after_init = {

@@ -22,8 +22,13 @@ struct zcopy_range {
 /*
  * Resolve a user's request against the file size seen at submission.
  * len == 0 means "to the end of the file"; an offset at or past the end
- * is valid and gives an empty range (sendfile returns 0 there too).
- * Returns -EINVAL when the range cannot exist in any file.
+ * is valid and gives an empty range (sendfile returns 0 there too).  A
+ * range is clipped to that size, so that what is charged for it is what
+ * it can send.  A size of 0 may only mean that the inode does not know
+ * (procfs, sysfs, character devices): an explicit len is then kept, and
+ * the file's own read says where it ends.  Returns -EINVAL when the
+ * range cannot exist in any file: offset + len above MAX_LFS_FILESIZE
+ * (LLONG_MAX on 64-bit), or overflowing.
  */
 static inline int zcopy_range_resolve(u64 offset, u64 len, loff_t isize,
 				      struct zcopy_range *r)
@@ -36,24 +41,14 @@ static inline int zcopy_range_resolve(u64 offset, u64 len, loff_t isize,
 		if (check_add_overflow(offset, len, &end) ||
 		    end > MAX_LFS_FILESIZE)
 			return -EINVAL;
+		if (isize > 0 && end > isize)
+			end = max_t(u64, offset, isize);
 	} else {
 		end = max_t(u64, offset, isize);
 	}
 	r->start = offset;
 	r->end = end;
 	return 0;
-}
-
-/*
- * How many bytes from pos can be sent now, given the file's current size:
- * a file truncated under a transfer ends it short, never past EOF.
- */
-static inline u64 zcopy_range_avail(const struct zcopy_range *r, u64 pos,
-				    loff_t isize)
-{
-	u64 stop = min_t(u64, r->end, isize);
-
-	return pos < stop ? stop - pos : 0;
 }
 
 /* The piece of [pos, end) that lies in pos's page: its length in bytes. */

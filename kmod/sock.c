@@ -46,11 +46,18 @@ static void zcopy_sock_work(struct work_struct *work)
 			return;
 
 		ret = zcopy_xfer_push(x, zs->sock);
-		if (ret == -EAGAIN)
-			return;		/* parked until the socket wakes us */
+		if (ret == ZCOPY_PUSH_PARKED)
+			return;		/* until the socket wakes us */
 
+		/*
+		 * Off the queue under the lock, so that CANCEL either counted
+		 * this transfer before (and it completes cancelled, whatever
+		 * it sent) or does not see it at all.
+		 */
 		spin_lock_bh(&zs->lock);
 		list_del_init(&x->link);
+		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
+			ret = -ECANCELED;
 		spin_unlock_bh(&zs->lock);
 		zcopy_xfer_finish(x, zs->sock,
 				  ret ?: (s64)(x->pos - x->range.start));
@@ -78,7 +85,9 @@ static int zcopy_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 
 /*
  * What sendfile() would demand of the same descriptor: open for writing.
- * Only TCP takes page references through the paths the engine uses.
+ * Only TCP takes page references through the paths the engine uses, and
+ * only while nothing has replaced its protocol (kTLS, sockmap): those
+ * clear SOCK_SUPPORT_ZC, which the engine checks again at every send.
  */
 static int zcopy_check_socket(struct file *file)
 {
@@ -92,7 +101,8 @@ static int zcopy_check_socket(struct file *file)
 	sk = sock->sk;
 	if (!sk || sk->sk_type != SOCK_STREAM ||
 	    sk->sk_protocol != IPPROTO_TCP ||
-	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
+	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6) ||
+	    !test_bit(SOCK_SUPPORT_ZC, &sock->flags))
 		return -EOPNOTSUPP;
 	return 0;
 }
@@ -159,7 +169,9 @@ static void zcopy_sock_cancel_list(struct zcopy_sock *zs,
 /*
  * Cancel the queued transfers carrying @user_data.  One not yet started
  * completes here; the one being sent stops at its next chunk, in the
- * work.  Returns how many were cancelled.
+ * work.  Either way each one counted completes with -ECANCELED, and is
+ * counted once: it is still on the queue, under zs->lock, and its
+ * CANCEL bit was clear.  Returns how many were cancelled.
  */
 unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data)
 {
@@ -172,9 +184,10 @@ unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data)
 	list_for_each_entry_safe(x, tmp, &zs->queue, link) {
 		if (x->event.cqe.user_data != user_data)
 			continue;
+		if (test_and_set_bit(ZCOPY_XFER_CANCEL, &x->state))
+			continue;	/* counted by an earlier CANCEL */
 		n++;
 		if (test_bit(ZCOPY_XFER_STARTED, &x->state)) {
-			set_bit(ZCOPY_XFER_CANCEL, &x->state);
 			kick = true;
 			continue;
 		}
@@ -202,6 +215,7 @@ void zcopy_sock_destroy(struct zcopy_sock *zs)
 	list_splice_init(&zs->queue, &pending);
 	spin_unlock_bh(&zs->lock);
 	zcopy_sock_cancel_list(zs, &pending);
+	zcopy_release_socket(&zs->claim);
 	fput(zs->item.file);
 	kfree(zs);
 	zcopy_stat_add(ZCOPY_STAT_SOCKETS, -1);

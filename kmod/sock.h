@@ -11,6 +11,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "claim.h"
 #include "events.h"
 
 struct socket;
@@ -19,6 +20,7 @@ struct zcopy_xfer;
 struct zcopy_sock {
 	struct zcopy_item item;		/* key: the socket's file and fd */
 	struct socket *sock;
+	struct zcopy_claim claim;	/* the socket is ours alone */
 
 	/* Protects queue, and ZCOPY_XFER_STARTED of the transfers on it. */
 	spinlock_t lock;

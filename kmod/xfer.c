@@ -12,6 +12,14 @@
  * frags are marked shared (SKBFL_SHARED_FRAG), so nothing in the stack
  * writes into them in place: they are page-cache pages.
  *
+ * TCP does not charge pure zero-copy frags to the socket's memory, so
+ * the pages a transfer can make the stack hold are charged instead to
+ * the submitting user's locked memory (RLIMIT_MEMLOCK, the user's
+ * locked_vm), as MSG_ZEROCOPY and io_uring charge theirs: the whole
+ * range, from submission until the stack has released its last page.
+ * (The transfer's bytes also count against its context's max_pinned
+ * until its completion has been read.)
+ *
  * Everything here runs in process context on zcopy_wq, except
  * zcopy_uarg_complete(), which the stack may call from softirq and
  * which therefore only counts and schedules.
@@ -45,7 +53,7 @@ static void zcopy_xfer_put(struct zcopy_xfer *x)
 	spin_lock(&ctx->xfers_lock);
 	list_del(&x->ctx_link);
 	spin_unlock(&ctx->xfers_lock);
-	kfree(x->gaps.gap);
+	zcopy_cache_forget_gaps(&x->gaps);
 	fput(x->file);
 	zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
 	kfree(x);
@@ -87,18 +95,33 @@ static void zcopy_xfer_post(struct zcopy_xfer *x)
 /*
  * The network stack has dropped its last reference to the pages.  The
  * stack copied them after all if any skb was copied (local delivery).
+ *
+ * With ZCOPY_F_DONTCACHE, the pages are dropped first; one the last skb
+ * still holds for a moment (see cache.c) is tried again after 1, 2, 4
+ * ... jiffies, ZCOPY_DROP_TRIES times at most, and then left cached: by
+ * then it is someone else's.
  */
+#define ZCOPY_DROP_TRIES	8
+
 static void zcopy_xfer_released(struct work_struct *work)
 {
-	struct zcopy_xfer *x = container_of(work, struct zcopy_xfer,
-					    release_work);
+	struct zcopy_xfer *x = container_of(to_delayed_work(work),
+					    struct zcopy_xfer, release_work);
 
-	zcopy_stat_add(ZCOPY_STAT_PAGES, -(s64)x->pages);
-	set_bit(ZCOPY_XFER_RELEASED, &x->state);
-	if (test_bit(ZCOPY_XFER_COPIED, &x->state))
-		zcopy_stat_add(ZCOPY_STAT_BYTES_COPIED, x->bytes_zerocopy);
-	if (x->flags & ZCOPY_F_DONTCACHE)
-		zcopy_cache_drop_gaps(&x->gaps, x->file);
+	if (!test_and_set_bit(ZCOPY_XFER_RELEASED, &x->state)) {
+		zcopy_stat_add(ZCOPY_STAT_PAGES, -(s64)x->pages);
+		if (test_bit(ZCOPY_XFER_COPIED, &x->state))
+			zcopy_stat_add(ZCOPY_STAT_BYTES_COPIED,
+				       x->bytes_zerocopy);
+	}
+	if ((x->flags & ZCOPY_F_DONTCACHE) &&
+	    zcopy_cache_drop_gaps(&x->gaps, x->file) &&
+	    x->drop_tries < ZCOPY_DROP_TRIES) {
+		queue_delayed_work(zcopy_wq, &x->release_work,
+				   1UL << x->drop_tries++);
+		return;
+	}
+	zcopy_cache_forget_gaps(&x->gaps);
 	if (x->flags & ZCOPY_F_RELEASE)
 		zcopy_xfer_post(x);
 	zcopy_xfer_put(x);
@@ -115,13 +138,33 @@ static void zcopy_uarg_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 
 	if (!zerocopy_success)
 		set_bit(ZCOPY_XFER_COPIED, &x->state);
-	if (refcount_dec_and_test(&uarg->refcnt))
-		queue_work(zcopy_wq, &x->release_work);
+	if (!refcount_dec_and_test(&uarg->refcnt))
+		return;
+	/*
+	 * The pages are the stack's no more: give the user's locked memory
+	 * back now (safe in any context, as MSG_ZEROCOPY does), not when
+	 * the work gets to run.
+	 */
+	mm_unaccount_pinned_pages(&x->mmp);
+	queue_delayed_work(zcopy_wq, &x->release_work, 0);
 }
 
 static const struct ubuf_info_ops zcopy_uarg_ops = {
 	.complete = zcopy_uarg_complete,
 };
+
+/*
+ * Charge @bytes to the caller's locked memory (see the top of this file).
+ * struct mmpin counts pages in an unsigned int and takes a size_t: a
+ * range too large for either could not be given back in full, and is
+ * refused as one that does not fit.
+ */
+static int zcopy_account_pinned(struct mmpin *mmp, u64 bytes)
+{
+	if (bytes > SIZE_MAX || (bytes >> PAGE_SHIFT) >= UINT_MAX - 2)
+		return -ENOBUFS;
+	return mm_account_pinned_pages(mmp, bytes);
+}
 
 /* What sendfile() demands of its input file. */
 static int zcopy_check_file(struct file *file)
@@ -156,8 +199,9 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	ret = zcopy_check_file(file);
 	if (ret)
 		goto out_fput;
+	/* The mapping's host: a block device's size is not on its node. */
 	ret = zcopy_range_resolve(sqe->offset, sqe->len,
-				  i_size_read(file_inode(file)), &range);
+				  i_size_read(file->f_mapping->host), &range);
 	if (ret)
 		goto out_fput;
 	bytes = range.end - range.start;
@@ -170,15 +214,19 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	if (ret)
 		goto out_fput;
 
-	if (!zcopy_ctx_charge(ctx, bytes)) {
-		ret = -EAGAIN;
-		goto out_fput;
-	}
 	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
 	if (!x) {
-		zcopy_ctx_uncharge(ctx, bytes);
 		ret = -ENOMEM;
 		goto out_fput;
+	}
+	if (!zcopy_ctx_charge(ctx, bytes)) {
+		ret = -EAGAIN;
+		goto out_free;
+	}
+	ret = zcopy_account_pinned(&x->mmp, bytes);
+	if (ret) {
+		zcopy_ctx_uncharge(ctx, bytes);
+		goto out_free;
 	}
 	x->uarg.ops = &zcopy_uarg_ops;
 	refcount_set(&x->uarg.refcnt, 1);
@@ -195,7 +243,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	x->range = range;
 	x->pos = range.start;
 	x->flags = sqe->flags;
-	INIT_WORK(&x->release_work, zcopy_xfer_released);
+	INIT_DELAYED_WORK(&x->release_work, zcopy_xfer_released);
 	spin_lock(&ctx->xfers_lock);
 	x->id = atomic64_inc_return(&ctx->submitted);	/* list in id order */
 	list_add_tail(&x->ctx_link, &ctx->xfers);
@@ -204,14 +252,24 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	*xp = x;
 	return 0;
 
+out_free:
+	kfree(x);
 out_fput:
 	fput(file);
 	return ret;
 }
 
+/*
+ * One splice_direct_to_actor() call.  The read may start before the
+ * bytes to send and end after them (see zcopy_xfer_push()): the actor
+ * drops @skip bytes first and sends at most @limit.
+ */
 struct zcopy_push {
 	struct zcopy_xfer *x;
 	struct socket *sock;
+	size_t skip;		/* bytes read only for alignment, to drop */
+	size_t limit;		/* bytes to send, at most */
+	size_t sent;		/* bytes the socket took */
 	int err;		/* why the last send stopped short */
 };
 
@@ -237,30 +295,35 @@ static void zcopy_account(struct zcopy_xfer *x, const struct bio_vec *bv,
 	zcopy_stat_add(ZCOPY_STAT_PAGES, pages);
 }
 
-/* Release the first @sent bytes of the pipe: the socket holds them now. */
-static void zcopy_pipe_consume(struct pipe_inode_info *pipe, size_t sent)
+/*
+ * Release up to @bytes from the head of the pipe (the socket holds them
+ * now, or they were never to be sent); returns how many it held.
+ */
+static size_t zcopy_pipe_consume(struct pipe_inode_info *pipe, size_t bytes)
 {
 	unsigned int mask = pipe->ring_size - 1;
 	struct pipe_buffer *buf;
-	size_t seg;
+	size_t seg, done = 0;
 
-	while (sent) {
+	while (done < bytes && !pipe_empty(pipe->head, pipe->tail)) {
 		buf = &pipe->bufs[pipe->tail & mask];
-		seg = min_t(size_t, sent, buf->len);
+		seg = min_t(size_t, bytes - done, buf->len);
 		buf->offset += seg;
 		buf->len -= seg;
-		sent -= seg;
+		done += seg;
 		if (!buf->len) {
 			pipe_buf_release(pipe, buf);
 			pipe->tail++;
 		}
 	}
+	return done;
 }
 
 /*
  * splice_direct_to_actor() callback: hand what the pipe holds to the
- * socket, never waiting.  Returns the bytes accepted, or an error when
- * none were; p->err says why a send stopped short.
+ * socket, never waiting.  Returns the bytes consumed from the pipe
+ * (dropped or accepted), or an error when none were; p->err says why a
+ * send stopped short.
  */
 static int zcopy_send_actor(struct pipe_inode_info *pipe,
 			    struct splice_desc *sd)
@@ -272,15 +335,18 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 	unsigned int mask = pipe->ring_size - 1;
 	struct pipe_buffer *buf;
 	unsigned int tail, n;
+	size_t len, want, seg, total;
 	struct msghdr msg;
-	size_t len, total = 0;
 	bool zerocopy;
 	int ret;
 
-	while (!pipe_empty(pipe->head, pipe->tail)) {
+	total = zcopy_pipe_consume(pipe, p->skip);
+	p->skip -= total;
+	while (!pipe_empty(pipe->head, pipe->tail) && p->sent < p->limit) {
 		n = 0;
 		len = 0;
-		for (tail = pipe->tail; tail != pipe->head &&
+		want = p->limit - p->sent;
+		for (tail = pipe->tail; tail != pipe->head && len < want &&
 		     n < ARRAY_SIZE(bvec); tail++) {
 			buf = &pipe->bufs[tail & mask];
 			if (!buf->len)
@@ -292,16 +358,22 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 					p->err = ret == -ENODATA ? 0 : ret;
 				break;
 			}
-			bvec_set_page(&bvec[n++], buf->page, buf->len,
-				      buf->offset);
-			len += buf->len;
+			seg = min_t(size_t, buf->len, want - len);
+			bvec_set_page(&bvec[n++], buf->page, seg, buf->offset);
+			len += seg;
 		}
 		if (!n)
 			break;
 
+		/* kTLS or sockmap may have taken the socket over since. */
+		if (!test_bit(SOCK_SUPPORT_ZC, &p->sock->flags)) {
+			p->err = -EOPNOTSUPP;
+			break;
+		}
 		memset(&msg, 0, sizeof(msg));
 		msg.msg_flags = MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL;
-		if ((sd->flags & SPLICE_F_MORE) || tail != pipe->head)
+		if ((sd->flags & SPLICE_F_MORE) ||
+		    (tail != pipe->head && len < want))
 			msg.msg_flags |= MSG_MORE;
 		msg.msg_ubuf = &x->uarg;
 		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bvec, n, len);
@@ -315,6 +387,7 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 		zcopy_pipe_consume(pipe, ret);
 		x->corked = msg.msg_flags & MSG_MORE;
 		total += ret;
+		p->sent += ret;
 		if (ret < len) {
 			/* Out of send buffer; the socket's wake-up resumes. */
 			p->err = -EAGAIN;
@@ -325,43 +398,63 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 }
 
 /*
+ * Files read without the page cache (O_DIRECT, DAX) are spliced through
+ * direct I/O, which wants an aligned position and length; but a socket
+ * takes any number of bytes, so a transfer resumes anywhere.  Such a
+ * read starts at the page before and ends at the page after, and the
+ * actor drops the bytes outside the range (a page is a multiple of any
+ * logical block size direct I/O asks for here).
+ */
+static bool zcopy_reads_direct(struct file *file)
+{
+	return (file->f_flags & O_DIRECT) || IS_DAX(file->f_mapping->host);
+}
+
+/*
  * Hand as much of @x to @sock as it takes now.  Returns 0 when the
- * transfer is over (x->pos says how far it got), -EAGAIN when the send
- * buffer is full, or the error that ended it.
+ * transfer is over (x->pos says how far it got), ZCOPY_PUSH_PARKED when
+ * the send buffer is full, or the error that ended it.
+ *
+ * The file's own read decides where it ends: a file truncated under
+ * the transfer, or one whose size its inode does not give (procfs,
+ * character devices), ends it when the read returns nothing.  An
+ * -EAGAIN from the file is an error like any other: only the socket's
+ * wake-up resumes a parked transfer, and a file would never send one.
  */
 int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock)
 {
 	struct zcopy_push p = { .x = x, .sock = sock };
-	struct inode *inode = file_inode(x->file);
 	struct splice_desc sd = { .u.data = &p };
-	u64 avail;
+	bool direct = zcopy_reads_direct(x->file);
+	u64 left;
 	ssize_t n;
 
 	if ((x->flags & ZCOPY_F_DONTCACHE) && !x->scanned) {
 		zcopy_cache_find_gaps(&x->gaps, x->file, x->range.start,
-				      min_t(u64, x->range.end,
-					    i_size_read(inode)));
+				      x->range.end);
 		x->scanned = true;
 	}
 	while (x->pos < x->range.end) {
 		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
 			return -ECANCELED;
-		avail = zcopy_range_avail(&x->range, x->pos,
-					  i_size_read(inode));
-		if (!avail)
-			break;
-		sd.total_len = min_t(u64, avail, ZCOPY_PUSH_MAX);
-		sd.flags = sd.total_len < avail ? SPLICE_F_MORE : 0;
-		sd.pos = x->pos;
+		left = x->range.end - x->pos;
+		p.limit = min_t(u64, left, ZCOPY_PUSH_MAX);
+		p.skip = direct ? offset_in_page(x->pos) : 0;
+		p.sent = 0;
 		p.err = 0;
+		sd.total_len = direct ? PAGE_ALIGN(p.skip + p.limit) : p.limit;
+		sd.flags = p.limit < left ? SPLICE_F_MORE : 0;
+		sd.pos = x->pos - p.skip;
 		n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
-		if (n > 0)
-			WRITE_ONCE(x->pos, x->pos + n);	/* listings read it */
+		if (p.sent)	/* listings read it */
+			WRITE_ONCE(x->pos, x->pos + p.sent);
+		if (p.err == -EAGAIN)
+			return ZCOPY_PUSH_PARKED;
 		if (p.err)
 			return p.err;
 		if (n < 0)
-			return n;
-		if (!n)
+			return n;	/* the file's error */
+		if (!p.sent)
 			break;		/* end of file came early */
 		cond_resched();
 	}

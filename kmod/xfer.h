@@ -41,9 +41,10 @@ struct zcopy_xfer {
 	u64 id;				/* in the context, from 1 */
 	int sock_fd;			/* as registered, for listings */
 	struct file *file;
-	struct zcopy_range range;
+	struct zcopy_range range;	/* clipped to the size at submission */
 	u64 pos;			/* next byte to hand to the socket */
 	u32 flags;			/* ZCOPY_F_* */
+	struct mmpin mmp;		/* the range, in the user's locked_vm */
 
 	/* Touched only by the socket's worker, then by the release work. */
 	u64 bytes_zerocopy;		/* handed by page reference */
@@ -52,10 +53,14 @@ struct zcopy_xfer {
 	bool corked;			/* last send said MSG_MORE */
 	bool scanned;			/* gaps recorded (ZCOPY_F_DONTCACHE) */
 	struct zcopy_cache_gaps gaps;
-	struct work_struct release_work;
+	struct delayed_work release_work;
+	unsigned int drop_tries;	/* of the gaps, still held by the stack */
 };
 
 extern struct workqueue_struct *zcopy_wq;
+
+/* zcopy_xfer_push(): the send buffer is full; the socket's wake-up resumes. */
+#define ZCOPY_PUSH_PARKED	1
 
 int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		      struct file *sock_file, struct zcopy_xfer **xp);

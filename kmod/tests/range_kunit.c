@@ -21,7 +21,10 @@ static const struct resolve_case resolve_cases[] = {
 	{ "whole file, len 0", 0, 0, 10000, 0, 0, 10000 },
 	{ "len 0 from unaligned offset", 4097, 0, 10000, 0, 4097, 10000 },
 	{ "len 0 past EOF is empty", 20000, 0, 10000, 0, 20000, 20000 },
-	{ "explicit len beyond EOF kept", 0, 50000, 10000, 0, 0, 50000 },
+	{ "explicit len beyond EOF clipped", 0, 50000, 10000, 0, 0, 10000 },
+	{ "explicit len inside the file kept", 100, 500, 10000, 0, 100, 600 },
+	{ "explicit len from past EOF is empty", 20000, 5, 10000, 0, 20000, 20000 },
+	{ "unknown size (0): explicit len kept", 0, 50000, 0, 0, 0, 50000 },
 	{ "empty file, len 0", 0, 0, 0, 0, 0, 0 },
 	{ "offset + len overflows u64", 1, U64_MAX, 0, -EINVAL, 0, 0 },
 	{ "offset beyond any file", (u64)MAX_LFS_FILESIZE + 1, 0, 0, -EINVAL, 0, 0 },
@@ -54,18 +57,6 @@ static void range_resolve_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, r.start, c->start);
 	KUNIT_EXPECT_EQ(test, r.end, c->end);
-}
-
-static void range_avail_test(struct kunit *test)
-{
-	struct zcopy_range r = { .start = 100, .end = 9000 };
-
-	KUNIT_EXPECT_EQ(test, zcopy_range_avail(&r, 100, 10000), 8900);
-	/* Truncated below the end: stop at the new EOF. */
-	KUNIT_EXPECT_EQ(test, zcopy_range_avail(&r, 100, 5000), 4900);
-	/* Truncated below the current position: nothing more to send. */
-	KUNIT_EXPECT_EQ(test, zcopy_range_avail(&r, 6000, 5000), 0);
-	KUNIT_EXPECT_EQ(test, zcopy_range_avail(&r, 9000, 10000), 0);
 }
 
 static void range_chunk_test(struct kunit *test)
@@ -104,7 +95,6 @@ static void range_walk_test(struct kunit *test)
 
 static struct kunit_case zcopy_range_cases[] = {
 	KUNIT_CASE_PARAM(range_resolve_test, resolve_gen_params),
-	KUNIT_CASE(range_avail_test),
 	KUNIT_CASE(range_chunk_test),
 	KUNIT_CASE(range_walk_test),
 	{}

@@ -22,14 +22,23 @@
  *   ioctl(zc, ZCOPY_IOC_UNREGISTER, &(struct zcopy_reg){ .sock_fd = s });
  *
  * A registration is keyed, like an epoll registration, by the open file
- * and the descriptor number together.  flags and reserved must be zero.
- * Errors:
+ * and the descriptor number together.  A socket can be registered only
+ * once, module-wide, whatever descriptor or context registers it: two
+ * registrations would send two transfers through it at once.  (So any
+ * process holding a descriptor of the socket can take it first, as it
+ * could write into its stream or shut it down.)  Each user
+ * (real uid) holds at most max-user-sockets registrations over all its
+ * contexts (see "Limits").  flags and reserved must be zero.  Errors:
  *
  *   EBADF       sock_fd is not an open descriptor
  *   ENOTSOCK    sock_fd is not a socket
  *   EBADF       the socket is not open for writing
- *   EOPNOTSUPP  not a TCP socket (IPv4 or IPv6)
- *   EEXIST      already registered (REGISTER)
+ *   EOPNOTSUPP  not a TCP socket (IPv4 or IPv6), or one whose protocol
+ *               was replaced (kTLS, sockmap): it takes no page references
+ *   EEXIST      already registered with this descriptor (REGISTER)
+ *   EBUSY       the socket is registered already, through another
+ *               descriptor or context (REGISTER)
+ *   ENOSPC      the user holds max-user-sockets registrations (REGISTER)
  *   ENOENT      not registered (UNREGISTER)
  *   EINVAL      unknown flags or non-zero reserved fields
  *   EFAULT      the argument is not readable
@@ -56,15 +65,22 @@
  *
  * SUBMIT checks each entry, queues it and returns without waiting for
  * the disk or the network: the result is the number of entries accepted,
- * in order.  It stops at the first entry that is refused, or that would
+ * in order.  Two threads submitting to one socket at once may have
+ * their batches' transfers interleaved, each transfer's bytes still
+ * contiguous; one batch's entries keep their order.  It stops at the first entry that is refused, or that would
  * go over the context's limits: if that is the first entry, SUBMIT fails
  * with its errno, otherwise it returns the count so far and resubmitting
  * from the refused entry reports the reason.
  *
- * len == 0 means "to the end of the file" as it is at submission.
- * Offsets and lengths need no alignment.  A range past the end of the
- * file sends what exists: the completion's res is then short, as it is
- * when the file is truncated while the transfer runs.  Transfers to one
+ * len == 0 means "to the end of the file" as it is at submission, and a
+ * range is clipped to that size: bytes appended later are not sent.
+ * The size is the file's, or a block device's own; sources whose size
+ * reads as 0 (procfs, sysfs, character devices such as /dev/zero, and
+ * an empty file) have none to clip to: give a len, and the transfer
+ * sends until the source's read reports end of file, as sendfile would.
+ * Offsets and lengths need no alignment.  The completion's res is short
+ * when the file ends early, as when it is truncated while the transfer
+ * runs.  Transfers to one
  * socket go out strictly in submission order, never interleaved; those
  * to different sockets progress independently.
  *
@@ -86,11 +102,16 @@
  *               file is not open for reading
  *   ESPIPE      the file cannot be read at an offset (pipe, socket)
  *   EINVAL      the file cannot be spliced from (e.g. a directory),
- *               offset + len overflows, unknown flags, non-zero
- *               reserved fields, or submission flags set
+ *               offset + len is above LLONG_MAX (MAX_LFS_FILESIZE) or
+ *               overflows, unknown flags, non-zero reserved fields, or
+ *               submission flags set
  *   ENOENT      sock_fd is not registered with this context
  *   EAGAIN      the context is at its limit of transfers or bytes in
  *               flight; retry after reading completions
+ *   ENOBUFS     the range does not fit in what is left of the user's
+ *               RLIMIT_MEMLOCK (see "Limits"); retry after completions
+ *               of its other transfers are read and released.  A range
+ *               of 16 TiB or more never fits.
  *   EFAULT      the batch or an entry is not readable
  *   EACCES,EPERM  a security module refused the read or the write
  *
@@ -100,9 +121,12 @@
  *   ioctl(zc, ZCOPY_IOC_CANCEL, &(struct zcopy_cancel){ .user_data = 42 });
  *
  * cancels every transfer with that user_data that is not yet fully
- * handed to its socket and returns how many; each completes with
- * -ECANCELED.  A transfer cancelled part-way has sent a prefix of its
- * range.  ENOENT: no such transfer is pending.  Unregistering a socket
+ * handed to its socket and returns how many.  The count is exact: each
+ * transfer counted completes with -ECANCELED, even if its last byte went
+ * out while CANCEL ran, and a transfer is counted by one CANCEL only (a
+ * second CANCEL does not count it again).  A transfer cancelled part-way
+ * has sent a prefix of its range, of a length not reported.  ENOENT: no
+ * such transfer is pending (or all were counted already).  Unregistering a socket
  * cancels its pending transfers; closing the context cancels everything.
  * A registration holds a reference to the socket, so close(sock_fd)
  * alone does not end the connection while the socket is registered.
@@ -115,8 +139,23 @@
  * A context holds at most ZCOPY_DEFAULT_MAX_INFLIGHT transfers and takes
  * new ones only while the bytes of those it holds are below
  * ZCOPY_DEFAULT_MAX_PINNED (so one transfer of any size is accepted by an
- * idle context).  Both can be changed at run time (ZCOPY_CMD_CONFIG_SET,
- * below); a change applies to the next submission.
+ * idle context).
+ *
+ * TCP does not charge page references to the socket's memory, so for
+ * that same time a transfer's range (plus two pages) is charged to the
+ * submitting user's locked memory, as MSG_ZEROCOPY charges its pages:
+ * against RLIMIT_MEMLOCK, unless the caller has CAP_IPC_LOCK.  A
+ * transfer that does not fit is refused with ENOBUFS; one larger than
+ * the whole limit never fits, so an unprivileged user sends a large
+ * file as several transfers, each within its limit.
+ *
+ * Each user holds at most max-user-sockets registrations, over all of
+ * its contexts, like epoll's max_user_watches; the default allows them
+ * about 4% of memory, a page each.  REGISTER past it gets ENOSPC.
+ *
+ * max-inflight, max-pinned and max-user-sockets can be changed at run
+ * time (ZCOPY_CMD_CONFIG_SET, below); a change applies to the next
+ * submission or registration.
  *
  * Completion records
  * ------------------
@@ -127,7 +166,10 @@
  *   user_data  the caller's cookie from the submission, returned as is
  *   res        bytes sent (>= 0), or a negative errno: -ECANCELED,
  *              -EPIPE or -ECONNRESET when the connection failed, -EIO
- *              when the file could not be read, ...
+ *              when the file could not be read, -EAGAIN when its read
+ *              would block (a non-blocking source with nothing to
+ *              give), -EOPNOTSUPP when kTLS or sockmap took the socket
+ *              over after registration, ...
  *   flags      ZCOPY_CQE_F_COPIED, on ZCOPY_F_RELEASE completions only:
  *              the data was copied after all (local delivery over
  *              loopback or veth copies zero-copy pages on receive; a
@@ -159,12 +201,15 @@
  *
  *   ZCOPY_CMD_CONFIG_GET (do; no attributes)
  *     reply: ZCOPY_A_CONFIG_MAX_INFLIGHT (u32), ZCOPY_A_CONFIG_MAX_PINNED
- *     (u64): the per-context limits (see "Limits").
+ *     (u64), ZCOPY_A_CONFIG_MAX_USER_SOCKETS (u32): the limits (see
+ *     "Limits").
  *
  *   ZCOPY_CMD_CONFIG_SET (do; CAP_NET_ADMIN)
  *     request: MAX_INFLIGHT in [ZCOPY_MAX_INFLIGHT_MIN,
  *     ZCOPY_MAX_INFLIGHT_MAX], MAX_PINNED in [ZCOPY_MAX_PINNED_MIN,
- *     ZCOPY_MAX_PINNED_MAX], at least one of them.  Applies to the next
+ *     ZCOPY_MAX_PINNED_MAX], MAX_USER_SOCKETS in
+ *     [ZCOPY_MAX_USER_SOCKETS_MIN, ZCOPY_MAX_USER_SOCKETS_MAX], at least
+ *     one of them.  Applies to the next
  *     submission of every context; transfers already accepted keep
  *     going.  Announced to the "events" group as ZCOPY_CMD_CONFIG_NTF,
  *     carrying the whole new configuration.  Errors: EPERM without
@@ -172,7 +217,9 @@
  *
  *   ZCOPY_CMD_CONTEXT_GET (dump; no attributes)
  *     one message per context of the caller's network namespace (the
- *     namespace of the process that opened it), ZCOPY_A_CONTEXT_*:
+ *     namespace of the process that opened it): every one for a caller
+ *     with CAP_NET_ADMIN over that namespace, otherwise only those opened
+ *     under the caller's real uid.  ZCOPY_A_CONTEXT_*:
  *       ID (u32)      stable while the context exists, not soon reused
  *       PID (u32)     the opener's process id, in the caller's pid
  *                     namespace (0 if it is not visible there)
@@ -189,7 +236,8 @@
  *
  *   ZCOPY_CMD_TRANSFER_GET (dump; optional ZCOPY_A_TRANSFER_CONTEXT_ID)
  *     one message per live transfer (those counted by INFLIGHT), of every
- *     context in the caller's namespace or of the one given,
+ *     context the caller may list (as for CONTEXT_GET) or of the one
+ *     given (ENOENT if the caller may not list it),
  *     ZCOPY_A_TRANSFER_*:
  *       CONTEXT_ID (u32), ID (u64)   ID counts up from 1 per context
  *       USER_DATA (u64), FLAGS (u32) as submitted
@@ -205,6 +253,9 @@
  *     Sent in the namespace of the transfer's context.
  *
  *   ZCOPY_CMD_CONFIG_NTF (event, group "events"): see CONFIG_SET.
+ *
+ *   Joining the "events" group needs CAP_NET_ADMIN: its events show
+ *   every user's transfers.
  */
 #ifndef _UAPI_LINUX_ZCOPY_H
 #define _UAPI_LINUX_ZCOPY_H
@@ -279,6 +330,8 @@ struct zcopy_cqe {
 #define ZCOPY_MAX_INFLIGHT_MAX		65536
 #define ZCOPY_MAX_PINNED_MIN		4096ULL
 #define ZCOPY_MAX_PINNED_MAX		(1ULL << 40)
+#define ZCOPY_MAX_USER_SOCKETS_MIN	1
+#define ZCOPY_MAX_USER_SOCKETS_MAX	(1U << 24)
 
 enum zcopy_transfer_state {
 	ZCOPY_TRANSFER_STATE_QUEUED,	/* waiting behind another transfer */
@@ -308,6 +361,7 @@ enum {
 	ZCOPY_A_CONFIG_MAX_INFLIGHT = 1,
 	ZCOPY_A_CONFIG_MAX_PINNED,
 	ZCOPY_A_CONFIG_PAD,
+	ZCOPY_A_CONFIG_MAX_USER_SOCKETS,
 
 	__ZCOPY_A_CONFIG_MAX,
 	ZCOPY_A_CONFIG_MAX = (__ZCOPY_A_CONFIG_MAX - 1)

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Registration claims.
+ *
+ * A context keeps one socket's transfers in order, but it knows nothing
+ * of other contexts, nor of a second descriptor for the same socket in
+ * its own tree: two registrations of one socket would interleave two
+ * transfers on the wire.  So a socket is registered at most once,
+ * module-wide, whatever descriptor or context registers it; another
+ * attempt gets -EBUSY until the first registration ends.  A socket has
+ * one struct socket whichever descriptor refers to it (dup(),
+ * SCM_RIGHTS, pidfd_getfd()), so that is the key.
+ *
+ * A registration also keeps its socket alive after close(), so it is
+ * something a user makes the kernel hold.  As with epoll's
+ * max_user_watches, each user (the real uid of the registering task)
+ * holds at most zcopy_limits.max_user_sockets registrations, counted
+ * across all of its contexts; past that, -ENOSPC.
+ *
+ * Both tables are under zcopy_claims_lock, a plain spinlock: claims are
+ * made and released in process context only, under the context's
+ * ev.mtx, and nothing else is taken inside it.
+ */
+
+#include <linux/cred.h>
+#include <linux/hashtable.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include <linux/zcopy.h>
+
+#include "claim.h"
+#include "limits.h"
+
+struct zcopy_user {
+	struct hlist_node node;		/* in zcopy_users, by uid */
+	kuid_t uid;
+	unsigned int sockets;		/* registrations held; > 0 */
+};
+
+static DEFINE_SPINLOCK(zcopy_claims_lock);
+static DEFINE_HASHTABLE(zcopy_claims, 12);
+static DEFINE_HASHTABLE(zcopy_users, 6);
+
+static struct zcopy_user *zcopy_user_find(kuid_t uid)
+{
+	struct zcopy_user *user;
+
+	hash_for_each_possible(zcopy_users, user, node, __kuid_val(uid))
+		if (uid_eq(user->uid, uid))
+			return user;
+	return NULL;
+}
+
+static bool zcopy_socket_claimed(struct socket *sock)
+{
+	struct zcopy_claim *c;
+
+	hash_for_each_possible(zcopy_claims, c, node, (unsigned long)sock)
+		if (c->sock == sock)
+			return true;
+	return false;
+}
+
+/*
+ * Claim @sock for the registration that embeds @c, charging it to the
+ * calling user.  Returns -EBUSY if the socket is registered already,
+ * -ENOSPC if the user holds as many registrations as allowed.
+ */
+int zcopy_claim_socket(struct zcopy_claim *c, struct socket *sock)
+{
+	kuid_t uid = current_uid();
+	struct zcopy_user *user, *fresh;
+	int ret = 0;
+
+	/* Allocated ahead: the lock is never held over an allocation. */
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return -ENOMEM;
+	spin_lock(&zcopy_claims_lock);
+	if (zcopy_socket_claimed(sock)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	user = zcopy_user_find(uid);
+	if ((user ? user->sockets : 0) >=
+	    READ_ONCE(zcopy_limits.max_user_sockets)) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	if (!user) {
+		user = fresh;
+		fresh = NULL;
+		user->uid = uid;
+		hash_add(zcopy_users, &user->node, __kuid_val(uid));
+	}
+	user->sockets++;
+	c->sock = sock;
+	c->user = user;
+	hash_add(zcopy_claims, &c->node, (unsigned long)sock);
+out:
+	spin_unlock(&zcopy_claims_lock);
+	kfree(fresh);
+	return ret;
+}
+
+/* End the claim @c holds, if any. */
+void zcopy_release_socket(struct zcopy_claim *c)
+{
+	struct zcopy_user *gone = NULL;
+
+	if (!c->sock)
+		return;
+	spin_lock(&zcopy_claims_lock);
+	hash_del(&c->node);
+	if (!--c->user->sockets) {
+		hash_del(&c->user->node);
+		gone = c->user;
+	}
+	spin_unlock(&zcopy_claims_lock);
+	kfree(gone);
+	c->sock = NULL;
+	c->user = NULL;
+}
+
+/*
+ * epoll's rule of thumb: registrations may hold 4% of memory.  A
+ * registered socket costs about a page (the socket, its sock and file).
+ */
+u32 zcopy_default_max_user_sockets(void)
+{
+	u64 n = div_u64((u64)totalram_pages() << PAGE_SHIFT, 25 * SZ_4K);
+
+	return clamp_t(u64, n, ZCOPY_MAX_USER_SOCKETS_MIN,
+		       ZCOPY_MAX_USER_SOCKETS_MAX);
+}

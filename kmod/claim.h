@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Module-wide bookkeeping of registrations: a socket belongs to at most
+ * one registration, and each user holds a bounded number of them.
+ */
+#ifndef ZCOPY_CLAIM_H
+#define ZCOPY_CLAIM_H
+
+#include <linux/list.h>
+#include <linux/uidgid.h>
+
+struct socket;
+struct zcopy_user;
+
+/* Embedded in a registration; zeroed until claimed. */
+struct zcopy_claim {
+	struct hlist_node node;		/* in zcopy_claims, by socket */
+	struct socket *sock;
+	struct zcopy_user *user;	/* whose registration count holds it */
+};
+
+int zcopy_claim_socket(struct zcopy_claim *c, struct socket *sock);
+void zcopy_release_socket(struct zcopy_claim *c);
+
+u32 zcopy_default_max_user_sockets(void);
+
+#endif /* ZCOPY_CLAIM_H */
