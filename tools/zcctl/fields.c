@@ -35,6 +35,7 @@ const struct object stats_object = OBJECT(ZCOPY_A_STATS_MAX, stats_fields);
 static const struct field config_fields[] = {
 	{ ZCOPY_A_CONFIG_MAX_INFLIGHT, "max_inflight", FIELD_U32 },
 	{ ZCOPY_A_CONFIG_MAX_PINNED, "max_pinned", FIELD_U64 },
+	{ ZCOPY_A_CONFIG_MAX_USER_SOCKETS, "max_user_sockets", FIELD_U32 },
 };
 const struct object config_object = OBJECT(ZCOPY_A_CONFIG_MAX, config_fields);
 

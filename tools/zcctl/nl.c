@@ -234,7 +234,14 @@ int zc_nl_listen(struct zc_nl *nl, int maxattr, zc_nl_handler handler,
 		return -ENOMEM;
 	/* Events are not replies: they carry no sequence number of ours. */
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, zc_nl_any_seq, NULL);
-	ret = nl_socket_add_membership(nl->sk, grp);
+	/* Joined directly, to keep the errno: the group needs CAP_NET_ADMIN. */
+	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK,
+		       NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp))) {
+		ret = -errno;
+		nl_cb_put(cb);
+		return ret;
+	}
+	ret = 0;
 	while (!ret && !call.err)
 		ret = nl_recvmsgs(nl->sk, cb);
 	nl_cb_put(cb);

@@ -119,6 +119,7 @@ static const struct config_key {
 } config_keys[] = {
 	{ "max-inflight", ZCOPY_A_CONFIG_MAX_INFLIGHT, 0 },
 	{ "max-pinned", ZCOPY_A_CONFIG_MAX_PINNED, 1 },
+	{ "max-user-sockets", ZCOPY_A_CONFIG_MAX_USER_SOCKETS, 0 },
 };
 
 #define NR_CONFIG_KEYS	(sizeof(config_keys) / sizeof(config_keys[0]))

@@ -27,11 +27,13 @@ static const struct command commands[] = {
 	{ "stats", NULL, "", 0,
 	  "show the module's counters (the default command)", cmd_stats },
 	{ "config", NULL, "[set KEY VALUE...]", -1,
-	  "show the per-context limits, or set them (needs CAP_NET_ADMIN);\n"
-	  "keys: max-inflight COUNT, max-pinned BYTES (suffix K, M, G or T)",
+	  "show the limits, or set them (needs CAP_NET_ADMIN); keys:\n"
+	  "max-inflight COUNT, max-pinned BYTES (suffix K, M, G or T),\n"
+	  "max-user-sockets COUNT",
 	  cmd_config },
 	{ "contexts", "list", "", 0,
-	  "list the open contexts of this network namespace", cmd_contexts },
+	  "list the open contexts of this network namespace (without\n"
+	  "CAP_NET_ADMIN, only the caller's own)", cmd_contexts },
 	{ "transfers", NULL, "[CONTEXT]", 1,
 	  "list live transfers, of every context or of one", cmd_transfers },
 	{ "monitor", NULL, "[count N]", -1,
