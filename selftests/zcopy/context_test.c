@@ -45,8 +45,11 @@ TEST_F(ctx, register_tcp_v4_and_v6)
 	close(s6);
 }
 
-/* Keyed by (file, fd): a dup of a registered socket is another entry. */
-TEST_F(ctx, dup_is_a_separate_registration)
+/*
+ * Keyed by (file, fd), but a dup of a registered socket is the same
+ * socket: refused while the first registration lasts.
+ */
+TEST_F(ctx, dup_of_registered_socket_is_busy)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0), d;
 
@@ -54,9 +57,13 @@ TEST_F(ctx, dup_is_a_separate_registration)
 	d = dup(s);
 	ASSERT_LE(0, d);
 	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_REGISTER, s));
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_REGISTER, d));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, zc_reg(self->zc, ZCOPY_IOC_UNREGISTER, d));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_UNREGISTER, s));
 	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_REGISTER, d));
 	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_UNREGISTER, d));
-	EXPECT_EQ(0, zc_reg(self->zc, ZCOPY_IOC_UNREGISTER, s));
 	close(d);
 	close(s);
 }

@@ -13,6 +13,7 @@
 
 #include <limits.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 
 #include "kselftest_harness.h"
 
@@ -388,6 +389,196 @@ TEST_F(xfer, dontcache_leaves_uncached_file_uncached)
 TEST_F(xfer, dontcache_leaves_cached_file_cached)
 {
 	dontcache(_metadata, self, true);
+}
+
+/*
+ * Map the file's last @len bytes and read every page, as a reader would;
+ * without read-around, which would bring in pages outside the mapping.
+ */
+struct mapper {
+	int fd;
+	off_t off;
+	size_t len;
+	void *map;
+	uint64_t hash;
+};
+
+static void *map_and_read(void *arg)
+{
+	struct mapper *m = arg;
+
+	m->map = mmap(NULL, m->len, PROT_READ, MAP_SHARED, m->fd, m->off);
+	if (m->map != MAP_FAILED && !madvise(m->map, m->len, MADV_RANDOM))
+		m->hash = hash_bytes(HASH_INIT, m->map, m->len);
+	return NULL;
+}
+
+/*
+ * Many DONTCACHE transfers at once over several sockets, with a reader
+ * mapping part of the same file meanwhile: once every release completion
+ * has come, no page the transfers brought in is cached any more (the
+ * stack lets go of the pages a moment after it says so: the drop must
+ * not miss them), and every page the reader maps still is.  Readahead is
+ * off, since what it reads past a range's end is not undone.
+ */
+TEST(dontcache_concurrent)
+{
+	enum { SOCKS = 4, PIECES = 32 };
+	const size_t size = 16 * MiB, piece = size / PIECES, mapped = 2 * MiB;
+	long page = sysconf(_SC_PAGESIZE);
+	struct receiver recv[SOCKS];
+	struct zcopy_cqe cqe[PIECES];
+	int zc, tx[SOCKS], rx[SOCKS], i;
+	struct mapper m = { 0 };
+	char path[PATH_MAX];
+	pthread_t reader;
+
+	if (!getenv("ZCOPY_SCRATCH"))
+		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
+	m.fd = cold_file(_metadata, path, size);
+	ASSERT_LE(0, m.fd);
+	ASSERT_EQ(0, posix_fadvise(m.fd, 0, 0, POSIX_FADV_RANDOM));
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	for (i = 0; i < SOCKS; i++) {
+		ASSERT_EQ(0, tcp_pair(AF_INET, &tx[i], &rx[i]));
+		ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx[i]));
+		ASSERT_EQ(0, receiver_start(&recv[i], rx[i]));
+	}
+	m.off = size - mapped;
+	m.len = mapped;
+	ASSERT_EQ(0, pthread_create(&reader, NULL, map_and_read, &m));
+	for (i = 0; i < PIECES; i++)
+		ASSERT_EQ(1, zc_submit1(zc, m.fd, tx[i % SOCKS], i * piece,
+					piece, i, ZCOPY_F_DONTCACHE |
+					ZCOPY_F_RELEASE));
+	ASSERT_EQ(PIECES, zc_wait(zc, cqe, PIECES, TIMEOUT_MS));
+	for (i = 0; i < PIECES; i++)
+		EXPECT_EQ((int64_t)piece, cqe[i].res);
+	pthread_join(reader, NULL);
+	ASSERT_NE(MAP_FAILED, m.map);
+
+	EXPECT_EQ(0, resident_range(m.fd, 0, size - mapped));
+	EXPECT_EQ((long)(mapped / page), resident_range(m.fd, m.off, mapped));
+	for (i = 0; i < SOCKS; i++) {
+		shutdown(tx[i], SHUT_WR);
+		receiver_join(&recv[i]);
+		EXPECT_EQ(size / SOCKS, recv[i].bytes);
+		close(tx[i]);
+		close(rx[i]);
+	}
+	EXPECT_EQ(hash_file(m.fd, HASH_INIT, m.off, mapped), m.hash);
+	munmap(m.map, mapped);
+	close(zc);
+	close(m.fd);
+	unlink(path);
+}
+
+/*
+ * The stack tells a transfer its pages are released a moment before it
+ * lets go of the last skb's frags, so the drop may find a page still
+ * held: it must come back for it rather than skip it for good.  Hold the
+ * pages deterministically with another connection's sendfile, which
+ * references the same page-cache pages, and let go of them only after
+ * the transfer's own release: the pages must still leave the cache.
+ */
+TEST(dontcache_waits_for_other_holders)
+{
+	const size_t size = 64 * 1024;
+	int zc, tx, rx, tx2, rx2, fd, i;
+	struct receiver r, r2;
+	struct zcopy_cqe cqe;
+	char path[PATH_MAX];
+	off_t off = 0;
+	long left;
+
+	if (!getenv("ZCOPY_SCRATCH"))
+		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
+	fd = cold_file(_metadata, path, size);
+	ASSERT_LE(0, fd);
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx2, &rx2));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+
+	/* Handed over, held by the unread receive queue of rx. */
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1, ZCOPY_F_DONTCACHE));
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	ASSERT_EQ((int64_t)size, cqe.res);
+	/* The same pages, also held by rx2's receive queue. */
+	ASSERT_EQ((ssize_t)size, sendfile(tx2, fd, &off, size));
+	/* rx reads: the transfer is released while rx2 still holds them. */
+	ASSERT_EQ(0, receiver_start(&r, rx));
+	usleep(100000);
+	ASSERT_EQ(0, receiver_start(&r2, rx2));
+	shutdown(tx2, SHUT_WR);
+	receiver_join(&r2);
+	EXPECT_EQ(size, r2.bytes);
+
+	for (i = 0; i < 500; i++) {
+		left = resident_pages(fd, size);
+		if (!left)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(0, left);
+	shutdown(tx, SHUT_WR);
+	receiver_join(&r);
+	EXPECT_EQ(size, r.bytes);
+	close(zc);
+	close(tx);
+	close(rx);
+	close(tx2);
+	close(rx2);
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * An O_DIRECT source reads through direct I/O, which wants aligned
+ * offsets; but a socket with a small buffer takes any number of bytes,
+ * so the transfer resumes at unaligned places.  Every byte still
+ * arrives, for a whole file and for a range that starts and ends off
+ * any block boundary.
+ */
+static void direct(struct __test_metadata *_metadata,
+		   FIXTURE_DATA(xfer) *self, uint64_t off, uint64_t len,
+		   uint64_t expect)
+{
+	const size_t size = 4 * MiB + 777;
+	int small = 16384, fd;
+	char path[PATH_MAX];
+	struct zcopy_cqe cqe;
+
+	if (!getenv("ZCOPY_SCRATCH"))
+		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
+	self->fd = cold_file(_metadata, path, size);
+	ASSERT_LE(0, self->fd);
+	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	setsockopt(self->tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	ASSERT_EQ(1, zc_submit1(self->zc, fd, self->tx, off, len, 5, 0));
+	ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ((int64_t)expect, cqe.res);
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+	EXPECT_EQ(expect, self->recv.bytes);
+	EXPECT_EQ(hash_file(self->fd, HASH_INIT, off, expect),
+		  self->recv.hash);
+	close(fd);
+	unlink(path);
+}
+
+TEST_F(xfer, o_direct_whole_file)
+{
+	direct(_metadata, self, 0, 0, 4 * MiB + 777);
+}
+
+TEST_F(xfer, o_direct_unaligned_range)
+{
+	direct(_metadata, self, 12345, 3 * MiB + 1, 3 * MiB + 1);
 }
 
 TEST_HARNESS_MAIN

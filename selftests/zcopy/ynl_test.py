@@ -62,12 +62,13 @@ def stats_get():
 @case
 def config_get_set():
     (cfg,) = outputs(ynl("--do", "config-get"))
-    expect(set(cfg) == {"max-inflight", "max-pinned"}, f"config {cfg}")
+    expect(set(cfg) == {"max-inflight", "max-pinned", "max-user-sockets"},
+           f"config {cfg}")
+    want = {"max-inflight": 1000, "max-pinned": 1 << 24, "max-user-sockets": 77}
     try:
-        ynl("--do", "config-set", "--json",
-            json.dumps({"max-inflight": 1000, "max-pinned": 1 << 24}))
+        ynl("--do", "config-set", "--json", json.dumps(want))
         (now,) = outputs(ynl("--do", "config-get"))
-        expect(now == {"max-inflight": 1000, "max-pinned": 1 << 24}, f"config {now}")
+        expect(now == want, f"config {now}")
     finally:
         ynl("--do", "config-set", "--json", json.dumps(cfg))
     (now,) = outputs(ynl("--do", "config-get"))
@@ -76,7 +77,8 @@ def config_get_set():
 
 @case
 def config_set_rejections():
-    for bad in ({"max-inflight": 0}, {"max-pinned": 1}, {}):
+    for bad in ({"max-inflight": 0}, {"max-pinned": 1},
+                {"max-user-sockets": 0}, {}):
         p = ynl("--do", "config-set", "--json", json.dumps(bad), check=False)
         expect(p.returncode != 0, f"{bad} accepted")
         text = p.stdout + p.stderr

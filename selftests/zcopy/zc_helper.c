@@ -10,6 +10,10 @@
  *                            prints "ready PID", holds until stdin ends
  *   zc_helper fail           one transfer that fails with ECONNRESET
  *                            (the peer resets); prints its res
+ *   zc_helper register N     registers up to N sockets, alternately in
+ *                            two contexts, stopping at the first refusal;
+ *                            prints "registered K ERRNO" (or OK), holds
+ *                            until stdin ends
  *
  * Files are made in $ZCOPY_SCRATCH (or /tmp).  Exit status 0 when the
  * workload did what it says.
@@ -135,6 +139,31 @@ static int do_fail(void)
 	return cqe.res < 0 && cqe.res != -ECANCELED ? 0 : 1;
 }
 
+static int do_register(unsigned int n)
+{
+	int zc[2], tx, rx, err = 0;
+	unsigned int i;
+	char buf[64];
+
+	zc[0] = zc_open();
+	zc[1] = zc_open();
+	if (zc[0] < 0 || zc[1] < 0)
+		return fail("open /dev/zcopy");
+	for (i = 0; i < n; i++) {
+		if (tcp_pair(AF_INET, &tx, &rx))
+			return fail("connection");
+		if (zc_reg(zc[i % 2], ZCOPY_IOC_REGISTER, tx)) {
+			err = errno;
+			break;
+		}
+	}
+	printf("registered %u %s\n", i, err ? strerrorname_np(err) : "OK");
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -144,6 +173,8 @@ int main(int argc, char **argv)
 		return do_hold(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "fail"))
 		return do_fail();
-	fprintf(stderr, "usage: zc_helper send N SIZE | hold N | fail\n");
+	if (argc == 3 && !strcmp(argv[1], "register"))
+		return do_register(atoi(argv[2]));
+	fprintf(stderr, "usage: zc_helper send N SIZE | hold N | fail | register N\n");
 	return 2;
 }

@@ -205,8 +205,11 @@ static inline int make_file(const char *path, size_t size, unsigned int seed)
 	return fd;
 }
 
-/* Pages of [0, size) of @fd resident in the page cache (mincore). */
-static inline long resident_pages(int fd, size_t size)
+/*
+ * Pages of [off, off + size) of @fd resident in the page cache (mincore);
+ * @off is a multiple of the page size.
+ */
+static inline long resident_range(int fd, off_t off, size_t size)
 {
 	long page = sysconf(_SC_PAGESIZE), n = 0, i, pages;
 	unsigned char *vec;
@@ -215,7 +218,7 @@ static inline long resident_pages(int fd, size_t size)
 	if (!size)
 		return 0;
 	pages = (size + page - 1) / page;
-	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, off);
 	if (map == MAP_FAILED)
 		return -1;
 	vec = malloc(pages);
@@ -227,6 +230,12 @@ static inline long resident_pages(int fd, size_t size)
 	free(vec);
 	munmap(map, size);
 	return n;
+}
+
+/* Pages of [0, size) of @fd resident in the page cache. */
+static inline long resident_pages(int fd, size_t size)
+{
+	return resident_range(fd, 0, size);
 }
 
 static inline int drop_caches(void)

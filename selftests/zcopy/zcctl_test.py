@@ -84,7 +84,8 @@ def stats_follow_workload():
 @case
 def config_set_is_obeyed():
     default = zjson("config")
-    expect(set(default) == {"max_inflight", "max_pinned"}, f"config keys: {default}")
+    expect(set(default) == {"max_inflight", "max_pinned", "max_user_sockets"},
+           f"config keys: {default}")
     try:
         zcctl("config", "set", "max-inflight", "3")
         expect(zjson("config")["max_inflight"] == 3, "max-inflight not 3")
@@ -119,7 +120,9 @@ def config_set_needs_cap_net_admin():
 def config_set_out_of_range():
     before = zjson("config")
     for key, value in (("max-inflight", "0"), ("max-inflight", "65537"),
-                       ("max-pinned", "1"), ("max-pinned", "2T")):
+                       ("max-pinned", "1"), ("max-pinned", "2T"),
+                       ("max-user-sockets", "0"),
+                       ("max-user-sockets", str((1 << 24) + 1))):
         p = zcctl("config", "set", key, value, check=False)
         expect(p.returncode == 1, f"{key} {value}: exit {p.returncode}")
         lines = p.stderr.strip().splitlines()
@@ -165,6 +168,80 @@ def contexts_and_transfers_listed():
         expect(h.close() == 0, "holder failed")
     expect(not [c for c in zjson("contexts") if c["pid"] == h.pid],
            "a closed, released context is still listed")
+
+
+# An unprivileged user, with every capability gone; files in /tmp, which
+# it may write.
+NOBODY = ("env", "ZCOPY_SCRATCH=/tmp", "setpriv", "--reuid=65534",
+          "--regid=65534", "--clear-groups", "--inh-caps=-all",
+          "--bounding-set=-all")
+
+
+@case
+def listings_show_only_the_callers_own():
+    """Without CAP_NET_ADMIN, a user lists only its own contexts.
+
+    Listings and events carry pids, command names, descriptors, inode
+    numbers and user_data (often a pointer): no other user's business.
+    """
+    mine, theirs = Holder(2), Holder(1, prefix=NOBODY)
+    try:
+        ids = {c["pid"]: c["id"] for c in zjson("contexts")}
+        expect(mine.pid in ids and theirs.pid in ids,
+               "CAP_NET_ADMIN does not list every context")
+        p = run(*NOBODY, ZCCTL, "-j", "contexts")
+        seen = [c["pid"] for c in json.loads(p.stdout)]
+        expect(seen == [theirs.pid], f"nobody lists the contexts of {seen}")
+        p = run(*NOBODY, ZCCTL, "-j", "transfers")
+        seen = {x["context"] for x in json.loads(p.stdout)}
+        expect(seen == {ids[theirs.pid]}, f"nobody lists transfers of {seen}")
+        p = run(*NOBODY, ZCCTL, "transfers", str(ids[mine.pid]), check=False)
+        expect(p.returncode == 1 and "no such context" in p.stderr,
+               f"another user's context by id: {p.returncode} {p.stderr!r}")
+        p = run(*NOBODY, ZCCTL, "-j", "transfers", str(ids[theirs.pid]))
+        expect(len(json.loads(p.stdout)) == 1, "its own context by id")
+        p = run(*NOBODY, ZCCTL, "monitor", "count", "1", check=False)
+        expect(p.returncode == 1 and "permission denied" in p.stderr,
+               f"nobody monitors events: {p.returncode} {p.stderr!r}")
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def register_as(n, prefix=()):
+    """zc_helper register N; returns (process, its report)."""
+    p = subprocess.Popen([*prefix, HELPER, "register", str(n)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    return p, p.stdout.readline().split()
+
+
+@case
+def registrations_bounded_per_user():
+    """max-user-sockets bounds each user's registrations, whatever the
+    context, and gives them back when they end."""
+    default = zjson("config")
+    held = []
+    try:
+        zcctl("config", "set", "max-user-sockets", "3")
+        held.append(register_as(5, NOBODY))
+        expect(held[-1][1] == ["registered", "3", "ENOSPC"],
+               f"nobody: {held[-1][1]}")
+        held.append(register_as(3))
+        expect(held[-1][1] == ["registered", "3", "OK"],
+               f"root, while nobody holds 3: {held[-1][1]}")
+        for p, _ in held:
+            p.stdin.close()
+            p.wait(timeout=60)
+        held = [register_as(3, NOBODY)]
+        expect(held[-1][1] == ["registered", "3", "OK"],
+               f"nobody, after its registrations ended: {held[-1][1]}")
+    finally:
+        for p, _ in held:
+            p.stdin.close()
+            p.wait(timeout=60)
+        zcctl("config", "set", "max-user-sockets",
+              str(default["max_user_sockets"]))
 
 
 @case

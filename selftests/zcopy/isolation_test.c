@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a hostile local user could do to the module, and what the module
+ * must do instead: one registration per socket, pinned pages charged to
+ * the user's RLIMIT_MEMLOCK, a SUBMIT stuck on a user page fault
+ * stalling nobody else, CANCEL counts that are exact, sources whose size
+ * their inode does not give, a file that says EAGAIN, and sockets taken
+ * over by kTLS.
+ */
+#include "zc_util.h"
+
+#include <grp.h>
+#include <signal.h>
+#include <linux/tls.h>
+#include <linux/userfaultfd.h>
+#include <stdatomic.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+
+#define TIMEOUT_MS	60000
+#define NOBODY		65534
+
+/*
+ * Send bytes [off, off + len) of @file over a fresh connection and
+ * return the completion's res; *@hash and *@bytes say what arrived.
+ */
+static long long send_range(int file, uint64_t off, uint64_t len,
+			    uint64_t *hash, uint64_t *bytes)
+{
+	struct zcopy_cqe cqe = { .res = -ETIME };
+	struct receiver r;
+	int zc, tx, rx;
+
+	zc = zc_open();
+	if (zc < 0 || tcp_pair(AF_INET, &tx, &rx) ||
+	    zc_reg(zc, ZCOPY_IOC_REGISTER, tx) || receiver_start(&r, rx))
+		return -errno;
+	if (zc_submit1(zc, file, tx, off, len, 1, 0) != 1)
+		cqe.res = -errno;
+	else if (zc_wait(zc, &cqe, 1, TIMEOUT_MS) != 1)
+		cqe.res = -ETIME;
+	close(zc);
+	close(tx);
+	receiver_join(&r);
+	close(rx);
+	*hash = r.hash;
+	*bytes = r.bytes;
+	return cqe.res;
+}
+
+/*
+ * A socket is registered once, whatever descriptor or context asks:
+ * two queues for one socket would interleave two transfers on the wire.
+ */
+TEST(socket_registered_once)
+{
+	int a = zc_open(), b = zc_open(), tx, rx, dup_tx;
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	dup_tx = dup(tx);
+	ASSERT_LE(0, dup_tx);
+
+	ASSERT_EQ(0, zc_reg(a, ZCOPY_IOC_REGISTER, tx));
+	EXPECT_EQ(-1, zc_reg(a, ZCOPY_IOC_REGISTER, tx));
+	EXPECT_EQ(EEXIST, errno);
+	EXPECT_EQ(-1, zc_reg(a, ZCOPY_IOC_REGISTER, dup_tx));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, zc_reg(b, ZCOPY_IOC_REGISTER, tx));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, zc_reg(b, ZCOPY_IOC_REGISTER, dup_tx));
+	EXPECT_EQ(EBUSY, errno);
+
+	/* Once the first registration ends, the socket is free again. */
+	ASSERT_EQ(0, zc_reg(a, ZCOPY_IOC_UNREGISTER, tx));
+	EXPECT_EQ(0, zc_reg(b, ZCOPY_IOC_REGISTER, dup_tx));
+	close(b);
+	EXPECT_EQ(0, zc_reg(a, ZCOPY_IOC_REGISTER, tx));
+	close(a);
+	close(tx);
+	close(dup_tx);
+	close(rx);
+}
+
+/* Become an unprivileged user: no capability left, CAP_IPC_LOCK included. */
+static int become_nobody(void)
+{
+	return setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	       setresuid(NOBODY, NOBODY, NOBODY) ? -1 : 0;
+}
+
+/*
+ * The child of memlock_bounds_pinned_pages: as nobody with 1 MiB of
+ * RLIMIT_MEMLOCK, submit 256 KiB transfers to a peer that never reads.
+ * Each charges 64 pages plus MSG_ZEROCOPY's worst case of 2, so three
+ * fit and the fourth must get ENOBUFS; once the connection is gone and
+ * its pages released, the charge is back and a transfer fits again.
+ */
+static int pin_as_nobody(const char *path)
+{
+	struct rlimit lim = { .rlim_cur = MiB, .rlim_max = MiB };
+	struct zcopy_cqe cqe[8];
+	int zc, file, tx, rx, n = 0, got;
+	long long deadline;
+
+	if (setrlimit(RLIMIT_MEMLOCK, &lim) || become_nobody())
+		return 10;
+	zc = zc_open();
+	file = open(path, O_RDONLY | O_CLOEXEC);
+	if (zc < 0 || file < 0 || tcp_pair(AF_INET, &tx, &rx) ||
+	    zc_reg(zc, ZCOPY_IOC_REGISTER, tx))
+		return 11;
+	while (n < 8 && zc_submit1(zc, file, tx, 0, 256 * 1024, n, 0) == 1)
+		n++;
+	if (n != 3 || errno != ENOBUFS) {
+		fprintf(stderr, "# %d accepted, then %s\n", n, strerror(errno));
+		return 12;
+	}
+	/* The peer resets: the transfers fail and TCP lets go. */
+	setsockopt(rx, SOL_SOCKET, SO_LINGER,
+		   &(struct linger){ .l_onoff = 1 }, sizeof(struct linger));
+	close(rx);
+	got = zc_wait(zc, cqe, n, TIMEOUT_MS);
+	if (got != n)
+		return 13;
+	if (tcp_pair(AF_INET, &tx, &rx) || zc_reg(zc, ZCOPY_IOC_REGISTER, tx))
+		return 14;
+	/* The pages come back once the stack frees the reset skbs. */
+	deadline = now_ms() + TIMEOUT_MS;
+	while (zc_submit1(zc, file, tx, 0, 256 * 1024, 9, 0) != 1) {
+		if (errno != ENOBUFS || now_ms() > deadline)
+			return 15;
+		usleep(10000);
+	}
+	return 0;
+}
+
+TEST(memlock_bounds_pinned_pages)
+{
+	const char *path = "/tmp/zcopy-iso-pin";
+	int fd = make_file(path, MiB, 3), status;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fchmod(fd, 0644));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(pin_as_nobody(path));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child status %#x", status);
+	EXPECT_EQ(0, stat_wait("transfers", 0, TIMEOUT_MS));
+	EXPECT_EQ(0, stat_wait("contexts", 0, TIMEOUT_MS));
+	close(fd);
+	unlink(path);
+}
+
+struct stalled {
+	int zc;
+	void *sqes;
+	int ret;
+	atomic_int done;
+};
+
+static void *submit_from(void *arg)
+{
+	struct stalled *s = arg;
+
+	s->ret = zc_submit(s->zc, s->sqes, 1);
+	atomic_store(&s->done, 1);
+	return NULL;
+}
+
+static void *cancel_register_unregister(void *arg)
+{
+	struct stalled *s = arg;
+	int tx, rx;
+
+	zc_cancel(s->zc, 1);
+	if (!tcp_pair(AF_INET, &tx, &rx)) {
+		zc_reg(s->zc, ZCOPY_IOC_REGISTER, tx);
+		zc_reg(s->zc, ZCOPY_IOC_UNREGISTER, tx);
+		close(tx);
+		close(rx);
+	}
+	atomic_store(&s->done, 1);
+	return NULL;
+}
+
+/*
+ * A SUBMIT whose batch sits on a page that faults and does not resolve
+ * (userfaultfd here; a FUSE-backed mapping in the wild) stalls only
+ * itself: CANCEL, REGISTER and UNREGISTER of the same context go on.
+ */
+TEST(faulting_submit_stalls_only_itself)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { .mode = 0 };
+	struct stalled sub = { 0 }, other = { 0 };
+	pthread_t a, b;
+	bool in_time = false;
+	long long deadline;
+	void *map;
+	int uffd;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	map = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	reg.range.start = (uintptr_t)map;
+	reg.range.len = page;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	sub.zc = other.zc = zc_open();
+	ASSERT_LE(0, sub.zc);
+	sub.sqes = map;
+	ASSERT_EQ(0, pthread_create(&a, NULL, submit_from, &sub));
+	usleep(300000);
+	EXPECT_EQ(0, atomic_load(&sub.done));	/* it is stuck in the fault */
+	ASSERT_EQ(0, pthread_create(&b, NULL, cancel_register_unregister,
+				    &other));
+	deadline = now_ms() + 5000;
+	while (!in_time && now_ms() < deadline) {
+		in_time = atomic_load(&other.done);
+		usleep(10000);
+	}
+
+	/* Resolve the fault with a zero page: the stuck entry is refused. */
+	zero.range = reg.range;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	EXPECT_TRUE(in_time) TH_LOG("the other calls waited for the fault");
+	EXPECT_EQ(-1, sub.ret);
+	close(sub.zc);
+	munmap(map, page);
+	close(uffd);
+}
+
+/*
+ * CANCEL's count is a promise: each transfer it counts completes with
+ * -ECANCELED, and a second CANCEL does not count it again.  Submit and
+ * cancel after a varying pause, against a peer that reads through a
+ * small buffer, so that cancels catch transfers queued, being sent,
+ * parked on the full socket, finishing, and finished.
+ */
+TEST(cancel_count_is_exact)
+{
+	enum { N = 200, SIZE = 256 * 1024 };
+	static struct zcopy_cqe cqe[N];
+	int counted[N] = { 0 }, seen[N] = { 0 };
+	int zc = zc_open(), fd, tx, rx, i, c, small = 65536;
+	struct receiver r;
+
+	ASSERT_LE(0, zc);
+	fd = make_file("/tmp/zcopy-iso-cancel", MiB, 4);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(0, receiver_start(&r, rx));
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(1, zc_submit1(zc, fd, tx, i, SIZE + i, i, 0));
+		usleep((i % 5) * 400);
+		c = zc_cancel(zc, i);
+		counted[i] += c > 0 ? c : 0;
+		c = zc_cancel(zc, i);
+		counted[i] += c > 0 ? c : 0;
+	}
+	ASSERT_EQ(N, zc_wait(zc, cqe, N, TIMEOUT_MS));
+	for (i = 0; i < N; i++) {
+		ASSERT_GT(N, cqe[i].user_data);
+		if (cqe[i].res == -ECANCELED)
+			seen[cqe[i].user_data]++;
+		else
+			EXPECT_EQ(SIZE + cqe[i].user_data, cqe[i].res);
+	}
+	for (i = 0; i < N; i++)
+		EXPECT_EQ(counted[i], seen[i]) TH_LOG("transfer %d", i);
+	close(zc);
+	close(tx);
+	receiver_join(&r);
+	close(rx);
+	close(fd);
+	unlink("/tmp/zcopy-iso-cancel");
+}
+
+/* Its size is the block device's, not its device node's (which is 0). */
+TEST(block_device_source)
+{
+	const char *img = "/tmp/zcopy-iso-blk.img";
+	uint64_t want, got, bytes;
+	char dev[64] = "", cmd[128];
+	int fd, bdev;
+	FILE *p;
+
+	fd = make_file(img, 4 * MiB, 5);
+	ASSERT_LE(0, fd);
+	snprintf(cmd, sizeof(cmd), "losetup -f --show --read-only %s", img);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	if (!fgets(dev, sizeof(dev), p))
+		dev[0] = 0;
+	pclose(p);
+	dev[strcspn(dev, "\n")] = 0;
+	if (!dev[0])
+		SKIP(goto out, "no loop device");
+	bdev = open(dev, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, bdev);
+
+	want = hash_file(fd, HASH_INIT, 0, 4 * MiB);
+	EXPECT_EQ(4 * MiB, send_range(bdev, 0, 0, &got, &bytes));
+	EXPECT_EQ(want, got);
+	want = hash_file(fd, HASH_INIT, 12345, 100000);
+	EXPECT_EQ(100000, send_range(bdev, 12345, 100000, &got, &bytes));
+	EXPECT_EQ(want, got);
+	/* A range past the device's end is clipped to it. */
+	EXPECT_EQ(4096, send_range(bdev, 4 * MiB - 4096, MiB, &got, &bytes));
+	close(bdev);
+	snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+	EXPECT_EQ(0, system(cmd));
+out:
+	close(fd);
+	unlink(img);
+}
+
+/*
+ * procfs gives its files no size: with an explicit length, the file's
+ * own read says where it ends, as with sendfile.
+ */
+TEST(procfs_source_sends_what_read_gives)
+{
+	static char text[65536];
+	uint64_t got, bytes;
+	ssize_t n;
+	int fd = open("/proc/version", O_RDONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	n = read(fd, text, sizeof(text));
+	ASSERT_LT(0, n);
+	EXPECT_EQ(n, send_range(fd, 0, 65536, &got, &bytes));
+	EXPECT_EQ(hash_bytes(HASH_INIT, text, n), got);
+	EXPECT_EQ(n - 8, send_range(fd, 8, 65536, &got, &bytes));
+	EXPECT_EQ(hash_bytes(HASH_INIT, text + 8, n - 8), got);
+	/* len 0 is "to the size stat(2) shows": nothing. */
+	EXPECT_EQ(0, send_range(fd, 0, 0, &got, &bytes));
+	close(fd);
+}
+
+/* A character device sends what it reads, as sendfile does. */
+TEST(char_device_source)
+{
+	static char zeros[100000];
+	uint64_t got, bytes;
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(100000, send_range(fd, 0, 100000, &got, &bytes));
+	EXPECT_EQ(100000, bytes);
+	EXPECT_EQ(hash_bytes(HASH_INIT, zeros, sizeof(zeros)), got);
+	close(fd);
+}
+
+/*
+ * A file whose read says EAGAIN (FUSE here; some procfs and sysfs files
+ * too) ends the transfer with it: no socket wake-up would resume it.
+ */
+TEST(file_eagain_ends_transfer)
+{
+	char dir[] = "/tmp/zcopy-iso-fuse.XXXXXX", path[64], cmd[128];
+	struct zcopy_cqe cqe = { .res = 1 };
+	int zc = zc_open(), fd = -1, tx, rx, i;
+	pid_t server;
+
+	ASSERT_LE(0, zc);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/file", dir);
+	system("modprobe -q fuse 2>/dev/null");
+	server = fork();
+	ASSERT_LE(0, server);
+	if (!server) {
+		execl("./zc_fuse", "zc_fuse", dir, "eagain", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500 && fd < 0; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			usleep(10000);
+	}
+	if (fd < 0) {
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+		rmdir(dir);
+		SKIP(return, "no FUSE mount: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1, 0));
+	EXPECT_EQ(1, zc_wait(zc, &cqe, 1, 10000));
+	EXPECT_EQ(-EAGAIN, cqe.res);
+	close(zc);
+	close(fd);
+	close(tx);
+	close(rx);
+	snprintf(cmd, sizeof(cmd), "umount %s", dir);
+	EXPECT_EQ(0, system(cmd));
+	waitpid(server, NULL, 0);
+	rmdir(dir);
+}
+
+/*
+ * kTLS replaces TCP's sendmsg with one that takes no page references:
+ * refused at REGISTER, and a registered socket that kTLS takes over
+ * later fails its next transfer instead of being treated as zero-copy.
+ */
+TEST(ktls_socket_refused)
+{
+	int zc = zc_open(), tx, rx;
+	struct zcopy_cqe cqe;
+	int fd;
+
+	ASSERT_LE(0, zc);
+	fd = make_file("/tmp/zcopy-iso-tls", 65536, 6);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	if (setsockopt(tx, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")))
+		SKIP(goto out, "no kTLS: %s", strerror(errno));
+	EXPECT_EQ(-1, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	close(tx);
+	close(rx);
+
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(0, setsockopt(tx, IPPROTO_TCP, TCP_ULP, "tls",
+				sizeof("tls")));
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1, 0));
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ(-EOPNOTSUPP, cqe.res);
+out:
+	close(zc);
+	close(tx);
+	close(rx);
+	close(fd);
+	unlink("/tmp/zcopy-iso-tls");
+}
+
+TEST_HARNESS_MAIN
