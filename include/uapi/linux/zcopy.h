@@ -65,12 +65,13 @@
  *
  * SUBMIT checks each entry, queues it and returns without waiting for
  * the disk or the network: the result is the number of entries accepted,
- * in order.  Two threads submitting to one socket at once may have
- * their batches' transfers interleaved, each transfer's bytes still
- * contiguous; one batch's entries keep their order.  It stops at the first entry that is refused, or that would
+ * in order.  It stops at the first entry that is refused, or that would
  * go over the context's limits: if that is the first entry, SUBMIT fails
  * with its errno, otherwise it returns the count so far and resubmitting
- * from the refused entry reports the reason.
+ * from the refused entry reports the reason.  Two threads submitting to
+ * one socket at once may have their batches' transfers interleaved,
+ * each transfer's bytes still contiguous; one batch's entries keep
+ * their order.
  *
  * len == 0 means "to the end of the file" as it is at submission, and a
  * range is clipped to that size: bytes appended later are not sent.
