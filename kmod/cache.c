@@ -119,6 +119,7 @@ static bool zcopy_cache_busy(struct address_space *mapping, pgoff_t first,
 			busy = folio_ref_count(folio) > idle;
 		}
 		folio_batch_release(&batch);
+		cond_resched();
 	}
 	return busy;
 }

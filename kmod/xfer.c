@@ -398,19 +398,6 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 }
 
 /*
- * Files read without the page cache (O_DIRECT, DAX) are spliced through
- * direct I/O, which wants an aligned position and length; but a socket
- * takes any number of bytes, so a transfer resumes anywhere.  Such a
- * read starts at the page before and ends at the page after, and the
- * actor drops the bytes outside the range (a page is a multiple of any
- * logical block size direct I/O asks for here).
- */
-static bool zcopy_reads_direct(struct file *file)
-{
-	return (file->f_flags & O_DIRECT) || IS_DAX(file->f_mapping->host);
-}
-
-/*
  * Hand as much of @x to @sock as it takes now.  Returns 0 when the
  * transfer is over (x->pos says how far it got), ZCOPY_PUSH_PARKED when
  * the send buffer is full, or the error that ended it.
@@ -420,12 +407,20 @@ static bool zcopy_reads_direct(struct file *file)
  * character devices), ends it when the read returns nothing.  An
  * -EAGAIN from the file is an error like any other: only the socket's
  * wake-up resumes a parked transfer, and a file would never send one.
+ *
+ * Files read without the page cache (O_DIRECT, DAX) are read through
+ * direct I/O, which wants an aligned position and length; but a socket
+ * takes any number of bytes, so a transfer resumes anywhere.  So every
+ * read starts at the page before and ends at the page after, and the
+ * actor drops the bytes outside the range (a page is a multiple of any
+ * logical block size direct I/O asks for).  Every read, not only those
+ * of files opened O_DIRECT now: fcntl() can set the flag between two.
+ * For the page cache that costs a page reference, not a copy.
  */
 int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock)
 {
 	struct zcopy_push p = { .x = x, .sock = sock };
 	struct splice_desc sd = { .u.data = &p };
-	bool direct = zcopy_reads_direct(x->file);
 	u64 left;
 	ssize_t n;
 
@@ -439,10 +434,10 @@ int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock)
 			return -ECANCELED;
 		left = x->range.end - x->pos;
 		p.limit = min_t(u64, left, ZCOPY_PUSH_MAX);
-		p.skip = direct ? offset_in_page(x->pos) : 0;
+		p.skip = offset_in_page(x->pos);
 		p.sent = 0;
 		p.err = 0;
-		sd.total_len = direct ? PAGE_ALIGN(p.skip + p.limit) : p.limit;
+		sd.total_len = PAGE_ALIGN(p.skip + p.limit);
 		sd.flags = p.limit < left ? SPLICE_F_MORE : 0;
 		sd.pos = x->pos - p.skip;
 		n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
