@@ -81,5 +81,9 @@ tools/vm/selftest.sh "$out/runner" | tee "$out/tap/runner.tap" || true
 boot distro
 boot debug
 
+step "line coverage of kmod/ (debug kernel, gcov)"
+tools/coverage.sh "$out/debug/tap/gcov" build/debug/kmod ||
+	echo "check: no coverage counters came back from the debug guest" >&2
+
 step "summary ($(($(date +%s) - start)) s)"
 tools/tap-summary.py "$out/tap"/*.tap

@@ -59,4 +59,13 @@ if [ -d "$kunit" ] && { [ $# -eq 0 ] || [[ $only == *" kunit "* ]]; }; then
 		rmmod "$name" || rc=1
 	done
 fi
+
+# Line coverage, on a kernel that profiles the module (gcov): its
+# counters, in debugfs under the path the objects were built at, are
+# copied out for the host's tools/coverage.sh.
+gcov=/sys/kernel/debug/gcov$(dirname "${ZCOPY_MODULE:-/none}")
+if [ -d "$gcov" ]; then
+	mkdir -p "$out/gcov"
+	cp "$gcov"/*.gcda "$out/gcov/" || rc=1
+fi
 exit "$rc"
