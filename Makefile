@@ -7,6 +7,8 @@
 #                     (DESTDIR=, PREFIX= as usual)
 #   make demo         boot the distribution kernel and show the module working
 #   make check        the whole test suite on both kernels, in QEMU
+#   make stress       the stress and fault-injection tests, longer, on the
+#                     debug kernel (STRESS_SECONDS=, default 60)
 #   make bench        zcbench, zcserve and nginx under wrk, in QEMU (~30 min)
 #   make bench-quick  the same, smaller (a few minutes), for development
 #   make style        checkpatch --strict on the kernel code and uapi header
@@ -29,7 +31,7 @@ KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/tests/*.[ch]))
 PREFIX ?= /usr/local
 
 .PHONY: all module zcctl zcbench zcserve selftests deps style sparse check \
-	bench bench-quick demo vm clean install print-kdir
+	stress bench bench-quick demo vm clean install print-kdir
 
 all: module zcctl zcbench zcserve selftests
 
@@ -73,6 +75,11 @@ sparse:
 
 check: deps
 	tools/check.sh
+
+STRESS_SECONDS ?= 60
+
+stress: deps all
+	tools/stress.sh $(STRESS_SECONDS)
 
 bench: deps all
 	tools/bench/run.sh full

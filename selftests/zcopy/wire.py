@@ -36,8 +36,10 @@ def tx_bytes(ns, dev):
     return int(out.stdout)
 
 
-def transfer(family, src, dst):
-    """Send PAYLOAD from namespace wire0 to wire1; return the receiver's hash."""
+def receiver(family, addr, port):
+    """A thread in wire1 taking one connection on (addr, port) and hashing
+    it to EOF into result["hash"]; returns (thread, result) once it
+    listens."""
     result = {}
     ready = threading.Event()
 
@@ -45,9 +47,10 @@ def transfer(family, src, dst):
         setns("wire1")
         with socket.socket(family, socket.SOCK_STREAM) as ls:
             ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            ls.bind((dst, PORT))
+            ls.bind((addr, port))
             ls.listen(1)
             ready.set()
+            ls.settimeout(300)
             conn, _ = ls.accept()
             h = hashlib.sha256()
             with conn:
@@ -58,6 +61,12 @@ def transfer(family, src, dst):
     t = threading.Thread(target=receive)
     t.start()
     ready.wait(10)
+    return t, result
+
+
+def transfer(family, src, dst):
+    """Send PAYLOAD from namespace wire0 to wire1; return the receiver's hash."""
+    t, result = receiver(family, dst, PORT)
     sent = {}
 
     def send():

@@ -160,7 +160,7 @@ static inline uint64_t hash_bytes(uint64_t h, const void *buf, size_t n)
 /* The hash of bytes [off, off + len) of a file, as read() sees them. */
 static inline uint64_t hash_file(int fd, uint64_t h, off_t off, size_t len)
 {
-	static char buf[1 << 16];
+	static __thread char buf[1 << 16];
 	ssize_t r;
 
 	while (len) {
@@ -181,7 +181,7 @@ static inline uint64_t hash_file(int fd, uint64_t h, off_t off, size_t len)
  */
 static inline int make_file(const char *path, size_t size, unsigned int seed)
 {
-	static uint32_t buf[1 << 14];
+	static __thread uint32_t buf[1 << 14];
 	uint64_t x = 0x9e3779b97f4a7c15ULL * (seed + 1);
 	size_t done = 0, n, i;
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz [-t SECONDS] [-s SEED]: coverage-guided fuzzing of the module
+ * through every ioctl, read(), poll() and every netlink command, guided
+ * by the kernel's KCOV (on a kernel with CONFIG_KCOV that instruments
+ * the module: the debug kernel).
+ *
+ * An input is a string of bytes read as a program of calls: open and
+ * close contexts, REGISTER and UNREGISTER, SUBMIT batches, CANCEL, read
+ * and poll, netlink requests with random attributes, unknown ioctls.
+ * Arguments come from the bytes too: descriptors of every kind (regular,
+ * write-only, directory, pipe, /dev/null, /dev/zero, eventfd, memfd, the
+ * context itself, UDP, AF_UNIX, netlink, listening, unconnected and
+ * connected TCP, kTLS, procfs, sysfs), boundary offsets and lengths,
+ * and user pointers that are valid, NULL, unmapped, or run into an
+ * unmapped page.  Inputs that reach module code no earlier input
+ * reached are kept, and mutated further.
+ *
+ * Prints TAP: one case, with the iterations, the inputs kept and the
+ * module PCs reached.  It passes if the run completes, reaches module
+ * code, and leaves no context, socket or transfer behind.
+ */
+#include "zc_util.h"
+
+#include <linux/genetlink.h>
+#include <linux/kcov.h>
+#include <linux/netlink.h>
+#include <linux/tls.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/un.h>
+
+#define COVER_WORDS	(256 << 10)
+#define PROG_LEN	192
+#define CORPUS_MAX	4096
+#define PCS_SLOTS	(1 << 16)	/* a set of PCs, open addressing */
+
+struct prog {
+	unsigned char b[PROG_LEN];
+};
+
+static struct prog corpus[CORPUS_MAX];
+static int nr_corpus;
+static uint64_t pcs[PCS_SLOTS];
+static long nr_pcs;
+static unsigned long *cover;
+static unsigned int seed = 1;
+
+/* Descriptors of every kind, made once. */
+enum { NR_POOL = 24 };
+static int pool[NR_POOL];
+static int nr_pool;
+static int family_id;
+static char *page_ok, *page_gap;	/* page_gap: not mapped */
+
+/* Reads bytes of a program in turn; zeros once it runs out. */
+struct cursor {
+	const unsigned char *b;
+	unsigned int i;
+};
+
+static unsigned int next8(struct cursor *c)
+{
+	return c->i < PROG_LEN ? c->b[c->i++] : 0;
+}
+
+static uint64_t next64(struct cursor *c)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | next8(c);
+	return v;
+}
+
+static uint64_t pick_u64(struct cursor *c)
+{
+	static const uint64_t edge[] = {
+		0, 1, 4095, 4096, 4097, 65536, 1 << 20, (1 << 20) + 3,
+		0x7fffffffffffffffULL, 0x8000000000000000ULL,
+		0xffffffffffffffffULL, 0xfffffffffffff000ULL,
+	};
+	unsigned int k = next8(c);
+
+	return k < 200 ? edge[k % (sizeof(edge) / sizeof(edge[0]))] :
+			 next64(c);
+}
+
+static int pick_fd(struct cursor *c, const int *ctx)
+{
+	unsigned int k = next8(c) % (nr_pool + 4);
+
+	if (k < (unsigned int)nr_pool)
+		return pool[k];
+	if (k == (unsigned int)nr_pool)
+		return ctx[0];
+	if (k == (unsigned int)nr_pool + 1)
+		return ctx[1];
+	return k == (unsigned int)nr_pool + 2 ? -1 : 9999;
+}
+
+/* A user pointer to @size bytes of @data, or a bad one. */
+static void *pick_ptr(struct cursor *c, const void *data, size_t size)
+{
+	unsigned int k = next8(c) % 16;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (size > (size_t)page)
+		size = page;
+	switch (k) {
+	case 0:
+		return NULL;
+	case 1:
+		return page_gap;
+	case 2:		/* the last bytes before the hole */
+		memcpy(page_ok + page - size / 2, data, size / 2);
+		return page_ok + page - size / 2;
+	case 3:
+		return (void *)0xffff888000000000ULL;
+	default:
+		memcpy(page_ok, data, size);
+		return page_ok;
+	}
+}
+
+static void nl_request(struct cursor *c, int nl)
+{
+	char buf[512] = { 0 };
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct genlmsghdr *g = NLMSG_DATA(nlh);
+	unsigned int pos = NLMSG_HDRLEN + GENL_HDRLEN, n, len, i;
+	struct nlattr *a;
+	char reply[8192];
+
+	nlh->nlmsg_type = family_id;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+			   (next8(c) & 1 ? NLM_F_DUMP : 0);
+	g->cmd = next8(c) % (ZCOPY_CMD_MAX + 2);
+	g->version = ZCOPY_FAMILY_VERSION;
+	n = next8(c) % 4;
+	for (i = 0; i < n; i++) {
+		len = next8(c) % 12;
+		a = (struct nlattr *)(buf + pos);
+		a->nla_type = next8(c) % 16;
+		a->nla_len = NLA_HDRLEN + len;
+		memcpy(buf + pos + NLA_HDRLEN, c->b + c->i % PROG_LEN,
+		       len > PROG_LEN - c->i % PROG_LEN ? 0 : len);
+		pos += NLA_ALIGN(a->nla_len);
+	}
+	nlh->nlmsg_len = pos;
+	if (send(nl, buf, pos, 0) < 0)
+		return;
+	while (recv(nl, reply, sizeof(reply), MSG_DONTWAIT) > 0)
+		;
+}
+
+static void run_prog(const struct prog *p, int nl)
+{
+	struct cursor c = { .b = p->b };
+	int ctx[2] = { -1, -1 }, k, fd;
+	struct zcopy_sqe sqe[4];
+	struct zcopy_submit s;
+	struct zcopy_reg r;
+	struct zcopy_cancel cn;
+	char buf[256];
+	unsigned int op, n, i;
+
+	while (c.i < PROG_LEN) {
+		op = next8(&c) % 11;
+		k = next8(&c) & 1;
+		switch (op) {
+		case 0:
+			if (ctx[k] < 0)
+				ctx[k] = open("/dev/zcopy", O_RDWR | O_NONBLOCK |
+					      O_CLOEXEC);
+			break;
+		case 1:
+			if (ctx[k] >= 0)
+				close(ctx[k]);
+			ctx[k] = -1;
+			break;
+		case 2:
+		case 3:
+			memset(&r, 0, sizeof(r));
+			r.sock_fd = pick_fd(&c, ctx);
+			if (next8(&c) > 240)
+				r.flags = next8(&c);
+			ioctl(ctx[k], op == 2 ? ZCOPY_IOC_REGISTER :
+			      ZCOPY_IOC_UNREGISTER, pick_ptr(&c, &r, sizeof(r)));
+			break;
+		case 4:
+			n = next8(&c) % 5;
+			for (i = 0; i < n; i++) {
+				memset(&sqe[i], 0, sizeof(sqe[i]));
+				sqe[i].file_fd = pick_fd(&c, ctx);
+				sqe[i].sock_fd = pick_fd(&c, ctx);
+				sqe[i].offset = pick_u64(&c);
+				sqe[i].len = pick_u64(&c);
+				sqe[i].user_data = next8(&c) % 8;
+				sqe[i].flags = next8(&c) % 8;
+				if (next8(&c) > 245)
+					sqe[i].reserved0 = 1;
+			}
+			memset(&s, 0, sizeof(s));
+			s.sqes = (uintptr_t)pick_ptr(&c, sqe, n * sizeof(sqe[0]));
+			s.nr = next8(&c) > 240 ? next64(&c) : n;
+			if (next8(&c) > 245)
+				s.flags = 1;
+			ioctl(ctx[k], ZCOPY_IOC_SUBMIT, pick_ptr(&c, &s, sizeof(s)));
+			break;
+		case 5:
+			memset(&cn, 0, sizeof(cn));
+			cn.user_data = next8(&c) % 8;
+			if (next8(&c) > 245)
+				cn.flags = 1;
+			ioctl(ctx[k], ZCOPY_IOC_CANCEL, pick_ptr(&c, &cn, sizeof(cn)));
+			break;
+		case 6:
+			n = next8(&c) % 4;
+			(void)!read(ctx[k], pick_ptr(&c, buf, sizeof(buf)),
+				    n == 0 ? 0 : n == 1 ? 10 : n == 2 ? 24 : 240);
+			break;
+		case 7:
+			fd = ctx[k];
+			poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 0);
+			break;
+		case 8:
+		case 9:
+			nl_request(&c, nl);
+			break;
+		default:
+			ioctl(ctx[k], _IOC(next8(&c) & 3, ZCOPY_IOC_MAGIC,
+					   next8(&c) % 8, next8(&c)),
+			      pick_ptr(&c, buf, sizeof(buf)));
+			break;
+		}
+	}
+	for (k = 0; k < 2; k++)
+		if (ctx[k] >= 0)
+			close(ctx[k]);
+}
+
+/* Count the PCs of this run no earlier run reached. */
+static int new_pcs(void)
+{
+	unsigned long n = __atomic_load_n(&cover[0], __ATOMIC_RELAXED), i;
+	uint64_t pc, h;
+	int fresh = 0;
+
+	if (n >= COVER_WORDS)
+		n = COVER_WORDS - 1;
+	for (i = 1; i <= n; i++) {
+		pc = cover[i];
+		for (h = (pc * 0x9e3779b97f4a7c15ULL) >> 48;; h = (h + 1) % PCS_SLOTS) {
+			if (pcs[h] == pc)
+				break;
+			if (!pcs[h] && nr_pcs < PCS_SLOTS - 1) {
+				pcs[h] = pc;
+				nr_pcs++;
+				fresh++;
+				break;
+			}
+			if (!pcs[h])
+				break;
+		}
+	}
+	return fresh;
+}
+
+static void mutate(struct prog *p)
+{
+	unsigned int n = 1 + rand_r(&seed) % 8, i, at, len;
+	const struct prog *other;
+
+	for (i = 0; i < n; i++) {
+		at = rand_r(&seed) % PROG_LEN;
+		switch (rand_r(&seed) % 4) {
+		case 0:
+			p->b[at] ^= 1 << (rand_r(&seed) % 8);
+			break;
+		case 1:
+			p->b[at] = rand_r(&seed);
+			break;
+		case 2:		/* take a piece of another input */
+			other = &corpus[rand_r(&seed) % (nr_corpus ?: 1)];
+			len = rand_r(&seed) % (PROG_LEN - at);
+			memcpy(p->b + at, other->b + at, len);
+			break;
+		default:	/* shift the rest: calls move */
+			len = PROG_LEN - at - 1;
+			memmove(p->b + at + 1, p->b + at, len);
+			break;
+		}
+	}
+}
+
+static int nl_family(int nl)
+{
+	struct {
+		struct nlmsghdr n;
+		struct genlmsghdr g;
+		char attrs[64];
+	} req = { 0 };
+	char reply[4096];
+	struct nlattr *a = (struct nlattr *)req.attrs;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
+	int len;
+
+	a->nla_type = CTRL_ATTR_FAMILY_NAME;
+	a->nla_len = NLA_HDRLEN + sizeof(ZCOPY_FAMILY_NAME);
+	memcpy(req.attrs + NLA_HDRLEN, ZCOPY_FAMILY_NAME, sizeof(ZCOPY_FAMILY_NAME));
+	req.n.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(a->nla_len);
+	req.n.nlmsg_type = GENL_ID_CTRL;
+	req.n.nlmsg_flags = NLM_F_REQUEST;
+	req.g.cmd = CTRL_CMD_GETFAMILY;
+	req.g.version = 1;
+	if (send(nl, &req, req.n.nlmsg_len, 0) < 0)
+		return -1;
+	len = recv(nl, reply, sizeof(reply), 0);
+	if (len <= 0 || nlh->nlmsg_type == NLMSG_ERROR)
+		return -1;
+	len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
+	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN) {
+		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+			return *(uint16_t *)((char *)a + NLA_HDRLEN);
+		len -= NLA_ALIGN(a->nla_len);
+		a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
+	}
+	return -1;
+}
+
+static void add(int fd)
+{
+	if (fd >= 0 && nr_pool < NR_POOL)
+		pool[nr_pool++] = fd;
+}
+
+/* Descriptors of every kind the module may be handed. */
+static void make_pool(void)
+{
+	struct receiver r[2];
+	int p[2], tx, rx, i, l;
+
+	add(make_file("/tmp/zcopy-fuzz", 3 * MiB, 9));
+	add(open("/tmp/zcopy-fuzz", O_WRONLY | O_CLOEXEC));
+	add(open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (!pipe2(p, O_CLOEXEC)) {
+		add(p[0]);
+		add(p[1]);
+	}
+	add(open("/dev/null", O_RDWR | O_CLOEXEC));
+	add(open("/dev/zero", O_RDONLY | O_CLOEXEC));
+	add(eventfd(0, EFD_CLOEXEC));
+	add(memfd_create("zcopy-fuzz", MFD_CLOEXEC));
+	add(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	add(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	add(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l >= 0 && !listen(l, 1))
+		add(l);
+	add(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	for (i = 0; i < 2; i++)
+		if (!tcp_pair(i ? AF_INET6 : AF_INET, &tx, &rx)) {
+			add(tx);
+			receiver_start(&r[i], rx);	/* drains forever */
+		}
+	if (!tcp_pair(AF_INET, &tx, &rx)) {
+		if (!setsockopt(tx, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")))
+			add(tx);
+		else
+			close(tx);
+		close(rx);
+	}
+	add(open("/proc/version", O_RDONLY | O_CLOEXEC));
+	add(open("/sys/kernel/mm/transparent_hugepage/enabled",
+		 O_RDONLY | O_CLOEXEC));
+	unlink("/tmp/zcopy-fuzz");
+}
+
+int main(int argc, char **argv)
+{
+	long long start, iterations = 0, secs = 20;
+	long page = sysconf(_SC_PAGESIZE);
+	struct prog prog;
+	int kcov, nl, opt, gone;
+	unsigned int i;
+
+	while ((opt = getopt(argc, argv, "t:s:")) != -1) {
+		if (opt == 't')
+			secs = atoll(optarg);
+		else if (opt == 's')
+			seed = atoi(optarg);
+		else
+			return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n");
+	kcov = open("/sys/kernel/debug/kcov", O_RDWR | O_CLOEXEC);
+	if (kcov < 0) {
+		printf("1..0 # SKIP no KCOV (the debug kernel has it)\n");
+		return 4;
+	}
+	printf("1..1\n");
+	if (ioctl(kcov, KCOV_INIT_TRACE, COVER_WORDS))
+		goto fail;
+	cover = mmap(NULL, COVER_WORDS * sizeof(unsigned long),
+		     PROT_READ | PROT_WRITE, MAP_SHARED, kcov, 0);
+	page_ok = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (cover == MAP_FAILED || page_ok == MAP_FAILED)
+		goto fail;
+	page_gap = page_ok + page;
+	munmap(page_gap, page);
+	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	family_id = nl_family(nl);
+	if (family_id < 0)
+		goto fail;
+	make_pool();
+	if (ioctl(kcov, KCOV_ENABLE, KCOV_TRACE_PC))
+		goto fail;
+
+	start = now_ms();
+	while (now_ms() - start < secs * 1000) {
+		if (!nr_corpus || rand_r(&seed) % 8 == 0) {
+			for (i = 0; i < PROG_LEN; i++)
+				prog.b[i] = rand_r(&seed);
+		} else {
+			prog = corpus[rand_r(&seed) % nr_corpus];
+			mutate(&prog);
+		}
+		__atomic_store_n(&cover[0], 0, __ATOMIC_RELAXED);
+		run_prog(&prog, nl);
+		if (new_pcs() && nr_corpus < CORPUS_MAX)
+			corpus[nr_corpus++] = prog;
+		iterations++;
+	}
+	ioctl(kcov, KCOV_DISABLE, 0);
+	printf("# %lld iterations in %lld s, %d inputs kept, %ld module PCs reached\n",
+	       iterations, secs, nr_corpus, nr_pcs);
+
+	/* Everything the inputs made must go with their contexts. */
+	for (i = 0; i < (unsigned int)nr_pool; i++)
+		close(pool[i]);
+	gone = stat_wait("contexts", 0, 60000) == 0 &&
+	       stat_wait("transfers", 0, 60000) == 0 &&
+	       stat_wait("sockets", 0, 60000) == 0;
+	if (!gone)
+		printf("# contexts, sockets or transfers left behind\n");
+	if (nr_pcs && gone) {
+		printf("ok 1 fuzz\n");
+		return 0;
+	}
+	printf("not ok 1 fuzz\n");
+	return 1;
+fail:
+	printf("# setup: %s\n", strerror(errno));
+	printf("not ok 1 fuzz\n");
+	return 1;
+}

@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# fuzz (KCOV-guided, every ioctl and netlink command) for FUZZ_SECONDS,
+# on a kernel whose KCOV instruments the module (the debug kernel).  The
+# fuzzer may change the configuration (it runs as root): it is put back.
+here=$(cd "$(dirname "$0")" && pwd)
+zcctl=$here/../../tools/zcctl/zcctl
+saved=$("$zcctl" -j config 2>/dev/null)
+
+"$here/fuzz" -t "${FUZZ_SECONDS:-30}"
+rc=$?
+if [ -n "$saved" ]; then
+	# shellcheck disable=SC2046 # KEY VALUE pairs, split on purpose
+	"$zcctl" config set $(python3 -c '
+import json, sys
+for k, v in json.loads(sys.argv[1]).items():
+    print(k.replace("_", "-"), v)' "$saved") || rc=1
+fi
+if [ $rc != 4 ] && [ -n "${ZCOPY_MODULE:-}" ] && command -v objdump >/dev/null; then
+	echo "# the module has $(objdump -dr "$ZCOPY_MODULE" |
+		grep -c '__sanitizer_cov_trace_pc') KCOV call sites"
+fi
+exit $rc

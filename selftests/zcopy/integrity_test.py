@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# Page-cache integrity on paths that rewrite packets in place.  zcopy
+# hands the file's page-cache pages to the stack as skb frags; a path
+# that encrypts (IPsec ESP in transport mode) or clones and rewrites
+# (an nftables dup rule) a packet in place must copy those frags first.
+# For each path, a file on the scratch filesystem crosses the wire
+# topology with zcopy (wire0 to wire1), and then the receiver's bytes,
+# the file as the page cache holds it, and the file as the disk holds it
+# (after drop_caches) must all be the bytes the file was written with.
+
+import hashlib
+import os
+import re
+import socket
+import subprocess
+import sys
+
+from wire import receiver
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEND = os.path.join(HERE, "zcopy_send")
+SIZE = 8 << 20
+PORT = 20100
+A4, B4 = "198.18.0.1", "198.18.0.2"
+A6, B6 = "2001:db8::1", "2001:db8::2"
+KEY = "0x" + "5a" * 20      # rfc4106(gcm(aes)): 16 key bytes and 4 of salt
+
+
+def sh(*argv, check=True):
+    p = subprocess.run(argv, capture_output=True, text=True)
+    if check and p.returncode:
+        raise AssertionError(f"{' '.join(argv)}: {p.stderr.strip()}")
+    return p
+
+
+def file_hash(path, drop=False):
+    if drop:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3")
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def send_over_wire(path, family, dst):
+    """zcopy_send in wire0 to a receiver in wire1; the receiver's hash."""
+    t, result = receiver(family, dst, PORT)
+    p = subprocess.run(["ip", "netns", "exec", "wire0", SEND, dst, str(PORT), path],
+                       capture_output=True, text=True, timeout=300)
+    t.join(300)
+    if p.returncode:
+        raise AssertionError(f"zcopy_send: {p.stderr.strip()}")
+    return result.get("hash")
+
+
+def esp(add, a, b):
+    """ESP in transport mode between a (wire0) and b (wire1), or undo it."""
+    for ns, here, there in (("wire0", a, b), ("wire1", b, a)):
+        if not add:
+            sh("ip", "-n", ns, "xfrm", "policy", "flush", check=False)
+            sh("ip", "-n", ns, "xfrm", "state", "flush", check=False)
+            continue
+        for src, dst, spi in ((a, b, "0x1001"), (b, a, "0x1002")):
+            sh("ip", "-n", ns, "xfrm", "state", "add", "src", src, "dst", dst,
+               "proto", "esp", "spi", spi, "reqid", "1", "mode", "transport",
+               "aead", "rfc4106(gcm(aes))", KEY, "128")
+        for src, dst, d in ((here, there, "out"), (there, here, "in")):
+            sh("ip", "-n", ns, "xfrm", "policy", "add", "src", src, "dst", dst,
+               "dir", d, "tmpl", "proto", "esp", "reqid", "1", "mode", "transport")
+
+
+def esp_bytes():
+    out = sh("ip", "-n", "wire0", "-s", "xfrm", "state").stdout
+    return sum(int(n) for n in re.findall(r"(\d+)\(bytes\)", out))
+
+
+def nft_dup(add, dst):
+    """Every segment to dst also duplicated, by wire0's output hook."""
+    fam = "ip" if ":" not in dst else "ip6"
+    if not add:
+        sh("ip", "netns", "exec", "wire0", "nft", "delete", "table", fam,
+           "zcopy_dup", check=False)
+        return
+    rules = (f"add table {fam} zcopy_dup\n"
+             f"add chain {fam} zcopy_dup out {{ type filter hook output priority 0; }}\n"
+             f"add rule {fam} zcopy_dup out {fam} daddr {dst} tcp dport {PORT} dup to {dst}\n")
+    p = subprocess.run(["ip", "netns", "exec", "wire0", "nft", "-f", "-"],
+                       input=rules, capture_output=True, text=True)
+    if p.returncode:
+        raise AssertionError(f"nft: {p.stderr.strip()}")
+
+
+def check(name, path, want, family, dst, setup, teardown, proof=None):
+    setup()
+    try:
+        before = proof() if proof else 0
+        got = send_over_wire(path, family, dst)
+        moved = proof() - before if proof else None
+    finally:
+        teardown()
+    cached, disk = file_hash(path), file_hash(path, drop=True)
+    ok = got == want and cached == want and disk == want and \
+        (moved is None or moved >= SIZE)
+    print(f"# {name}: receiver {got == want}, page cache {cached == want}, "
+          f"disk {disk == want}" + (f", ESP bytes {moved}" if proof else ""))
+    return ok
+
+
+def main():
+    if not os.path.exists("/run/netns/wire0"):
+        print("1..0 # SKIP no wire topology (tools/vm/run --wire)")
+        return 4
+    scratch = os.environ.get("ZCOPY_SCRATCH")
+    if not scratch:
+        print("1..0 # SKIP ZCOPY_SCRATCH (a disk-backed directory) not set")
+        return 4
+    path = os.path.join(scratch, "zcopy-integrity")
+    data = os.urandom(SIZE)
+    with open(path, "wb") as f:
+        f.write(data)
+    want = hashlib.sha256(data).hexdigest()
+    cases = [
+        ("esp_transport_ipv4", socket.AF_INET, B4,
+         lambda: esp(True, A4, B4), lambda: esp(False, A4, B4), esp_bytes),
+        ("esp_transport_ipv6", socket.AF_INET6, B6,
+         lambda: esp(True, A6, B6), lambda: esp(False, A6, B6), esp_bytes),
+        ("nft_dup_ipv4", socket.AF_INET, B4,
+         lambda: nft_dup(True, B4), lambda: nft_dup(False, B4), None),
+        ("nft_dup_ipv6", socket.AF_INET6, B6,
+         lambda: nft_dup(True, B6), lambda: nft_dup(False, B6), None),
+    ]
+    print("TAP version 13")
+    print(f"1..{len(cases)}")
+    failed = 0
+    for n, (name, family, dst, setup, teardown, proof) in enumerate(cases, 1):
+        try:
+            ok = check(name, path, want, family, dst, setup, teardown, proof)
+        except Exception as e:      # this case's failure, not the run's
+            print(f"# {name}: {e}")
+            ok = False
+        print(f"{'ok' if ok else 'not ok'} {n} {name}")
+        failed |= not ok
+    os.unlink(path)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The stress program (stress.c) over each kind of source and transport,
+# and both IP versions: files on tmpfs, on ext4 ($ZCOPY_SCRATCH) with a
+# loop block device as one more source, and on 9p (the project tree in
+# the guest); over loopback, a veth pair and the wire topology's NICs.
+# STRESS_SECONDS sets each run's length (make stress: longer).
+here=$(cd "$(dirname "$0")" && pwd)
+secs=${STRESS_SECONDS:-8}
+img=/tmp/zcopy-stress-blk.img
+n=0 rc=0
+
+run() {
+	local name=$1 out
+	shift
+	n=$((n + 1))
+	out=$("$here/stress" -t "$secs" "$@" 2>&1)
+	local status=$?
+	grep '^#' <<<"$out"
+	if [ "$status" = 0 ]; then
+		echo "ok $n $name"
+	else
+		echo "not ok $n $name"
+		rc=1
+	fi
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+
+echo "TAP version 13"
+echo "1..5"
+run tmpfs_ipv4 -d /tmp
+
+dev=
+if [ -n "${ZCOPY_SCRATCH:-}" ] && truncate -s 8M "$img" &&
+	dev=$(losetup -f --show --read-only "$img" 2>/dev/null); then
+	run ext4_blockdev_ipv6 -6 -d "$ZCOPY_SCRATCH" -b "$dev"
+	losetup -d "$dev"
+else
+	skip ext4_blockdev_ipv6 "no scratch filesystem or loop device"
+fi
+rm -f "$img"
+
+ninep=$(cd "$here/../.." && pwd)/build/stress-9p
+if mkdir -p "$ninep" && [ "$(findmnt -n -o FSTYPE -T "$ninep")" = 9p ]; then
+	run 9p_ipv4 -d "$ninep" -c 2 -x 2
+else
+	skip 9p_ipv4 "$ninep is not on 9p"
+fi
+rm -rf "$ninep"
+
+# A veth pair between two namespaces of our own, over IPv6.
+if ip netns add zcstress-a 2>/dev/null && ip netns add zcstress-b &&
+	ip link add zcstress-a type veth peer name zcstress-b &&
+	ip link set zcstress-a netns zcstress-a &&
+	ip link set zcstress-b netns zcstress-b &&
+	ip -n zcstress-a addr add fd00:7a::1/64 dev zcstress-a nodad &&
+	ip -n zcstress-b addr add fd00:7a::2/64 dev zcstress-b nodad &&
+	ip -n zcstress-a link set zcstress-a up &&
+	ip -n zcstress-b link set zcstress-b up; then
+	run veth_ipv6 -n zcstress-a,zcstress-b,fd00:7a::2 -d /tmp
+else
+	skip veth_ipv6 "no veth pair"
+fi
+ip netns del zcstress-a 2>/dev/null
+ip netns del zcstress-b 2>/dev/null
+
+if [ -e /run/netns/wire0 ]; then
+	run wire_ipv4 -n wire0,wire1,198.18.0.2 -d "${ZCOPY_SCRATCH:-/tmp}"
+else
+	skip wire_ipv4 "no wire topology (tools/vm/run --wire)"
+fi
+exit "$rc"
