@@ -18,6 +18,13 @@
  * caller try again a little later.  Pages that are mapped, dirty or
  * under writeback are kept: someone else is using them.
  *
+ * A page of a run that another reader brings in before the transfer
+ * reads it is that reader's: just before each read, the pages it will
+ * cover are looked at, and those someone has read (referenced, active)
+ * or mapped meanwhile leave the record.  The transfer's own readahead
+ * brings pages in unread, so those stay in it.  (A reader that only
+ * comes after the transfer read a page is not noticed.)
+ *
  * The record is bounded: past ZCOPY_CACHE_MAX_GAPS runs, a new run is
  * merged into the last one, at the cost of also dropping the cached pages
  * between them.  Readahead past the end of the range is not undone.
@@ -32,16 +39,12 @@
 
 #include "cache.h"
 
-VISIBLE_IF_KUNIT void zcopy_cache_add_gap(struct zcopy_cache_gaps *g,
-					  pgoff_t first, pgoff_t last)
+/* Room for one more run, if the bound and memory allow. */
+static bool zcopy_cache_room(struct zcopy_cache_gaps *g)
 {
 	struct zcopy_cache_gap *bigger;
 	unsigned int n;
 
-	if (g->nr && g->gap[g->nr - 1].last + 1 == first) {
-		g->gap[g->nr - 1].last = last;
-		return;
-	}
 	if (g->nr == g->alloc && g->alloc < ZCOPY_CACHE_MAX_GAPS) {
 		n = g->alloc ? 2 * g->alloc : 4;
 		bigger = krealloc_array(g->gap, n, sizeof(*g->gap),
@@ -51,7 +54,17 @@ VISIBLE_IF_KUNIT void zcopy_cache_add_gap(struct zcopy_cache_gaps *g,
 			g->alloc = n;
 		}
 	}
-	if (g->nr < g->alloc) {
+	return g->nr < g->alloc;
+}
+
+VISIBLE_IF_KUNIT void zcopy_cache_add_gap(struct zcopy_cache_gaps *g,
+					  pgoff_t first, pgoff_t last)
+{
+	if (g->nr && g->gap[g->nr - 1].last + 1 == first) {
+		g->gap[g->nr - 1].last = last;
+		return;
+	}
+	if (zcopy_cache_room(g)) {
 		g->gap[g->nr].first = first;
 		g->gap[g->nr].last = last;
 		g->nr++;
@@ -61,6 +74,74 @@ VISIBLE_IF_KUNIT void zcopy_cache_add_gap(struct zcopy_cache_gaps *g,
 	/* No memory and no run yet: the pages simply stay cached. */
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_cache_add_gap);
+
+/*
+ * Take pages [first, last] out of the record.  Splitting a run takes one
+ * more slot; without one, the rest of that run is left out as well:
+ * those pages then stay cached, the safe side.
+ */
+VISIBLE_IF_KUNIT void zcopy_cache_keep(struct zcopy_cache_gaps *g,
+				       pgoff_t first, pgoff_t last)
+{
+	struct zcopy_cache_gap *r;
+	unsigned int i = 0;
+
+	while (i < g->nr) {
+		r = &g->gap[i];
+		if (r->last < first || r->first > last) {
+			i++;
+		} else if (r->first >= first && r->last <= last) {
+			memmove(r, r + 1, (g->nr - i - 1) * sizeof(*r));
+			g->nr--;
+		} else if (r->first < first && r->last > last) {
+			if (zcopy_cache_room(g)) {
+				r = &g->gap[i];		/* may have moved */
+				memmove(r + 2, r + 1,
+					(g->nr - i - 1) * sizeof(*r));
+				r[1].first = last + 1;
+				r[1].last = r->last;
+				g->nr++;
+			}
+			r->last = first - 1;
+			i++;
+		} else if (r->first < first) {
+			r->last = first - 1;
+			i++;
+		} else {
+			r->first = last + 1;
+			i++;
+		}
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_cache_keep);
+
+/*
+ * The transfer is about to read pages [first, last]: keep out of the
+ * record those another reader has read or mapped since it was made.
+ */
+void zcopy_cache_spare_used(struct zcopy_cache_gaps *g,
+			    struct address_space *mapping, pgoff_t first,
+			    pgoff_t last)
+{
+	struct folio_batch batch;
+	struct folio *folio;
+	unsigned int i;
+
+	if (!g->nr)
+		return;
+	folio_batch_init(&batch);
+	while (filemap_get_folios(mapping, &first, last, &batch)) {
+		for (i = 0; i < folio_batch_count(&batch); i++) {
+			folio = batch.folios[i];
+			if (folio_test_referenced(folio) ||
+			    folio_test_active(folio) || folio_mapped(folio))
+				zcopy_cache_keep(g, folio->index,
+						 folio_next_index(folio) - 1);
+		}
+		folio_batch_release(&batch);
+		cond_resched();
+	}
+}
 
 /* Record the uncached runs of bytes [start, end) of @file. */
 void zcopy_cache_find_gaps(struct zcopy_cache_gaps *g, struct file *file,

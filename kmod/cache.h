@@ -12,6 +12,7 @@
 /* Past this many runs, a new run is merged into the last one. */
 #define ZCOPY_CACHE_MAX_GAPS	256
 
+struct address_space;
 struct file;
 
 /* A run of page indexes [first, last] that were not cached. */
@@ -28,12 +29,17 @@ struct zcopy_cache_gaps {
 
 void zcopy_cache_find_gaps(struct zcopy_cache_gaps *g, struct file *file,
 			   u64 start, u64 end);
+void zcopy_cache_spare_used(struct zcopy_cache_gaps *g,
+			    struct address_space *mapping, pgoff_t first,
+			    pgoff_t last);
 bool zcopy_cache_drop_gaps(struct zcopy_cache_gaps *g, struct file *file);
 void zcopy_cache_forget_gaps(struct zcopy_cache_gaps *g);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 void zcopy_cache_add_gap(struct zcopy_cache_gaps *g, pgoff_t first,
 			 pgoff_t last);
+void zcopy_cache_keep(struct zcopy_cache_gaps *g, pgoff_t first,
+		      pgoff_t last);
 #endif
 
 #endif /* ZCOPY_CACHE_H */

@@ -96,17 +96,22 @@ static void zcopy_xfer_post(struct zcopy_xfer *x)
  * The network stack has dropped its last reference to the pages.  The
  * stack copied them after all if any skb was copied (local delivery).
  *
- * With ZCOPY_F_DONTCACHE, the pages are dropped first; one the last skb
- * still holds for a moment (see cache.c) is tried again after 1, 2, 4
- * ... jiffies, ZCOPY_DROP_TRIES times at most, and then left cached: by
- * then it is someone else's.
+ * With ZCOPY_F_DONTCACHE, the pages are dropped first; one still held
+ * (see cache.c) is tried again after 1, 2, 4 ... ms, ZCOPY_DROP_TRIES
+ * times (about two seconds) at most, and then left cached: by then it
+ * is someone else's.  The release completion waits through the first
+ * ZCOPY_DROP_HOLD tries only, which cover the stack's own last frags;
+ * the rest go on after it, so that another holder of the pages cannot
+ * hold the completion up.
  */
-#define ZCOPY_DROP_TRIES	8
+#define ZCOPY_DROP_HOLD		3
+#define ZCOPY_DROP_TRIES	11
 
 static void zcopy_xfer_released(struct work_struct *work)
 {
 	struct zcopy_xfer *x = container_of(to_delayed_work(work),
 					    struct zcopy_xfer, release_work);
+	bool busy = false;
 
 	if (!test_and_set_bit(ZCOPY_XFER_RELEASED, &x->state)) {
 		zcopy_stat_add(ZCOPY_STAT_PAGES, -(s64)x->pages);
@@ -114,16 +119,20 @@ static void zcopy_xfer_released(struct work_struct *work)
 			zcopy_stat_add(ZCOPY_STAT_BYTES_COPIED,
 				       x->bytes_zerocopy);
 	}
-	if ((x->flags & ZCOPY_F_DONTCACHE) &&
-	    zcopy_cache_drop_gaps(&x->gaps, x->file) &&
-	    x->drop_tries < ZCOPY_DROP_TRIES) {
+	if (x->flags & ZCOPY_F_DONTCACHE)
+		busy = zcopy_cache_drop_gaps(&x->gaps, x->file) &&
+		       x->drop_tries < ZCOPY_DROP_TRIES;
+	/* Once: when the drop is done, or when it has held long enough. */
+	if ((x->flags & ZCOPY_F_RELEASE) &&
+	    (x->drop_tries < ZCOPY_DROP_HOLD ? !busy :
+	     x->drop_tries == ZCOPY_DROP_HOLD))
+		zcopy_xfer_post(x);
+	if (busy) {
 		queue_delayed_work(zcopy_wq, &x->release_work,
-				   1UL << x->drop_tries++);
+				   msecs_to_jiffies(1U << x->drop_tries++));
 		return;
 	}
 	zcopy_cache_forget_gaps(&x->gaps);
-	if (x->flags & ZCOPY_F_RELEASE)
-		zcopy_xfer_post(x);
 	zcopy_xfer_put(x);
 }
 
@@ -270,6 +279,7 @@ struct zcopy_push {
 	size_t skip;		/* bytes read only for alignment, to drop */
 	size_t limit;		/* bytes to send, at most */
 	size_t sent;		/* bytes the socket took */
+	size_t read;		/* bytes the file's reads brought */
 	int err;		/* why the last send stopped short */
 };
 
@@ -340,6 +350,9 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 	bool zerocopy;
 	int ret;
 
+	/* The pipe holds exactly what the last read brought. */
+	for (tail = pipe->tail; tail != pipe->head; tail++)
+		p->read += pipe->bufs[tail & mask].len;
 	total = zcopy_pipe_consume(pipe, p->skip);
 	p->skip -= total;
 	while (!pipe_empty(pipe->head, pipe->tail) && p->sent < p->limit) {
@@ -398,6 +411,29 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 }
 
 /*
+ * ZCOPY_F_DONTCACHE: the next read may reach byte @last.  Pages no read
+ * of ours has covered yet that another reader has read meanwhile are
+ * that reader's, not ours to drop (cache.c).
+ */
+static void zcopy_xfer_spare(struct zcopy_xfer *x, u64 last)
+{
+	pgoff_t end = last >> PAGE_SHIFT;
+
+	if ((x->flags & ZCOPY_F_DONTCACHE) && end >= x->unread)
+		zcopy_cache_spare_used(&x->gaps, x->file->f_mapping,
+				       x->unread, end);
+}
+
+/* The reads have covered up to byte @end (exclusive). */
+static void zcopy_xfer_read_to(struct zcopy_xfer *x, u64 end)
+{
+	pgoff_t next = DIV_ROUND_UP_ULL(end, PAGE_SIZE);
+
+	if (next > x->unread)
+		x->unread = next;
+}
+
+/*
  * Hand as much of @x to @sock as it takes now.  Returns 0 when the
  * transfer is over (x->pos says how far it got), ZCOPY_PUSH_PARKED when
  * the send buffer is full, or the error that ended it.
@@ -421,12 +457,13 @@ int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock)
 {
 	struct zcopy_push p = { .x = x, .sock = sock };
 	struct splice_desc sd = { .u.data = &p };
-	u64 left;
+	u64 left, from;
 	ssize_t n;
 
 	if ((x->flags & ZCOPY_F_DONTCACHE) && !x->scanned) {
 		zcopy_cache_find_gaps(&x->gaps, x->file, x->range.start,
 				      x->range.end);
+		x->unread = x->range.start >> PAGE_SHIFT;
 		x->scanned = true;
 	}
 	while (x->pos < x->range.end) {
@@ -436,11 +473,15 @@ int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock)
 		p.limit = min_t(u64, left, ZCOPY_PUSH_MAX);
 		p.skip = offset_in_page(x->pos);
 		p.sent = 0;
+		p.read = 0;
 		p.err = 0;
 		sd.total_len = PAGE_ALIGN(p.skip + p.limit);
 		sd.flags = p.limit < left ? SPLICE_F_MORE : 0;
-		sd.pos = x->pos - p.skip;
+		from = x->pos - p.skip;
+		sd.pos = from;
+		zcopy_xfer_spare(x, x->pos + p.limit - 1);
 		n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
+		zcopy_xfer_read_to(x, from + p.read);
 		if (p.sent)	/* listings read it */
 			WRITE_ONCE(x->pos, x->pos + p.sent);
 		if (p.err == -EAGAIN)

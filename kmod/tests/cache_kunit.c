@@ -71,10 +71,50 @@ static void record_is_bounded_test(struct kunit *test)
 			2 * (n - 1));
 }
 
+/* Pages another reader used leave the record: cut, split, removed. */
+static void keep_takes_pages_out_test(struct kunit *test)
+{
+	struct zcopy_cache_gaps *g = new_gaps(test);
+
+	zcopy_cache_add_gap(g, 0, 9);
+	zcopy_cache_add_gap(g, 20, 29);
+	zcopy_cache_add_gap(g, 40, 49);
+	zcopy_cache_keep(g, 3, 5);		/* splits the first run */
+	zcopy_cache_keep(g, 25, 35);		/* cuts the second's tail */
+	zcopy_cache_keep(g, 38, 49);		/* removes the third */
+	zcopy_cache_keep(g, 0, 0);		/* cuts a head */
+	zcopy_cache_keep(g, 100, 200);		/* touches nothing */
+	KUNIT_ASSERT_EQ(test, g->nr, 3);
+	KUNIT_EXPECT_EQ(test, g->gap[0].first, 1);
+	KUNIT_EXPECT_EQ(test, g->gap[0].last, 2);
+	KUNIT_EXPECT_EQ(test, g->gap[1].first, 6);
+	KUNIT_EXPECT_EQ(test, g->gap[1].last, 9);
+	KUNIT_EXPECT_EQ(test, g->gap[2].first, 20);
+	KUNIT_EXPECT_EQ(test, g->gap[2].last, 24);
+}
+
+/* A split with no slot left forgets the rest of the run: pages stay. */
+static void keep_without_room_forgets_test(struct kunit *test)
+{
+	struct zcopy_cache_gaps *g = new_gaps(test);
+	unsigned int i;
+
+	for (i = 0; i < ZCOPY_CACHE_MAX_GAPS; i++)
+		zcopy_cache_add_gap(g, 10 * i, 10 * i + 5);
+	KUNIT_ASSERT_EQ(test, g->nr, ZCOPY_CACHE_MAX_GAPS);
+	zcopy_cache_keep(g, 2, 3);
+	KUNIT_ASSERT_EQ(test, g->nr, ZCOPY_CACHE_MAX_GAPS);
+	KUNIT_EXPECT_EQ(test, g->gap[0].first, 0);
+	KUNIT_EXPECT_EQ(test, g->gap[0].last, 1);
+	KUNIT_EXPECT_EQ(test, g->gap[1].first, 10);
+}
+
 static struct kunit_case zcopy_cache_cases[] = {
 	KUNIT_CASE(touching_runs_merge_test),
 	KUNIT_CASE(separate_runs_stay_apart_test),
 	KUNIT_CASE(record_is_bounded_test),
+	KUNIT_CASE(keep_takes_pages_out_test),
+	KUNIT_CASE(keep_without_room_forgets_test),
 	{}
 };
 
