@@ -477,20 +477,25 @@ TEST(dontcache_concurrent)
 /*
  * The stack tells a transfer its pages are released a moment before it
  * lets go of the last skb's frags, so the drop may find a page still
- * held: it must come back for it rather than skip it for good.  Hold the
+ * held: it must come back for it rather than skip it for good (within
+ * its two seconds or so).  Hold the
  * pages deterministically with another connection's sendfile, which
  * references the same page-cache pages, and let go of them only after
  * the transfer's own release: the pages must still leave the cache.
+ *
+ * The transfer first reads all 16 pages (one pipe's worth) and parks on
+ * a peer that does not read, so the sendfile after it neither brings
+ * the pages in (they are the transfer's) nor comes before the release
+ * (loopback copies on receive, which would release them at once).
  */
 TEST(dontcache_waits_for_other_holders)
 {
 	const size_t size = 64 * 1024;
-	int zc, tx, rx, tx2, rx2, fd, i;
+	int zc, tx, rx, tx2, rx2, fd, i, small = 4096;
 	struct receiver r, r2;
 	struct zcopy_cqe cqe;
 	char path[PATH_MAX];
 	off_t off = 0;
-	long left;
 
 	if (!getenv("ZCOPY_SCRATCH"))
 		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
@@ -500,29 +505,39 @@ TEST(dontcache_waits_for_other_holders)
 	ASSERT_LE(0, zc);
 	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
 	ASSERT_EQ(0, tcp_pair(AF_INET, &tx2, &rx2));
+	setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
 
-	/* Handed over, held by the unread receive queue of rx. */
-	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1, ZCOPY_F_DONTCACHE));
-	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
-	ASSERT_EQ((int64_t)size, cqe.res);
-	/* The same pages, also held by rx2's receive queue. */
+	/* Read in whole, parked on the full socket. */
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1,
+				ZCOPY_F_DONTCACHE | ZCOPY_F_RELEASE));
+	usleep(300000);
+	ASSERT_EQ(0, zc_wait(zc, &cqe, 1, 0));
+	/* The same pages, held by rx2's receive queue. */
 	ASSERT_EQ((ssize_t)size, sendfile(tx2, fd, &off, size));
-	/* rx reads: the transfer is released while rx2 still holds them. */
+	/*
+	 * rx reads all: the transfer ends and is released (loopback copies
+	 * on receive) while rx2 holds the pages; then rx2 lets go.
+	 */
 	ASSERT_EQ(0, receiver_start(&r, rx));
+	for (i = 0; i < 3000 && __atomic_load_n(&r.bytes, __ATOMIC_RELAXED) < size; i++)
+		usleep(10000);
 	usleep(100000);
 	ASSERT_EQ(0, receiver_start(&r2, rx2));
 	shutdown(tx2, SHUT_WR);
 	receiver_join(&r2);
 	EXPECT_EQ(size, r2.bytes);
 
-	for (i = 0; i < 500; i++) {
-		left = resident_pages(fd, size);
-		if (!left)
-			break;
+	/*
+	 * The release completion waits only for the stack's own frags; the
+	 * drop goes on after it, for up to about two seconds.
+	 */
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ((int64_t)size, cqe.res);
+	for (i = 0; i < 500 && resident_pages(fd, size); i++)
 		usleep(10000);
-	}
-	EXPECT_EQ(0, left);
+	EXPECT_EQ(0, resident_pages(fd, size));
 	shutdown(tx, SHUT_WR);
 	receiver_join(&r);
 	EXPECT_EQ(size, r.bytes);
@@ -531,6 +546,56 @@ TEST(dontcache_waits_for_other_holders)
 	close(rx);
 	close(tx2);
 	close(rx2);
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * A page another reader brings in while the transfer waits for the
+ * socket is that reader's: DONTCACHE drops only the pages the transfer
+ * itself read in.  The transfer parks early on a peer that does not
+ * read; meanwhile a reader reads the second half of the file.
+ */
+TEST(dontcache_spares_another_readers_pages)
+{
+	const size_t size = 2 * MiB, half = MiB;
+	long page = sysconf(_SC_PAGESIZE);
+	int zc, tx, rx, fd, other, small = 16384;
+	static char buf[1 << 16];
+	struct zcopy_cqe cqe;
+	struct receiver r;
+	char path[PATH_MAX];
+	size_t off;
+
+	if (!getenv("ZCOPY_SCRATCH"))
+		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
+	fd = cold_file(_metadata, path, size);
+	ASSERT_LE(0, fd);
+	other = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, other);
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1,
+				ZCOPY_F_DONTCACHE | ZCOPY_F_RELEASE));
+	usleep(300000);		/* parked, far from the second half */
+	for (off = half; off < size; off += sizeof(buf))
+		ASSERT_EQ((ssize_t)sizeof(buf), pread(other, buf, sizeof(buf), off));
+	ASSERT_EQ(0, receiver_start(&r, rx));
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ((int64_t)size, cqe.res);
+	EXPECT_EQ(0, resident_range(fd, 0, half));
+	EXPECT_EQ((long)(half / page), resident_range(fd, half, half));
+	shutdown(tx, SHUT_WR);
+	receiver_join(&r);
+	EXPECT_EQ(size, r.bytes);
+	close(zc);
+	close(tx);
+	close(rx);
+	close(other);
 	close(fd);
 	unlink(path);
 }
