@@ -95,7 +95,9 @@
  *                      to copy the data after all (ZCOPY_CQE_F_COPIED).
  *   ZCOPY_F_DONTCACHE  drop from the page cache, once released, the pages
  *                      of the range that were not cached before the
- *                      transfer; pages that were cached stay.
+ *                      transfer; pages that were cached stay, and so do
+ *                      pages another reader read or mapped before the
+ *                      transfer read them.
  *
  * Errors of SUBMIT (for the first refused entry):
  *
