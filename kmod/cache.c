@@ -124,15 +124,22 @@ void zcopy_cache_spare_used(struct zcopy_cache_gaps *g,
 			    pgoff_t last)
 {
 	struct folio_batch batch;
+	pgoff_t index = first;
 	struct folio *folio;
 	unsigned int i;
 
 	if (!g->nr)
 		return;
 	folio_batch_init(&batch);
-	while (filemap_get_folios(mapping, &first, last, &batch)) {
+	while (filemap_get_folios(mapping, &index, last, &batch)) {
 		for (i = 0; i < folio_batch_count(&batch); i++) {
 			folio = batch.folios[i];
+			/*
+			 * A large folio that starts before @first was
+			 * partly read, so marked accessed, by us.
+			 */
+			if (folio->index < first)
+				continue;
 			if (folio_test_referenced(folio) ||
 			    folio_test_active(folio) || folio_mapped(folio))
 				zcopy_cache_keep(g, folio->index,

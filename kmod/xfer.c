@@ -55,7 +55,8 @@ static void zcopy_xfer_put(struct zcopy_xfer *x)
 	spin_unlock(&ctx->xfers_lock);
 	zcopy_cache_forget_gaps(&x->gaps);
 	fput(x->file);
-	zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
+	if (!x->uncharged)
+		zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
 	kfree(x);
 	zcopy_stat_add(ZCOPY_STAT_TRANSFERS, -1);
 	zcopy_ctx_put(ctx);	/* may be the module's last reference */
@@ -102,7 +103,8 @@ static void zcopy_xfer_post(struct zcopy_xfer *x)
  * is someone else's.  The release completion waits through the first
  * ZCOPY_DROP_HOLD tries only, which cover the stack's own last frags;
  * the rest go on after it, so that another holder of the pages cannot
- * hold the completion up.
+ * hold the completion up, nor the transfer's place in its context's
+ * limits.
  */
 #define ZCOPY_DROP_HOLD		3
 #define ZCOPY_DROP_TRIES	11
@@ -122,6 +124,10 @@ static void zcopy_xfer_released(struct work_struct *work)
 	if (x->flags & ZCOPY_F_DONTCACHE)
 		busy = zcopy_cache_drop_gaps(&x->gaps, x->file) &&
 		       x->drop_tries < ZCOPY_DROP_TRIES;
+	if (busy && x->drop_tries == ZCOPY_DROP_HOLD) {
+		zcopy_ctx_uncharge(x->ctx, x->range.end - x->range.start);
+		x->uncharged = true;
+	}
 	/* Once: when the drop is done, or when it has held long enough. */
 	if ((x->flags & ZCOPY_F_RELEASE) &&
 	    (x->drop_tries < ZCOPY_DROP_HOLD ? !busy :

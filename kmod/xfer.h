@@ -56,6 +56,7 @@ struct zcopy_xfer {
 	struct zcopy_cache_gaps gaps;
 	struct delayed_work release_work;
 	unsigned int drop_tries;	/* of the gaps, still held by the stack */
+	bool uncharged;			/* the context let go of it already */
 };
 
 extern struct workqueue_struct *zcopy_wq;

@@ -93,6 +93,25 @@ static void keep_takes_pages_out_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, g->gap[2].last, 24);
 }
 
+/* A split that needs the record to grow keeps every run in order. */
+static void keep_split_grows_record_test(struct kunit *test)
+{
+	struct zcopy_cache_gaps *g = new_gaps(test);
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		zcopy_cache_add_gap(g, 10 * i, 10 * i + 5);
+	KUNIT_ASSERT_EQ(test, g->nr, g->alloc);
+	zcopy_cache_keep(g, 12, 13);
+	KUNIT_ASSERT_EQ(test, g->nr, 5);
+	KUNIT_EXPECT_EQ(test, g->gap[1].first, 10);
+	KUNIT_EXPECT_EQ(test, g->gap[1].last, 11);
+	KUNIT_EXPECT_EQ(test, g->gap[2].first, 14);
+	KUNIT_EXPECT_EQ(test, g->gap[2].last, 15);
+	KUNIT_EXPECT_EQ(test, g->gap[3].first, 20);
+	KUNIT_EXPECT_EQ(test, g->gap[4].last, 35);
+}
+
 /* A split with no slot left forgets the rest of the run: pages stay. */
 static void keep_without_room_forgets_test(struct kunit *test)
 {
@@ -114,6 +133,7 @@ static struct kunit_case zcopy_cache_cases[] = {
 	KUNIT_CASE(separate_runs_stay_apart_test),
 	KUNIT_CASE(record_is_bounded_test),
 	KUNIT_CASE(keep_takes_pages_out_test),
+	KUNIT_CASE(keep_split_grows_record_test),
 	KUNIT_CASE(keep_without_room_forgets_test),
 	{}
 };
