@@ -30,7 +30,6 @@
 #include "zc_util.h"
 
 #include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -61,20 +60,6 @@ static atomic_long ops_submit, ops_accepted, ops_completed, ops_forfeit,
 static unsigned int rnd(unsigned int *seed, unsigned int n)
 {
 	return n ? rand_r(seed) % n : 0;
-}
-
-static int enter_netns(const char *name)
-{
-	char path[128];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = setns(fd, CLONE_NEWNET);
-	close(fd);
-	return ret;
 }
 
 struct netns_listen {

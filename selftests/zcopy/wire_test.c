@@ -11,7 +11,6 @@
  */
 #include "zc_util.h"
 
-#include <sched.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -20,20 +19,6 @@
 #define SIZE		(64 * MiB)
 #define PORT		7301
 #define TIMEOUT_MS	300000
-
-static int enter_netns(const char *name)
-{
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = setns(fd, CLONE_NEWNET);
-	close(fd);
-	return ret;
-}
 
 struct wire_result {
 	uint64_t hash;

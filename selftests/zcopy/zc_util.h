@@ -18,6 +18,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,21 @@ static inline long resident_range(int fd, off_t off, size_t size)
 static inline long resident_pages(int fd, size_t size)
 {
 	return resident_range(fd, 0, size);
+}
+
+/* Move the calling thread into the named network namespace (ip netns). */
+static inline int enter_netns(const char *name)
+{
+	char path[128];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return ret;
 }
 
 static inline int drop_caches(void)
