@@ -138,7 +138,6 @@ static void zcopy_xfer_released(struct work_struct *work)
 				   msecs_to_jiffies(1U << x->drop_tries++));
 		return;
 	}
-	zcopy_cache_forget_gaps(&x->gaps);
 	zcopy_xfer_put(x);
 }
 
