@@ -475,6 +475,23 @@ TEST(dontcache_concurrent)
 }
 
 /*
+ * Start a DONTCACHE | RELEASE transfer of all of @fd on a new connection
+ * with @small byte buffers whose peer (*rx) does not read yet, and give
+ * it time to read its first pages and park.
+ */
+static void submit_parked(struct __test_metadata *_metadata, int zc, int fd,
+			  int small, int *tx, int *rx)
+{
+	ASSERT_EQ(0, tcp_pair(AF_INET, tx, rx));
+	setsockopt(*tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(*rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, *tx));
+	ASSERT_EQ(1, zc_submit1(zc, fd, *tx, 0, 0, 1,
+				ZCOPY_F_DONTCACHE | ZCOPY_F_RELEASE));
+	usleep(300000);
+}
+
+/*
  * The stack tells a transfer its pages are released a moment before it
  * lets go of the last skb's frags, so the drop may find a page still
  * held: it must come back for it rather than skip it for good (within
@@ -491,7 +508,7 @@ TEST(dontcache_concurrent)
 TEST(dontcache_waits_for_other_holders)
 {
 	const size_t size = 64 * 1024;
-	int zc, tx, rx, tx2, rx2, fd, i, small = 4096;
+	int zc, tx, rx, tx2, rx2, fd, i;
 	struct receiver r, r2;
 	struct zcopy_cqe cqe;
 	char path[PATH_MAX];
@@ -503,16 +520,10 @@ TEST(dontcache_waits_for_other_holders)
 	ASSERT_LE(0, fd);
 	zc = zc_open();
 	ASSERT_LE(0, zc);
-	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
 	ASSERT_EQ(0, tcp_pair(AF_INET, &tx2, &rx2));
-	setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-	setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
 
 	/* Read in whole, parked on the full socket. */
-	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1,
-				ZCOPY_F_DONTCACHE | ZCOPY_F_RELEASE));
-	usleep(300000);
+	submit_parked(_metadata, zc, fd, 4096, &tx, &rx);
 	ASSERT_EQ(0, zc_wait(zc, &cqe, 1, 0));
 	/* The same pages, held by rx2's receive queue. */
 	ASSERT_EQ((ssize_t)size, sendfile(tx2, fd, &off, size));
@@ -560,7 +571,7 @@ TEST(dontcache_spares_another_readers_pages)
 {
 	const size_t size = 2 * MiB, half = MiB;
 	long page = sysconf(_SC_PAGESIZE);
-	int zc, tx, rx, fd, other, small = 16384;
+	int zc, tx, rx, fd, other;
 	static char buf[1 << 16];
 	struct zcopy_cqe cqe;
 	struct receiver r;
@@ -575,13 +586,7 @@ TEST(dontcache_spares_another_readers_pages)
 	ASSERT_LE(0, other);
 	zc = zc_open();
 	ASSERT_LE(0, zc);
-	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
-	setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-	setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
-	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1,
-				ZCOPY_F_DONTCACHE | ZCOPY_F_RELEASE));
-	usleep(300000);		/* parked, far from the second half */
+	submit_parked(_metadata, zc, fd, 16384, &tx, &rx);	/* far from the half */
 	for (off = half; off < size; off += sizeof(buf))
 		ASSERT_EQ((ssize_t)sizeof(buf), pread(other, buf, sizeof(buf), off));
 	ASSERT_EQ(0, receiver_start(&r, rx));
