@@ -100,7 +100,7 @@ static int measure(int way, const struct topology *t, int file, size_t size,
 	pid_t rx;
 	ssize_t n;
 
-	rx = zcb_receiver_start(t->receiver_ns, port, size, 1);
+	rx = zcb_receiver_start(t->receiver_ns, port, size, 1, 1);
 	if (rx < 0)
 		return -1;
 	sock = zcb_connect(t->addr, port, way != SENDFILE_FIRST);

@@ -16,38 +16,75 @@
 
 #include "zcbench.h"
 
-/* The receiver writes one byte per whole file it has received. */
-int zcb_read_ack(struct conn *c)
+/* The current file is all handed to the socket (and to the stack). */
+static int file_sent(const struct conn *c)
 {
-	char b[16];
-	ssize_t n = SYS(read(c->fd, b, sizeof(b)));
+	return !c->left && c->buf_pos == c->buf_len && !c->in_pipe;
+}
 
-	if (n > 0) {
-		c->acked += n;
+/*
+ * The mmap methods map each file when they begin it and unmap it once
+ * it is handed over, as a server maps the file of each request (both
+ * calls counted).  MSG_ZEROCOPY's pages stay pinned by the stack.
+ */
+static int map_file(struct run *r, struct conn *c)
+{
+	c->map = SYS(mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->file, 0));
+	if (c->map != MAP_FAILED)
 		return 0;
-	}
-	if (n < 0 && errno == EAGAIN)
-		return 0;
-	fprintf(stderr, "zcbench: connection lost before the receiver confirmed (%s)\n",
-		n ? strerror(errno) : "closed");
+	c->map = NULL;
+	perror("zcbench: mmap");
 	return -1;
 }
 
-static int conn_done(const struct conn *c)
+static void unmap_file(struct run *r, struct conn *c)
 {
-	return c->acked && !c->left && c->buf_pos == c->buf_len && !c->in_pipe &&
-	       c->zc_done == c->zc_sent;
+	if (c->map) {
+		SYS(munmap(c->map, r->size));
+		c->map = NULL;
+	}
 }
 
-static int epoll_round(struct run *r, pump_fn pump)
+/*
+ * Sends on one connection until the socket takes no more or the window
+ * is full: the current file, then the next ones the window allows.
+ */
+static int pump_files(struct run *r, struct conn *c)
+{
+	const struct method *m = r->m;
+
+	/* MSG_ZEROCOPY's notifications, due even with nothing left to send */
+	if (c->errq && file_sent(c) && m->pump(r, c) < 0)
+		return -1;
+	for (;;) {
+		if (file_sent(c)) {
+			if (m->maps_file)
+				unmap_file(r, c);
+			if (!zcb_file_begin(r, c))
+				break;
+			if (m->maps_file && map_file(r, c))
+				return -1;
+		}
+		if (m->pump(r, c) < 0)
+			return -1;
+		if (!file_sent(c))
+			break;	/* the socket is full */
+	}
+	return 0;
+}
+
+static int epoll_stream(struct run *r)
 {
 	struct epoll_event ev[64];
 	int i, n, pending = r->nconns;
 
 	/* The sockets have long been writable: no edge will say so. */
-	for (i = 0; i < r->nconns; i++)
-		if (pump(r, &r->conns[i]) < 0)
+	for (i = 0; i < r->nconns; i++) {
+		if (pump_files(r, &r->conns[i]) < 0)
 			return -1;
+		if (zcb_conn_done(&r->conns[i]))
+			pending--;
+	}
 	while (pending) {
 		n = SYS(epoll_wait(r->ep, ev, 64, 30000));
 		if (n < 0 && errno == EINTR)
@@ -59,13 +96,17 @@ static int epoll_round(struct run *r, pump_fn pump)
 		}
 		for (i = 0; i < n; i++) {
 			struct conn *c = ev[i].data.ptr;
-			int was_done = conn_done(c);
+			int was_done = zcb_conn_done(c);
 
-			if ((ev[i].events & (EPOLLOUT | EPOLLERR)) && pump(r, c) < 0)
+			if (ev[i].events & EPOLLERR)
+				c->errq = 1;
+			if ((ev[i].events & EPOLLIN) && zcb_read_ack(r, c) < 0)
 				return -1;
-			if ((ev[i].events & EPOLLIN) && zcb_read_ack(c) < 0)
+			/* Room in the socket, or an acknowledgement opened the window. */
+			if (((ev[i].events & (EPOLLOUT | EPOLLERR)) || file_sent(c)) &&
+			    pump_files(r, c) < 0)
 				return -1;
-			if (!was_done && conn_done(c))
+			if (!was_done && zcb_conn_done(c))
 				pending--;
 		}
 	}
@@ -95,48 +136,15 @@ int zcb_epoll_setup(struct run *r, uint32_t events)
 	return 0;
 }
 
-/* Every connection starts the round with the whole file to send. */
-static void conns_rewind(struct run *r)
+/* One stream of any method. */
+int zcb_stream(struct run *r)
 {
-	int i;
+	int i, rc;
 
-	for (i = 0; i < r->nconns; i++) {
-		struct conn *c = &r->conns[i];
-
-		c->off = 0;
-		c->left = r->size;
-		c->acked = 0;
-		c->buf_len = c->buf_pos = 0;
-		c->in_pipe = 0;
-		c->zc_sent = c->zc_done = 0;
-		c->busy = 0;
-	}
-}
-
-/*
- * One round of any method.  The mmap methods map the file for each
- * round, as a server maps the file of each request, and unmap it when
- * the round is over (both calls counted).
- */
-int zcb_round(struct run *r)
-{
-	const struct method *m = r->m;
-	int rc;
-
-	conns_rewind(r);
-	if (m->round)
-		return m->round(r);
-	if (m->maps_file) {
-		r->map = SYS(mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->file, 0));
-		if (r->map == MAP_FAILED) {
-			perror("zcbench: mmap");
-			return -1;
-		}
-	}
-	rc = epoll_round(r, m->pump);
-	if (m->maps_file) {
-		SYS(munmap(r->map, r->size));
-		r->map = NULL;
-	}
+	if (zcb_stream_init(r))
+		return -1;
+	rc = r->m->stream ? r->m->stream(r) : epoll_stream(r);
+	for (i = 0; i < r->nconns; i++)
+		unmap_file(r, &r->conns[i]);
 	return rc;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The methods that send with ordinary system calls.  Each pump() moves
- * as much of the file to one socket as that socket takes now, and
- * returns when it takes no more (EAGAIN) or the file is all handed over.
+ * as much of the current file to one socket as that socket takes now,
+ * and returns when it takes no more (EAGAIN) or the file is all handed
+ * over; the engine begins the next file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,8 +82,9 @@ static int mmap_pump(struct run *r, struct conn *c)
 {
 	ssize_t n;
 
+	(void)r;
 	while (c->left) {
-		n = SYS(write(c->fd, (char *)r->map + c->off, c->left));
+		n = SYS(write(c->fd, (char *)c->map + c->off, c->left));
 		if (n < 0)
 			return would_block("zcbench: write");
 		c->off += n;
@@ -165,7 +167,7 @@ void zcb_pipes_close(struct run *r)
 /*
  * MSG_ZEROCOPY from the mapping: the socket keeps references to the
  * mapped pages until the stack is done with them, and says so on the
- * error queue; the round ends only when every send has been released.
+ * error queue; the stream ends only when every send has been released.
  */
 static int msgzc_reap(struct conn *c)
 {
@@ -200,10 +202,15 @@ static int msgzc_pump(struct run *r, struct conn *c)
 {
 	ssize_t n;
 
-	if (c->zc_sent != c->zc_done && msgzc_reap(c) < 0)
-		return -1;
+	(void)r;
+	/* Only when EPOLLERR said so: a recvmsg per file would be wasted. */
+	if (c->errq) {
+		c->errq = 0;
+		if (c->zc_sent != c->zc_done && msgzc_reap(c) < 0)
+			return -1;
+	}
 	while (c->left) {
-		n = SYS(send(c->fd, (char *)r->map + c->off, c->left,
+		n = SYS(send(c->fd, (char *)c->map + c->off, c->left,
 			     MSG_ZEROCOPY | MSG_DONTWAIT));
 		if (n < 0) {
 			/* ENOBUFS: out of option memory until releases come */

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One measurement: a method sending one file over a number of
- * connections, repeated in rounds until enough bytes have gone or
- * enough time has passed.  Only
- * the rounds are measured -- wall time, system-wide busy CPU time from
- * /proc/stat and the sender's system calls -- not the setup around them
- * (connecting, registering, dropping caches).
+ * connections.  Cached, it is one stream of files with a window per
+ * connection (stream.c) until enough bytes have gone or enough time has
+ * passed; cold, it is rounds of one file per connection, the page cache
+ * dropped before each.  Only the streams are measured -- wall time,
+ * system-wide busy CPU time from /proc/stat, the sender's system calls
+ * and each file's latency -- not the setup around them (connecting,
+ * registering, dropping caches).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,17 +58,39 @@ int zcb_file(const char *dir, size_t size)
 	return fd;
 }
 
-static long rounds_for(const struct point *p, const struct options *o)
+/* Past this many bytes of files per acknowledgement, one file is enough. */
+#define ACK_BYTES	(1 << 20)
+
+/*
+ * The window of a point.  Cold points are stop and wait: each round
+ * sends one file per connection from a dropped cache.  Cached points
+ * keep depth files in flight and, unless told, acknowledge half a
+ * window at a time -- but large files one by one, so that the first
+ * batch, which every connection sends whole, stays one file.
+ */
+void zcb_point_window(struct point *p, const struct options *o)
+{
+	if (p->cold) {
+		p->depth = p->batch = 1;
+		return;
+	}
+	p->depth = o->depth;
+	p->batch = o->batch;
+	if (p->batch)
+		return;
+	p->batch = o->depth / 2 ? o->depth / 2 : 1;
+	while (p->batch > 1 && p->size * p->batch > ACK_BYTES)
+		p->batch /= 2;
+}
+
+static long cold_rounds(const struct point *p, const struct options *o)
 {
 	unsigned long long per_round = (unsigned long long)p->size * p->conns;
 	long n = o->bytes / per_round;
 
 	if (n < 1)
 		n = 1;
-	/* Cold rounds drop the whole page cache before each one. */
-	if (p->cold && n > o->cold_rounds)
-		n = o->cold_rounds;
-	return n;
+	return n < o->cold_rounds ? n : o->cold_rounds;
 }
 
 static void close_conns(struct run *r)
@@ -78,6 +102,16 @@ static void close_conns(struct run *r)
 			close(r->conns[i].fd);
 }
 
+static long files_sent(const struct run *r)
+{
+	long n = 0;
+	int i;
+
+	for (i = 0; i < r->nconns; i++)
+		n += r->conns[i].acked;
+	return n;
+}
+
 /* One repeat of one method at one point; fills *s. */
 int zcb_measure(const struct point *p, const struct method *m,
 		const struct options *o, int file, struct sample *s)
@@ -87,7 +121,7 @@ int zcb_measure(const struct point *p, const struct method *m,
 	unsigned long long busy = 0;
 	uint64_t zc0 = 0, cp0 = 0, zc1 = 0, cp1 = 0;
 	double secs = 0, t0, bytes;
-	long rounds = rounds_for(p, o), i;
+	long rounds = p->cold ? cold_rounds(p, o) : 1, files = 0, i;
 	int rc = -1, counters = !strncmp(m->name, "zcopy", 5);
 	pid_t rx;
 
@@ -96,12 +130,18 @@ int zcb_measure(const struct point *p, const struct method *m,
 	r.file = file;
 	r.size = p->size;
 	r.nconns = p->conns;
+	r.depth = p->depth;
+	r.batch = p->batch;
+	r.max_files = p->cold ? 1 : 0;
+	r.budget = p->cold ? 0 : o->bytes;
+	r.max_secs = p->cold ? 0 : o->max_secs;
 	r.ep = -1;
 	for (i = 0; i < p->conns; i++)
 		r.conns[i].fd = -1;
 	if (zcb_enter_netns(p->net->sender_ns))
 		return -1;
-	rx = zcb_receiver_start(p->net->receiver_ns, o->port, p->size, p->conns);
+	rx = zcb_receiver_start(p->net->receiver_ns, o->port, p->size, p->batch,
+				p->conns);
 	if (rx < 0) {
 		fprintf(stderr, "zcbench: the receiver did not start\n");
 		return -1;
@@ -127,24 +167,25 @@ int zcb_measure(const struct point *p, const struct method *m,
 		}
 		zcb_cpu_sample(&c0);
 		t0 = zcb_now();
-		if (zcb_round(&r))
+		if (zcb_stream(&r))
 			goto out;
 		secs += zcb_now() - t0;
 		zcb_cpu_sample(&c1);
 		busy += c1.busy - c0.busy;
-		/* Enough for a steady figure; small files would take ages. */
-		if (secs >= o->max_secs) {
-			rounds = i + 1;
+		files += files_sent(&r);
+		/* Enough for a steady figure: cold rounds are slow. */
+		if (secs >= o->max_secs)
 			break;
-		}
 	}
 	if (counters && zcb_zcopy_counters(&zc1, &cp1))
 		counters = 0;
-	bytes = (double)p->size * p->conns * rounds;
-	s->rounds = rounds;
+	bytes = (double)p->size * files;
+	s->files = files;
 	s->mib_s = bytes / (1 << 20) / secs;
 	s->cpu_per_gib = (double)busy / zcb_ticks_per_sec() / (bytes / (1 << 30));
 	s->sys_per_gib = zcb_syscalls / (bytes / (1 << 30));
+	s->lat_p50 = zcb_percentile(r.lat, r.nlat, 0.50);
+	s->lat_p99 = zcb_percentile(r.lat, r.nlat, 0.99);
 	s->zerocopy = counters ? (zc1 - zc0) / bytes : -1;
 	s->copied = counters ? (cp1 - cp0) / bytes : -1;
 	rc = 0;
@@ -154,6 +195,7 @@ out:
 	if (r.ep >= 0)
 		close(r.ep);
 	close_conns(&r);
+	zcb_stream_free(&r);
 	if (zcb_receiver_wait(rx) && !rc) {
 		fprintf(stderr, "zcbench: the receiver failed\n");
 		rc = -1;

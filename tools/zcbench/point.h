@@ -14,7 +14,9 @@ struct topology {
 struct options {
 	unsigned long long bytes;	/* to send per measurement, at least */
 	long cold_rounds;		/* at most, per measurement */
-	double max_secs;		/* stop after the round that passes it */
+	double max_secs;		/* stop after the batch that passes it */
+	int depth;			/* files in flight per connection */
+	int batch;			/* files per acknowledgement; 0: auto */
 	int repeat;
 	int port;
 	const char *dir;
@@ -26,15 +28,18 @@ struct point {
 	int cold;
 	int conns;
 	size_t size;
+	int depth, batch;	/* 1 and 1: stop and wait */
 };
 
 struct sample {
-	long rounds;
+	long files;
 	double mib_s, cpu_per_gib, sys_per_gib;
+	double lat_p50, lat_p99;	/* per file, seconds */
 	double zerocopy, copied;	/* shares of the bytes; -1: not zcopy */
 };
 
 const struct topology *zcb_topology(const char *name);
+void zcb_point_window(struct point *p, const struct options *o);
 int zcb_file(const char *dir, size_t size);
 int zcb_measure(const struct point *p, const struct method *m,
 		const struct options *o, int file, struct sample *s);

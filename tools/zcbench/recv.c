@@ -3,7 +3,8 @@
  * The receiver: a child process that accepts the connections, throws
  * the data away with recv(MSG_TRUNC) -- TCP then drops it without
  * copying it to user memory, so the receiver costs as little as it can
- * -- and writes one byte back each time a whole file has arrived.
+ * -- and writes one byte back each time a whole batch of files has
+ * arrived, so that the sender need not wait for each file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +20,12 @@
 
 #define DISCARD	(4 << 20)
 
-static int receive(int lfd, size_t size, int nconns)
+static int receive(int lfd, size_t size, int batch, int nconns)
 {
 	static size_t got[ZCB_MAX_CONNS];
 	static int fds[ZCB_MAX_CONNS];
 	struct epoll_event ev[64];
+	size_t per_ack = size * batch;
 	int ep, i, n, fd, open_conns = nconns;
 	char *sink = malloc(DISCARD);	/* never written: MSG_TRUNC */
 
@@ -58,8 +60,8 @@ static int receive(int lfd, size_t size, int nconns)
 				continue;
 			}
 			got[c] += r;
-			while (size && got[c] >= size) {
-				got[c] -= size;
+			while (per_ack && got[c] >= per_ack) {
+				got[c] -= per_ack;
 				if (write(fds[c], "", 1) != 1)
 					return 1;
 			}
@@ -69,7 +71,8 @@ static int receive(int lfd, size_t size, int nconns)
 }
 
 /* Returns once the receiver listens, so that connecting cannot race it. */
-pid_t zcb_receiver_start(const char *netns, int port, size_t size, int nconns)
+pid_t zcb_receiver_start(const char *netns, int port, size_t size, int batch,
+			 int nconns)
 {
 	int ready[2];
 	pid_t pid;
@@ -94,7 +97,7 @@ pid_t zcb_receiver_start(const char *netns, int port, size_t size, int nconns)
 		if (write(ready[1], "", 1) != 1)
 			_exit(1);
 		close(ready[1]);
-		_exit(receive(lfd, size, nconns));
+		_exit(receive(lfd, size, batch, nconns));
 	}
 	close(ready[1]);
 	if (read(ready[0], &b, 1) != 1) {

@@ -44,26 +44,33 @@ static const char *cache_name(int cold)
 	return cold ? "cold" : "cached";
 }
 
+/* A window no larger than a batch leaves nothing in flight while waiting. */
+const char *zcb_mode_name(const struct point *p)
+{
+	return p->depth > p->batch ? "pipelined" : "stop-and-wait";
+}
+
 void zcb_table_header(FILE *f)
 {
-	fprintf(f, "%-9s %-6s %5s %5s %-14s %10s %6s %10s %6s %11s %6s %6s\n",
-		"net", "cache", "conns", "size", "method", "MiB/s", "+-",
-		"CPU s/GiB", "+-", "syscall/GiB", "zc%", "copy%");
+	fprintf(f, "%-9s %-6s %5s %5s %6s %-14s %10s %6s %10s %6s %11s %9s %9s %6s %6s\n",
+		"net", "cache", "conns", "size", "window", "method", "MiB/s", "+-",
+		"CPU s/GiB", "+-", "syscall/GiB", "p50 ms", "p99 ms", "zc%", "copy%");
 }
 
 void zcb_table_row(FILE *f, const struct result *r)
 {
-	char sz[16], zc[8] = "-", cp[8] = "-";
+	char sz[16], win[16], zc[8] = "-", cp[8] = "-";
 
 	if (r->zerocopy >= 0) {
 		snprintf(zc, sizeof(zc), "%.0f", 100 * r->zerocopy);
 		snprintf(cp, sizeof(cp), "%.0f", 100 * r->copied);
 	}
-	fprintf(f, "%-9s %-6s %5d %5s %-14s %10.1f %5.0f%% %10.2f %5.0f%% %11.0f %6s %6s\n",
+	snprintf(win, sizeof(win), "%d/%d", r->p.depth, r->p.batch);
+	fprintf(f, "%-9s %-6s %5d %5s %6s %-14s %10.1f %5.0f%% %10.2f %5.0f%% %11.0f %9.3f %9.3f %6s %6s\n",
 		r->p.net->name, cache_name(r->p.cold), r->p.conns,
-		zcb_size_name(r->p.size, sz, sizeof(sz)), r->method, r->mib_s,
+		zcb_size_name(r->p.size, sz, sizeof(sz)), win, r->method, r->mib_s,
 		100 * r->mib_s_spread, r->cpu_per_gib, 100 * r->cpu_spread,
-		r->sys_per_gib, zc, cp);
+		r->sys_per_gib, 1e3 * r->lat_p50, 1e3 * r->lat_p99, zc, cp);
 	fflush(f);
 }
 
@@ -74,14 +81,17 @@ int zcb_write_csv(const char *path, const struct result *r, int n)
 
 	if (!f)
 		return -1;
-	fprintf(f, "net,cache,conns,size,method,repeats,rounds,mib_s,mib_s_spread,"
-		   "cpu_s_per_gib,cpu_spread,syscalls_per_gib,zerocopy_share,copied_share\n");
+	fprintf(f, "net,cache,conns,size,mode,depth,batch,method,repeats,files,mib_s,"
+		   "mib_s_spread,cpu_s_per_gib,cpu_spread,syscalls_per_gib,"
+		   "lat_p50_s,lat_p99_s,zerocopy_share,copied_share\n");
 	for (i = 0; i < n; i++, r++)
-		fprintf(f, "%s,%s,%d,%zu,%s,%d,%ld,%.3f,%.4f,%.4f,%.4f,%.1f,%.4f,%.4f\n",
+		fprintf(f, "%s,%s,%d,%zu,%s,%d,%d,%s,%d,%ld,%.3f,%.4f,%.4f,%.4f,%.1f,"
+			   "%.6f,%.6f,%.4f,%.4f\n",
 			r->p.net->name, cache_name(r->p.cold), r->p.conns, r->p.size,
-			r->method, r->repeats, r->rounds, r->mib_s, r->mib_s_spread,
-			r->cpu_per_gib, r->cpu_spread, r->sys_per_gib, r->zerocopy,
-			r->copied);
+			zcb_mode_name(&r->p), r->p.depth, r->p.batch, r->method,
+			r->repeats, r->files, r->mib_s, r->mib_s_spread,
+			r->cpu_per_gib, r->cpu_spread, r->sys_per_gib, r->lat_p50,
+			r->lat_p99, r->zerocopy, r->copied);
 	return fclose(f);
 }
 
@@ -95,13 +105,17 @@ int zcb_write_json(const char *path, const struct result *r, int n)
 	fprintf(f, "[\n");
 	for (i = 0; i < n; i++, r++) {
 		fprintf(f, "  {\"net\": \"%s\", \"cache\": \"%s\", \"conns\": %d, "
-			   "\"size\": %zu, \"method\": \"%s\", \"repeats\": %d, "
-			   "\"rounds\": %ld, \"mib_s\": %.3f, \"mib_s_spread\": %.4f, "
+			   "\"size\": %zu, \"mode\": \"%s\", \"depth\": %d, "
+			   "\"batch\": %d, \"method\": \"%s\", \"repeats\": %d, "
+			   "\"files\": %ld, \"mib_s\": %.3f, \"mib_s_spread\": %.4f, "
 			   "\"cpu_s_per_gib\": %.4f, \"cpu_spread\": %.4f, "
-			   "\"syscalls_per_gib\": %.1f",
+			   "\"syscalls_per_gib\": %.1f, \"lat_p50_s\": %.6f, "
+			   "\"lat_p99_s\": %.6f",
 			r->p.net->name, cache_name(r->p.cold), r->p.conns, r->p.size,
-			r->method, r->repeats, r->rounds, r->mib_s, r->mib_s_spread,
-			r->cpu_per_gib, r->cpu_spread, r->sys_per_gib);
+			zcb_mode_name(&r->p), r->p.depth, r->p.batch, r->method,
+			r->repeats, r->files, r->mib_s, r->mib_s_spread,
+			r->cpu_per_gib, r->cpu_spread, r->sys_per_gib, r->lat_p50,
+			r->lat_p99);
 		if (r->zerocopy >= 0)
 			fprintf(f, ", \"zerocopy_share\": %.4f, \"copied_share\": %.4f",
 				r->zerocopy, r->copied);
@@ -155,14 +169,15 @@ int zcb_plot(const char *png, const struct result *res, int n)
 	len = snprintf(cmd, sizeof(cmd),
 		"gnuplot -e \"set terminal pngcairo size 1400,560 noenhanced; "
 		"set output '%s'; set multiplot layout 1,2 title "
-		"'zcbench: %s, cached, %d connection(s); median of repeats'; "
+		"'zcbench: %s, cached, %d connection(s), %s; median of repeats'; "
 		"set logscale x 2; set grid; set key top left; set xlabel 'file size (bytes)'; "
 		"set ylabel 'CPU seconds per GiB, system-wide'; set logscale y; "
 		"plot for [i=0:%d] '%s' index i using 1:3:xtic(2) with linespoints title columnheader(1); "
 		"set ylabel 'MiB/s'; set nologscale y; set key top left; "
 		"plot for [i=0:%d] '%s' index i using 1:4:xtic(2) with linespoints title columnheader(1); "
 		"unset multiplot\"",
-		png, res[0].p.net->name, minconns, nm - 1, data, nm - 1, data);
+		png, res[0].p.net->name, minconns, zcb_mode_name(&res[0].p), nm - 1,
+		data, nm - 1, data);
 	if (len >= sizeof(cmd)) {
 		unlink(data);
 		return -1;

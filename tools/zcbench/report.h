@@ -11,12 +11,15 @@ struct result {
 	struct point p;
 	const char *method;
 	int repeats;
-	long rounds;
+	long files;		/* of the first repeat */
 	double mib_s, mib_s_spread;
 	double cpu_per_gib, cpu_spread;
 	double sys_per_gib;
+	double lat_p50, lat_p99;	/* medians over the repeats, seconds */
 	double zerocopy, copied;
 };
+
+const char *zcb_mode_name(const struct point *p);
 
 void zcb_table_header(FILE *f);
 void zcb_table_row(FILE *f, const struct result *r);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Median and spread of a point's repeats. */
+/* Median and spread of a point's repeats; percentiles of latencies. */
 #include <stdlib.h>
 
 #include "zcbench.h"
@@ -23,4 +23,18 @@ double zcb_spread(double *v, int n)
 	double m = zcb_median(v, n);
 
 	return m ? (v[n - 1] - v[0]) / 2 / m : 0;
+}
+
+/* The nearest-rank P-quantile (0 < P <= 1) of N values, sorted in place. */
+double zcb_percentile(double *v, size_t n, double p)
+{
+	size_t rank;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp);
+	rank = (size_t)(p * n);
+	if (rank < p * n)
+		rank++;		/* the rank is p * n rounded up */
+	return v[rank ? rank - 1 : 0];
 }

@@ -4,7 +4,7 @@
  * file into a pipe and from the pipe into the socket, page references
  * only, as splice(2) does but without a system call per step.  Every
  * connection has at most one splice and one receive (for the
- * receiver's acknowledgement) in flight; one io_uring_enter() submits
+ * receiver's acknowledgements) in flight; one io_uring_enter() submits
  * what the last completions made possible and waits for the next.
  */
 #include <errno.h>
@@ -21,7 +21,7 @@ enum { OP_IN, OP_OUT, OP_ACK };
 
 struct uring {
 	struct io_uring ring;
-	char ack[ZCB_MAX_CONNS];
+	char ack[ZCB_MAX_CONNS][16];
 };
 
 static struct io_uring_sqe *sqe_for(struct uring *u, int conn, int op)
@@ -34,12 +34,15 @@ static struct io_uring_sqe *sqe_for(struct uring *u, int conn, int op)
 	return sqe;
 }
 
-static int queue_next(struct run *r, struct uring *u, int i)
+/* The next splice of the current file, or of the next file the window allows. */
+static int queue_splice(struct run *r, struct uring *u, int i)
 {
 	struct conn *c = &r->conns[i];
 	struct io_uring_sqe *sqe;
 
 	if (c->busy)
+		return 0;
+	if (!c->left && !c->in_pipe && !zcb_file_begin(r, c))
 		return 0;
 	if (c->in_pipe) {
 		sqe = sqe_for(u, i, OP_OUT);
@@ -47,24 +50,52 @@ static int queue_next(struct run *r, struct uring *u, int i)
 			return -1;
 		io_uring_prep_splice(sqe, c->pipe[0], -1, c->fd, -1, c->in_pipe,
 				     SPLICE_F_MOVE | (c->left ? SPLICE_F_MORE : 0));
-	} else if (c->left) {
+	} else {
 		sqe = sqe_for(u, i, OP_IN);
 		if (!sqe)
 			return -1;
 		io_uring_prep_splice(sqe, r->file, c->off, c->pipe[1], -1,
 				     c->left < PIPE_BYTES ? c->left : PIPE_BYTES,
 				     SPLICE_F_MOVE);
-	} else {
-		return 0;
 	}
 	c->busy = 1;
 	return 0;
 }
 
+/* A receive for acknowledgements while files wait for theirs. */
+static int queue_ack(struct run *r, struct uring *u, int i)
+{
+	struct conn *c = &r->conns[i];
+	struct io_uring_sqe *sqe;
+
+	if (c->ack_armed || c->acked == c->started)
+		return 0;
+	sqe = sqe_for(u, i, OP_ACK);
+	if (!sqe)
+		return -1;
+	io_uring_prep_recv(sqe, c->fd, u->ack[i], sizeof(u->ack[i]), 0);
+	c->ack_armed = 1;
+	return 0;
+}
+
+static int queue_next(struct run *r, struct uring *u, int i)
+{
+	if (queue_splice(r, u, i))
+		return -1;
+	return queue_ack(r, u, i);
+}
+
+static int uring_done(const struct conn *c)
+{
+	return zcb_conn_done(c) && !c->busy && !c->ack_armed;
+}
+
+/* 1 if the completion finished its connection, 0 if not, -1 on error. */
 static int complete(struct run *r, struct uring *u, struct io_uring_cqe *cqe)
 {
 	int i = cqe->user_data >> 2, op = cqe->user_data & 3;
 	struct conn *c = &r->conns[i];
+	int was_done = uring_done(c);
 
 	if (cqe->res <= 0) {
 		fprintf(stderr, "zcbench: io_uring %s: %s\n",
@@ -84,16 +115,17 @@ static int complete(struct run *r, struct uring *u, struct io_uring_cqe *cqe)
 		c->busy = 0;
 		break;
 	case OP_ACK:
-		c->acked = 1;
+		zcb_acked(r, c, cqe->res);
+		c->ack_armed = 0;
 		break;
 	}
 	if (queue_next(r, u, i))
 		return -1;
 	/* The acknowledgement may overtake the last splice's completion. */
-	return c->acked && !c->busy && !c->left && !c->in_pipe;
+	return !was_done && uring_done(c);
 }
 
-static int uring_round(struct run *r)
+static int uring_stream(struct run *r)
 {
 	struct uring *u = r->priv;
 	struct io_uring_cqe *cqe;
@@ -101,15 +133,10 @@ static int uring_round(struct run *r)
 	int i, rc, pending = r->nconns;
 
 	for (i = 0; i < r->nconns; i++) {
-		struct conn *c = &r->conns[i];
-		struct io_uring_sqe *sqe;
-
-		sqe = sqe_for(u, i, OP_ACK);
-		if (!sqe)
-			return -1;
-		io_uring_prep_recv(sqe, c->fd, &u->ack[i], 1, 0);
 		if (queue_next(r, u, i))
 			return -1;
+		if (uring_done(&r->conns[i]))
+			pending--;
 	}
 	while (pending) {
 		rc = SYS(io_uring_submit_and_wait(&u->ring, 1));
@@ -162,5 +189,5 @@ static void uring_teardown(struct run *r)
 
 const struct method zcb_uring_splice = {
 	.name = "io_uring", .blocking = 1,
-	.setup = uring_setup, .round = uring_round, .teardown = uring_teardown,
+	.setup = uring_setup, .stream = uring_stream, .teardown = uring_teardown,
 };

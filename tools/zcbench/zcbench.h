@@ -19,27 +19,46 @@ extern unsigned long zcb_syscalls;
 
 struct conn {
 	int fd;
-	off_t off;		/* next file byte to send */
-	size_t left;		/* bytes of this file still to hand over */
-	int acked;		/* receiver has confirmed the whole file */
+	off_t off;		/* next byte of the current file to send */
+	size_t left;		/* bytes of the current file still to hand over */
+	long started;		/* files begun on this connection */
+	long acked;		/* files the receiver has confirmed */
+	int finished;		/* begins no more files */
+	double *began;		/* when each file of the window began (ring) */
 	/* method state */
+	void *map;		/* mmap methods: the current file, mapped */
 	int pipe[2];		/* splice, io_uring */
 	size_t in_pipe;
 	size_t buf_len, buf_pos;/* read+write: bytes read, bytes written */
 	char *buf;
 	uint32_t zc_sent;	/* MSG_ZEROCOPY: sends, notifications seen */
 	uint32_t zc_done;
-	int busy;		/* io_uring: an operation in flight */
+	int errq;		/* MSG_ZEROCOPY: EPOLLERR seen, reap notifications */
+	int busy;		/* io_uring: a splice in flight */
+	int ack_armed;		/* io_uring: a receive for acks in flight */
 };
 
+/*
+ * One stream of files over every connection.  Each connection keeps at
+ * most depth files unacknowledged; the receiver acknowledges every batch
+ * files with one byte.  A connection stops, at a batch boundary and
+ * after its first batch, once max_files (if set) are begun on it, or
+ * the stream has begun budget bytes, or has run max_secs.
+ */
 struct run {
 	const struct method *m;
 	int file;		/* the file, open for reading */
-	const char *path;
 	size_t size;
 	int nconns;
+	int depth, batch;
+	long max_files;		/* per connection; 0: no limit */
+	unsigned long long budget;
+	double max_secs;
+	double t0;		/* when the stream began */
+	unsigned long long begun;	/* bytes of the files begun */
+	double *lat;		/* per-file latencies, seconds */
+	size_t nlat, lat_cap;
 	struct conn conns[ZCB_MAX_CONNS];
-	void *map;		/* mmap methods: the file, mapped per round */
 	void *priv;		/* method-private: ring, zcopy context */
 	int ep;			/* epoll set of the connections, or -1 */
 };
@@ -48,8 +67,8 @@ struct run {
 typedef int (*pump_fn)(struct run *r, struct conn *c);
 
 /*
- * A method either pumps in the shared epoll loop (pump, with the file
- * mapped for each round if maps_file) or runs its own round.
+ * A method either pumps in the shared epoll loop (pump, with each file
+ * mapped while it is being sent if maps_file) or runs its own stream.
  */
 struct method {
 	const char *name;
@@ -58,8 +77,8 @@ struct method {
 	int maps_file;
 	int (*setup)(struct run *r);
 	pump_fn pump;
-	/* Send the whole file once on every connection and wait for acks. */
-	int (*round)(struct run *r);
+	/* Send files on every connection until each is done (stream.c). */
+	int (*stream)(struct run *r);
 	void (*teardown)(struct run *r);
 };
 
@@ -71,13 +90,21 @@ const struct method *zcb_method(const char *name);
 int zcb_pipes_open(struct run *r);
 void zcb_pipes_close(struct run *r);
 
-/* engine.c: rounds, and the epoll loop of the methods that pump */
+/* stream.c: the window, the batches and the budget of every method */
+int zcb_stream_init(struct run *r);
+void zcb_stream_free(struct run *r);
+int zcb_file_begin(struct run *r, struct conn *c);
+int zcb_read_ack(struct run *r, struct conn *c);
+void zcb_acked(struct run *r, struct conn *c, long bytes);
+int zcb_conn_done(const struct conn *c);
+
+/* engine.c: the epoll loop of the methods that pump */
 int zcb_epoll_setup(struct run *r, uint32_t events);
-int zcb_round(struct run *r);
-int zcb_read_ack(struct conn *c);
+int zcb_stream(struct run *r);
 
 /* recv.c: the discarding receiver, a child process */
-pid_t zcb_receiver_start(const char *netns, int port, size_t size, int nconns);
+pid_t zcb_receiver_start(const char *netns, int port, size_t size, int batch,
+			 int nconns);
 int zcb_receiver_wait(pid_t pid);
 
 /* net.c */
@@ -98,6 +125,7 @@ long zcb_ticks_per_sec(void);
 
 /* stats.c */
 double zcb_median(double *v, int n);
+double zcb_percentile(double *v, size_t n, double p);
 double zcb_spread(double *v, int n);	/* (max - min) / 2 / median */
 
 #endif

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcopy: one submission for all connections, then wait on the context
- * (and the connections, for the receiver's acknowledgements) and read
- * the completions.  The sending itself happens in the kernel.
+ * zcopy: every file the window allows becomes a transfer, gathered over
+ * all connections into one submission per wakeup; then wait on the
+ * context (and the connections, for the receiver's acknowledgements)
+ * and read the completions.  The sending itself happens in the kernel.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,49 +20,95 @@
 struct zc {
 	int fd;
 	uint32_t flags;
-	struct zcopy_sqe sqes[ZCB_MAX_CONNS];
+	struct zcopy_sqe *sqes;	/* begun, not yet taken by the context */
+	int queued, cap;
+	long inflight;		/* submitted, completion not yet read */
 };
 
-/* Submits what the context takes now; the rest waits for completions. */
-static int submit_more(struct zc *z, int *next, int nr, int inflight)
+/* Every file the window lets this connection begin, queued in order. */
+static void queue_files(struct run *r, struct zc *z, int i)
+{
+	struct conn *c = &r->conns[i];
+
+	while (z->queued < z->cap && zcb_file_begin(r, c)) {
+		z->sqes[z->queued++] = (struct zcopy_sqe){
+			.file_fd = r->file, .sock_fd = c->fd,
+			.len = r->size, .user_data = i, .flags = z->flags,
+		};
+		/* Handed over, as far as the stream is concerned. */
+		c->left = 0;
+	}
+}
+
+/*
+ * Submits what the context takes now; the rest waits for completions
+ * (EAGAIN: the context is at its limit of transfers or pinned bytes).
+ * Entries keep their order, so each socket's files go out in order.
+ */
+static int submit_queued(struct zc *z)
 {
 	struct zcopy_submit sub;
 	int n;
 
-	while (*next < nr) {
+	while (z->queued) {
 		sub = (struct zcopy_submit){
-			.sqes = (uintptr_t)&z->sqes[*next],
-			.nr = nr - *next,
+			.sqes = (uintptr_t)z->sqes, .nr = z->queued,
 		};
 		n = SYS(ioctl(z->fd, ZCOPY_IOC_SUBMIT, &sub));
 		if (n < 0) {
-			if (errno == EAGAIN && inflight)
+			if (errno == EAGAIN && z->inflight)
 				return 0;
 			perror("zcbench: ZCOPY_IOC_SUBMIT");
 			return -1;
 		}
-		*next += n;
-		inflight += n;
+		z->inflight += n;
+		z->queued -= n;
+		memmove(z->sqes, z->sqes + n, z->queued * sizeof(*z->sqes));
 	}
 	return 0;
 }
 
-static int zc_round(struct run *r)
+static int reap(struct run *r, struct zc *z)
+{
+	struct zcopy_cqe cqe[64];
+	ssize_t got;
+	int j;
+
+	for (;;) {
+		got = SYS(read(z->fd, cqe, sizeof(cqe)));
+		if (got < 0 && errno == EAGAIN)
+			return 0;
+		if (got < 0) {
+			perror("zcbench: read completions");
+			return -1;
+		}
+		for (j = 0; j < got / (ssize_t)sizeof(cqe[0]); j++) {
+			if (cqe[j].res != (int64_t)r->size) {
+				fprintf(stderr, "zcbench: zcopy transfer: %s\n",
+					cqe[j].res < 0 ? strerror(-cqe[j].res) : "short");
+				return -1;
+			}
+			z->inflight--;
+		}
+		if (got < (ssize_t)sizeof(cqe))
+			return 0;
+	}
+}
+
+static int zc_stream(struct run *r)
 {
 	struct zc *z = r->priv;
-	struct zcopy_cqe cqe[64];
 	struct epoll_event ev[64];
-	int i, j, n, next = 0, done = 0, acked = 0;
+	int i, n, pending = r->nconns;
 
 	for (i = 0; i < r->nconns; i++) {
-		z->sqes[i] = (struct zcopy_sqe){
-			.file_fd = r->file, .sock_fd = r->conns[i].fd,
-			.len = r->size, .user_data = i, .flags = z->flags,
-		};
+		queue_files(r, z, i);
+		if (zcb_conn_done(&r->conns[i]))
+			pending--;
 	}
-	if (submit_more(z, &next, r->nconns, 0))
+	if (submit_queued(z))
 		return -1;
-	while (done < r->nconns || acked < r->nconns) {
+	while (pending || z->inflight || z->queued) {
 		n = SYS(epoll_wait(r->ep, ev, 64, 30000));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -72,33 +119,22 @@ static int zc_round(struct run *r)
 		}
 		for (i = 0; i < n; i++) {
 			struct conn *c = ev[i].data.ptr;
+			int was_done;
 
-			if (c) {
-				if (zcb_read_ack(c))
+			if (!c) {
+				if (reap(r, z))
 					return -1;
-				acked += c->acked == 1;
 				continue;
 			}
-			/* level-triggered: read until none are left */
-			ssize_t got = SYS(read(z->fd, cqe, sizeof(cqe)));
-
-			if (got < 0 && errno == EAGAIN)
-				continue;
-			if (got < 0) {
-				perror("zcbench: read completions");
+			was_done = zcb_conn_done(c);
+			if (zcb_read_ack(r, c))
 				return -1;
-			}
-			for (j = 0; j < got / (ssize_t)sizeof(cqe[0]); j++) {
-				if (cqe[j].res != (int64_t)r->size) {
-					fprintf(stderr, "zcbench: zcopy transfer: %s\n",
-						cqe[j].res < 0 ? strerror(-cqe[j].res) : "short");
-					return -1;
-				}
-				done++;
-			}
-			if (submit_more(z, &next, r->nconns, next - done))
-				return -1;
+			queue_files(r, z, c - r->conns);
+			if (!was_done && zcb_conn_done(c))
+				pending--;
 		}
+		if (submit_queued(z))
+			return -1;
 	}
 	return 0;
 }
@@ -112,7 +148,12 @@ static int zc_setup(struct run *r, uint32_t flags)
 	if (!z)
 		return -1;
 	r->priv = z;
+	z->fd = -1;
 	z->flags = flags;
+	z->cap = r->nconns * r->depth;
+	z->sqes = calloc(z->cap, sizeof(*z->sqes));
+	if (!z->sqes)
+		return -1;
 	z->fd = open("/dev/zcopy", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (z->fd < 0) {
 		perror("zcbench: /dev/zcopy");
@@ -145,16 +186,18 @@ static void zc_teardown(struct run *r)
 
 	if (z && z->fd >= 0)
 		close(z->fd);
+	if (z)
+		free(z->sqes);
 	free(z);
 	r->priv = NULL;
 }
 
 const struct method zcb_zcopy = {
 	.name = "zcopy", .epoll_events = EPOLLIN,
-	.setup = zc_setup_default, .round = zc_round, .teardown = zc_teardown,
+	.setup = zc_setup_default, .stream = zc_stream, .teardown = zc_teardown,
 };
 
 const struct method zcb_zcopy_release = {
 	.name = "zcopy+release", .epoll_events = EPOLLIN,
-	.setup = zc_setup_release, .round = zc_round, .teardown = zc_teardown,
+	.setup = zc_setup_release, .stream = zc_stream, .teardown = zc_teardown,
 };
