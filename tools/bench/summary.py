@@ -4,11 +4,18 @@
 
 Everything is a ratio or a table from the one run in RESULTS: under TCG
 the absolute figures are emulated and only comparisons mean anything.
+The cost figures are pipelined (several files in flight per connection);
+per-file latency comes from the stop-and-wait points.  Last, the
+project's targets, each met, missed or not measured by this run.
 """
 import csv
 import glob
 import os
 import sys
+
+K, M = 1 << 10, 1 << 20
+TARGET_CONNS = (1, 16, 256)
+TARGET_SIZES = (4 * K, 64 * K, 1 * M, 64 * M)
 
 
 def rows(path):
@@ -25,92 +32,259 @@ def size_name(n):
     return f"{n}T"
 
 
-def main(out):
-    bench = []
-    for path in sorted(glob.glob(os.path.join(out, "zcbench-*.csv"))):
-        bench += rows(path)
+def conns_name(c):
+    return f"{c} conn" if int(c) == 1 else f"{c} conns"
 
-    def get(net, cache, conns, size, method):
-        for r in bench:
-            if (r["net"], r["cache"], r["conns"], r["size"], r["method"]) == \
-                    (net, cache, str(conns), str(size), method):
+
+class Bench:
+    """The zcbench rows of a run; runs before pipelining were stop and wait."""
+
+    def __init__(self, out):
+        self.rows = []
+        for path in sorted(glob.glob(os.path.join(out, "zcbench-*.csv"))):
+            self.rows += rows(path)
+        for r in self.rows:
+            r.setdefault("mode", "stop-and-wait")
+
+    def get(self, net, cache, mode, conns, size, method):
+        for r in self.rows:
+            if (r["net"], r["cache"], r["mode"], r["conns"], r["size"], r["method"]) == \
+                    (net, cache, mode, str(conns), str(size), method):
                 return r
         return None
 
-    print("### zcbench: wire, cached, 1 connection (median of repeats)\n")
-    sizes = sorted({int(r["size"]) for r in bench
-                    if r["net"] == "wire" and r["cache"] == "cached" and r["conns"] == "1"})
-    methods = []
-    for r in bench:
-        if r["method"] not in methods:
-            methods.append(r["method"])
-    print("| size | method | MiB/s | CPU s/GiB | syscalls/GiB |")
-    print("|---|---|---:|---:|---:|")
-    for s in sizes:
-        for m in methods:
-            r = get("wire", "cached", 1, s, m)
+    def sizes(self, net, cache, mode, conns):
+        return sorted({int(r["size"]) for r in self.rows
+                       if (r["net"], r["cache"], r["mode"], r["conns"]) ==
+                       (net, cache, mode, str(conns))})
+
+    def methods(self):
+        return list(dict.fromkeys(r["method"] for r in self.rows))
+
+    def ratio(self, net, mode, conns, size, field, of="zcopy", to="sendfile"):
+        """of's FIELD over to's at one cached point, or None if not measured."""
+        a = self.get(net, "cached", mode, conns, size, of)
+        b = self.get(net, "cached", mode, conns, size, to)
+        if not a or not b or not float(b[field]):
+            return None
+        return float(a[field]) / float(b[field])
+
+
+def cost_table(b):
+    print("### zcbench: wire, cached, pipelined, 1 connection (median of repeats)\n")
+    print("| size | method | window | MiB/s | CPU s/GiB | syscalls/GiB |")
+    print("|---|---|---|---:|---:|---:|")
+    for s in b.sizes("wire", "cached", "pipelined", 1):
+        for m in b.methods():
+            r = b.get("wire", "cached", "pipelined", 1, s, m)
             if r:
-                print(f"| {size_name(s)} | {m} | {float(r['mib_s']):.1f} | "
-                      f"{float(r['cpu_s_per_gib']):.2f} | {float(r['syscalls_per_gib']):.0f} |")
-    print()
-    print("### zcopy's ratios (wire, cached, 1 connection)\n")
-    print("| size | vs | CPU/GiB ratio | throughput ratio |")
-    print("|---|---|---:|---:|")
-    for s in sizes:
-        z = get("wire", "cached", 1, s, "zcopy")
-        for other in ("sendfile", "read+write"):
-            o = get("wire", "cached", 1, s, other)
-            if z and o and float(o["cpu_s_per_gib"]) and float(o["mib_s"]):
-                print(f"| {size_name(s)} | {other} | "
-                      f"{float(z['cpu_s_per_gib']) / float(o['cpu_s_per_gib']):.2f} | "
-                      f"{float(z['mib_s']) / float(o['mib_s']):.2f} |")
+                print(f"| {size_name(s)} | {m} | {r['depth']}/{r['batch']} | "
+                      f"{float(r['mib_s']):.1f} | {float(r['cpu_s_per_gib']):.2f} | "
+                      f"{float(r['syscalls_per_gib']):.0f} |")
     print()
 
+
+def ratio_table(b):
+    print("### zcopy against sendfile: wire, cached, pipelined\n")
+    print("| conns | size | CPU/GiB ratio | throughput ratio | "
+          "CPU/GiB vs read+write |")
+    print("|---:|---|---:|---:|---:|")
+    conns = sorted({int(r["conns"]) for r in b.rows
+                    if (r["net"], r["cache"], r["mode"]) == ("wire", "cached", "pipelined")})
+    for c in conns:
+        for s in b.sizes("wire", "cached", "pipelined", c):
+            cpu = b.ratio("wire", "pipelined", c, s, "cpu_s_per_gib")
+            tput = b.ratio("wire", "pipelined", c, s, "mib_s")
+            rw = b.ratio("wire", "pipelined", c, s, "cpu_s_per_gib", to="read+write")
+            if cpu is None and tput is None:
+                continue
+            cells = [f"{v:.2f}" if v is not None else "n/a" for v in (cpu, tput, rw)]
+            print(f"| {c} | {size_name(s)} | " + " | ".join(cells) + " |")
+    print()
+
+
+def latency_table(b):
+    conns = sorted({int(r["conns"]) for r in b.rows
+                    if (r["net"], r["cache"], r["mode"]) == ("wire", "cached", "stop-and-wait")})
+    if not conns or "lat_p50_s" not in b.rows[0]:
+        return
+    c = conns[0]
+    print(f"### Per-file latency: wire, cached, stop and wait, {conns_name(c)} (ms)\n")
+    print("From a file's first byte handed to the method to the receiver's "
+          "acknowledgement; median over the repeats of each one's p50 and p99.\n")
+    print("| size | method | p50 | p99 | MiB/s | CPU s/GiB |")
+    print("|---|---|---:|---:|---:|---:|")
+    for s in b.sizes("wire", "cached", "stop-and-wait", c):
+        for m in b.methods():
+            r = b.get("wire", "cached", "stop-and-wait", c, s, m)
+            if r:
+                print(f"| {size_name(s)} | {m} | {1e3 * float(r['lat_p50_s']):.3f} | "
+                      f"{1e3 * float(r['lat_p99_s']):.3f} | {float(r['mib_s']):.1f} | "
+                      f"{float(r['cpu_s_per_gib']):.2f} |")
+    print()
+
+
+def blocking_table(out):
     path = os.path.join(out, "blocking.csv")
-    if os.path.exists(path):
-        b = rows(path)
-        print("### Submitting a cold file (median, ms)\n")
-        print("| call | ms |")
-        print("|---|---:|")
-        for r in b:
-            print(f"| {r['way']} | {1e3 * float(r['median_s']):.3f} |")
-        if len(b) == 3 and float(b[0]["median_s"]):
-            print(f"\nzcopy SUBMIT / blocking sendfile call: "
-                  f"{100 * float(b[2]['median_s']) / float(b[0]['median_s']):.3f}%; "
-                  f"/ first non-blocking sendfile call: "
-                  f"{100 * float(b[2]['median_s']) / float(b[1]['median_s']):.3f}%\n")
+    if not os.path.exists(path):
+        return
+    b = rows(path)
+    print("### Submitting a cold file (median, ms)\n")
+    print("| call | ms |")
+    print("|---|---:|")
+    for r in b:
+        print(f"| {r['way']} | {1e3 * float(r['median_s']):.3f} |")
+    if len(b) == 3 and float(b[0]["median_s"]):
+        print(f"\nzcopy SUBMIT / blocking sendfile call: "
+              f"{100 * float(b[2]['median_s']) / float(b[0]['median_s']):.3f}%; "
+              f"/ first non-blocking sendfile call: "
+              f"{100 * float(b[2]['median_s']) / float(b[1]['median_s']):.3f}%\n")
 
+
+def scaling_table(out):
     path = os.path.join(out, "scaling.csv")
-    if os.path.exists(path):
-        s = rows(path)
-        ways = []
-        for r in s:
-            if r["way"] not in ways:
-                ways.append(r["way"])
-        print("### Waiting for and reaping one event among N sockets (median, us)\n")
-        print("| N | " + " | ".join(ways) + " |")
-        print("|---:|" + "---:|" * len(ways))
-        for n in sorted({int(r["sockets"]) for r in s}):
-            cells = []
-            for w in ways:
-                v = [r for r in s if int(r["sockets"]) == n and r["way"] == w]
-                cells.append(f"{1e6 * float(v[0]['median_s']):.1f}" if v else "n/a")
-            print(f"| {n} | " + " | ".join(cells) + " |")
-        print()
+    if not os.path.exists(path):
+        return
+    s = rows(path)
+    ways = list(dict.fromkeys(r["way"] for r in s))
+    print("### Waiting for and reaping one event among N sockets (median, us)\n")
+    print("| N | " + " | ".join(ways) + " |")
+    print("|---:|" + "---:|" * len(ways))
+    for n in sorted({int(r["sockets"]) for r in s}):
+        cells = []
+        for w in ways:
+            v = [r for r in s if int(r["sockets"]) == n and r["way"] == w]
+            cells.append(f"{1e6 * float(v[0]['median_s']):.1f}" if v else "n/a")
+        print(f"| {n} | " + " | ".join(cells) + " |")
+    print()
 
+
+def http_rows(out):
     path = os.path.join(out, "http.csv")
-    if os.path.exists(path):
-        h = rows(path)
-        print("### wrk against a 64 KiB file over the wire (requests/s)\n")
-        conns = sorted({int(r["conns"]) for r in h})
-        print("| server | " + " | ".join(f"{c} conns" for c in conns) + " |")
-        print("|---|" + "---:|" * len(conns))
+    if not os.path.exists(path):
+        return []
+    h = rows(path)
+    for r in h:
+        r.setdefault("size", "64K")	# runs before the 1 MiB file
+    return h
+
+
+def http_table(h):
+    if not h:
+        return
+    print("### wrk over the wire (requests/s)\n")
+    conns = sorted({int(r["conns"]) for r in h})
+    print("| server | file | " + " | ".join(f"{c} conns" for c in conns) + " |")
+    print("|---|---|" + "---:|" * len(conns))
+    for size in dict.fromkeys(r["size"] for r in h):
         for srv in dict.fromkeys(r["server"] for r in h):
-            cells = [next((r["requests_per_s"] for r in h
-                           if r["server"] == srv and int(r["conns"]) == c), "n/a")
+            cells = [next((r["requests_per_s"] for r in h if r["server"] == srv and
+                           r["size"] == size and int(r["conns"]) == c), "n/a")
                      for c in conns]
-            print(f"| {srv} | " + " | ".join(cells) + " |")
-        print()
+            print(f"| {srv} | {size} | " + " | ".join(cells) + " |")
+    print()
+
+
+def http_ratio(h, size, conns, other):
+    def rps(srv):
+        for r in h:
+            if (r["server"], r["size"], int(r["conns"])) == (srv, size, conns):
+                return float(r["requests_per_s"])
+        return None
+    z, o = rps("zcserve-zcopy"), rps(other)
+    return z / o if z is not None and o else None
+
+
+class Target:
+    """A bound on a ratio at a set of points: met only if measured at all."""
+
+    def __init__(self, text, bound, at_most, points):
+        self.text, self.bound, self.at_most = text, bound, at_most
+        self.points = points	# [(label, ratio or None)]
+
+    def ok(self, v):
+        return v <= self.bound if self.at_most else v >= self.bound
+
+    def verdict(self):
+        measured = [(p, v) for p, v in self.points if v is not None]
+        missed = [(p, v) for p, v in measured if not self.ok(v)]
+        n, m = len(self.points), len(measured)
+        if missed:
+            return "missed", f"missed at {len(missed)} of {m} measured"
+        if m == n:
+            return "met", "met"
+        if not m:
+            return "not measured", "not measured"
+        return "not measured", f"not measured at {n - m} of {n}; met at the {m} measured"
+
+    def worst(self):
+        measured = [(p, v) for p, v in self.points if v is not None]
+        if not measured:
+            return "-"
+        p, v = (max if self.at_most else min)(measured, key=lambda pv: pv[1])
+        return f"{v:.2f}x ({p})"
+
+
+def targets(b, h):
+    pts = [(c, s) for c in TARGET_CONNS for s in TARGET_SIZES]
+
+    def wire(field, sizes=TARGET_SIZES):
+        return [(f"{conns_name(c)}, {size_name(s)}",
+                 b.ratio("wire", "pipelined", c, s, field))
+                for c, s in pts if s in sizes]
+
+    return [
+        Target("wire, cached, pipelined, 1/16/256 conns, 4K-64M: "
+               "zcopy CPU s/GiB <= 1.0x sendfile", 1.0, True, wire("cpu_s_per_gib")),
+        Target("same, 1M and 64M: zcopy CPU s/GiB <= 0.8x sendfile", 0.8, True,
+               wire("cpu_s_per_gib", (1 * M, 64 * M))),
+        Target("same points: zcopy throughput >= 1.0x sendfile", 1.0, False,
+               wire("mib_s")),
+        Target("loopback, cached, pipelined, 1 conn, 64K and 64M: "
+               "zcopy CPU s/GiB <= 1.1x sendfile", 1.1, True,
+               [(f"1 conn, {size_name(s)}",
+                 b.ratio("loopback", "pipelined", 1, s, "cpu_s_per_gib"))
+                for s in (64 * K, 64 * M)]),
+        Target("wrk, 64K and 1M, 16 and 256 conns: zcserve(zcopy) >= 1.0x "
+               "zcserve(sendfile)", 1.0, False,
+               [(f"{s}, {conns_name(c)}", http_ratio(h, s, c, "zcserve-sendfile"))
+                for s in ("64K", "1M") for c in (16, 256)]),
+        Target("same: zcserve(zcopy) >= 1.2x nginx (sendfile on)", 1.2, False,
+               [(f"{s}, {conns_name(c)}", http_ratio(h, s, c, "nginx"))
+                for s in ("64K", "1M") for c in (16, 256)]),
+    ]
+
+
+def targets_table(ts):
+    print("### Targets (ratios side by side in this run)\n")
+    print("| target | points measured | worst ratio | verdict |")
+    print("|---|---:|---|---|")
+    count = {}
+    for t in ts:
+        short, text = t.verdict()
+        count[short] = count.get(short, 0) + 1
+        m = sum(v is not None for _, v in t.points)
+        print(f"| {t.text} | {m}/{len(t.points)} | {t.worst()} | {text} |")
+    print()
+    print("Targets: " + ", ".join(f"{count.get(k, 0)} {k}"
+                                   for k in ("met", "missed", "not measured")) + ".\n")
+    for t in ts:
+        if any(v is not None and not t.ok(v) for _, v in t.points):
+            print(f"* {t.text}: " + "; ".join(
+                f"{p} {v:.2f}x" for p, v in t.points if v is not None and not t.ok(v)))
+    print()
+
+
+def main(out):
+    b = Bench(out)
+    h = http_rows(out)
+    cost_table(b)
+    ratio_table(b)
+    latency_table(b)
+    blocking_table(out)
+    scaling_table(out)
+    http_table(h)
+    targets_table(targets(b, h))
 
 
 if __name__ == "__main__":
