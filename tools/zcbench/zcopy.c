@@ -25,19 +25,36 @@ struct zc {
 	long inflight;		/* submitted, completion not yet read */
 };
 
-/* Every file the window lets this connection begin, queued in order. */
-static void queue_files(struct run *r, struct zc *z, int i)
+/* The connection's next file, if the window lets it begin: 1 if queued. */
+static int queue_file(struct run *r, struct zc *z, int i)
 {
 	struct conn *c = &r->conns[i];
 
-	while (z->queued < z->cap && zcb_file_begin(r, c)) {
-		z->sqes[z->queued++] = (struct zcopy_sqe){
-			.file_fd = r->file, .sock_fd = c->fd,
-			.len = r->size, .user_data = i, .flags = z->flags,
-		};
-		/* Handed over, as far as the stream is concerned. */
-		c->left = 0;
-	}
+	if (z->queued == z->cap || !zcb_file_begin(r, c))
+		return 0;
+	z->sqes[z->queued++] = (struct zcopy_sqe){
+		.file_fd = r->file, .sock_fd = c->fd,
+		.len = r->size, .user_data = i, .flags = z->flags,
+	};
+	/* Handed over, as far as the stream is concerned. */
+	c->left = 0;
+	return 1;
+}
+
+/*
+ * The first windows, a file of each connection at a time: the context
+ * takes only so many bytes at once, and those should be spread over the
+ * connections, not spent on the first ones' whole windows.
+ */
+static void queue_windows(struct run *r, struct zc *z)
+{
+	int i, more;
+
+	do {
+		more = 0;
+		for (i = 0; i < r->nconns; i++)
+			more |= queue_file(r, z, i);
+	} while (more);
 }
 
 /*
@@ -101,11 +118,7 @@ static int zc_stream(struct run *r)
 	struct epoll_event ev[64];
 	int i, n, pending = r->nconns;
 
-	for (i = 0; i < r->nconns; i++) {
-		queue_files(r, z, i);
-		if (zcb_conn_done(&r->conns[i]))
-			pending--;
-	}
+	queue_windows(r, z);
 	if (submit_queued(z))
 		return -1;
 	while (pending || z->inflight || z->queued) {
@@ -129,7 +142,8 @@ static int zc_stream(struct run *r)
 			was_done = zcb_conn_done(c);
 			if (zcb_read_ack(r, c))
 				return -1;
-			queue_files(r, z, c - r->conns);
+			while (queue_file(r, z, c - r->conns))
+				;
 			if (!was_done && zcb_conn_done(c))
 				pending--;
 		}
