@@ -9,7 +9,7 @@
 #   make check        the whole test suite on both kernels, in QEMU
 #   make stress       the stress and fault-injection tests, longer, on the
 #                     debug kernel (STRESS_SECONDS=, default 60)
-#   make bench        zcbench, zcserve and nginx under wrk, in QEMU (~30 min)
+#   make bench        zcbench, zcserve and nginx under wrk, in QEMU (~40 min)
 #   make bench-quick  the same, smaller (a few minutes), for development
 #   make style        checkpatch --strict on the kernel code and uapi header
 #   make sparse       sparse on the kernel code (same as: make module C=2)

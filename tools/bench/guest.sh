@@ -46,7 +46,7 @@ if [ "$kind" = quick ]; then
 	)
 	blocking=(--size 64M --repeat 3)
 	scaling=(--sockets 10,100,1000,10000 --samples 50)
-	wrk_secs=3
+	wrk_secs=5
 else
 	runs=(
 		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M,1G -r 5 -b 128M -t 2"
