@@ -17,9 +17,20 @@
  * holds at most zcopy_limits.max_user_sockets registrations, counted
  * across all of its contexts; past that, -ENOSPC.
  *
- * Both tables are under zcopy_claims_lock, a plain spinlock: claims are
- * made and released in process context only, under the context's
- * ev.mtx, and nothing else is taken inside it.
+ * A registration counts against its user until it is freed, not only
+ * until it is unregistered: one whose last pass is stuck in a file's
+ * read (a FUSE server that never answers) still holds a worker, so it
+ * must still count.  The socket itself is free for another registration
+ * as soon as the first is unregistered, which sends nothing more.
+ *
+ * Each user also runs at most ZCOPY_USER_MAX_PASSES worker passes at
+ * once (sock.c), across all of its contexts: the bound on the kernel
+ * threads it can keep busy, or asleep in files that never answer.  A
+ * pass over the bound waits on the user's list, with no thread, until
+ * one of the user's passes ends.
+ *
+ * All of it is under zcopy_claims_lock, a plain spinlock: taken in
+ * process context only, and nothing else is taken inside it.
  */
 
 #include <linux/cred.h>
@@ -34,10 +45,15 @@
 #include "claim.h"
 #include "limits.h"
 
+/* Worker passes one user may run at once. */
+#define ZCOPY_USER_MAX_PASSES	64
+
 struct zcopy_user {
 	struct hlist_node node;		/* in zcopy_users, by uid */
 	kuid_t uid;
 	unsigned int sockets;		/* registrations held; > 0 */
+	unsigned int passes;		/* worker passes running */
+	struct list_head waiting;	/* passes waiting for one to end */
 };
 
 static DEFINE_SPINLOCK(zcopy_claims_lock);
@@ -94,6 +110,7 @@ int zcopy_claim_socket(struct zcopy_claim *c, struct socket *sock)
 		user = fresh;
 		fresh = NULL;
 		user->uid = uid;
+		INIT_LIST_HEAD(&user->waiting);
 		hash_add(zcopy_users, &user->node, __kuid_val(uid));
 	}
 	user->sockets++;
@@ -106,23 +123,75 @@ out:
 	return ret;
 }
 
-/* End the claim @c holds, if any. */
-void zcopy_release_socket(struct zcopy_claim *c)
+/* Unregistered: another registration may claim the socket now. */
+void zcopy_unclaim_socket(struct zcopy_claim *c)
 {
-	struct zcopy_user *gone = NULL;
-
 	if (!c->sock)
 		return;
 	spin_lock(&zcopy_claims_lock);
 	hash_del(&c->node);
+	spin_unlock(&zcopy_claims_lock);
+	c->sock = NULL;
+}
+
+/* Freed: give the registration back to its user, if it was claimed. */
+void zcopy_release_socket(struct zcopy_claim *c)
+{
+	struct zcopy_user *gone = NULL;
+
+	if (!c->user)
+		return;
+	zcopy_unclaim_socket(c);
+	spin_lock(&zcopy_claims_lock);
 	if (!--c->user->sockets) {
 		hash_del(&c->user->node);
 		gone = c->user;
 	}
 	spin_unlock(&zcopy_claims_lock);
 	kfree(gone);
-	c->sock = NULL;
 	c->user = NULL;
+}
+
+/*
+ * A worker pass for a registration of @user is about to run, holding a
+ * reference on it.  Returns ZCOPY_PASS_RUN if it may; otherwise the
+ * registration's @wait entry is on the user's list, now (the list keeps
+ * the reference) or already (see claim.h).
+ */
+int zcopy_user_begin_pass(struct zcopy_user *user, struct list_head *wait)
+{
+	int ret = ZCOPY_PASS_RUN;
+
+	spin_lock(&zcopy_claims_lock);
+	if (user->passes < ZCOPY_USER_MAX_PASSES) {
+		user->passes++;
+	} else if (list_empty(wait)) {
+		list_add_tail(wait, &user->waiting);
+		ret = ZCOPY_PASS_WAITING;
+	} else {
+		ret = ZCOPY_PASS_QUEUED;
+	}
+	spin_unlock(&zcopy_claims_lock);
+	return ret;
+}
+
+/*
+ * A pass of @user ended.  Returns the entry of a registration that was
+ * waiting for it, off the list (the caller queues its pass and owns its
+ * reference), or NULL.
+ */
+struct list_head *zcopy_user_end_pass(struct zcopy_user *user)
+{
+	struct list_head *next = NULL;
+
+	spin_lock(&zcopy_claims_lock);
+	user->passes--;
+	if (!list_empty(&user->waiting)) {
+		next = user->waiting.next;
+		list_del_init(next);
+	}
+	spin_unlock(&zcopy_claims_lock);
+	return next;
 }
 
 /*

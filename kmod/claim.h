@@ -15,12 +15,21 @@ struct zcopy_user;
 /* Embedded in a registration; zeroed until claimed. */
 struct zcopy_claim {
 	struct hlist_node node;		/* in zcopy_claims, by socket */
-	struct socket *sock;
+	struct socket *sock;		/* until unclaimed */
 	struct zcopy_user *user;	/* whose registration count holds it */
 };
 
 int zcopy_claim_socket(struct zcopy_claim *c, struct socket *sock);
+void zcopy_unclaim_socket(struct zcopy_claim *c);
 void zcopy_release_socket(struct zcopy_claim *c);
+
+/* zcopy_user_begin_pass() */
+#define ZCOPY_PASS_RUN		0	/* go ahead */
+#define ZCOPY_PASS_WAITING	1	/* queued: the list has the reference */
+#define ZCOPY_PASS_QUEUED	2	/* queued already: drop the reference */
+
+int zcopy_user_begin_pass(struct zcopy_user *user, struct list_head *wait);
+struct list_head *zcopy_user_end_pass(struct zcopy_user *user);
 
 u32 zcopy_default_max_user_sockets(void);
 

@@ -10,6 +10,12 @@
  *                  Never held while touching user memory: a fault that
  *                  does not resolve (userfaultfd, FUSE) must stall only
  *                  the caller that took it, not every user of the context
+ *   zs->push_mtx   a pass over one socket's queue (sock.c); never held
+ *                  together with ev.mtx, which SUBMIT lets go of before
+ *                  its inline pass; a pass may sleep in a file's read
+ *   zs->send_mtx   one send to the socket (sock.c), under either of the
+ *                  above; it is what unregistration waits for, never a
+ *                  pass
  *   zcopy_claims_lock  module-wide registrations (claim.c)
  *   zs->lock       one socket's transfer queue (sock.c)
  *   ctx->ev.lock   the ready list (events.c); taken alone, never while
@@ -26,6 +32,9 @@
  * holds a module reference for that time, so the module cannot go away
  * under a page release callback; it is dropped last, from process
  * context (see zcopy_ctx_put()).
+ *
+ * Transfers run as their submitter, on the context's own workqueue when
+ * they cannot go at once (sock.c, owner.c).
  */
 
 #include <linux/cred.h>
@@ -58,6 +67,31 @@ void zcopy_limits_init(void)
 DEFINE_XARRAY_ALLOC1(zcopy_contexts);
 static u32 zcopy_next_ctx_id;
 
+/*
+ * How many of a context's sockets may be in a pass on its workqueue at
+ * once: the bound on the threads one context can keep sleeping on files
+ * that do not answer.  Other contexts do not wait behind them: each has
+ * its own workqueue.
+ */
+#define ZCOPY_CTX_MAX_WORKERS	8
+
+static void zcopy_ctx_free(struct zcopy_ctx *ctx)
+{
+	xa_erase(&zcopy_contexts, ctx->id);
+	destroy_workqueue(ctx->wq);
+	put_net(ctx->net);
+	put_pid(ctx->pid);
+	mutex_destroy(&ctx->ev.mtx);
+	kfree(ctx);
+	zcopy_stat_add(ZCOPY_STAT_CONTEXTS, -1);
+	module_put(THIS_MODULE);
+}
+
+static void zcopy_ctx_free_work(struct work_struct *work)
+{
+	zcopy_ctx_free(container_of(work, struct zcopy_ctx, free_work));
+}
+
 /* A context for the calling process, in its network namespace. */
 struct zcopy_ctx *zcopy_ctx_create(void)
 {
@@ -73,17 +107,25 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 	ctx->net = get_net(current->nsproxy->net_ns);
 	spin_lock_init(&ctx->xfers_lock);
 	INIT_LIST_HEAD(&ctx->xfers);
+	INIT_WORK(&ctx->free_work, zcopy_ctx_free_work);
+	ctx->wq = alloc_workqueue("zcopy", WQ_UNBOUND, ZCOPY_CTX_MAX_WORKERS);
+	if (!ctx->wq)
+		goto err_free;
 	/* Cyclic, so that an id seen in a listing is not soon reused. */
 	if (xa_alloc_cyclic(&zcopy_contexts, &ctx->id, ctx, xa_limit_31b,
-			    &zcopy_next_ctx_id, GFP_KERNEL_ACCOUNT) < 0) {
-		put_net(ctx->net);
-		put_pid(ctx->pid);
-		kfree(ctx);
-		return NULL;
-	}
+			    &zcopy_next_ctx_id, GFP_KERNEL_ACCOUNT) < 0)
+		goto err_wq;
 	__module_get(THIS_MODULE);
 	zcopy_stat_add(ZCOPY_STAT_CONTEXTS, 1);
 	return ctx;
+
+err_wq:
+	destroy_workqueue(ctx->wq);
+err_free:
+	put_net(ctx->net);
+	put_pid(ctx->pid);
+	kfree(ctx);
+	return NULL;
 }
 
 void zcopy_ctx_get(struct zcopy_ctx *ctx)
@@ -92,21 +134,22 @@ void zcopy_ctx_get(struct zcopy_ctx *ctx)
 }
 
 /*
- * The last reference goes either with the file (the VFS still holds the
- * module then) or with a transfer's release work on zcopy_wq, whose
- * destruction at module exit waits for that work to return.
+ * The last reference goes with the file, with a transfer's completion
+ * or release, or with a registration's last pass.  A worker cannot
+ * destroy the workqueue it may be running on, so from a worker the
+ * context is freed by the module's own workqueue instead, whose
+ * destruction at module exit waits for it: the module reference that
+ * the context holds is dropped there, last, so the module cannot go
+ * away under it.
  */
 void zcopy_ctx_put(struct zcopy_ctx *ctx)
 {
 	if (!refcount_dec_and_test(&ctx->ref))
 		return;
-	xa_erase(&zcopy_contexts, ctx->id);
-	put_net(ctx->net);
-	put_pid(ctx->pid);
-	mutex_destroy(&ctx->ev.mtx);
-	kfree(ctx);
-	zcopy_stat_add(ZCOPY_STAT_CONTEXTS, -1);
-	module_put(THIS_MODULE);
+	if (current_work())
+		queue_work(zcopy_wq, &ctx->free_work);
+	else
+		zcopy_ctx_free(ctx);
 }
 
 /* The file is closing: cancel everything and drop unread completions. */
@@ -126,7 +169,7 @@ void zcopy_ctx_close(struct zcopy_ctx *ctx)
 
 int zcopy_ctx_register(struct zcopy_ctx *ctx, int fd)
 {
-	struct zcopy_sock *zs = zcopy_sock_create(fd);
+	struct zcopy_sock *zs = zcopy_sock_create(ctx, fd);
 	int ret;
 
 	if (IS_ERR(zs))
@@ -198,8 +241,10 @@ void zcopy_ctx_uncharge(struct zcopy_ctx *ctx, u64 bytes)
 	atomic_dec(&ctx->inflight);
 }
 
+/* On success, @zsp holds a reference for zcopy_sock_push_now(). */
 static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
-				const struct zcopy_sqe *sqe)
+				const struct zcopy_sqe *sqe,
+				struct zcopy_sock **zsp)
 {
 	struct zcopy_xfer *x;
 	struct zcopy_sock *zs;
@@ -216,6 +261,8 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 		return ret;
 	zcopy_stat_add(ZCOPY_STAT_SUBMITTED, 1);
 	zcopy_sock_queue(zs, x);
+	zcopy_sock_get(zs);
+	*zsp = zs;
 	return 0;
 }
 
@@ -224,6 +271,7 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 {
 	const struct zcopy_sqe __user *usqe = u64_to_user_ptr(s->sqes);
 	unsigned int nr = min_t(u32, s->nr, INT_MAX);
+	struct zcopy_sock *zs;
 	struct zcopy_sqe sqe;
 	unsigned int i;
 	int ret = 0;
@@ -235,10 +283,13 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 			break;
 		}
 		mutex_lock(&ctx->ev.mtx);
-		ret = zcopy_ctx_submit_one(ctx, &sqe);
+		ret = zcopy_ctx_submit_one(ctx, &sqe, &zs);
 		mutex_unlock(&ctx->ev.mtx);
 		if (ret)
 			break;
+		/* Inline first: see sock.c. */
+		zcopy_sock_push_now(zs);
+		zcopy_sock_put(zs);
 		cond_resched();
 	}
 	return i ? i : ret;

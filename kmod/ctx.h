@@ -11,6 +11,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/uidgid.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "events.h"
@@ -25,6 +26,9 @@ struct zcopy_ctx {
 	refcount_t ref;
 	atomic_t inflight;		/* transfers held, against the limit */
 	atomic64_t pinned;		/* their bytes */
+	/* Passes that may sleep on a file: this context's alone. */
+	struct workqueue_struct *wq;
+	struct work_struct free_work;	/* the last put, from a worker */
 
 	/* What netlink reports.  Fixed at open unless marked. */
 	u32 id;				/* key in zcopy_contexts */

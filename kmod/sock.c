@@ -1,40 +1,145 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Registered sockets and the work that feeds them.
+ * Registered sockets and the passes that feed them.
  *
- * Each socket has one work item that sends the transfer at the head of
- * its queue until the transfer is over or the send buffer is full.  A
- * workqueue never runs one work item on two CPUs at once, so a socket's
- * transfers go out one after the other, in order, while different
- * sockets' work runs in parallel.
+ * A pass sends the transfers at the head of a socket's queue, in order,
+ * until the queue is empty, the send buffer is full, or (inline) the
+ * next bytes would have to wait for the file.  Passes of one socket are
+ * serialized by push_mtx; passes of different sockets run in parallel.
  *
- * When the send buffer fills, the work returns and nothing waits: at
+ * Where a pass runs, cheapest first:
+ *
+ *  - inline, in SUBMIT, as the submitter: what the page cache holds goes
+ *    to the socket at once, without a thread hop (zcopy_sock_push_now());
+ *  - otherwise on the context's own workqueue, as the submitter (its
+ *    credentials and cgroups, owner.c): a pass there may sleep on the
+ *    file.  Each context has its own queue and its own bound on busy
+ *    workers, so a file that never answers stalls only its context.
+ *
+ * When the send buffer fills, the pass returns and nothing waits: at
  * registration an entry was put on the socket's wait queue, as epoll
  * does, and TCP wakes it when space frees up (or on error or hang-up).
- * The wake-up callback runs in softirq and only queues the work.  No
- * wake-up is lost: one that arrives while the work runs queues it again.
+ * The wake-up callback runs in softirq and only queues the work, and
+ * only when a pass parked (ZCOPY_SOCK_PARKED): the wake-ups a socket
+ * gets while a pass is sending cost nothing.
  *
- * Locking: zs->lock (BH-safe spinlock) guards the queue.  It nests
- * inside the context's item mutex (submission, cancellation) and is
- * never held across a send or a call back into the context.
+ * Unregistration never waits for a pass: a pass can sit in the file's
+ * read for as long as the file likes (FUSE).  It marks the socket dead
+ * under send_mtx, which every send holds, so once it returns nothing
+ * more reaches the socket; the pass finds out at its next send and the
+ * registration is freed by the last reference.
+ *
+ * Locking, outermost first: the context's ev.mtx (submission,
+ * cancellation, unregistration) or push_mtx (a pass), then send_mtx
+ * (held across one non-blocking sendmsg), then zs->lock (BH-safe
+ * spinlock: the queue).  ev.mtx and push_mtx are never held together:
+ * an inline pass starts after SUBMIT let go of ev.mtx.
  */
 
 #include <linux/file.h>
 #include <linux/net.h>
 #include <linux/poll.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "ctx.h"
 #include "sock.h"
 #include "stats.h"
 #include "xfer.h"
 
-static void zcopy_sock_work(struct work_struct *work)
+/*
+ * Space came back between a full send and the park, and the retries
+ * made no progress: the socket looks writeable but takes nothing (TCP
+ * memory pressure, a memory cgroup at its limit, a connect in progress)
+ * and may have nothing in flight whose ACK would wake it.  So a timer
+ * tries again too, as sk_stream_wait_memory() does for a blocking
+ * sender, whichever comes first.
+ */
+#define ZCOPY_PARK_RETRIES	2
+#define ZCOPY_RETRY_DELAY	(HZ / 50)
+
+/* What one SUBMIT entry may send inline; the workqueue sends the rest. */
+#define ZCOPY_INLINE_BUDGET	SZ_4M
+
+void zcopy_sock_get(struct zcopy_sock *zs)
 {
-	struct zcopy_sock *zs = container_of(work, struct zcopy_sock, work);
+	refcount_inc(&zs->ref);
+}
+
+void zcopy_sock_put(struct zcopy_sock *zs)
+{
+	struct zcopy_ctx *ctx = zs->ctx;
+
+	if (!refcount_dec_and_test(&zs->ref))
+		return;
+	zcopy_release_socket(&zs->claim);
+	fput(zs->item.file);
+	kfree(zs);
+	zcopy_ctx_put(ctx);
+}
+
+/* Make sure a pass on the context's workqueue will see the queue. */
+static void zcopy_sock_kick(struct zcopy_sock *zs)
+{
+	zcopy_sock_get(zs);
+	if (!queue_work(zs->ctx->wq, &zs->work))
+		zcopy_sock_put(zs);	/* already queued: not the last */
+}
+
+/*
+ * The last send stopped short for lack of space: park, unless space
+ * came back before the wake-up could see the flag.  Returns true if the
+ * pass should try again now.
+ */
+static bool zcopy_sock_park(struct zcopy_sock *zs)
+{
+	struct sock *sk = zs->sock->sk;
+
+	set_bit(ZCOPY_SOCK_PARKED, &zs->flags);
+	/* As tcp_poll() does: TCP wakes a waiter only if this is set. */
+	set_bit(SOCK_NOSPACE, &zs->sock->flags);
+	/* Pairs with TCP's barrier before it tests for waiters. */
+	smp_mb__after_atomic();
+	if (!sk_stream_is_writeable(sk) && !READ_ONCE(sk->sk_err) &&
+	    !(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN))
+		return false;
+	/* If the wake-up took the flag first, it has queued the work. */
+	return test_and_clear_bit(ZCOPY_SOCK_PARKED, &zs->flags);
+}
+
+static void zcopy_sock_retry_timer(struct timer_list *t)
+{
+	struct zcopy_sock *zs = from_timer(zs, t, retry);
+
+	zcopy_sock_kick(zs);
+	zcopy_sock_put(zs);
+}
+
+/* Park without relying on a wake-up: see ZCOPY_RETRY_DELAY. */
+static void zcopy_sock_retry_later(struct zcopy_sock *zs)
+{
+	zcopy_sock_get(zs);
+	if (mod_timer(&zs->retry, jiffies + ZCOPY_RETRY_DELAY))
+		zcopy_sock_put(zs);	/* was pending: it has its own */
+	zcopy_sock_park(zs);
+}
+
+/*
+ * One pass over the queue.  @budget: inline, what the pass may send
+ * before it leaves the rest to the workqueue, which it also does with a
+ * transfer that would have to wait for the file; NULL on the workqueue,
+ * where the file's read may sleep.
+ */
+static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
+{
+	bool may_block = !budget;
+	unsigned int retries = 0;
 	struct zcopy_xfer *x;
+	u64 pos;
 	int ret;
 
+	clear_bit(ZCOPY_SOCK_PARKED, &zs->flags);
 	for (;;) {
 		spin_lock_bh(&zs->lock);
 		x = list_first_entry_or_null(&zs->queue, struct zcopy_xfer,
@@ -45,9 +150,25 @@ static void zcopy_sock_work(struct work_struct *work)
 		if (!x)
 			return;
 
-		ret = zcopy_xfer_push(x, zs->sock);
-		if (ret == ZCOPY_PUSH_PARKED)
+		pos = x->pos;
+		ret = zcopy_xfer_push(x, zs, budget);
+		if (!may_block)
+			zcopy_stat_add(ZCOPY_STAT_BYTES_INLINE, x->pos - pos);
+		if (ret == ZCOPY_PUSH_PARKED) {
+			if (x->pos != pos)
+				retries = 0;
+			if (retries++ == ZCOPY_PARK_RETRIES) {
+				zcopy_sock_retry_later(zs);
+				return;
+			}
+			if (zcopy_sock_park(zs))
+				continue;
 			return;		/* until the socket wakes us */
+		}
+		if (ret == ZCOPY_PUSH_DEFER) {
+			zcopy_sock_kick(zs);
+			return;
+		}
 
 		/*
 		 * Off the queue under the lock, so that CANCEL either counted
@@ -59,13 +180,103 @@ static void zcopy_sock_work(struct work_struct *work)
 		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
 			ret = -ECANCELED;
 		spin_unlock_bh(&zs->lock);
-		zcopy_xfer_finish(x, zs->sock,
-				  ret ?: (s64)(x->pos - x->range.start));
+		zcopy_xfer_finish(x, zs, ret ?: (s64)(x->pos - x->range.start));
 		cond_resched();
 	}
 }
 
-/* Write space, error or hang-up on the socket: resume its transfers. */
+/*
+ * A pass on the context's workqueue, one of at most
+ * ZCOPY_USER_MAX_PASSES of the user's (claim.c): past that it waits,
+ * without a thread, for one of them to end, which queues it again.
+ */
+static void zcopy_sock_work(struct work_struct *work)
+{
+	struct zcopy_sock *zs = container_of(work, struct zcopy_sock, work);
+	struct zcopy_user *user = zs->claim.user;
+	struct list_head *next;
+
+	switch (zcopy_user_begin_pass(user, &zs->pass_wait)) {
+	case ZCOPY_PASS_WAITING:
+		return;
+	case ZCOPY_PASS_QUEUED:
+		zcopy_sock_put(zs);
+		return;
+	}
+	zcopy_stat_add(ZCOPY_STAT_WORKER_PASSES, 1);
+	mutex_lock(&zs->push_mtx);
+	zcopy_sock_run(zs, NULL);
+	mutex_unlock(&zs->push_mtx);
+	next = zcopy_user_end_pass(user);
+	if (next) {
+		zs = container_of(next, struct zcopy_sock, pass_wait);
+		if (!queue_work(zs->ctx->wq, &zs->work))
+			zcopy_sock_put(zs);	/* queued already */
+	}
+	zcopy_sock_put(container_of(work, struct zcopy_sock, work));
+}
+
+/*
+ * Inline, in SUBMIT, with a reference held: send what can go now, up
+ * to ZCOPY_INLINE_BUDGET bytes (one call moves a bounded amount; the
+ * workqueue sends the rest).  If another pass holds the socket, it may
+ * already have looked at the queue: the work makes sure the new
+ * transfer is seen.  A parked socket is left to its wake-up.
+ */
+void zcopy_sock_push_now(struct zcopy_sock *zs)
+{
+	u64 budget = ZCOPY_INLINE_BUDGET;
+
+	if (test_bit(ZCOPY_SOCK_PARKED, &zs->flags))
+		return;
+	if (!mutex_trylock(&zs->push_mtx)) {
+		zcopy_sock_kick(zs);
+		return;
+	}
+	zcopy_sock_run(zs, &budget);
+	mutex_unlock(&zs->push_mtx);
+}
+
+/*
+ * Every send to the socket: none once it is unregistered, and none to
+ * a socket that kTLS or sockmap took over since (see below).
+ */
+int zcopy_sock_send(struct zcopy_sock *zs, struct msghdr *msg)
+{
+	bool more = msg->msg_flags & MSG_MORE;
+	int ret;
+
+	mutex_lock(&zs->send_mtx);
+	if (zs->dead)
+		ret = -ECANCELED;
+	else if (!test_bit(SOCK_SUPPORT_ZC, &zs->sock->flags))
+		ret = -EOPNOTSUPP;
+	else
+		ret = sock_sendmsg(zs->sock, msg);
+	if (ret > 0)
+		zs->corked = more;
+	mutex_unlock(&zs->send_mtx);
+	return ret;
+}
+
+/* Push out a tail the last send held back with MSG_MORE.  Under send_mtx. */
+static void __zcopy_sock_uncork(struct zcopy_sock *zs)
+{
+	struct socket *sock = zs->sock;
+
+	if (zs->corked && !zs->dead && sock->ops->splice_eof)
+		sock->ops->splice_eof(sock);
+	zs->corked = false;
+}
+
+void zcopy_sock_uncork(struct zcopy_sock *zs)
+{
+	mutex_lock(&zs->send_mtx);
+	__zcopy_sock_uncork(zs);
+	mutex_unlock(&zs->send_mtx);
+}
+
+/* Write space, error or hang-up on the socket: resume a parked pass. */
 static int zcopy_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 			   int sync, void *key)
 {
@@ -74,12 +285,8 @@ static int zcopy_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 
 	if (events && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 		return 0;	/* data to read: not our business */
-	/*
-	 * An unlocked peek: a stale "empty" is followed by the queuer's own
-	 * queue_work(), a stale "not empty" costs one idle run.
-	 */
-	if (!list_empty(&zs->queue))
-		queue_work(zcopy_wq, &zs->work);
+	if (test_and_clear_bit(ZCOPY_SOCK_PARKED, &zs->flags))
+		zcopy_sock_kick(zs);
 	return 0;
 }
 
@@ -108,11 +315,11 @@ static int zcopy_check_socket(struct file *file)
 }
 
 /*
- * Make the registration of socket @fd.  It holds a reference to the
- * socket's file, so the socket, and the wait queue our entry is on,
- * live until zcopy_sock_destroy().
+ * Make the registration of socket @fd in @ctx.  It holds a reference to
+ * the socket's file, so the socket, and the wait queue our entry is on,
+ * live until the registration is freed.
  */
-struct zcopy_sock *zcopy_sock_create(int fd)
+struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd)
 {
 	struct zcopy_sock *zs;
 	struct file *file;
@@ -132,9 +339,16 @@ struct zcopy_sock *zcopy_sock_create(int fd)
 	zs->item.file = file;
 	zs->item.fd = fd;
 	zs->sock = sock_from_file(file);
+	zs->ctx = ctx;
+	zcopy_ctx_get(ctx);
+	refcount_set(&zs->ref, 1);
 	spin_lock_init(&zs->lock);
 	INIT_LIST_HEAD(&zs->queue);
+	mutex_init(&zs->push_mtx);
+	mutex_init(&zs->send_mtx);
 	INIT_WORK(&zs->work, zcopy_sock_work);
+	INIT_LIST_HEAD(&zs->pass_wait);
+	timer_setup(&zs->retry, zcopy_sock_retry_timer, 0);
 	init_waitqueue_func_entry(&zs->wait, zcopy_sock_wake);
 	zs->whead = sk_sleep(zs->sock->sk);
 	add_wait_queue(zs->whead, &zs->wait);
@@ -146,13 +360,12 @@ out_fput:
 	return ERR_PTR(ret);
 }
 
-/* Append @x to the queue and make sure the work will see it. */
+/* Append @x to the queue; zcopy_sock_push_now() or a pass sends it. */
 void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x)
 {
 	spin_lock_bh(&zs->lock);
 	list_add_tail(&x->link, &zs->queue);
 	spin_unlock_bh(&zs->lock);
-	queue_work(zcopy_wq, &zs->work);
 }
 
 static void zcopy_sock_cancel_list(struct zcopy_sock *zs,
@@ -162,18 +375,21 @@ static void zcopy_sock_cancel_list(struct zcopy_sock *zs,
 
 	list_for_each_entry_safe(x, tmp, list, link) {
 		list_del_init(&x->link);
-		zcopy_xfer_finish(x, zs->sock, -ECANCELED);
+		zcopy_xfer_finish(x, zs, -ECANCELED);
 	}
 }
 
 /*
- * Cancel the queued transfers carrying @user_data.  One not yet started
- * completes here; the one being sent stops at its next chunk, in the
- * work.  Either way each one counted completes with -ECANCELED, and is
- * counted once: it is still on the queue, under zs->lock, and its
- * CANCEL bit was clear.  Returns how many were cancelled.
+ * Cancel the queued transfers matching @match (all of them if NULL is
+ * passed as @user_data).  One not yet started completes here; the one a
+ * pass is sending stops at its next chunk, in the pass, which is kicked
+ * in case it is parked.  Either way each one counted completes with
+ * -ECANCELED, and is counted once: it is still on the queue, under
+ * zs->lock, and its CANCEL bit was clear.  Returns how many were
+ * cancelled.
  */
-unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data)
+static unsigned int zcopy_sock_cancel_some(struct zcopy_sock *zs,
+					   const u64 *user_data)
 {
 	struct zcopy_xfer *x, *tmp;
 	unsigned int n = 0;
@@ -182,7 +398,7 @@ unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data)
 
 	spin_lock_bh(&zs->lock);
 	list_for_each_entry_safe(x, tmp, &zs->queue, link) {
-		if (x->event.cqe.user_data != user_data)
+		if (user_data && x->event.cqe.user_data != *user_data)
 			continue;
 		if (test_and_set_bit(ZCOPY_XFER_CANCEL, &x->state))
 			continue;	/* counted by an earlier CANCEL */
@@ -195,28 +411,34 @@ unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data)
 	}
 	spin_unlock_bh(&zs->lock);
 	if (kick)
-		queue_work(zcopy_wq, &zs->work);
+		zcopy_sock_kick(zs);
 	zcopy_sock_cancel_list(zs, &cancelled);
 	return n;
 }
 
+unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data)
+{
+	return zcopy_sock_cancel_some(zs, &user_data);
+}
+
 /*
- * Unregister: no wake-up can queue the work once our entry is off the
- * socket, and after cancel_work_sync() the work is not running, so the
- * queue is ours to cancel, the started head included.
+ * Unregister, without waiting for a pass (see the top of this file):
+ * after this, no wake-up can queue a pass, no send reaches the socket,
+ * and every queued transfer completes cancelled, now or when the pass
+ * holding it gets back from the file.  A tail held back with MSG_MORE
+ * goes out first.  The socket can be registered again at once: the dead
+ * registration can no longer touch it.  It counts against its user
+ * until it is freed (claim.c).
  */
 void zcopy_sock_destroy(struct zcopy_sock *zs)
 {
-	LIST_HEAD(pending);
-
 	remove_wait_queue(zs->whead, &zs->wait);
-	cancel_work_sync(&zs->work);
-	spin_lock_bh(&zs->lock);
-	list_splice_init(&zs->queue, &pending);
-	spin_unlock_bh(&zs->lock);
-	zcopy_sock_cancel_list(zs, &pending);
-	zcopy_release_socket(&zs->claim);
-	fput(zs->item.file);
-	kfree(zs);
+	mutex_lock(&zs->send_mtx);
+	__zcopy_sock_uncork(zs);
+	zs->dead = true;
+	mutex_unlock(&zs->send_mtx);
+	zcopy_sock_cancel_some(zs, NULL);
+	zcopy_unclaim_socket(&zs->claim);
 	zcopy_stat_add(ZCOPY_STAT_SOCKETS, -1);
+	zcopy_sock_put(zs);
 }

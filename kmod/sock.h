@@ -7,7 +7,10 @@
 #define ZCOPY_SOCK_H
 
 #include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -15,25 +18,47 @@
 #include "events.h"
 
 struct socket;
+struct workqueue_struct;
+struct zcopy_ctx;
 struct zcopy_xfer;
+
+enum {
+	ZCOPY_SOCK_PARKED,	/* the send buffer is full: a wake-up resumes */
+};
 
 struct zcopy_sock {
 	struct zcopy_item item;		/* key: the socket's file and fd */
 	struct socket *sock;
 	struct zcopy_claim claim;	/* the socket is ours alone */
+	struct zcopy_ctx *ctx;		/* whose workqueue runs the work */
+	/* The registration, plus one per queued run of the work. */
+	refcount_t ref;
+	unsigned long flags;		/* ZCOPY_SOCK_* */
 
 	/* Protects queue, and ZCOPY_XFER_STARTED of the transfers on it. */
 	spinlock_t lock;
 	struct list_head queue;		/* transfers not yet fully handed */
 
-	struct work_struct work;	/* sends the head of the queue */
+	struct mutex push_mtx;		/* one pass at a time: in order */
+	struct mutex send_mtx;		/* held across each send; and: */
+	bool dead;			/* unregistered: send nothing more */
+	bool corked;			/* the last send said MSG_MORE */
+
+	struct work_struct work;	/* a pass that may sleep on the file */
+	struct list_head pass_wait;	/* waiting for one of its user's */
 	struct wait_queue_entry wait;	/* on the socket: resumes the work */
 	struct wait_queue_head *whead;
+	struct timer_list retry;	/* when no wake-up is sure to come */
 };
 
-struct zcopy_sock *zcopy_sock_create(int fd);
+struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd);
 void zcopy_sock_destroy(struct zcopy_sock *zs);
+void zcopy_sock_get(struct zcopy_sock *zs);
+void zcopy_sock_put(struct zcopy_sock *zs);
 void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x);
+void zcopy_sock_push_now(struct zcopy_sock *zs);
 unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data);
+int zcopy_sock_send(struct zcopy_sock *zs, struct msghdr *msg);
+void zcopy_sock_uncork(struct zcopy_sock *zs);
 
 #endif /* ZCOPY_SOCK_H */

@@ -22,6 +22,8 @@ static const char *const zcopy_stat_names[ZCOPY_STAT_MAX] = {
 	[ZCOPY_STAT_BYTES_ZEROCOPY] = "bytes_zerocopy",
 	[ZCOPY_STAT_BYTES_COPIED] = "bytes_copied",
 	[ZCOPY_STAT_PAGES]	= "pages_referenced",
+	[ZCOPY_STAT_BYTES_INLINE] = "bytes_inline",
+	[ZCOPY_STAT_WORKER_PASSES] = "worker_passes",
 };
 
 static struct dentry *zcopy_debugfs;

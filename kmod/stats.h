@@ -19,6 +19,8 @@ enum zcopy_stat {
 	ZCOPY_STAT_BYTES_ZEROCOPY,	/* handed to sockets by page reference */
 	ZCOPY_STAT_BYTES_COPIED,	/* of those, copied by the stack after all */
 	ZCOPY_STAT_PAGES,		/* page references handed, not released */
+	ZCOPY_STAT_BYTES_INLINE,	/* handed within SUBMIT itself */
+	ZCOPY_STAT_WORKER_PASSES,	/* passes run by a context's worker */
 	ZCOPY_STAT_MAX,
 };
 

@@ -2,45 +2,66 @@
 /*
  * Transfers: from the page cache into a socket's skb frags.
  *
- * A transfer reads its file through the file's own splice_read (the
- * sendfile path: page-cache pages, readahead, truncation handled by the
- * filesystem) into a private pipe, and hands those pages to the socket
- * with MSG_ZEROCOPY and a ubuf_info of its own, as io_uring's SEND_ZC
- * does.  TCP then takes a reference on each page for its skb frags
- * instead of copying, and calls us back as each skb lets go; the last
- * callback is the moment the file's pages are no longer in use.  The
- * frags are marked shared (SKBFL_SHARED_FRAG), so nothing in the stack
- * writes into them in place: they are page-cache pages.
+ * A transfer's bytes reach the socket by one of two reads:
  *
- * TCP does not charge pure zero-copy frags to the socket's memory, so
- * the pages a transfer can make the stack hold are charged instead to
- * the submitting user's locked memory (RLIMIT_MEMLOCK, the user's
- * locked_vm), as MSG_ZEROCOPY and io_uring charge theirs: the whole
- * range, from submission until the stack has released its last page.
- * (The transfer's bytes also count against its context's max_pinned
- * until its completion has been read.)
+ *  - straight from the page cache, for files whose own read would serve
+ *    the same cached, up-to-date folios without asking the filesystem
+ *    anything more (zcopy_file_cached()): the folios go into a bio_vec
+ *    array and from there to the socket, with no pipe in between, and
+ *    without ever sleeping, so this is what runs inline in SUBMIT;
+ *  - through the file's own splice_read (the sendfile path: readahead,
+ *    truncation and holes handled by the filesystem) into a private
+ *    pipe, for a folio that is not cached yet and for every other file.
+ *    That read may sleep, so it runs only in a worker.
  *
- * Everything here runs in process context on zcopy_wq, except
- * zcopy_uarg_complete(), which the stack may call from softirq and
- * which therefore only counts and schedules.
+ * Either way the socket takes page references, not copies.  A transfer
+ * that asked to know when the stack lets go of the pages (ZCOPY_F_RELEASE,
+ * and ZCOPY_F_DONTCACHE, which acts then) is sent with MSG_ZEROCOPY and
+ * a ubuf_info of its own, as io_uring's SEND_ZC does: TCP calls us back
+ * as each skb lets go, and the last callback is the moment the file's
+ * pages are no longer in use.  Any other transfer is sent as sendfile()
+ * sends, with MSG_SPLICE_PAGES: no callback, so nothing forces local
+ * delivery (loopback, veth) to copy the frags to honour one.  Either
+ * way the frags are marked shared (SKBFL_SHARED_FRAG), so nothing in
+ * the stack writes into them in place: they are page-cache pages.
+ *
+ * TCP charges spliced frags to the socket's send buffer, but not pure
+ * zero-copy ones, so the pages a ubuf_info transfer can make the stack
+ * hold are charged instead to the submitting user's locked memory
+ * (RLIMIT_MEMLOCK, the user's locked_vm), as MSG_ZEROCOPY and io_uring
+ * charge theirs: the whole range, from submission until the stack has
+ * released its last page.  (Every transfer's bytes also count against
+ * its context's max_pinned until its completion has been read.)
+ *
+ * Everything here runs in process context, inline in SUBMIT or in a
+ * worker running as the submitter (owner.c), except zcopy_uarg_complete(),
+ * which the stack may call from softirq and which therefore only counts
+ * and schedules.
  */
 
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/net.h>
+#include <linux/pagemap.h>
 #include <linux/pipe_fs_i.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 #include <linux/splice.h>
 #include <net/sock.h>
+#include <uapi/linux/magic.h>
 
 #include "ctx.h"
 #include "netlink.h"
+#include "sock.h"
 #include "stats.h"
 #include "xfer.h"
 
 /* Bytes read per splice call: a bound on one pass of a socket's worker. */
 #define ZCOPY_PUSH_MAX		SZ_1M
+/* Pages per send; a cached send gives the socket at most this many. */
+#define ZCOPY_SEND_PAGES	32
 
 struct workqueue_struct *zcopy_wq;
 
@@ -54,6 +75,7 @@ static void zcopy_xfer_put(struct zcopy_xfer *x)
 	list_del(&x->ctx_link);
 	spin_unlock(&ctx->xfers_lock);
 	zcopy_cache_forget_gaps(&x->gaps);
+	zcopy_owner_put(&x->owner);
 	fput(x->file);
 	if (!x->uncharged)
 		zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
@@ -237,11 +259,15 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		ret = -EAGAIN;
 		goto out_free;
 	}
-	ret = zcopy_account_pinned(&x->mmp, bytes);
-	if (ret) {
-		zcopy_ctx_uncharge(ctx, bytes);
-		goto out_free;
+	if (sqe->flags & (ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE)) {
+		ret = zcopy_account_pinned(&x->mmp, bytes);
+		if (ret) {
+			zcopy_ctx_uncharge(ctx, bytes);
+			goto out_free;
+		}
+		__set_bit(ZCOPY_XFER_NOTIFY, &x->state);
 	}
+	zcopy_owner_get(&x->owner);
 	x->uarg.ops = &zcopy_uarg_ops;
 	refcount_set(&x->uarg.refcnt, 1);
 	x->uarg.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_SHARED_FRAG |
@@ -280,7 +306,7 @@ out_fput:
  */
 struct zcopy_push {
 	struct zcopy_xfer *x;
-	struct socket *sock;
+	struct zcopy_sock *zs;
 	size_t skip;		/* bytes read only for alignment, to drop */
 	size_t limit;		/* bytes to send, at most */
 	size_t sent;		/* bytes the socket took */
@@ -302,12 +328,45 @@ static void zcopy_account(struct zcopy_xfer *x, const struct bio_vec *bv,
 		zcopy_stat_add(ZCOPY_STAT_BYTES_COPIED, sent);
 		return;
 	}
+	zcopy_stat_add(ZCOPY_STAT_BYTES_ZEROCOPY, sent);
+	/* Only a transfer told of the release knows when they go again. */
+	if (!test_bit(ZCOPY_XFER_NOTIFY, &x->state))
+		return;
 	for (; left; bv++, pages++)
 		left -= min_t(size_t, left, bv->bv_len);
 	x->bytes_zerocopy += sent;
 	x->pages += pages;
-	zcopy_stat_add(ZCOPY_STAT_BYTES_ZEROCOPY, sent);
 	zcopy_stat_add(ZCOPY_STAT_PAGES, pages);
+}
+
+/*
+ * Hand @len bytes in @bvec to the socket, never waiting.  Returns what
+ * it took, which may be short, or an error.
+ */
+static int zcopy_send_pages(struct zcopy_xfer *x, struct zcopy_sock *zs,
+			    struct bio_vec *bvec, unsigned int n, size_t len,
+			    bool more)
+{
+	struct msghdr msg = {
+		.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL,
+	};
+	bool zerocopy;
+	int ret;
+
+	if (more)
+		msg.msg_flags |= MSG_MORE;
+	if (test_bit(ZCOPY_XFER_NOTIFY, &x->state)) {
+		msg.msg_flags |= MSG_ZEROCOPY;
+		msg.msg_ubuf = &x->uarg;
+	} else {
+		msg.msg_flags |= MSG_SPLICE_PAGES;
+	}
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bvec, n, len);
+	zerocopy = READ_ONCE(zs->sock->sk->sk_route_caps) & NETIF_F_SG;
+	ret = zcopy_sock_send(zs, &msg);
+	if (ret > 0)
+		zcopy_account(x, bvec, ret, zerocopy);
+	return ret;
 }
 
 /*
@@ -345,14 +404,11 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 {
 	struct zcopy_push *p = sd->u.data;
 	struct bio_vec bvec[PIPE_DEF_BUFFERS];
-	struct sock *sk = p->sock->sk;
-	struct zcopy_xfer *x = p->x;
 	unsigned int mask = pipe->ring_size - 1;
 	struct pipe_buffer *buf;
 	unsigned int tail, n;
 	size_t len, want, seg, total;
-	struct msghdr msg;
-	bool zerocopy;
+	bool more;
 	int ret;
 
 	/* The pipe holds exactly what the last read brought. */
@@ -383,27 +439,14 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 		if (!n)
 			break;
 
-		/* kTLS or sockmap may have taken the socket over since. */
-		if (!test_bit(SOCK_SUPPORT_ZC, &p->sock->flags)) {
-			p->err = -EOPNOTSUPP;
-			break;
-		}
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_flags = MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL;
-		if ((sd->flags & SPLICE_F_MORE) ||
-		    (tail != pipe->head && len < want))
-			msg.msg_flags |= MSG_MORE;
-		msg.msg_ubuf = &x->uarg;
-		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bvec, n, len);
-		zerocopy = READ_ONCE(sk->sk_route_caps) & NETIF_F_SG;
-		ret = sock_sendmsg(p->sock, &msg);
+		more = (sd->flags & SPLICE_F_MORE) ||
+		       (tail != pipe->head && len < want);
+		ret = zcopy_send_pages(p->x, p->zs, bvec, n, len, more);
 		if (ret <= 0) {
 			p->err = ret ?: -EAGAIN;
 			break;
 		}
-		zcopy_account(x, bvec, ret, zerocopy);
 		zcopy_pipe_consume(pipe, ret);
-		x->corked = msg.msg_flags & MSG_MORE;
 		total += ret;
 		p->sent += ret;
 		if (ret < len) {
@@ -413,6 +456,108 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 		}
 	}
 	return total ?: p->err;
+}
+
+/*
+ * Whether @file's reads can be served straight from its page cache: the
+ * generic page-cache read (filemap_splice_read(), which sendfile() uses
+ * for it) takes cached, up-to-date folios as they are, and so do tmpfs,
+ * ext4 and XFS, whose own splice_read only adds a check for a shut-down
+ * filesystem and, for XFS, its inode lock around the generic read.
+ * Network filesystems and FUSE revalidate, and direct I/O and DAX have
+ * no page cache to read: those go through their splice_read.
+ */
+static bool zcopy_file_cached(struct file *file)
+{
+	struct address_space *mapping = file->f_mapping;
+	struct inode *host = mapping->host;
+
+	if ((READ_ONCE(file->f_flags) & O_DIRECT) || IS_DAX(host))
+		return false;
+	if (file->f_op->splice_read == filemap_splice_read ||
+	    shmem_mapping(mapping))
+		return true;
+	switch (host->i_sb->s_magic) {
+	case EXT4_SUPER_MAGIC:
+	case XFS_SUPER_MAGIC:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * One send straight from the page cache, of at most @limit bytes from
+ * x->pos.  Returns the bytes the socket took, with *@full set if it took
+ * less than it was offered, 0 at the end of the file, -ENODATA if the
+ * next folio is not cached and up to date (or carries the readahead
+ * mark, which the file's own read must see to read ahead) or another
+ * error.
+ */
+static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
+			     size_t limit, u64 left, bool *full)
+{
+	struct address_space *mapping = x->file->f_mapping;
+	struct bio_vec bvec[ZCOPY_SEND_PAGES];
+	struct folio *folio = NULL;
+	u64 pos = x->pos, next;
+	size_t len = 0, seg;
+	unsigned int n = 0, nsend, i;
+	loff_t isize;
+	int ret;
+
+	/*
+	 * One page per bio_vec, which every sendmsg path takes, and a
+	 * reference on its folio for each.
+	 */
+	while (n < ARRAY_SIZE(bvec) && len < limit) {
+		next = pos + len;
+		if (folio && next < folio_pos(folio) + folio_size(folio)) {
+			folio_get(folio);
+		} else {
+			folio = filemap_get_folio(mapping, next >> PAGE_SHIFT);
+			if (IS_ERR(folio))
+				break;
+			if (!folio_test_uptodate(folio) ||
+			    folio_test_readahead(folio)) {
+				folio_put(folio);
+				break;
+			}
+			folio_mark_accessed(folio);
+		}
+		seg = min_t(size_t, PAGE_SIZE - offset_in_page(next),
+			    limit - len);
+		bvec_set_page(&bvec[n++],
+			      folio_page(folio, (next - folio_pos(folio)) >>
+						PAGE_SHIFT),
+			      seg, offset_in_page(next));
+		len += seg;
+	}
+	if (!n)
+		return -ENODATA;
+
+	/* As filemap_splice_read(): the size counts once they are up to date. */
+	isize = i_size_read(mapping->host);
+	ret = 0;
+	if (pos >= isize)
+		goto out;
+	nsend = n;
+	if (len > isize - pos) {
+		len = isize - pos;
+		for (nsend = 0, seg = 0; seg < len; nsend++)
+			seg += bvec[nsend].bv_len;
+		bvec[nsend - 1].bv_len -= seg - len;
+	}
+	if (mapping_writably_mapped(mapping))
+		for (i = 0; i < nsend; i++)
+			flush_dcache_page(bvec[i].bv_page);
+	ret = zcopy_send_pages(x, zs, bvec, nsend, len, len < left);
+	*full = ret == -EAGAIN || (ret >= 0 && ret < len);
+	if (ret == -EAGAIN)
+		ret = 0;
+out:
+	for (i = 0; i < n; i++)
+		folio_put(page_folio(bvec[i].bv_page));
+	return ret;
 }
 
 /*
@@ -439,15 +584,10 @@ static void zcopy_xfer_read_to(struct zcopy_xfer *x, u64 end)
 }
 
 /*
- * Hand as much of @x to @sock as it takes now.  Returns 0 when the
- * transfer is over (x->pos says how far it got), ZCOPY_PUSH_PARKED when
- * the send buffer is full, or the error that ended it.
- *
- * The file's own read decides where it ends: a file truncated under
- * the transfer, or one whose size its inode does not give (procfs,
- * character devices), ends it when the read returns nothing.  An
- * -EAGAIN from the file is an error like any other: only the socket's
- * wake-up resumes a parked transfer, and a file would never send one.
+ * One splice_direct_to_actor() call through the file's own read, of at
+ * most ZCOPY_PUSH_MAX bytes from x->pos.  Returns the bytes the socket
+ * took, with *@full set if its send buffer filled first, 0 at the end of
+ * the file, or an error.
  *
  * Files read without the page cache (O_DIRECT, DAX) are read through
  * direct I/O, which wants an aligned position and length; but a socket
@@ -458,14 +598,57 @@ static void zcopy_xfer_read_to(struct zcopy_xfer *x, u64 end)
  * of files opened O_DIRECT now: fcntl() can set the flag between two.
  * For the page cache that costs a page reference, not a copy.
  */
-int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock)
+static ssize_t zcopy_push_read(struct zcopy_xfer *x, struct zcopy_sock *zs,
+			       u64 left, bool *full)
 {
-	struct zcopy_push p = { .x = x, .sock = sock };
+	struct zcopy_push p = { .x = x, .zs = zs };
 	struct splice_desc sd = { .u.data = &p };
-	u64 left, from;
 	ssize_t n;
+	u64 from;
 
-	if ((x->flags & ZCOPY_F_DONTCACHE) && !x->scanned) {
+	p.limit = min_t(u64, left, ZCOPY_PUSH_MAX);
+	p.skip = offset_in_page(x->pos);
+	sd.total_len = PAGE_ALIGN(p.skip + p.limit);
+	sd.flags = p.limit < left ? SPLICE_F_MORE : 0;
+	from = x->pos - p.skip;
+	sd.pos = from;
+	zcopy_xfer_spare(x, x->pos + p.limit - 1);
+	n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
+	zcopy_xfer_read_to(x, from + p.read);
+	*full = p.err == -EAGAIN;
+	if (p.sent || *full)
+		return p.sent;
+	if (p.err)
+		return p.err;
+	return n < 0 ? n : 0;	/* the file's error, or its end */
+}
+
+/*
+ * Hand as much of @x to the socket as it takes now.  Returns 0 when the
+ * transfer is over (x->pos says how far it got), ZCOPY_PUSH_PARKED when
+ * the send buffer is full, ZCOPY_PUSH_DEFER when, inline, the rest
+ * would have to wait for the file, or the error that ended it.
+ *
+ * The file's own read decides where it ends: a file truncated under
+ * the transfer, or one whose size its inode does not give (procfs,
+ * character devices), ends it when the read returns nothing.  An
+ * -EAGAIN from the file is an error like any other: only the socket's
+ * wake-up resumes a parked transfer, and a file would never send one.
+ *
+ * ZCOPY_F_DONTCACHE transfers always take the file's read: what they
+ * drop afterwards depends on what each read brought in (cache.c).
+ */
+static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
+		      u64 *budget)
+{
+	bool dontcache = x->flags & ZCOPY_F_DONTCACHE;
+	bool may_block = !budget, cached = false, full = false;
+	ssize_t n = -ENODATA;
+	u64 left;
+
+	if (dontcache && !may_block)
+		return ZCOPY_PUSH_DEFER;
+	if (dontcache && !x->scanned) {
 		zcopy_cache_find_gaps(&x->gaps, x->file, x->range.start,
 				      x->range.end);
 		x->unread = x->range.start >> PAGE_SHIFT;
@@ -475,47 +658,78 @@ int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock)
 		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
 			return -ECANCELED;
 		left = x->range.end - x->pos;
-		p.limit = min_t(u64, left, ZCOPY_PUSH_MAX);
-		p.skip = offset_in_page(x->pos);
-		p.sent = 0;
-		p.read = 0;
-		p.err = 0;
-		sd.total_len = PAGE_ALIGN(p.skip + p.limit);
-		sd.flags = p.limit < left ? SPLICE_F_MORE : 0;
-		from = x->pos - p.skip;
-		sd.pos = from;
-		zcopy_xfer_spare(x, x->pos + p.limit - 1);
-		n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
-		zcopy_xfer_read_to(x, from + p.read);
-		if (p.sent)	/* listings read it */
-			WRITE_ONCE(x->pos, x->pos + p.sent);
-		if (p.err == -EAGAIN)
-			return ZCOPY_PUSH_PARKED;
-		if (p.err)
-			return p.err;
+		if (!dontcache && zcopy_file_cached(x->file)) {
+			n = zcopy_push_cached(x, zs, min_t(u64, left,
+							   ZCOPY_PUSH_MAX),
+					      left, &full);
+			cached |= n > 0;
+		}
+		if (n == -ENODATA) {
+			if (!may_block)
+				return ZCOPY_PUSH_DEFER;
+			n = zcopy_push_read(x, zs, left, &full);
+		}
+		if (n > 0)	/* listings read it */
+			WRITE_ONCE(x->pos, x->pos + n);
+		if (full)
+			break;
 		if (n < 0)
-			return n;	/* the file's error */
-		if (!p.sent)
-			break;		/* end of file came early */
+			return n;
+		if (!n)
+			return 0;	/* end of file came early */
+		if (budget) {
+			*budget -= min_t(u64, *budget, n);
+			if (!*budget || fatal_signal_pending(current))
+				return x->pos < x->range.end ?
+				       ZCOPY_PUSH_DEFER : 0;
+		}
+		n = -ENODATA;
 		cond_resched();
 	}
-	return 0;
+	/* As the file's own read would (the other path does it itself). */
+	if (cached)
+		file_accessed(x->file);
+	return full ? ZCOPY_PUSH_PARKED : 0;
+}
+
+/*
+ * Push @x: inline (@budget: the bytes it may still send), only what can
+ * go without waiting and only as its own submitter; in a worker (@budget
+ * NULL), as its submitter.
+ */
+int zcopy_xfer_push(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget)
+{
+	struct zcopy_owner_saved saved;
+	int ret;
+
+	if (budget)
+		return zcopy_owner_is_current(&x->owner) ?
+		       zcopy_push(x, zs, budget) : ZCOPY_PUSH_DEFER;
+	zcopy_owner_enter(&x->owner, &saved);
+	ret = zcopy_push(x, zs, NULL);
+	zcopy_owner_leave(&x->owner, &saved);
+	return ret;
 }
 
 /*
  * The transfer will hand nothing more to the socket: post its completion
  * now unless it waits for the pages' release, and drop our own reference
- * on the ubuf_info so that the last skb to let go completes it.
+ * on the ubuf_info so that the last skb to let go completes it.  One
+ * sent without a ubuf_info is done with the socket here.
  */
-void zcopy_xfer_finish(struct zcopy_xfer *x, struct socket *sock, s64 res)
+void zcopy_xfer_finish(struct zcopy_xfer *x, struct zcopy_sock *zs, s64 res)
 {
-	if (x->corked && sock->ops->splice_eof)
-		sock->ops->splice_eof(sock);	/* push out a MSG_MORE tail */
+	zcopy_sock_uncork(zs);		/* push out a MSG_MORE tail */
 	x->event.cqe.res = res;
 	set_bit(ZCOPY_XFER_HANDED, &x->state);
 	if (!(x->flags & ZCOPY_F_RELEASE))
 		zcopy_xfer_post(x);
-	zcopy_uarg_complete(NULL, &x->uarg, true);
+	if (test_bit(ZCOPY_XFER_NOTIFY, &x->state)) {
+		zcopy_uarg_complete(NULL, &x->uarg, true);
+		return;
+	}
+	set_bit(ZCOPY_XFER_RELEASED, &x->state);
+	zcopy_xfer_put(x);
 }
 
 /* Where @x is, as netlink reports it (enum zcopy_transfer_state). */

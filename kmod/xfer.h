@@ -4,8 +4,9 @@
  *
  * Its life has two ends that can come in either order: the reader
  * consuming its completion record, and the network stack releasing the
- * last page it was handed (the ubuf_info callback).  Each holds one
- * reference; the transfer is freed when both are done.
+ * last page it was handed (the ubuf_info callback; for a transfer that
+ * does not ask for the release, the hand-off of its last byte).  Each
+ * holds one reference; the transfer is freed when both are done.
  */
 #ifndef ZCOPY_XFER_H
 #define ZCOPY_XFER_H
@@ -16,10 +17,12 @@
 
 #include "cache.h"
 #include "events.h"
+#include "owner.h"
 #include "range.h"
 
 struct socket;
 struct zcopy_ctx;
+struct zcopy_sock;
 
 enum {
 	ZCOPY_XFER_STARTED,	/* the socket's worker has begun sending it */
@@ -27,6 +30,7 @@ enum {
 	ZCOPY_XFER_COPIED,	/* the stack copied some of it after all */
 	ZCOPY_XFER_HANDED,	/* nothing more will go to the socket */
 	ZCOPY_XFER_RELEASED,	/* the stack has let go of every page */
+	ZCOPY_XFER_NOTIFY,	/* wants the release: sent with the uarg */
 };
 
 struct zcopy_xfer {
@@ -45,12 +49,12 @@ struct zcopy_xfer {
 	u64 pos;			/* next byte to hand to the socket */
 	u32 flags;			/* ZCOPY_F_* */
 	struct mmpin mmp;		/* the range, in the user's locked_vm */
+	struct zcopy_owner owner;	/* the submitter, for the workers */
 
-	/* Touched only by the socket's worker, then by the release work. */
+	/* Touched only by the socket's passes, then by the release work. */
 	u64 bytes_zerocopy;		/* handed by page reference */
 	unsigned long pages;		/* page references handed */
 	bool copied_at_send;		/* the route could not take pages */
-	bool corked;			/* last send said MSG_MORE */
 	bool scanned;			/* gaps recorded (ZCOPY_F_DONTCACHE) */
 	pgoff_t unread;			/* first page no read has covered */
 	struct zcopy_cache_gaps gaps;
@@ -63,11 +67,13 @@ extern struct workqueue_struct *zcopy_wq;
 
 /* zcopy_xfer_push(): the send buffer is full; the socket's wake-up resumes. */
 #define ZCOPY_PUSH_PARKED	1
+/* zcopy_xfer_push() inline: the rest must wait for the file, in a worker. */
+#define ZCOPY_PUSH_DEFER	2
 
 int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		      struct file *sock_file, struct zcopy_xfer **xp);
-int zcopy_xfer_push(struct zcopy_xfer *x, struct socket *sock);
-void zcopy_xfer_finish(struct zcopy_xfer *x, struct socket *sock, s64 res);
+int zcopy_xfer_push(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget);
+void zcopy_xfer_finish(struct zcopy_xfer *x, struct zcopy_sock *zs, s64 res);
 u32 zcopy_xfer_state(const struct zcopy_xfer *x);
 
 int zcopy_engine_init(void);

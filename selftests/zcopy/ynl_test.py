@@ -56,7 +56,8 @@ def stats_get():
     (stats,) = outputs(ynl("--do", "stats-get"))
     expect(set(stats) == {"contexts", "sockets", "transfers", "submitted",
                           "completed", "failed", "cancelled", "bytes-zerocopy",
-                          "bytes-copied", "pages"}, f"stats {stats}")
+                          "bytes-copied", "pages", "bytes-inline",
+                          "worker-passes"}, f"stats {stats}")
 
 
 @case

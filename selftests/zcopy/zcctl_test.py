@@ -56,7 +56,8 @@ class Holder:
 
 
 STATS_KEYS = {"contexts", "sockets", "transfers", "submitted", "completed",
-              "failed", "cancelled", "bytes_zerocopy", "bytes_copied", "pages"}
+              "failed", "cancelled", "bytes_zerocopy", "bytes_copied", "pages",
+              "bytes_inline", "worker_passes"}
 
 
 @case

@@ -29,6 +29,8 @@ static const struct field stats_fields[] = {
 	{ ZCOPY_A_STATS_BYTES_ZEROCOPY, "bytes_zerocopy", FIELD_U64 },
 	{ ZCOPY_A_STATS_BYTES_COPIED, "bytes_copied", FIELD_U64 },
 	{ ZCOPY_A_STATS_PAGES, "pages", FIELD_U64 },
+	{ ZCOPY_A_STATS_BYTES_INLINE, "bytes_inline", FIELD_U64 },
+	{ ZCOPY_A_STATS_WORKER_PASSES, "worker_passes", FIELD_U64 },
 };
 const struct object stats_object = OBJECT(ZCOPY_A_STATS_MAX, stats_fields);
 

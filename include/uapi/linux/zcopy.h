@@ -201,6 +201,11 @@
  *                                      reference
  *       BYTES_COPIED                   bytes the stack copied after all
  *       PAGES                          page references held by the stack
+ *                                      (for transfers told of the release)
+ *       BYTES_INLINE                   of BYTES_ZEROCOPY, bytes handed
+ *                                      within SUBMIT itself
+ *       WORKER_PASSES                  passes a worker made over a
+ *                                      socket's queue (each a thread hop)
  *
  *   ZCOPY_CMD_CONFIG_GET (do; no attributes)
  *     reply: ZCOPY_A_CONFIG_MAX_INFLIGHT (u32), ZCOPY_A_CONFIG_MAX_PINNED
@@ -355,6 +360,8 @@ enum {
 	ZCOPY_A_STATS_BYTES_COPIED,
 	ZCOPY_A_STATS_PAGES,
 	ZCOPY_A_STATS_PAD,
+	ZCOPY_A_STATS_BYTES_INLINE,
+	ZCOPY_A_STATS_WORKER_PASSES,
 
 	__ZCOPY_A_STATS_MAX,
 	ZCOPY_A_STATS_MAX = (__ZCOPY_A_STATS_MAX - 1)
