@@ -4,21 +4,31 @@
  * sources that do not act like a page-cache file:
  *
  *   zc_fuse MOUNTPOINT eagain   reads of MOUNTPOINT/file fail with EAGAIN
+ *   zc_fuse MOUNTPOINT hang     reads of it are never answered
+ *   zc_fuse MOUNTPOINT uid UID  reads of it succeed only for user UID
+ *                               (byte at offset o: (o * 31 + o / 4093)
+ *                               mod 256), and fail with EACCES for
+ *                               anyone else
  *
  * The file is 64 KiB, opened with direct I/O so that every read reaches
- * this process (no page cache between).  Runs in the foreground until
- * unmounted (umount MOUNTPOINT) or killed.
+ * this process (no page cache between).  Runs in the foreground, one
+ * request at a time, until unmounted (umount MOUNTPOINT) or killed; a
+ * hung server is killed, which fails every read still waiting.
  */
 #define FUSE_USE_VERSION 35
 
 #include <errno.h>
 #include <fuse.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #define FILE_NAME	"/file"
 #define FILE_SIZE	65536
+
+static uid_t owner;
 
 static int zc_getattr(const char *path, struct stat *st,
 		      struct fuse_file_info *fi)
@@ -33,6 +43,7 @@ static int zc_getattr(const char *path, struct stat *st,
 	if (strcmp(path, FILE_NAME))
 		return -ENOENT;
 	st->st_mode = S_IFREG | 0444;
+	st->st_uid = owner;
 	st->st_nlink = 1;
 	st->st_size = FILE_SIZE;
 	return 0;
@@ -57,19 +68,64 @@ static int zc_read_eagain(const char *path, char *buf, size_t size,
 	return -EAGAIN;
 }
 
+static int zc_read_hang(const char *path, char *buf, size_t size,
+			off_t off, struct fuse_file_info *fi)
+{
+	(void)path;
+	(void)buf;
+	(void)size;
+	(void)off;
+	(void)fi;
+	for (;;)
+		pause();
+	return -EIO;
+}
+
+/* The byte at @off of the file (see the top). */
+static char pattern_byte(off_t off)
+{
+	return (char)(off * 31 + off / 4093);
+}
+
+static int zc_read_owner(const char *path, char *buf, size_t size,
+			 off_t off, struct fuse_file_info *fi)
+{
+	size_t i;
+
+	(void)path;
+	(void)fi;
+	if (fuse_get_context()->uid != owner)
+		return -EACCES;
+	if (off >= FILE_SIZE)
+		return 0;
+	if (size > (size_t)(FILE_SIZE - off))
+		size = FILE_SIZE - off;
+	for (i = 0; i < size; i++)
+		buf[i] = pattern_byte(off + i);
+	return size;
+}
+
 static struct fuse_operations zc_ops = {
 	.getattr	= zc_getattr,
 	.open		= zc_open,
-	.read		= zc_read_eagain,
 };
 
 int main(int argc, char **argv)
 {
 	char *fuse_argv[] = { argv[0], "-f", "-s", "-o", "allow_other",
 			      argc > 1 ? argv[1] : NULL, NULL };
+	const char *mode = argc > 2 ? argv[2] : "";
 
-	if (argc != 3 || strcmp(argv[2], "eagain")) {
-		fprintf(stderr, "usage: zc_fuse MOUNTPOINT eagain\n");
+	if (argc == 3 && !strcmp(mode, "eagain")) {
+		zc_ops.read = zc_read_eagain;
+	} else if (argc == 3 && !strcmp(mode, "hang")) {
+		zc_ops.read = zc_read_hang;
+	} else if (argc == 4 && !strcmp(mode, "uid")) {
+		owner = strtoul(argv[3], NULL, 10);
+		zc_ops.read = zc_read_owner;
+	} else {
+		fprintf(stderr,
+			"usage: zc_fuse MOUNTPOINT eagain|hang|uid UID\n");
 		return 2;
 	}
 	return fuse_main(6, fuse_argv, &zc_ops, NULL);

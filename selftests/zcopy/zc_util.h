@@ -27,6 +27,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -335,6 +337,62 @@ static inline int receiver_start(struct receiver *r, int fd)
 static inline void receiver_join(struct receiver *r)
 {
 	pthread_join(r->thread, NULL);
+}
+
+/*
+ * Mount ./zc_fuse on a new directory (@dir, a mkdtemp() template) with
+ * the given mode arguments, and wait for MOUNTPOINT/file to appear.
+ * Returns the server's pid, with @path set to the file, or -1 (errno set)
+ * with nothing left behind.
+ */
+static inline pid_t fuse_start(char *dir, char *path, size_t path_len,
+			       const char *mode, const char *arg)
+{
+	pid_t server;
+	int i, fd = -1, err;
+
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, path_len, "%s/file", dir);
+	if (system("modprobe -q fuse 2>/dev/null")) {
+		/* built in, or not there: the mount says which */
+	}
+	server = fork();
+	if (server < 0)
+		return -1;
+	if (!server) {
+		execl("./zc_fuse", "zc_fuse", dir, mode, arg, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500 && fd < 0; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			usleep(10000);
+	}
+	if (fd >= 0) {
+		close(fd);
+		return server;
+	}
+	err = errno;
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	rmdir(dir);
+	errno = err;
+	return -1;
+}
+
+/* Kill the server (failing any read it holds) and unmount. */
+static inline void fuse_stop(const char *dir, pid_t server)
+{
+	char cmd[128];
+
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "umount -l %s 2>/dev/null", dir);
+	if (system(cmd)) {
+		/* already gone with the server */
+	}
+	rmdir(dir);
 }
 
 #endif /* ZC_UTIL_H */

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where, and as whom, the engine works:
+ *  - a cached file on a socket with room is sent inline: its completion
+ *    is ready when SUBMIT returns;
+ *  - work left to a worker runs as the submitter: the file's read sees
+ *    its credentials, and the page cache it brings in is charged to its
+ *    memory cgroup;
+ *  - a file that never answers stalls only its own context, whose
+ *    close() returns without waiting for the read;
+ *  - a transfer that did not ask for the release reaches a local
+ *    receiver by page reference, as sendfile's does; one that did gets
+ *    a copy there (the stack must tell it when the pages are free).
+ */
+#include "zc_util.h"
+
+#include <grp.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#include "kselftest_harness.h"
+
+#define NOBODY		65534
+#define TIMEOUT_MS	60000
+#define CGROUP		"/sys/fs/cgroup"
+
+TEST(cached_transfer_completes_within_submit)
+{
+	const char *path = "/tmp/zcopy-engine-inline";
+	const int rounds = 200;
+	struct pollfd pfd = { .events = POLLIN };
+	struct receiver recv;
+	struct zcopy_cqe cqe;
+	int zc, tx, rx, fd, i, ready = 0;
+
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	fd = make_file(path, 4096, 3);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(0, receiver_start(&recv, rx));
+	pfd.fd = zc;
+	for (i = 0; i < rounds; i++) {
+		ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, i, 0));
+		/* Ready now, not after a worker got round to it. */
+		if (poll(&pfd, 1, 0) == 1)
+			ready++;
+		ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+		EXPECT_EQ(4096, cqe.res);
+		EXPECT_EQ((uint64_t)i, cqe.user_data);
+	}
+	EXPECT_EQ(rounds, ready);
+	shutdown(tx, SHUT_WR);
+	receiver_join(&recv);
+	EXPECT_EQ((uint64_t)rounds * 4096, recv.bytes);
+	close(zc);
+	close(tx);
+	close(rx);
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * Send 32 KiB over loopback, wait until the receiver holds all of it,
+ * then overwrite the file: a receiver holding the page-cache pages
+ * themselves reads the new bytes, one holding a copy the old.
+ */
+static void local_delivery(struct __test_metadata *_metadata, uint32_t flags,
+			   bool shares_pages)
+{
+	const char *path = "/tmp/zcopy-engine-local";
+	const size_t size = 32768;
+	static char fresh[32768], got[32768];
+	long long deadline;
+	struct zcopy_cqe cqe;
+	int zc, tx, rx, fd, queued = 0;
+
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	fd = make_file(path, size, 4);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1, flags));
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ((int64_t)size, cqe.res);
+	deadline = now_ms() + TIMEOUT_MS;
+	while (queued < (int)size && now_ms() < deadline) {
+		ASSERT_EQ(0, ioctl(rx, FIONREAD, &queued));
+		usleep(1000);
+	}
+	ASSERT_EQ((int)size, queued);
+
+	memset(fresh, 0x5a, sizeof(fresh));
+	ASSERT_EQ((ssize_t)size, pwrite(fd, fresh, size, 0));
+	ASSERT_EQ((ssize_t)size, recv(rx, got, size, MSG_WAITALL));
+	EXPECT_EQ(shares_pages, !memcmp(got, fresh, size));
+	EXPECT_EQ(!!(flags & ZCOPY_F_RELEASE),
+		  !!(cqe.flags & ZCOPY_CQE_F_COPIED));
+	close(zc);
+	close(tx);
+	close(rx);
+	close(fd);
+	unlink(path);
+}
+
+TEST(local_receiver_shares_pages_without_release)
+{
+	local_delivery(_metadata, 0, true);
+}
+
+TEST(local_receiver_gets_copy_with_release)
+{
+	local_delivery(_metadata, ZCOPY_F_RELEASE, false);
+}
+
+/* The hash of zc_fuse's file (see zc_fuse.c). */
+static uint64_t fuse_file_hash(size_t size)
+{
+	uint64_t h = HASH_INIT;
+	size_t off;
+	char c;
+
+	for (off = 0; off < size; off++) {
+		c = (char)(off * 31 + off / 4093);
+		h = hash_bytes(h, &c, 1);
+	}
+	return h;
+}
+
+/*
+ * Send zc_fuse's file once and report how it went: 0 if every byte
+ * arrived, 1 + the errno if the transfer failed, 100 if it was short.
+ */
+static int send_fuse_file(const char *path)
+{
+	struct zcopy_cqe cqe = { .res = 1 };
+	struct receiver recv;
+	int zc, tx, rx, fd, ret;
+
+	zc = zc_open();
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (zc < 0 || fd < 0 || tcp_pair(AF_INET, &tx, &rx) ||
+	    zc_reg(zc, ZCOPY_IOC_REGISTER, tx) || receiver_start(&recv, rx))
+		return 99;
+	if (zc_submit1(zc, fd, tx, 0, 0, 1, 0) != 1 ||
+	    zc_wait(zc, &cqe, 1, TIMEOUT_MS) != 1)
+		return 98;
+	shutdown(tx, SHUT_WR);
+	receiver_join(&recv);
+	if (cqe.res < 0)
+		ret = 1 - cqe.res;
+	else if (cqe.res != 65536 || recv.bytes != 65536 ||
+		 recv.hash != fuse_file_hash(65536))
+		ret = 100;
+	else
+		ret = 0;
+	close(zc);
+	close(tx);
+	close(rx);
+	close(fd);
+	return ret;
+}
+
+/*
+ * zc_fuse answers reads only for user "nobody": a worker reading the
+ * file for nobody must do so as nobody, not as the kernel (root).
+ */
+TEST(deferred_read_runs_as_submitter)
+{
+	char dir[] = "/tmp/zcopy-engine-fuse.XXXXXX", path[64], uid[16];
+	int status;
+	pid_t server, child;
+
+	snprintf(uid, sizeof(uid), "%d", NOBODY);
+	server = fuse_start(dir, path, sizeof(path), "uid", uid);
+	if (server < 0)
+		SKIP(return, "no FUSE mount: %s", strerror(errno));
+
+	/* The server does refuse anyone else: root here. */
+	EXPECT_EQ(1 + EACCES, send_fuse_file(path));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+			_exit(97);
+		_exit(send_fuse_file(path));
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	fuse_stop(dir, server);
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* One "key value" line of a cgroup's memory.stat; -1 if absent. */
+static long long memory_stat(const char *cg, const char *key)
+{
+	char path[PATH_MAX + 16], k[64];
+	long long v, found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", cg);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", k, &v) == 2)
+		if (!strcmp(k, key))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+/*
+ * The page cache a transfer brings in for a cold file belongs to the
+ * submitter's memory cgroup (the worker reads it on its behalf), not to
+ * the root cgroup.
+ */
+TEST(cold_read_charged_to_submitters_memory_cgroup)
+{
+	const char *scratch = getenv("ZCOPY_SCRATCH");
+	const size_t size = 16 * MiB;
+	char cg[256], procs[PATH_MAX], path[PATH_MAX], pid[16];
+	struct zcopy_cqe cqe;
+	struct receiver recv;
+	int fd, status, zc, tx, rx;
+	long long file;
+	pid_t child;
+
+	if (!scratch)
+		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
+	if (access(CGROUP "/cgroup.controllers", F_OK))
+		mount("cgroup2", CGROUP, "cgroup2", 0, NULL);
+	if (write_str(CGROUP "/cgroup.subtree_control", "+memory"))
+		SKIP(return, "no cgroup2 memory controller: %s",
+		     strerror(errno));
+	snprintf(cg, sizeof(cg), CGROUP "/zcopy-engine-%d", getpid());
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	snprintf(path, sizeof(path), "%s/memcg", scratch);
+	fd = make_file(path, size, 8);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fsync(fd));
+	close(fd);
+	ASSERT_EQ(0, drop_caches());
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (write_str(procs, pid))
+			_exit(10);
+		zc = zc_open();
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (zc < 0 || fd < 0 || resident_pages(fd, size) ||
+		    tcp_pair(AF_INET, &tx, &rx) ||
+		    zc_reg(zc, ZCOPY_IOC_REGISTER, tx) ||
+		    receiver_start(&recv, rx))
+			_exit(11);
+		if (zc_submit1(zc, fd, tx, 0, 0, 1, 0) != 1 ||
+		    zc_wait(zc, &cqe, 1, TIMEOUT_MS) != 1 ||
+		    cqe.res != (int64_t)size)
+			_exit(12);
+		shutdown(tx, SHUT_WR);
+		receiver_join(&recv);
+		_exit(recv.bytes == size ? 0 : 13);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Most of the file, at least: some may have been reclaimed. */
+	file = memory_stat(cg, "file");
+	EXPECT_LE((long long)(size * 3 / 4), file);
+	TH_LOG("file pages charged to the submitter's cgroup: %lld of %zu",
+	       file, size);
+	unlink(path);
+	EXPECT_EQ(0, rmdir(cg));
+}
+
+struct closer {
+	int fd;
+	atomic_int done;
+};
+
+static void *close_ctx(void *arg)
+{
+	struct closer *c = arg;
+
+	close(c->fd);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+/*
+ * Transfers from a file that never answers fill more than any shared
+ * worker pool would run at once; another context's transfer that also
+ * needs a worker (/dev/zero is read through its splice_read) still goes
+ * through, and closing the stuck context returns without waiting for
+ * the reads.  Killing the server then fails them, and they clean up.
+ */
+TEST(unanswered_file_stalls_only_its_context)
+{
+	enum { N = 260 };
+	char dir[] = "/tmp/zcopy-engine-hang.XXXXXX", path[64];
+	static struct zcopy_sqe sqes[N];
+	static int tx[N], rx[N];
+	struct rlimit rl = { 4096, 4096 };
+	struct closer closer = { 0 };
+	struct receiver recv;
+	struct zcopy_cqe cqe;
+	int zc, other, fd, zero, btx, brx, i;
+	long long deadline;
+	pthread_t thread;
+	pid_t server;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	server = fuse_start(dir, path, sizeof(path), "hang", NULL);
+	if (server < 0)
+		SKIP(return, "no FUSE mount: %s", strerror(errno));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, tcp_pair(AF_INET, &tx[i], &rx[i]));
+		ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx[i]));
+		sqes[i] = zc_sqe(fd, tx[i], 0, 0, i, 0);
+	}
+	ASSERT_EQ(N, zc_submit(zc, sqes, N));
+	usleep(500000);
+
+	other = zc_open();
+	ASSERT_LE(0, other);
+	zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, zero);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &btx, &brx));
+	ASSERT_EQ(0, zc_reg(other, ZCOPY_IOC_REGISTER, btx));
+	ASSERT_EQ(0, receiver_start(&recv, brx));
+	ASSERT_EQ(1, zc_submit1(other, zero, btx, 0, 65536, 7, 0));
+	EXPECT_EQ(1, zc_wait(other, &cqe, 1, 10000));
+	EXPECT_EQ(65536, cqe.res);
+
+	closer.fd = zc;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, close_ctx, &closer));
+	deadline = now_ms() + 5000;
+	while (!atomic_load(&closer.done) && now_ms() < deadline)
+		usleep(10000);
+	EXPECT_TRUE(atomic_load(&closer.done));
+
+	fuse_stop(dir, server);
+	pthread_join(thread, NULL);
+	shutdown(btx, SHUT_WR);
+	receiver_join(&recv);
+	EXPECT_EQ(65536, recv.bytes);
+	for (i = 0; i < N; i++) {
+		close(tx[i]);
+		close(rx[i]);
+	}
+	close(other);
+	close(zero);
+	close(btx);
+	close(brx);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
