@@ -14,6 +14,7 @@
  */
 #include "zc_util.h"
 
+#include <dirent.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdatomic.h>
@@ -375,6 +376,105 @@ TEST(unanswered_file_stalls_only_its_context)
 	close(btx);
 	close(brx);
 	close(fd);
+}
+
+/* Whether the kernel stack of process @pid runs through the module. */
+static bool in_zcopy(const char *pid)
+{
+	char path[64], buf[8192];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%.16s/stack", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[len > 0 ? len : 0] = 0;
+	return strstr(buf, "[zcopy]");
+}
+
+/*
+ * Processes asleep inside the module now: each kernel worker is one (a
+ * read waits on the page the file's server never fills).
+ */
+static int sleeping_in_zcopy(void)
+{
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' &&
+		    in_zcopy(d->d_name))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/*
+ * One user's transfers from a file that never answers hold at most 64
+ * worker threads, however many contexts they come from, and closing the
+ * contexts does not hand the user new ones while the old reads sleep.
+ */
+TEST(blocked_workers_bounded_per_user)
+{
+	enum { CTXS = 10, SOCKS = 10, MAX_PASSES = 64 };
+	char dir[] = "/tmp/zcopy-engine-cap.XXXXXX", path[64];
+	static int zc[CTXS], tx[2][CTXS * SOCKS], rx[2][CTXS * SOCKS];
+	struct rlimit rl = { 4096, 4096 };
+	int fd, round, c, i, k, n;
+	pid_t server;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	server = fuse_start(dir, path, sizeof(path), "hang", NULL);
+	if (server < 0)
+		SKIP(return, "no FUSE mount: %s", strerror(errno));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (round = 0; round < 2; round++) {
+		for (c = 0; c < CTXS; c++) {
+			zc[c] = zc_open();
+			ASSERT_LE(0, zc[c]);
+			for (i = 0; i < SOCKS; i++) {
+				k = c * SOCKS + i;
+				ASSERT_EQ(0, tcp_pair(AF_INET, &tx[round][k],
+						      &rx[round][k]));
+				ASSERT_EQ(0, zc_reg(zc[c], ZCOPY_IOC_REGISTER,
+						    tx[round][k]));
+				ASSERT_EQ(1, zc_submit1(zc[c], fd, tx[round][k],
+							0, 0, k, 0));
+			}
+		}
+		usleep(1000000);
+		for (c = 0; c < CTXS; c++) {
+			struct zcopy_cqe cqe = { .res = 1 };
+
+			/* Still waiting for the file, every one. */
+			EXPECT_EQ(0, zc_wait(zc[c], &cqe, 1, 0))
+				TH_LOG("transfer %llu completed: %lld",
+				       (unsigned long long)cqe.user_data,
+				       (long long)cqe.res);
+		}
+		n = sleeping_in_zcopy();
+		TH_LOG("round %d: %d threads asleep in the module", round, n);
+		EXPECT_LE(1, n);
+		EXPECT_GE(MAX_PASSES, n);
+		for (c = 0; c < CTXS; c++)
+			close(zc[c]);
+	}
+	fuse_stop(dir, server);
+	for (round = 0; round < 2; round++)
+		for (k = 0; k < CTXS * SOCKS; k++) {
+			close(tx[round][k]);
+			close(rx[round][k]);
+		}
+	close(fd);
+	EXPECT_EQ(0, stat_wait("contexts", 0, TIMEOUT_MS));
 }
 
 TEST_HARNESS_MAIN
