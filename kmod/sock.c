@@ -147,8 +147,11 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 		if (x)
 			set_bit(ZCOPY_XFER_STARTED, &x->state);
 		spin_unlock_bh(&zs->lock);
-		if (!x)
+		if (!x) {
+			/* The last transfer's tail waited for a next one. */
+			zcopy_sock_uncork(zs);
 			return;
+		}
 
 		pos = x->pos;
 		ret = zcopy_xfer_push(x, zs, budget);
@@ -166,6 +169,8 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 			return;		/* until the socket wakes us */
 		}
 		if (ret == ZCOPY_PUSH_DEFER) {
+			/* The worker may wait on the file first. */
+			zcopy_sock_uncork(zs);
 			zcopy_sock_kick(zs);
 			return;
 		}
@@ -259,7 +264,11 @@ int zcopy_sock_send(struct zcopy_sock *zs, struct msghdr *msg)
 	return ret;
 }
 
-/* Push out a tail the last send held back with MSG_MORE.  Under send_mtx. */
+/*
+ * Push out a tail the last send held back with MSG_MORE: the next bytes
+ * are not coming at once after all (see zcopy_sock_more()).  Under
+ * send_mtx.
+ */
 static void __zcopy_sock_uncork(struct zcopy_sock *zs)
 {
 	struct socket *sock = zs->sock;
@@ -274,6 +283,18 @@ void zcopy_sock_uncork(struct zcopy_sock *zs)
 	mutex_lock(&zs->send_mtx);
 	__zcopy_sock_uncork(zs);
 	mutex_unlock(&zs->send_mtx);
+}
+
+/*
+ * Whether more bytes follow @x's on the socket at once: another transfer
+ * is queued behind it.  Then its last send says MSG_MORE too, so that
+ * small files share full segments; the pass pushes the tail out when
+ * the queue runs dry.  An unlocked peek: a stale answer costs one early
+ * push, or one held back until the pass ends.
+ */
+bool zcopy_sock_more(struct zcopy_sock *zs, struct zcopy_xfer *x)
+{
+	return READ_ONCE(x->link.next) != &zs->queue;
 }
 
 /* Write space, error or hang-up on the socket: resume a parked pass. */

@@ -550,7 +550,8 @@ static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
 	if (mapping_writably_mapped(mapping))
 		for (i = 0; i < nsend; i++)
 			flush_dcache_page(bvec[i].bv_page);
-	ret = zcopy_send_pages(x, zs, bvec, nsend, len, len < left);
+	ret = zcopy_send_pages(x, zs, bvec, nsend, len,
+			       len < left || zcopy_sock_more(zs, x));
 	*full = ret == -EAGAIN || (ret >= 0 && ret < len);
 	if (ret == -EAGAIN)
 		ret = 0;
@@ -609,7 +610,7 @@ static ssize_t zcopy_push_read(struct zcopy_xfer *x, struct zcopy_sock *zs,
 	p.limit = min_t(u64, left, ZCOPY_PUSH_MAX);
 	p.skip = offset_in_page(x->pos);
 	sd.total_len = PAGE_ALIGN(p.skip + p.limit);
-	sd.flags = p.limit < left ? SPLICE_F_MORE : 0;
+	sd.flags = p.limit < left || zcopy_sock_more(zs, x) ? SPLICE_F_MORE : 0;
 	from = x->pos - p.skip;
 	sd.pos = from;
 	zcopy_xfer_spare(x, x->pos + p.limit - 1);
@@ -715,11 +716,12 @@ int zcopy_xfer_push(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget)
  * The transfer will hand nothing more to the socket: post its completion
  * now unless it waits for the pages' release, and drop our own reference
  * on the ubuf_info so that the last skb to let go completes it.  One
- * sent without a ubuf_info is done with the socket here.
+ * sent without a ubuf_info is done with the socket here.  (A tail held
+ * back with MSG_MORE for the next transfer goes out with it, or when
+ * the pass ends: sock.c.)
  */
 void zcopy_xfer_finish(struct zcopy_xfer *x, struct zcopy_sock *zs, s64 res)
 {
-	zcopy_sock_uncork(zs);		/* push out a MSG_MORE tail */
 	x->event.cqe.res = res;
 	set_bit(ZCOPY_XFER_HANDED, &x->state);
 	if (!(x->flags & ZCOPY_F_RELEASE))
