@@ -292,6 +292,28 @@ TEST(cold_read_charged_to_submitters_memory_cgroup)
 	EXPECT_EQ(0, rmdir(cg));
 }
 
+/*
+ * Open the file of a zc_fuse that never answers, with room for many
+ * sockets.  Returns the descriptor, with the server's pid in @server,
+ * or -1 with nothing left behind.
+ */
+static int open_unanswered(char *dir, pid_t *server)
+{
+	struct rlimit rl = { 4096, 4096 };
+	char path[64];
+	int fd;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+	*server = fuse_start(dir, path, sizeof(path), "hang", NULL);
+	if (*server < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fuse_stop(dir, *server);
+	return fd;
+}
+
 struct closer {
 	int fd;
 	atomic_int done;
@@ -316,10 +338,9 @@ static void *close_ctx(void *arg)
 TEST(unanswered_file_stalls_only_its_context)
 {
 	enum { N = 260 };
-	char dir[] = "/tmp/zcopy-engine-hang.XXXXXX", path[64];
+	char dir[] = "/tmp/zcopy-engine-hang.XXXXXX";
 	static struct zcopy_sqe sqes[N];
 	static int tx[N], rx[N];
-	struct rlimit rl = { 4096, 4096 };
 	struct closer closer = { 0 };
 	struct receiver recv;
 	struct zcopy_cqe cqe;
@@ -328,12 +349,9 @@ TEST(unanswered_file_stalls_only_its_context)
 	pthread_t thread;
 	pid_t server;
 
-	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
-	server = fuse_start(dir, path, sizeof(path), "hang", NULL);
-	if (server < 0)
+	fd = open_unanswered(dir, &server);
+	if (fd < 0)
 		SKIP(return, "no FUSE mount: %s", strerror(errno));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
 	zc = zc_open();
 	ASSERT_LE(0, zc);
 	for (i = 0; i < N; i++) {
@@ -424,18 +442,14 @@ static int sleeping_in_zcopy(void)
 TEST(blocked_workers_bounded_per_user)
 {
 	enum { CTXS = 10, SOCKS = 10, MAX_PASSES = 64 };
-	char dir[] = "/tmp/zcopy-engine-cap.XXXXXX", path[64];
+	char dir[] = "/tmp/zcopy-engine-cap.XXXXXX";
 	static int zc[CTXS], tx[2][CTXS * SOCKS], rx[2][CTXS * SOCKS];
-	struct rlimit rl = { 4096, 4096 };
 	int fd, round, c, i, k, n;
 	pid_t server;
 
-	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
-	server = fuse_start(dir, path, sizeof(path), "hang", NULL);
-	if (server < 0)
+	fd = open_unanswered(dir, &server);
+	if (fd < 0)
 		SKIP(return, "no FUSE mount: %s", strerror(errno));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
 	for (round = 0; round < 2; round++) {
 		for (c = 0; c < CTXS; c++) {
 			zc[c] = zc_open();
