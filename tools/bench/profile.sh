@@ -34,14 +34,14 @@ if [ "${1:-}" = --guest ]; then
 			-g none --sort comm,sym 2>/dev/null |
 			grep '%' >"$out/$m-profile.txt"
 		# Shares of all samples: idle, the module, user space.
-		awk '{ p = $1 + 0 }
+		awk -v fmt='busy %.1f%%, of which zcopy_* %.1f%%, user space %.1f%%; idle %.1f%%\n' '
+		     { p = $1 + 0 }
 		     $2 == "swapper" { idle += p; next }
 		     /\[k\] zcopy_/ { mod += p }
 		     /\[\.\]/ { user += p }
 		     { busy += p }
-		     END { printf "busy %.1f%%, of which zcopy_* %.1f%%, ' \
-			'user space %.1f%%; idle %.1f%%\n", busy, mod, user,
-			idle }' "$out/$m-profile.txt" >>"$out/$m.txt"
+		     END { printf fmt, busy, mod, user, idle }' \
+			"$out/$m-profile.txt" >>"$out/$m.txt"
 	done
 	exit 0
 fi
