@@ -13,8 +13,9 @@
  *    to the socket at once, without a thread hop (zcopy_sock_push_now());
  *  - otherwise on the context's own workqueue, as the submitter (its
  *    credentials and cgroups, owner.c): a pass there may sleep on the
- *    file.  Each context has its own queue and its own bound on busy
- *    workers, so a file that never answers stalls only its context.
+ *    file.  Each context has its own workqueue and bound on busy
+ *    workers, and each user a bound across its contexts (claim.c), so a
+ *    file that never answers stalls only its context and its user.
  *
  * When the send buffer fills, the pass returns and nothing waits: at
  * registration an entry was put on the socket's wait queue, as epoll
@@ -199,6 +200,7 @@ static void zcopy_sock_work(struct work_struct *work)
 {
 	struct zcopy_sock *zs = container_of(work, struct zcopy_sock, work);
 	struct zcopy_user *user = zs->claim.user;
+	struct zcopy_sock *waiting;
 	struct list_head *next;
 
 	switch (zcopy_user_begin_pass(user, &zs->pass_wait)) {
@@ -214,11 +216,12 @@ static void zcopy_sock_work(struct work_struct *work)
 	mutex_unlock(&zs->push_mtx);
 	next = zcopy_user_end_pass(user);
 	if (next) {
-		zs = container_of(next, struct zcopy_sock, pass_wait);
-		if (!queue_work(zs->ctx->wq, &zs->work))
-			zcopy_sock_put(zs);	/* queued already */
+		/* Its reference, the list's, goes with the queued work. */
+		waiting = container_of(next, struct zcopy_sock, pass_wait);
+		if (!queue_work(waiting->ctx->wq, &waiting->work))
+			zcopy_sock_put(waiting);	/* queued already */
 	}
-	zcopy_sock_put(container_of(work, struct zcopy_sock, work));
+	zcopy_sock_put(zs);
 }
 
 /*
