@@ -27,7 +27,8 @@
  *
  * The record is bounded: past ZCOPY_CACHE_MAX_GAPS runs, a new run is
  * merged into the last one, at the cost of also dropping the cached pages
- * between them.  Readahead past the end of the range is not undone.
+ * between them.  Page-cache files are read only over the range (xfer.c);
+ * for the others, the file's own readahead past its end is not undone.
  */
 
 #include <kunit/visibility.h>

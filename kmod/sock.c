@@ -24,6 +24,11 @@
  * only when a pass parked (ZCOPY_SOCK_PARKED): the wake-ups a socket
  * gets while a pass is sending cost nothing.
  *
+ * When the next bytes are on their way from the disk, the pass returns
+ * too, and nothing waits either: an entry on the folio's wait queue,
+ * which the end of the read wakes as it unlocks the folio, queues the
+ * work (ZCOPY_SOCK_DISK_WAIT, zcopy_sock_wait_folio(); xfer.c).
+ *
  * Unregistration never waits for a pass: a pass can sit in the file's
  * read for as long as the file likes (FUSE).  It marks the socket dead
  * under send_mtx, which every send holds, so once it returns nothing
@@ -34,7 +39,10 @@
  * cancellation, unregistration) or push_mtx (a pass), then send_mtx
  * (held across one non-blocking sendmsg), then zs->lock (BH-safe
  * spinlock: the queue).  ev.mtx and push_mtx are never held together:
- * an inline pass starts after SUBMIT let go of ev.mtx.
+ * an inline pass starts after SUBMIT let go of ev.mtx.  A pass may also
+ * take a folio's lock (a trylock) and, within the page cache's calls,
+ * its wait queue's lock, under which zcopy_sock_folio_wake() only
+ * queues work.
  */
 
 #include <linux/file.h>
@@ -80,12 +88,22 @@ void zcopy_sock_put(struct zcopy_sock *zs)
 	zcopy_ctx_put(ctx);
 }
 
+/*
+ * Queue a pass with a reference the caller passes on: if the work is
+ * queued already, that run holds a reference of its own, so this one is
+ * not the last and may be put in any context.
+ */
+static void zcopy_sock_queue_work(struct zcopy_sock *zs)
+{
+	if (!queue_work(zs->ctx->wq, &zs->work))
+		zcopy_sock_put(zs);
+}
+
 /* Make sure a pass on the context's workqueue will see the queue. */
 static void zcopy_sock_kick(struct zcopy_sock *zs)
 {
 	zcopy_sock_get(zs);
-	if (!queue_work(zs->ctx->wq, &zs->work))
-		zcopy_sock_put(zs);	/* already queued: not the last */
+	zcopy_sock_queue_work(zs);
 }
 
 /*
@@ -140,6 +158,9 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 	u64 pos;
 	int ret;
 
+	/* The folio's unlock queues the pass that goes on. */
+	if (test_bit(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
+		return;
 	clear_bit(ZCOPY_SOCK_PARKED, &zs->flags);
 	for (;;) {
 		spin_lock_bh(&zs->lock);
@@ -173,6 +194,11 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 			/* The worker may wait on the file first. */
 			zcopy_sock_uncork(zs);
 			zcopy_sock_kick(zs);
+			return;
+		}
+		if (ret == ZCOPY_PUSH_WAIT) {
+			/* What is sent goes out while the disk reads. */
+			zcopy_sock_uncork(zs);
 			return;
 		}
 
@@ -218,8 +244,7 @@ static void zcopy_sock_work(struct work_struct *work)
 	if (next) {
 		/* Its reference, the list's, goes with the queued work. */
 		waiting = container_of(next, struct zcopy_sock, pass_wait);
-		if (!queue_work(waiting->ctx->wq, &waiting->work))
-			zcopy_sock_put(waiting);	/* queued already */
+		zcopy_sock_queue_work(waiting);
 	}
 	zcopy_sock_put(zs);
 }
@@ -229,13 +254,15 @@ static void zcopy_sock_work(struct work_struct *work)
  * to ZCOPY_INLINE_BUDGET bytes (one call moves a bounded amount; the
  * workqueue sends the rest).  If another pass holds the socket, it may
  * already have looked at the queue: the work makes sure the new
- * transfer is seen.  A parked socket is left to its wake-up.
+ * transfer is seen.  A parked socket is left to its wake-up, and one
+ * waiting for the disk to the end of the read.
  */
 void zcopy_sock_push_now(struct zcopy_sock *zs)
 {
 	u64 budget = ZCOPY_INLINE_BUDGET;
 
-	if (test_bit(ZCOPY_SOCK_PARKED, &zs->flags))
+	if (test_bit(ZCOPY_SOCK_PARKED, &zs->flags) ||
+	    test_bit(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
 		return;
 	if (!mutex_trylock(&zs->push_mtx)) {
 		zcopy_sock_kick(zs);
@@ -315,6 +342,50 @@ static int zcopy_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 }
 
 /*
+ * The folio the head transfer waits for was unlocked: its read ended
+ * (or whoever held it let go).  Queue the pass, which looks again, with
+ * the reference the wait held.  Called by folio_unlock() with the
+ * folio's wait queue locked, in any context, for every folio of the
+ * hashed queue: only ours concerns us.
+ */
+static int zcopy_sock_folio_wake(struct wait_queue_entry *wait,
+				 unsigned int mode, int sync, void *key)
+{
+	struct zcopy_sock *zs = container_of(wait, struct zcopy_sock,
+					     disk.wait);
+
+	if (!wake_page_match(&zs->disk, key))
+		return 0;
+	list_del_init(&wait->entry);
+	zcopy_stat_add(ZCOPY_STAT_DISK_WAITING, -1);
+	/* Seen clear by the pass: queue_work() orders the two. */
+	clear_bit(ZCOPY_SOCK_DISK_WAIT, &zs->flags);
+	zcopy_sock_queue_work(zs);
+	return 1;
+}
+
+/*
+ * Resume the pass when @folio is next unlocked, with no thread waiting:
+ * called by a pass, under push_mtx, which returns at once (and no pass
+ * runs until then: ZCOPY_SOCK_DISK_WAIT).  The caller holds a reference
+ * to @folio and makes sure an unlock is coming (xfer.c).  The entry
+ * holds no reference to the folio, as io_uring's does not: a folio
+ * leaves the page cache only unlocked, so the unlock that wakes us comes
+ * first; at worst, a folio freed and reused at the same address wakes
+ * the pass early, and it looks again.
+ */
+void zcopy_sock_wait_folio(struct zcopy_sock *zs, struct folio *folio)
+{
+	zcopy_sock_get(zs);	/* the wait's, passed on to the work */
+	set_bit(ZCOPY_SOCK_DISK_WAIT, &zs->flags);
+	zs->disk.folio = folio;
+	zs->disk.bit_nr = PG_locked;
+	zcopy_stat_add(ZCOPY_STAT_READS_ASYNC, 1);
+	zcopy_stat_add(ZCOPY_STAT_DISK_WAITING, 1);
+	folio_add_wait_queue(folio, &zs->disk.wait);
+}
+
+/*
  * What sendfile() would demand of the same descriptor: open for writing.
  * Only TCP takes page references through the paths the engine uses, and
  * only while nothing has replaced its protocol (kTLS, sockmap): those
@@ -374,6 +445,7 @@ struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd)
 	INIT_LIST_HEAD(&zs->pass_wait);
 	timer_setup(&zs->retry, zcopy_sock_retry_timer, 0);
 	init_waitqueue_func_entry(&zs->wait, zcopy_sock_wake);
+	init_waitqueue_func_entry(&zs->disk.wait, zcopy_sock_folio_wake);
 	zs->whead = sk_sleep(zs->sock->sk);
 	add_wait_queue(zs->whead, &zs->wait);
 	zcopy_stat_add(ZCOPY_STAT_SOCKETS, 1);

@@ -8,6 +8,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/pagemap.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -17,6 +18,7 @@
 #include "claim.h"
 #include "events.h"
 
+struct folio;
 struct socket;
 struct workqueue_struct;
 struct zcopy_ctx;
@@ -24,6 +26,7 @@ struct zcopy_xfer;
 
 enum {
 	ZCOPY_SOCK_PARKED,	/* the send buffer is full: a wake-up resumes */
+	ZCOPY_SOCK_DISK_WAIT,	/* waiting for a folio: its unlock resumes */
 };
 
 struct zcopy_sock {
@@ -49,6 +52,7 @@ struct zcopy_sock {
 	struct wait_queue_entry wait;	/* on the socket: resumes the work */
 	struct wait_queue_head *whead;
 	struct timer_list retry;	/* when no wake-up is sure to come */
+	struct wait_page_queue disk;	/* on a folio the head transfer needs */
 };
 
 struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd);
@@ -61,5 +65,6 @@ unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data);
 int zcopy_sock_send(struct zcopy_sock *zs, struct msghdr *msg);
 void zcopy_sock_uncork(struct zcopy_sock *zs);
 bool zcopy_sock_more(struct zcopy_sock *zs, struct zcopy_xfer *x);
+void zcopy_sock_wait_folio(struct zcopy_sock *zs, struct folio *folio);
 
 #endif /* ZCOPY_SOCK_H */

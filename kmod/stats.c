@@ -24,6 +24,10 @@ static const char *const zcopy_stat_names[ZCOPY_STAT_MAX] = {
 	[ZCOPY_STAT_PAGES]	= "pages_referenced",
 	[ZCOPY_STAT_BYTES_INLINE] = "bytes_inline",
 	[ZCOPY_STAT_WORKER_PASSES] = "worker_passes",
+	[ZCOPY_STAT_READS_ASYNC] = "reads_async",
+	[ZCOPY_STAT_READS_BLOCKING] = "reads_blocking",
+	[ZCOPY_STAT_DISK_WAITING] = "disk_waiting",
+	[ZCOPY_STAT_READ_THREADS] = "read_threads",
 };
 
 static struct dentry *zcopy_debugfs;

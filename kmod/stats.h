@@ -21,6 +21,10 @@ enum zcopy_stat {
 	ZCOPY_STAT_PAGES,		/* page references handed, not released */
 	ZCOPY_STAT_BYTES_INLINE,	/* handed within SUBMIT itself */
 	ZCOPY_STAT_WORKER_PASSES,	/* passes run by a context's worker */
+	ZCOPY_STAT_READS_ASYNC,		/* disk reads waited for, no thread */
+	ZCOPY_STAT_READS_BLOCKING,	/* reads through the file's own read */
+	ZCOPY_STAT_DISK_WAITING,	/* transfers waiting for the disk now */
+	ZCOPY_STAT_READ_THREADS,	/* threads in a blocking read now */
 	ZCOPY_STAT_MAX,
 };
 

@@ -8,11 +8,17 @@
  *    the same cached, up-to-date folios without asking the filesystem
  *    anything more (zcopy_file_cached()): the folios go into a bio_vec
  *    array and from there to the socket, with no pipe in between, and
- *    without ever sleeping, so this is what runs inline in SUBMIT;
+ *    without ever sleeping on the disk, so this is what runs inline in
+ *    SUBMIT.  For a folio that is not there yet, it starts readahead
+ *    and returns; the folio's unlock, at the end of the read, resumes
+ *    the socket's pass (zcopy_read_folio(), sock.c).  So no thread waits
+ *    for the disk, and what is cached goes out while the rest is read;
  *  - through the file's own splice_read (the sendfile path: readahead,
  *    truncation and holes handled by the filesystem) into a private
- *    pipe, for a folio that is not cached yet and for every other file.
- *    That read may sleep, so it runs only in a worker.
+ *    pipe, for every other file (FUSE, network filesystems, procfs,
+ *    O_DIRECT) and for tmpfs pages that are swapped out.  That read may
+ *    sleep, so it runs only in a worker: at most ZCOPY_CTX_MAX_WORKERS
+ *    at once per context (ctx.c) and ZCOPY_USER_MAX_PASSES per user.
  *
  * Either way the socket takes page references, not copies.  A transfer
  * that asked to know when the stack lets go of the pages (ZCOPY_F_RELEASE,
@@ -486,79 +492,17 @@ static bool zcopy_file_cached(struct file *file)
 }
 
 /*
- * One send straight from the page cache, of at most @limit bytes from
- * x->pos.  Returns the bytes the socket took, with *@full set if it took
- * less than it was offered, 0 at the end of the file, -ENODATA if the
- * next folio is not cached and up to date (or carries the readahead
- * mark, which the file's own read must see to read ahead) or another
- * error.
+ * Whether what @file's page cache lacks can be read into it without a
+ * thread waiting: the readahead the generic read would start, and the
+ * mapping's read_folio, both of which unlock each folio when its read
+ * ends.  tmpfs has neither (its pages come back from swap).
  */
-static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
-			     size_t limit, u64 left, bool *full)
+static bool zcopy_file_reads_async(struct file *file)
 {
-	struct address_space *mapping = x->file->f_mapping;
-	struct bio_vec bvec[ZCOPY_SEND_PAGES];
-	struct folio *folio = NULL;
-	u64 pos = x->pos, next;
-	size_t len = 0, seg;
-	unsigned int n = 0, nsend, i;
-	loff_t isize;
-	int ret;
+	struct address_space *mapping = file->f_mapping;
 
-	/*
-	 * One page per bio_vec, which every sendmsg path takes, and a
-	 * reference on its folio for each.
-	 */
-	while (n < ARRAY_SIZE(bvec) && len < limit) {
-		next = pos + len;
-		if (folio && next < folio_pos(folio) + folio_size(folio)) {
-			folio_get(folio);
-		} else {
-			folio = filemap_get_folio(mapping, next >> PAGE_SHIFT);
-			if (IS_ERR(folio))
-				break;
-			if (!folio_test_uptodate(folio) ||
-			    folio_test_readahead(folio)) {
-				folio_put(folio);
-				break;
-			}
-			folio_mark_accessed(folio);
-		}
-		seg = min_t(size_t, PAGE_SIZE - offset_in_page(next),
-			    limit - len);
-		bvec_set_page(&bvec[n++],
-			      folio_page(folio, (next - folio_pos(folio)) >>
-						PAGE_SHIFT),
-			      seg, offset_in_page(next));
-		len += seg;
-	}
-	if (!n)
-		return -ENODATA;
-
-	/* As filemap_splice_read(): the size counts once they are up to date. */
-	isize = i_size_read(mapping->host);
-	ret = 0;
-	if (pos >= isize)
-		goto out;
-	nsend = n;
-	if (len > isize - pos) {
-		len = isize - pos;
-		for (nsend = 0, seg = 0; seg < len; nsend++)
-			seg += bvec[nsend].bv_len;
-		bvec[nsend - 1].bv_len -= seg - len;
-	}
-	if (mapping_writably_mapped(mapping))
-		for (i = 0; i < nsend; i++)
-			flush_dcache_page(bvec[i].bv_page);
-	ret = zcopy_send_pages(x, zs, bvec, nsend, len,
-			       len < left || zcopy_sock_more(zs, x));
-	*full = ret == -EAGAIN || (ret >= 0 && ret < len);
-	if (ret == -EAGAIN)
-		ret = 0;
-out:
-	for (i = 0; i < n; i++)
-		folio_put(page_folio(bvec[i].bv_page));
-	return ret;
+	return zcopy_file_cached(file) && !shmem_mapping(mapping) &&
+	       mapping->a_ops->read_folio;
 }
 
 /*
@@ -582,6 +526,205 @@ static void zcopy_xfer_read_to(struct zcopy_xfer *x, u64 end)
 
 	if (next > x->unread)
 		x->unread = next;
+}
+
+/* Pages a DONTCACHE transfer reads at a time, and how far ahead. */
+#define ZCOPY_DONTCACHE_RA	(ZCOPY_PUSH_MAX >> PAGE_SHIFT)
+
+/*
+ * Start reading the pages of @x from @index.  Normally with the file's
+ * own readahead state, as its read would: sequential transfers of a
+ * file get full and growing windows.  A ZCOPY_F_DONTCACHE transfer
+ * reads only pages of its range, ZCOPY_DONTCACHE_RA at a time, and
+ * marks none for more: it drops what it reads (cache.c), so nothing
+ * must be read for later.
+ */
+static void zcopy_read_ahead(struct zcopy_xfer *x, pgoff_t index)
+{
+	struct address_space *mapping = x->file->f_mapping;
+	pgoff_t end = DIV_ROUND_UP_ULL(x->range.end, PAGE_SIZE);
+	DEFINE_READAHEAD(ractl, x->file, &x->file->f_ra, mapping, index);
+	unsigned long nr;
+
+	if (index >= end || !zcopy_file_reads_async(x->file))
+		return;
+	if (!(x->flags & ZCOPY_F_DONTCACHE)) {
+		page_cache_sync_ra(&ractl, end - index);
+		return;
+	}
+	/* This one reads past the end of the file if asked to. */
+	end = min_t(pgoff_t, end,
+		    DIV_ROUND_UP_ULL(i_size_read(mapping->host), PAGE_SIZE));
+	if (index >= end)
+		return;
+	nr = min_t(pgoff_t, end - index, ZCOPY_DONTCACHE_RA);
+	zcopy_xfer_spare(x, ((u64)(index + nr) << PAGE_SHIFT) - 1);
+	page_cache_ra_unbounded(&ractl, nr, 0);
+	zcopy_xfer_read_to(x, (u64)(index + nr) << PAGE_SHIFT);
+}
+
+/*
+ * The folio at byte @pos is not cached, or not up to date: read it
+ * without waiting for it.  A missing one is read ahead; one being read
+ * is waited for by an entry on its wait queue, which resumes the pass
+ * (sock.c); one neither up to date nor locked failed its read (or holds
+ * only part of its data), and is read again once, as the kernel's own
+ * read does before it reports the error.
+ *
+ * Returns -EINPROGRESS when the folio's unlock will resume the pass, 0
+ * if the file ends before @pos, -ENODATA if only the file's own read
+ * can bring the folio in (readahead found no memory, or the file is not
+ * one read this way), or -EIO when the read of it this transfer started
+ * failed too.
+ */
+static int zcopy_read_folio(struct zcopy_xfer *x, struct zcopy_sock *zs,
+			    u64 pos)
+{
+	struct address_space *mapping = x->file->f_mapping;
+	pgoff_t index = pos >> PAGE_SHIFT;
+	struct folio *folio;
+	int ret = -EINPROGRESS;
+
+	if (!zcopy_file_reads_async(x->file))
+		return -ENODATA;
+	if (pos >= i_size_read(mapping->host))
+		return 0;
+	folio = filemap_get_folio(mapping, index);
+	if (IS_ERR(folio)) {
+		zcopy_read_ahead(x, index);
+		folio = filemap_get_folio(mapping, index);
+		if (IS_ERR(folio))
+			return -ENODATA;
+	}
+	zcopy_sock_wait_folio(zs, folio);
+	/*
+	 * An unlock must come after the entry is on the queue: if nobody
+	 * holds the folio locked now (the read ended before we got here,
+	 * or failed), ours is it.
+	 */
+	if (folio_trylock(folio)) {
+		if (!folio_test_uptodate(folio) && folio->mapping == mapping) {
+			if (x->reread != index + 1) {
+				x->reread = index + 1;
+				/* Unlocks it when the read ends, or fails. */
+				mapping->a_ops->read_folio(x->file, folio);
+				folio_put(folio);
+				return ret;
+			}
+			ret = -EIO;
+		}
+		folio_unlock(folio);
+	}
+	folio_put(folio);
+	return ret;
+}
+
+/*
+ * Read @folio's successors ahead, now that the reader reached the mark
+ * readahead left on it, as the file's own read would.
+ */
+static void zcopy_read_ahead_more(struct zcopy_xfer *x, struct folio *folio)
+{
+	pgoff_t end = DIV_ROUND_UP_ULL(x->range.end, PAGE_SIZE);
+	DEFINE_READAHEAD(ractl, x->file, &x->file->f_ra, x->file->f_mapping,
+			 folio->index);
+
+	if (zcopy_file_reads_async(x->file) && folio_next_index(folio) < end)
+		page_cache_async_ra(&ractl, folio, end - folio->index);
+}
+
+/*
+ * One send straight from the page cache, of at most @limit bytes from
+ * x->pos.  Returns the bytes the socket took, with *@full set if it took
+ * less than it was offered, 0 at the end of the file, or, if the next
+ * folio is not cached and up to date, what zcopy_read_folio() returns
+ * for it: -EINPROGRESS when it is on its way, -ENODATA when only the
+ * file's own read can get it, or an error.
+ *
+ * A ZCOPY_F_DONTCACHE transfer leaves the folios' LRU state alone (it
+ * drops those it read) and keeps the next ZCOPY_DONTCACHE_RA pages on
+ * their way while it sends.
+ */
+static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
+			     size_t limit, u64 left, bool *full)
+{
+	struct address_space *mapping = x->file->f_mapping;
+	bool dontcache = x->flags & ZCOPY_F_DONTCACHE;
+	struct bio_vec bvec[ZCOPY_SEND_PAGES];
+	struct folio *folio = NULL;
+	u64 pos = x->pos, next;
+	size_t len = 0, seg;
+	unsigned int n = 0, nsend, i;
+	loff_t isize;
+	int ret;
+
+	if (dontcache)
+		zcopy_xfer_spare(x, pos + limit - 1);
+	/*
+	 * One page per bio_vec, which every sendmsg path takes, and a
+	 * reference on its folio for each.
+	 */
+	while (n < ARRAY_SIZE(bvec) && len < limit) {
+		next = pos + len;
+		if (folio && next < folio_pos(folio) + folio_size(folio)) {
+			folio_get(folio);
+		} else {
+			folio = filemap_get_folio(mapping, next >> PAGE_SHIFT);
+			if (IS_ERR(folio))
+				break;
+			if (!folio_test_uptodate(folio)) {
+				folio_put(folio);
+				break;
+			}
+			if (!dontcache) {
+				if (folio_test_readahead(folio))
+					zcopy_read_ahead_more(x, folio);
+				folio_mark_accessed(folio);
+			}
+		}
+		seg = min_t(size_t, PAGE_SIZE - offset_in_page(next),
+			    limit - len);
+		bvec_set_page(&bvec[n++],
+			      folio_page(folio, (next - folio_pos(folio)) >>
+						PAGE_SHIFT),
+			      seg, offset_in_page(next));
+		len += seg;
+	}
+	if (!n)
+		return zcopy_read_folio(x, zs, pos);
+	if (dontcache) {
+		zcopy_xfer_read_to(x, pos + len);
+		if (((pos + len) >> PAGE_SHIFT) + ZCOPY_DONTCACHE_RA / 2 >=
+		    x->unread)
+			zcopy_read_ahead(x, x->unread);
+	}
+
+	/* As filemap_splice_read(): the size counts once they are up to date. */
+	isize = i_size_read(mapping->host);
+	ret = 0;
+	if (pos >= isize)
+		goto out;
+	nsend = n;
+	if (len > isize - pos) {
+		len = isize - pos;
+		for (nsend = 0, seg = 0; seg < len; nsend++)
+			seg += bvec[nsend].bv_len;
+		bvec[nsend - 1].bv_len -= seg - len;
+	}
+	if (mapping_writably_mapped(mapping))
+		for (i = 0; i < nsend; i++)
+			flush_dcache_page(bvec[i].bv_page);
+	ret = zcopy_send_pages(x, zs, bvec, nsend, len,
+			       len < left || zcopy_sock_more(zs, x));
+	*full = ret == -EAGAIN || (ret >= 0 && ret < len);
+	if (ret == -EAGAIN)
+		ret = 0;
+	if (ret > 0 && !dontcache)	/* as the file's own read would */
+		x->file->f_ra.prev_pos = pos + ret;
+out:
+	for (i = 0; i < n; i++)
+		folio_put(page_folio(bvec[i].bv_page));
+	return ret;
 }
 
 /*
@@ -614,7 +757,10 @@ static ssize_t zcopy_push_read(struct zcopy_xfer *x, struct zcopy_sock *zs,
 	from = x->pos - p.skip;
 	sd.pos = from;
 	zcopy_xfer_spare(x, x->pos + p.limit - 1);
+	zcopy_stat_add(ZCOPY_STAT_READS_BLOCKING, 1);
+	zcopy_stat_add(ZCOPY_STAT_READ_THREADS, 1);
 	n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
+	zcopy_stat_add(ZCOPY_STAT_READ_THREADS, -1);
 	zcopy_xfer_read_to(x, from + p.read);
 	*full = p.err == -EAGAIN;
 	if (p.sent || *full)
@@ -627,8 +773,10 @@ static ssize_t zcopy_push_read(struct zcopy_xfer *x, struct zcopy_sock *zs,
 /*
  * Hand as much of @x to the socket as it takes now.  Returns 0 when the
  * transfer is over (x->pos says how far it got), ZCOPY_PUSH_PARKED when
- * the send buffer is full, ZCOPY_PUSH_DEFER when, inline, the rest
- * would have to wait for the file, or the error that ended it.
+ * the send buffer is full, ZCOPY_PUSH_WAIT when the next bytes are on
+ * their way from the disk, ZCOPY_PUSH_DEFER when, inline, the rest
+ * would have to wait for the file's own read, or the error that ended
+ * it.
  *
  * The file's own read decides where it ends: a file truncated under
  * the transfer, or one whose size its inode does not give (procfs,
@@ -636,20 +784,17 @@ static ssize_t zcopy_push_read(struct zcopy_xfer *x, struct zcopy_sock *zs,
  * -EAGAIN from the file is an error like any other: only the socket's
  * wake-up resumes a parked transfer, and a file would never send one.
  *
- * ZCOPY_F_DONTCACHE transfers always take the file's read: what they
- * drop afterwards depends on what each read brought in (cache.c).
+ * ZCOPY_F_DONTCACHE transfers record first what is not cached (cache.c):
+ * that is what they drop afterwards.
  */
 static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		      u64 *budget)
 {
-	bool dontcache = x->flags & ZCOPY_F_DONTCACHE;
 	bool may_block = !budget, cached = false, full = false;
 	ssize_t n = -ENODATA;
 	u64 left;
 
-	if (dontcache && !may_block)
-		return ZCOPY_PUSH_DEFER;
-	if (dontcache && !x->scanned) {
+	if ((x->flags & ZCOPY_F_DONTCACHE) && !x->scanned) {
 		zcopy_cache_find_gaps(&x->gaps, x->file, x->range.start,
 				      x->range.end);
 		x->unread = x->range.start >> PAGE_SHIFT;
@@ -659,11 +804,13 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
 			return -ECANCELED;
 		left = x->range.end - x->pos;
-		if (!dontcache && zcopy_file_cached(x->file)) {
+		if (zcopy_file_cached(x->file)) {
 			n = zcopy_push_cached(x, zs, min_t(u64, left,
 							   ZCOPY_PUSH_MAX),
 					      left, &full);
 			cached |= n > 0;
+			if (n == -EINPROGRESS)
+				break;
 		}
 		if (n == -ENODATA) {
 			if (!may_block)
@@ -690,6 +837,8 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 	/* As the file's own read would (the other path does it itself). */
 	if (cached)
 		file_accessed(x->file);
+	if (n == -EINPROGRESS)
+		return ZCOPY_PUSH_WAIT;
 	return full ? ZCOPY_PUSH_PARKED : 0;
 }
 

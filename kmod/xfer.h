@@ -57,6 +57,7 @@ struct zcopy_xfer {
 	bool copied_at_send;		/* the route could not take pages */
 	bool scanned;			/* gaps recorded (ZCOPY_F_DONTCACHE) */
 	pgoff_t unread;			/* first page no read has covered */
+	pgoff_t reread;			/* 1 + the folio it read again itself */
 	struct zcopy_cache_gaps gaps;
 	struct delayed_work release_work;
 	unsigned int drop_tries;	/* of the gaps, still held by the stack */
@@ -69,6 +70,8 @@ extern struct workqueue_struct *zcopy_wq;
 #define ZCOPY_PUSH_PARKED	1
 /* zcopy_xfer_push() inline: the rest must wait for the file, in a worker. */
 #define ZCOPY_PUSH_DEFER	2
+/* zcopy_xfer_push(): the disk is reading; the folio's unlock resumes. */
+#define ZCOPY_PUSH_WAIT		3
 
 int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		      struct file *sock_file, struct zcopy_xfer **xp);

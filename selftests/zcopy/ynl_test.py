@@ -57,7 +57,8 @@ def stats_get():
     expect(set(stats) == {"contexts", "sockets", "transfers", "submitted",
                           "completed", "failed", "cancelled", "bytes-zerocopy",
                           "bytes-copied", "pages", "bytes-inline",
-                          "worker-passes"}, f"stats {stats}")
+                          "worker-passes", "reads-async", "reads-blocking",
+                          "disk-waiting", "read-threads"}, f"stats {stats}")
 
 
 @case

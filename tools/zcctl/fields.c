@@ -31,6 +31,10 @@ static const struct field stats_fields[] = {
 	{ ZCOPY_A_STATS_PAGES, "pages", FIELD_U64 },
 	{ ZCOPY_A_STATS_BYTES_INLINE, "bytes_inline", FIELD_U64 },
 	{ ZCOPY_A_STATS_WORKER_PASSES, "worker_passes", FIELD_U64 },
+	{ ZCOPY_A_STATS_READS_ASYNC, "reads_async", FIELD_U64 },
+	{ ZCOPY_A_STATS_READS_BLOCKING, "reads_blocking", FIELD_U64 },
+	{ ZCOPY_A_STATS_DISK_WAITING, "disk_waiting", FIELD_U64 },
+	{ ZCOPY_A_STATS_READ_THREADS, "read_threads", FIELD_U64 },
 };
 const struct object stats_object = OBJECT(ZCOPY_A_STATS_MAX, stats_fields);
 

@@ -206,6 +206,14 @@
  *                                      within SUBMIT itself
  *       WORKER_PASSES                  passes a worker made over a
  *                                      socket's queue (each a thread hop)
+ *       READS_ASYNC                    disk reads a transfer waited for
+ *                                      with no thread asleep
+ *       READS_BLOCKING                 reads through the file's own read,
+ *                                      which may sleep, in a worker
+ *       DISK_WAITING                   transfers waiting for the disk now,
+ *                                      no thread asleep (gauge)
+ *       READ_THREADS                   threads inside a transfer's
+ *                                      blocking read now (gauge)
  *
  *   ZCOPY_CMD_CONFIG_GET (do; no attributes)
  *     reply: ZCOPY_A_CONFIG_MAX_INFLIGHT (u32), ZCOPY_A_CONFIG_MAX_PINNED
@@ -362,6 +370,10 @@ enum {
 	ZCOPY_A_STATS_PAD,
 	ZCOPY_A_STATS_BYTES_INLINE,
 	ZCOPY_A_STATS_WORKER_PASSES,
+	ZCOPY_A_STATS_READS_ASYNC,
+	ZCOPY_A_STATS_READS_BLOCKING,
+	ZCOPY_A_STATS_DISK_WAITING,
+	ZCOPY_A_STATS_READ_THREADS,
 
 	__ZCOPY_A_STATS_MAX,
 	ZCOPY_A_STATS_MAX = (__ZCOPY_A_STATS_MAX - 1)
