@@ -504,11 +504,38 @@ static void submit_parked(struct __test_metadata *_metadata, int zc, int fd,
  * a peer that does not read, so the sendfile after it neither brings
  * the pages in (they are the transfer's) nor comes before the release
  * (loopback copies on receive, which would release them at once).
+ *
+ * rx2's reads must let go of the pages at once: by default TCP hands a
+ * read skb back to the CPU that allocated it to be freed, which an idle
+ * CPU may not get to for seconds, longer than the drop keeps trying.
+ * So deferred freeing is off for the test (net.core.skb_defer_max).
  */
+static int skb_defer_max(int value)
+{
+	const char *path = "/proc/sys/net/core/skb_defer_max";
+	char buf[32];
+	int fd, old = -1;
+	ssize_t n;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		old = atoi(buf);
+		n = snprintf(buf, sizeof(buf), "%d\n", value);
+		if (pwrite(fd, buf, n, 0) != n)
+			old = -1;
+	}
+	close(fd);
+	return old;
+}
+
 TEST(dontcache_waits_for_other_holders)
 {
 	const size_t size = 64 * 1024;
-	int zc, tx, rx, tx2, rx2, fd, i;
+	int zc, tx, rx, tx2, rx2, fd, i, defer;
 	struct receiver r, r2;
 	struct zcopy_cqe cqe;
 	char path[PATH_MAX];
@@ -518,6 +545,8 @@ TEST(dontcache_waits_for_other_holders)
 		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
 	fd = cold_file(_metadata, path, size);
 	ASSERT_LE(0, fd);
+	defer = skb_defer_max(0);
+	ASSERT_LE(0, defer);
 	zc = zc_open();
 	ASSERT_LE(0, zc);
 	ASSERT_EQ(0, tcp_pair(AF_INET, &tx2, &rx2));
@@ -558,6 +587,7 @@ TEST(dontcache_waits_for_other_holders)
 	close(tx2);
 	close(rx2);
 	close(fd);
+	skb_defer_max(defer);
 	unlink(path);
 }
 

@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading from the disk: a transfer that meets pages not in the page
+ * cache starts the read and returns; the end of the read resumes it.  No
+ * thread sleeps on the disk for it, neither the submitter nor a worker.
+ *
+ * The disk is slow on purpose: a loop device over a file in /tmp, under
+ * a device-mapper "delay" target (every read waits DELAY_MS), with ext4
+ * on it.  A thread that waited for those reads would be seen: a sampler
+ * looks at every thread in the system every millisecond or two, and
+ * counts those in uninterruptible sleep (D) with the module on their
+ * stack: a worker in a read, or a test thread inside SUBMIT.
+ *
+ * One kind of sleep is counted apart: a filesystem reading its own
+ * metadata (ext4's extent tree) to find where the data is, while the
+ * transfer starts readahead.  The kernel's readahead does that
+ * synchronously whoever starts it (io_uring's reads too, and FreeBSD's
+ * sendfile maps blocks the same way); it is reported, not failed.
+ */
+#include "zc_util.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include "kselftest_harness.h"
+
+#define DISK		"/tmp/zc-disk.img"
+#define MNT		"/tmp/zc-disk"
+#define DM_NAME		"zc_disk"
+#define DM_DEV		"/dev/mapper/" DM_NAME
+#define DISK_SIZE	(512 * MiB)
+#define DELAY_MS	5
+
+static char loopdev[64];
+
+static int run(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd) ? -1 : 0;
+}
+
+/* Load @table (create, or reload and switch to it). */
+static int dm_table(const char *verb, const char *table)
+{
+	FILE *f = fopen(DISK ".table", "w");
+
+	if (!f)
+		return -1;
+	fputs(table, f);
+	fclose(f);
+	return run("dmsetup %s " DM_NAME " " DISK ".table >/dev/null 2>&1 &&"
+		   " dmsetup resume " DM_NAME " >/dev/null 2>&1", verb);
+}
+
+static int dm_linear(const char *verb)
+{
+	char table[128];
+
+	snprintf(table, sizeof(table), "0 %lu linear %s 0",
+		 DISK_SIZE / 512, loopdev);
+	return dm_table(verb, table);
+}
+
+/* Every read of the device waits @ms. */
+static int dm_delay(unsigned int ms)
+{
+	char table[128];
+
+	snprintf(table, sizeof(table), "0 %lu delay %s 0 %u",
+		 DISK_SIZE / 512, loopdev, ms);
+	return dm_table("reload", table);
+}
+
+/* The device without a filesystem: for block-device sources. */
+static int disk_up(bool with_fs)
+{
+	struct stat st;
+	FILE *p;
+
+	if (run("modprobe -q loop 2>/dev/null; modprobe -q dm-delay 2>/dev/null;"
+		" truncate -s %lu " DISK, DISK_SIZE))
+		return -1;
+	p = popen("losetup -f --show " DISK, "r");
+	if (!p)
+		return -1;
+	if (!fgets(loopdev, sizeof(loopdev), p))
+		loopdev[0] = 0;
+	pclose(p);
+	loopdev[strcspn(loopdev, "\n")] = 0;
+	/* Without udev, the node is dmsetup's to make. */
+	if (!loopdev[0] || dm_linear("create") ||
+	    run("dmsetup mknodes " DM_NAME " >/dev/null 2>&1") ||
+	    stat(DM_DEV, &st) || !S_ISBLK(st.st_mode))
+		return -1;
+	if (!with_fs)
+		return 0;
+	return run("mkfs.ext4 -q -F -E nodiscard " DM_DEV " && mkdir -p " MNT
+		   " && mount -t ext4 " DM_DEV " " MNT);
+}
+
+static void disk_down(void)
+{
+	run("umount " MNT " 2>/dev/null; dmsetup remove " DM_NAME
+	    " 2>/dev/null; losetup -d %s 2>/dev/null; rm -f " DISK " " DISK ".table",
+	    loopdev);
+}
+
+/* Threads in D state with the module on their stack. */
+struct sampler {
+	pthread_t thread;
+	volatile int stop;
+	long samples;
+	int peak;		/* waiting for data */
+	int peak_meta;		/* reading metadata to start a read */
+	char seen[512];		/* the first data wait's stack, to say why */
+};
+
+static bool metadata_read(const char *stack)
+{
+	static const char *const frames[] = {
+		"__wait_on_buffer", "_read_bh", "bh_read", "__bread",
+		"read_extent_tree_block", "xfs_buf_read",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(frames) / sizeof(frames[0]); i++)
+		if (strstr(stack, frames[i]))
+			return true;
+	return false;
+}
+
+/* 0: not asleep in the module; 1: waiting for data; 2: for metadata. */
+static int blocked_in_module(const char *pid, const char *tid, char *seen,
+			     size_t n)
+{
+	char path[64], buf[4096], *state;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%.16s/task/%.16s/stat", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = 0;
+	state = strrchr(buf, ')');
+	if (!state || state[1] != ' ' || state[2] != 'D')
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%.16s/task/%.16s/stack", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = 0;
+	if (!strstr(buf, "[zcopy]"))
+		return 0;
+	if (metadata_read(buf))
+		return 2;
+	if (!seen[0]) {
+		buf[n - 1] = 0;
+		memcpy(seen, buf, n);
+	}
+	return 1;
+}
+
+static void count_blocked(int *data, int *meta, char *seen, size_t n)
+{
+	struct dirent *p, *t;
+	char path[64];
+	DIR *proc, *tasks;
+
+	*data = *meta = 0;
+	proc = opendir("/proc");
+	if (!proc)
+		return;
+	while ((p = readdir(proc))) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/task", p->d_name);
+		tasks = opendir(path);
+		if (!tasks)
+			continue;
+		while ((t = readdir(tasks))) {
+			if (t->d_name[0] < '0' || t->d_name[0] > '9')
+				continue;
+			switch (blocked_in_module(p->d_name, t->d_name, seen,
+						  n)) {
+			case 1:
+				(*data)++;
+				break;
+			case 2:
+				(*meta)++;
+				break;
+			}
+		}
+		closedir(tasks);
+	}
+	closedir(proc);
+}
+
+static void *sampler_main(void *arg)
+{
+	struct sampler *s = arg;
+	int data, meta;
+
+	while (!s->stop) {
+		count_blocked(&data, &meta, s->seen, sizeof(s->seen));
+		if (data > s->peak)
+			s->peak = data;
+		if (meta > s->peak_meta)
+			s->peak_meta = meta;
+		s->samples++;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void sampler_start(struct sampler *s)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_create(&s->thread, NULL, sampler_main, s);
+}
+
+static void sampler_stop(struct sampler *s)
+{
+	s->stop = 1;
+	pthread_join(s->thread, NULL);
+}
+
+/* N cold sources, each sent whole over its own connection, all at once. */
+#define N_MAX		256
+
+struct batch {
+	int nr;
+	int file[N_MAX];
+	uint64_t off[N_MAX], len[N_MAX], want[N_MAX];
+	int tx[N_MAX], rx[N_MAX];
+	struct receiver recv[N_MAX];
+};
+
+/*
+ * Send every source of @b at once from one context: submit all, collect
+ * every completion.  Returns the number of completions with the full
+ * length, and checks what each receiver got.
+ */
+static int send_batch(struct __test_metadata *_metadata, struct batch *b,
+		      int64_t *res0)
+{
+	static struct zcopy_sqe sqe[N_MAX];
+	static struct zcopy_cqe cqe[N_MAX];
+	int zc, i, done = 0, sent = 0, got = 0, r;
+
+	zc = zc_open();
+	if (zc < 0)
+		return -1;
+	for (i = 0; i < b->nr; i++) {
+		if (tcp_pair(AF_INET, &b->tx[i], &b->rx[i]) ||
+		    receiver_start(&b->recv[i], b->rx[i]) ||
+		    zc_reg(zc, ZCOPY_IOC_REGISTER, b->tx[i]))
+			return -1;
+		sqe[i] = zc_sqe(b->file[i], b->tx[i], b->off[i], b->len[i], i, 0);
+	}
+	while (sent < b->nr) {
+		r = zc_submit(zc, sqe + sent, b->nr - sent);
+		if (r < 0 && errno != EAGAIN)
+			return -1;
+		if (r > 0)
+			sent += r;
+		else
+			got += zc_wait(zc, cqe + got, 1, 60000);
+	}
+	got += zc_wait(zc, cqe + got, b->nr - got, 120000);
+	EXPECT_EQ(b->nr, got);
+	for (i = 0; i < got; i++) {
+		if (cqe[i].user_data == 0 && res0)
+			*res0 = cqe[i].res;
+		if (cqe[i].res == (int64_t)b->len[cqe[i].user_data])
+			done++;
+	}
+	for (i = 0; i < b->nr; i++) {
+		shutdown(b->tx[i], SHUT_WR);
+		receiver_join(&b->recv[i]);
+		if (!res0 || i) {
+			EXPECT_EQ(b->len[i], b->recv[i].bytes);
+			EXPECT_EQ(b->want[i], b->recv[i].hash);
+		}
+		close(b->tx[i]);
+		close(b->rx[i]);
+	}
+	close(zc);
+	return done;
+}
+
+struct counts {
+	long long async, blocking;
+};
+
+static struct counts counts_now(void)
+{
+	return (struct counts){ stat_value("reads_async"),
+				stat_value("reads_blocking") };
+}
+
+FIXTURE(disk) {
+	struct batch b;
+};
+
+FIXTURE_SETUP(disk)
+{
+	if (geteuid())
+		SKIP(return, "needs root: loop and device-mapper devices");
+	if (access("/sbin/dmsetup", X_OK) && access("/usr/sbin/dmsetup", X_OK))
+		SKIP(return, "no dmsetup");
+	disk_down();
+}
+
+FIXTURE_TEARDOWN(disk)
+{
+	int i;
+
+	for (i = 0; i < self->b.nr; i++)
+		close(self->b.file[i]);
+	disk_down();
+}
+
+/* Sizes from 4 KiB to 64 MiB: 256 files, 208 MiB. */
+static uint64_t file_size(int i)
+{
+	static const uint64_t sizes[] = { 4096, 64 << 10, 256 << 10, MiB };
+
+	if (i == 7 || i == 130)
+		return 64 * MiB;
+	return sizes[i % 4];
+}
+
+TEST_F(disk, cold_files_are_read_without_a_sleeping_thread)
+{
+	struct counts before, after;
+	struct sampler s;
+	char path[PATH_MAX];
+	int i;
+
+	if (disk_up(true))
+		SKIP(return, "no loop, dm-delay or ext4");
+	self->b.nr = N_MAX;
+	for (i = 0; i < N_MAX; i++) {
+		snprintf(path, sizeof(path), MNT "/f%d", i);
+		self->b.file[i] = make_file(path, file_size(i), i);
+		ASSERT_LE(0, self->b.file[i]);
+		self->b.len[i] = file_size(i);
+		self->b.want[i] = hash_file(self->b.file[i], HASH_INIT, 0,
+					    file_size(i));
+	}
+	ASSERT_EQ(0, run("sync"));
+	ASSERT_EQ(0, dm_delay(DELAY_MS));
+	ASSERT_EQ(0, drop_caches());
+	for (i = 0; i < N_MAX; i += 37)
+		ASSERT_EQ(0, resident_pages(self->b.file[i], file_size(i)));
+
+	before = counts_now();
+	sampler_start(&s);
+	EXPECT_EQ(N_MAX, send_batch(_metadata, &self->b, NULL));
+	sampler_stop(&s);
+	after = counts_now();
+
+	/* The sampler looked, and saw no thread asleep for a transfer. */
+	EXPECT_LT(10, s.samples);
+	EXPECT_EQ(0, s.peak) TH_LOG("asleep in the module:\n%s", s.seen);
+	TH_LOG("%ld samples; at most %d threads at once read metadata",
+	       s.samples, s.peak_meta);
+	EXPECT_LT(0, after.async - before.async);
+	EXPECT_EQ(0, after.blocking - before.blocking);
+	EXPECT_EQ(0, stat_wait("disk_waiting", 0, 5000));
+	EXPECT_EQ(0, stat_value("read_threads"));
+}
+
+TEST_F(disk, cold_block_device_is_read_without_a_sleeping_thread)
+{
+	struct counts before, after;
+	struct sampler s;
+	int fd, i;
+
+	if (disk_up(false))
+		SKIP(return, "no loop or dm-delay");
+	/* The device's contents: a pattern, written through it. */
+	fd = make_file(DM_DEV, 64 * MiB, 3);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fsync(fd));
+	self->b.nr = 16;
+	for (i = 0; i < self->b.nr; i++) {
+		self->b.file[i] = open(DM_DEV, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, self->b.file[i]);
+		self->b.off[i] = i * 4 * MiB + i * 513;
+		self->b.len[i] = 3 * MiB + i;
+		self->b.want[i] = hash_file(fd, HASH_INIT, self->b.off[i],
+					    self->b.len[i]);
+	}
+	close(fd);
+	ASSERT_EQ(0, dm_delay(DELAY_MS));
+	ASSERT_EQ(0, drop_caches());
+
+	before = counts_now();
+	sampler_start(&s);
+	EXPECT_EQ(self->b.nr, send_batch(_metadata, &self->b, NULL));
+	sampler_stop(&s);
+	after = counts_now();
+	EXPECT_LT(10, s.samples);
+	EXPECT_EQ(0, s.peak) TH_LOG("asleep in the module:\n%s", s.seen);
+	EXPECT_LT(0, after.async - before.async);
+	EXPECT_EQ(0, after.blocking - before.blocking);
+}
+
+/*
+ * One cold 64 MiB file: readahead windows, not a read per page; the
+ * file's own readahead state grows them as for a sequential reader.
+ */
+TEST_F(disk, sequential_transfer_reads_ahead)
+{
+	struct counts before, after;
+
+	if (disk_up(true))
+		SKIP(return, "no loop, dm-delay or ext4");
+	self->b.nr = 1;
+	self->b.file[0] = make_file(MNT "/big", 64 * MiB, 9);
+	ASSERT_LE(0, self->b.file[0]);
+	self->b.len[0] = 64 * MiB;
+	self->b.want[0] = hash_file(self->b.file[0], HASH_INIT, 0, 64 * MiB);
+	ASSERT_EQ(0, run("sync"));
+	ASSERT_EQ(0, drop_caches());
+	before = counts_now();
+	EXPECT_EQ(1, send_batch(_metadata, &self->b, NULL));
+	after = counts_now();
+	/* 16384 pages; readahead waits at most once per 32 of them. */
+	EXPECT_LT(0, after.async - before.async);
+	EXPECT_GE(16384 / 32, after.async - before.async);
+	EXPECT_EQ(0, after.blocking - before.blocking);
+}
+
+/*
+ * A device that fails reads in [8 MiB, 9 MiB): a transfer across it
+ * completes -EIO, after one retry of the failed folio, with no thread
+ * asleep; one that stops short of it, or starts past it, succeeds.
+ */
+TEST_F(disk, read_error_completes_eio)
+{
+	struct counts before, after;
+	char table[256];
+	int64_t res = 0;
+	int fd, i;
+
+	if (disk_up(false))
+		SKIP(return, "no loop or dm-delay");
+	fd = make_file(DM_DEV, 16 * MiB, 4);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fsync(fd));
+	snprintf(table, sizeof(table),
+		 "0 16384 linear %s 0\n16384 2048 error\n"
+		 "18432 %lu linear %s 18432", loopdev,
+		 DISK_SIZE / 512 - 18432, loopdev);
+	ASSERT_EQ(0, dm_table("reload", table));
+	self->b.nr = 3;
+	self->b.off[0] = 0;
+	self->b.len[0] = 16 * MiB;
+	self->b.off[1] = 0;
+	self->b.len[1] = 4 * MiB;
+	self->b.off[2] = 9 * MiB;
+	self->b.len[2] = 3 * MiB;
+	for (i = 0; i < 3; i++) {
+		self->b.file[i] = open(DM_DEV, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, self->b.file[i]);
+		self->b.want[i] = hash_file(fd, HASH_INIT, self->b.off[i],
+					    self->b.len[i]);
+	}
+	close(fd);
+	ASSERT_EQ(0, drop_caches());
+	before = counts_now();
+	EXPECT_EQ(2, send_batch(_metadata, &self->b, &res));
+	after = counts_now();
+	EXPECT_EQ(-EIO, res);
+	EXPECT_LT(0, after.async - before.async);
+	EXPECT_EQ(0, after.blocking - before.blocking);
+}
+
+/*
+ * ZCOPY_F_DONTCACHE from the disk: once released, the pages it read are
+ * gone again, and those that were cached before it stay.
+ */
+TEST_F(disk, dontcache_drops_what_it_read)
+{
+	const size_t size = 16 * MiB, warm = 4 * MiB;
+	long page = sysconf(_SC_PAGESIZE);
+	struct counts before, after;
+	struct zcopy_cqe cqe;
+	struct receiver r;
+	int zc, tx, rx, fd, other;
+	uint64_t want;
+
+	if (disk_up(true))
+		SKIP(return, "no loop, dm-delay or ext4");
+	fd = make_file(MNT "/dc", size, 11);
+	ASSERT_LE(0, fd);
+	want = hash_file(fd, HASH_INIT, 0, size);
+	ASSERT_EQ(0, run("sync"));
+	ASSERT_EQ(0, drop_caches());
+	/* Someone else's reads, of exactly those pages: no readahead. */
+	other = open(MNT "/dc", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, posix_fadvise(other, 0, 0, POSIX_FADV_RANDOM));
+	hash_file(other, HASH_INIT, 0, warm);
+	close(other);
+	ASSERT_EQ(warm / page, resident_range(fd, 0, size));
+	ASSERT_EQ(0, dm_delay(DELAY_MS));
+
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, receiver_start(&r, rx));
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	before = counts_now();
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, size, 1,
+				ZCOPY_F_DONTCACHE | ZCOPY_F_RELEASE));
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, 60000));
+	after = counts_now();
+	EXPECT_EQ((int64_t)size, cqe.res);
+	shutdown(tx, SHUT_WR);
+	receiver_join(&r);
+	EXPECT_EQ(size, r.bytes);
+	EXPECT_EQ(want, r.hash);
+	EXPECT_EQ(warm / page, resident_range(fd, 0, warm));
+	EXPECT_EQ(0, resident_range(fd, warm, size - warm));
+	EXPECT_LT(0, after.async - before.async);
+	EXPECT_EQ(0, after.blocking - before.blocking);
+	close(zc);
+	close(tx);
+	close(rx);
+	close(fd);
+}
+
+/* O_DIRECT has no page cache to wait on: the blocking read, counted. */
+TEST_F(disk, o_direct_takes_the_blocking_read)
+{
+	struct counts before, after;
+
+	if (disk_up(true))
+		SKIP(return, "no loop, dm-delay or ext4");
+	self->b.nr = 1;
+	self->b.file[0] = make_file(MNT "/direct", 8 * MiB + 100, 12);
+	ASSERT_LE(0, self->b.file[0]);
+	self->b.len[0] = 8 * MiB + 100;
+	self->b.want[0] = hash_file(self->b.file[0], HASH_INIT, 0,
+				    self->b.len[0]);
+	ASSERT_EQ(0, run("sync"));
+	ASSERT_EQ(0, drop_caches());
+	ASSERT_EQ(0, fcntl(self->b.file[0], F_SETFL, O_DIRECT));
+	before = counts_now();
+	EXPECT_EQ(1, send_batch(_metadata, &self->b, NULL));
+	after = counts_now();
+	EXPECT_EQ(0, after.async - before.async);
+	EXPECT_LT(0, after.blocking - before.blocking);
+}
+
+/*
+ * Cancel, unregister and close while reads are on their way: the
+ * cancelled transfer completes -ECANCELED once its read ends, and
+ * nothing is left waiting afterwards (the debug kernel's leak and
+ * lifetime checks see the rest).
+ */
+TEST_F(disk, cancel_and_close_while_the_disk_reads)
+{
+	struct zcopy_cqe cqe;
+	int zc, zc2, tx, rx, tx2, rx2, fd;
+
+	if (disk_up(true))
+		SKIP(return, "no loop, dm-delay or ext4");
+	fd = make_file(MNT "/slow", 32 * MiB, 13);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, run("sync"));
+	ASSERT_EQ(0, dm_delay(200));
+	ASSERT_EQ(0, drop_caches());
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx2, &rx2));
+	zc = zc_open();
+	zc2 = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_LE(0, zc2);
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(0, zc_reg(zc2, ZCOPY_IOC_REGISTER, tx2));
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 32 * MiB, 5, 0));
+	ASSERT_EQ(1, zc_submit1(zc2, fd, tx2, 16 * MiB, 16 * MiB, 6, 0));
+	EXPECT_LT(0, stat_value("disk_waiting"));
+	EXPECT_EQ(1, zc_cancel(zc, 5));
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, 30000));
+	EXPECT_EQ(-ECANCELED, cqe.res);
+	EXPECT_EQ(0, zc_reg(zc2, ZCOPY_IOC_UNREGISTER, tx2));
+	close(zc2);
+	close(zc);
+	EXPECT_EQ(0, stat_wait("disk_waiting", 0, 30000));
+	EXPECT_EQ(0, stat_wait("transfers", 0, 30000));
+	close(tx);
+	close(rx);
+	close(tx2);
+	close(rx2);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
