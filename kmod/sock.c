@@ -159,7 +159,7 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 	int ret;
 
 	/* The folio's unlock queues the pass that goes on. */
-	if (test_bit(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
+	if (test_bit_acquire(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
 		return;
 	clear_bit(ZCOPY_SOCK_PARKED, &zs->flags);
 	for (;;) {
@@ -262,7 +262,7 @@ void zcopy_sock_push_now(struct zcopy_sock *zs)
 	u64 budget = ZCOPY_INLINE_BUDGET;
 
 	if (test_bit(ZCOPY_SOCK_PARKED, &zs->flags) ||
-	    test_bit(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
+	    test_bit_acquire(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
 		return;
 	if (!mutex_trylock(&zs->push_mtx)) {
 		zcopy_sock_kick(zs);
@@ -358,8 +358,11 @@ static int zcopy_sock_folio_wake(struct wait_queue_entry *wait,
 		return 0;
 	list_del_init(&wait->entry);
 	zcopy_stat_add(ZCOPY_STAT_DISK_WAITING, -1);
-	/* Seen clear by the pass: queue_work() orders the two. */
-	clear_bit(ZCOPY_SOCK_DISK_WAIT, &zs->flags);
+	/*
+	 * After the entry is off the queue: a pass that sees the bit clear
+	 * (test_bit_acquire()) may put it on another.
+	 */
+	clear_bit_unlock(ZCOPY_SOCK_DISK_WAIT, &zs->flags);
 	zcopy_sock_queue_work(zs);
 	return 1;
 }

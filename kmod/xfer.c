@@ -493,16 +493,29 @@ static bool zcopy_file_cached(struct file *file)
 
 /*
  * Whether what @file's page cache lacks can be read into it without a
- * thread waiting: the readahead the generic read would start, and the
- * mapping's read_folio, both of which unlock each folio when its read
- * ends.  tmpfs has neither (its pages come back from swap).
+ * thread waiting: its readahead submits the reads and returns, and each
+ * folio is unlocked when its read ends.  That holds for block devices
+ * and the local block filesystems named here; others that use the
+ * generic read may wait in their readahead (network filesystems for the
+ * server, some for a cluster lock) or have none, and tmpfs reads from
+ * swap: their missing pages take the file's own read, in a worker.
  */
 static bool zcopy_file_reads_async(struct file *file)
 {
 	struct address_space *mapping = file->f_mapping;
+	struct inode *host = mapping->host;
 
-	return zcopy_file_cached(file) && !shmem_mapping(mapping) &&
-	       mapping->a_ops->read_folio;
+	if (!zcopy_file_cached(file) || !mapping->a_ops->readahead)
+		return false;
+	if (S_ISBLK(host->i_mode))
+		return true;
+	switch (host->i_sb->s_magic) {
+	case EXT4_SUPER_MAGIC:
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -530,6 +543,8 @@ static void zcopy_xfer_read_to(struct zcopy_xfer *x, u64 end)
 
 /* Pages a DONTCACHE transfer reads at a time, and how far ahead. */
 #define ZCOPY_DONTCACHE_RA	(ZCOPY_PUSH_MAX >> PAGE_SHIFT)
+/* The largest range whose cached pages SUBMIT itself walks (cache.c). */
+#define ZCOPY_DONTCACHE_SCAN_INLINE	SZ_64M
 
 /*
  * Start reading the pages of @x from @index.  Normally with the file's
@@ -564,18 +579,19 @@ static void zcopy_read_ahead(struct zcopy_xfer *x, pgoff_t index)
 }
 
 /*
- * The folio at byte @pos is not cached, or not up to date: read it
+ * The folio at byte @pos is not cached, or not up to date: have it read
  * without waiting for it.  A missing one is read ahead; one being read
- * is waited for by an entry on its wait queue, which resumes the pass
- * (sock.c); one neither up to date nor locked failed its read (or holds
- * only part of its data), and is read again once, as the kernel's own
- * read does before it reports the error.
+ * (locked) is waited for by an entry on its wait queue, which resumes
+ * the pass when the read ends and unlocks it (sock.c).
  *
- * Returns -EINPROGRESS when the folio's unlock will resume the pass, 0
- * if the file ends before @pos, -ENODATA if only the file's own read
- * can bring the folio in (readahead found no memory, or the file is not
- * one read this way), or -EIO when the read of it this transfer started
- * failed too.
+ * Returns -EINPROGRESS when that unlock will resume the pass, -EAGAIN
+ * if the folio is up to date after all (look again), 0 if the file ends
+ * before @pos, or -ENODATA if only the file's own read can tell: the
+ * file is not one read this way, readahead found no memory, or the
+ * folio is neither locked nor up to date.  That last is a read that
+ * failed, or a folio holding only part of its data: the file's read
+ * retries it once, or reads the rest, as it would for sendfile(), and
+ * says -EIO if that fails too.
  */
 static int zcopy_read_folio(struct zcopy_xfer *x, struct zcopy_sock *zs,
 			    u64 pos)
@@ -583,7 +599,7 @@ static int zcopy_read_folio(struct zcopy_xfer *x, struct zcopy_sock *zs,
 	struct address_space *mapping = x->file->f_mapping;
 	pgoff_t index = pos >> PAGE_SHIFT;
 	struct folio *folio;
-	int ret = -EINPROGRESS;
+	int ret;
 
 	if (!zcopy_file_reads_async(x->file))
 		return -ENODATA;
@@ -596,27 +612,20 @@ static int zcopy_read_folio(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		if (IS_ERR(folio))
 			return -ENODATA;
 	}
+	if (!folio_test_locked(folio)) {
+		ret = folio_test_uptodate(folio) ? -EAGAIN : -ENODATA;
+		folio_put(folio);
+		return ret;
+	}
 	zcopy_sock_wait_folio(zs, folio);
 	/*
-	 * An unlock must come after the entry is on the queue: if nobody
-	 * holds the folio locked now (the read ended before we got here,
-	 * or failed), ours is it.
+	 * The unlock that wakes the entry must come after it is queued: if
+	 * the read ended meanwhile, ours is it.
 	 */
-	if (folio_trylock(folio)) {
-		if (!folio_test_uptodate(folio) && folio->mapping == mapping) {
-			if (x->reread != index + 1) {
-				x->reread = index + 1;
-				/* Unlocks it when the read ends, or fails. */
-				mapping->a_ops->read_folio(x->file, folio);
-				folio_put(folio);
-				return ret;
-			}
-			ret = -EIO;
-		}
+	if (folio_trylock(folio))
 		folio_unlock(folio);
-	}
 	folio_put(folio);
-	return ret;
+	return -EINPROGRESS;
 }
 
 /*
@@ -639,7 +648,7 @@ static void zcopy_read_ahead_more(struct zcopy_xfer *x, struct folio *folio)
  * less than it was offered, 0 at the end of the file, or, if the next
  * folio is not cached and up to date, what zcopy_read_folio() returns
  * for it: -EINPROGRESS when it is on its way, -ENODATA when only the
- * file's own read can get it, or an error.
+ * file's own read can get it, -EAGAIN when it is there after all.
  *
  * A ZCOPY_F_DONTCACHE transfer leaves the folios' LRU state alone (it
  * drops those it read) and keeps the next ZCOPY_DONTCACHE_RA pages on
@@ -791,10 +800,15 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		      u64 *budget)
 {
 	bool may_block = !budget, cached = false, full = false;
+	unsigned int again = 0;
 	ssize_t n = -ENODATA;
 	u64 left;
 
 	if ((x->flags & ZCOPY_F_DONTCACHE) && !x->scanned) {
+		/* The walk is one look per page: a long one, in a worker. */
+		if (!may_block &&
+		    x->range.end - x->range.start > ZCOPY_DONTCACHE_SCAN_INLINE)
+			return ZCOPY_PUSH_DEFER;
 		zcopy_cache_find_gaps(&x->gaps, x->file, x->range.start,
 				      x->range.end);
 		x->unread = x->range.start >> PAGE_SHIFT;
@@ -811,6 +825,12 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 			cached |= n > 0;
 			if (n == -EINPROGRESS)
 				break;
+			/* Read just now: once more, then the file's read. */
+			if (n == -EAGAIN) {
+				n = -ENODATA;
+				if (!again++)
+					continue;
+			}
 		}
 		if (n == -ENODATA) {
 			if (!may_block)
@@ -832,6 +852,7 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 				       ZCOPY_PUSH_DEFER : 0;
 		}
 		n = -ENODATA;
+		again = 0;
 		cond_resched();
 	}
 	/* As the file's own read would (the other path does it itself). */

@@ -57,7 +57,6 @@ struct zcopy_xfer {
 	bool copied_at_send;		/* the route could not take pages */
 	bool scanned;			/* gaps recorded (ZCOPY_F_DONTCACHE) */
 	pgoff_t unread;			/* first page no read has covered */
-	pgoff_t reread;			/* 1 + the folio it read again itself */
 	struct zcopy_cache_gaps gaps;
 	struct delayed_work release_work;
 	unsigned int drop_tries;	/* of the gaps, still held by the stack */

@@ -449,8 +449,10 @@ TEST_F(disk, sequential_transfer_reads_ahead)
 
 /*
  * A device that fails reads in [8 MiB, 9 MiB): a transfer across it
- * completes -EIO, after one retry of the failed folio, with no thread
- * asleep; one that stops short of it, or starts past it, succeeds.
+ * completes -EIO; one that stops short of it, or starts past it,
+ * succeeds.  The failed folio is confirmed by one blocking read (the
+ * file's own, which retries once, as for sendfile); everything else is
+ * read asynchronously.
  */
 TEST_F(disk, read_error_completes_eio)
 {
@@ -489,7 +491,7 @@ TEST_F(disk, read_error_completes_eio)
 	after = counts_now();
 	EXPECT_EQ(-EIO, res);
 	EXPECT_LT(0, after.async - before.async);
-	EXPECT_EQ(0, after.blocking - before.blocking);
+	EXPECT_GE(1, after.blocking - before.blocking);
 }
 
 /*
