@@ -123,6 +123,19 @@ int zcb_warm(int fd, size_t size);
 int zcb_zcopy_counters(uint64_t *zerocopy, uint64_t *copied);
 long zcb_ticks_per_sec(void);
 
+/* dstate.c: peaks of threads in uninterruptible sleep over a window */
+struct zcb_dstate {
+	int peak_d;		/* threads in D state, any reason */
+	int peak_read;		/* of them, waiting on a file read */
+	long samples;
+	double secs;		/* the window */
+	double busy_s;		/* of it, spent sampling */
+};
+int zcb_dstate_start(unsigned int interval_us);
+void zcb_dstate_begin(void);
+void zcb_dstate_end(struct zcb_dstate *d);
+void zcb_dstate_stop(void);
+
 /* stats.c */
 double zcb_median(double *v, int n);
 double zcb_percentile(double *v, size_t n, double p);

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Threads parked on disk.  A sampler thread looks at every task of the
+ * system about once a millisecond and counts those in uninterruptible
+ * sleep ('D' in /proc/PID/task/TID/stat), and among them those whose
+ * wait channel or kernel stack shows a file read (read_marks below).
+ * Only the peak of each count over a window is kept: how many threads a
+ * method had parked at once is what a server pays for in threads and
+ * memory.
+ *
+ * Opening a procfs file is what costs, so each task's stat stays open
+ * and is re-read with pread(); the list of tasks is rebuilt at the start
+ * of each window and every REFRESH_SECS.  Even so a pass over a few
+ * hundred tasks costs a fraction of a millisecond natively and several
+ * under emulation (TCG), where sampling back to back would take a whole
+ * CPU from what is measured: the pause after a pass is at least
+ * MAX_SHARE_INV times the pass, so the sampler takes at most about a
+ * fifth of one CPU, and the period grows past the millisecond asked for
+ * when passes are slow.  A thread born, parked and gone between two
+ * rebuilds is missed, and a wait shorter than a period may be: the peaks
+ * are lower bounds, never made up.  The number of samples and the time
+ * the sampler spent are reported with them.
+ *
+ *   zcbench dstate [--interval-us N]   samples until SIGINT or SIGTERM,
+ *                                      then prints the peaks
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zcbench.h"
+
+#define REFRESH_SECS	0.02
+#define MAX_SHARE_INV	4
+
+/* Kernel functions a thread waiting for a file's pages sleeps under. */
+static const char *const read_marks[] = {
+	"folio_wait", "filemap", "io_schedule", "readahead", "read_pages",
+	"zcopy", NULL,
+};
+
+struct task {
+	int pid, tid, fd;
+};
+
+static struct {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	int running, active, refresh;
+	unsigned int interval_us;
+	double begun;
+	struct zcb_dstate cur;
+	struct task *tasks;
+	int ntasks, cap;
+} S = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int numeric(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static void add_task(int pid, int tid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (S.ntasks == S.cap) {
+		struct task *t;
+
+		t = realloc(S.tasks, (S.cap ? 2 * S.cap : 256) * sizeof(*t));
+		if (!t) {
+			close(fd);
+			return;
+		}
+		S.tasks = t;
+		S.cap = S.cap ? 2 * S.cap : 256;
+	}
+	S.tasks[S.ntasks++] = (struct task){ .pid = pid, .tid = tid, .fd = fd };
+}
+
+static void refresh_tasks(void)
+{
+	struct dirent *p, *t;
+	char path[64];
+	DIR *procs, *threads;
+	int i;
+
+	for (i = 0; i < S.ntasks; i++)
+		close(S.tasks[i].fd);
+	S.ntasks = 0;
+	procs = opendir("/proc");
+	if (!procs)
+		return;
+	while ((p = readdir(procs))) {
+		if (!numeric(p->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task", atoi(p->d_name));
+		threads = opendir(path);
+		if (!threads)
+			continue;	/* gone meanwhile */
+		while ((t = readdir(threads)))
+			if (numeric(t->d_name))
+				add_task(atoi(p->d_name), atoi(t->d_name));
+		closedir(threads);
+	}
+	closedir(procs);
+}
+
+static int file_has_mark(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd, i;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (i = 0; read_marks[i]; i++)
+		if (strstr(buf, read_marks[i]))
+			return 1;
+	return 0;
+}
+
+/* Parked on a file read: says its wait channel or its kernel stack. */
+static int on_file_read(const struct task *t)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", t->pid, t->tid);
+	if (file_has_mark(path))
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", t->pid, t->tid);
+	return file_has_mark(path);
+}
+
+static void sample(int *d, int *d_read)
+{
+	char buf[512], *p;
+	ssize_t n;
+	int i;
+
+	*d = *d_read = 0;
+	for (i = 0; i < S.ntasks; i++) {
+		n = pread(S.tasks[i].fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			continue;	/* exited */
+		buf[n] = 0;
+		/* "tid (comm) S ...": comm may hold spaces and parentheses. */
+		p = strrchr(buf, ')');
+		if (!p || p[1] != ' ' || p[2] != 'D')
+			continue;
+		(*d)++;
+		if (on_file_read(&S.tasks[i]))
+			(*d_read)++;
+	}
+}
+
+static void nap(double secs)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)secs,
+		.tv_nsec = (long)((secs - (time_t)secs) * 1e9),
+	};
+
+	nanosleep(&ts, NULL);
+}
+
+static void *sampler(void *arg)
+{
+	double t, pass, last_refresh = 0, interval = S.interval_us / 1e6;
+	int d, d_read, refresh;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&S.lock);
+		if (!S.running) {
+			pthread_mutex_unlock(&S.lock);
+			break;
+		}
+		refresh = S.refresh;
+		S.refresh = 0;
+		if (!S.active) {
+			pthread_mutex_unlock(&S.lock);
+			nap(interval);
+			continue;
+		}
+		pthread_mutex_unlock(&S.lock);
+
+		t = zcb_now();
+		if (refresh || t - last_refresh > REFRESH_SECS) {
+			refresh_tasks();
+			last_refresh = t;
+		}
+		sample(&d, &d_read);
+		pass = zcb_now() - t;
+
+		pthread_mutex_lock(&S.lock);
+		if (S.active && !S.refresh) {
+			S.cur.samples++;
+			S.cur.busy_s += pass;
+			if (d > S.cur.peak_d)
+				S.cur.peak_d = d;
+			if (d_read > S.cur.peak_read)
+				S.cur.peak_read = d_read;
+		}
+		pthread_mutex_unlock(&S.lock);
+		nap(pass * MAX_SHARE_INV > interval ? pass * MAX_SHARE_INV : interval);
+	}
+	return NULL;
+}
+
+int zcb_dstate_start(unsigned int interval_us)
+{
+	S.interval_us = interval_us ? interval_us : 1000;
+	S.running = 1;
+	if (pthread_create(&S.thread, NULL, sampler, NULL)) {
+		S.running = 0;
+		fprintf(stderr, "zcbench: cannot start the D-state sampler\n");
+		return -1;
+	}
+	return 0;
+}
+
+void zcb_dstate_begin(void)
+{
+	pthread_mutex_lock(&S.lock);
+	memset(&S.cur, 0, sizeof(S.cur));
+	S.begun = zcb_now();
+	S.refresh = 1;	/* the threads of this window, not the last one's */
+	S.active = 1;
+	pthread_mutex_unlock(&S.lock);
+}
+
+void zcb_dstate_end(struct zcb_dstate *d)
+{
+	pthread_mutex_lock(&S.lock);
+	S.active = 0;
+	S.cur.secs = zcb_now() - S.begun;
+	*d = S.cur;
+	pthread_mutex_unlock(&S.lock);
+}
+
+void zcb_dstate_stop(void)
+{
+	int i;
+
+	if (!S.running)
+		return;
+	pthread_mutex_lock(&S.lock);
+	S.running = 0;
+	pthread_mutex_unlock(&S.lock);
+	pthread_join(S.thread, NULL);
+	for (i = 0; i < S.ntasks; i++)
+		close(S.tasks[i].fd);
+	free(S.tasks);
+	S.tasks = NULL;
+	S.ntasks = S.cap = 0;
+}
+
+/* For the servers of tools/bench: one window, from start to a signal. */
+int zcb_dstate_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "interval-us", 1, NULL, 'i' }, { 0 },
+	};
+	unsigned int interval = 1000;
+	struct zcb_dstate d;
+	sigset_t stop;
+	int opt, sig;
+
+	while ((opt = getopt_long(argc, argv, "i:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'i': interval = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: zcbench dstate [--interval-us N]\n");
+			return 2;
+		}
+	}
+	/* Blocked before the sampler starts, so that it inherits the mask. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	if (zcb_dstate_start(interval))
+		return 1;
+	zcb_dstate_begin();
+	sigwait(&stop, &sig);
+	zcb_dstate_end(&d);
+	zcb_dstate_stop();
+	printf("peak_d=%d peak_d_read=%d samples=%ld seconds=%.3f sampler_busy_s=%.3f\n",
+	       d.peak_d, d.peak_read, d.samples, d.secs, d.busy_s);
+	return 0;
+}
