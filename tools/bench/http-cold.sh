@@ -4,9 +4,11 @@
 # http-cold.sh OUTDIR DATADIR SECONDS [FILES]: a CDN-like cold point.
 # FILES distinct 1 MiB files (default 1536), more than the page cache
 # can hold, requested in random order by wrk from the receiving side of
-# the wire, at 16 and then 256 connections, against nginx (sendfile on,
-# aio threads: its thread pool), zcserve --mode sendfile and zcserve
-# --mode zcopy.  Each run starts from a dropped cache.  During each run
+# the wire, at 16 connections for SECONDS and then 256 for four times as
+# long (each of 256 connections waits for its share of a slow disk, so a
+# short run would count only the first few replies), against nginx
+# (sendfile on, aio threads: its thread pool), zcserve --mode sendfile
+# and zcserve --mode zcopy.  Each run starts from a dropped cache.  During each run
 # `zcbench dstate` samples the peak of threads in D state in the guest,
 # and of those waiting on a file read; during zcopy runs `zcctl -j
 # stats` is read before, after and every 0.1 s for zcopy's disk-read
@@ -150,7 +152,9 @@ for name in "${servers[@]}"; do
 			while sleep 0.1; do stats; done >"$tag.samples.json" &
 			samplers+=($!)
 		fi
-		res=$(ip netns exec wire1 wrk -t 2 -c "$c" -d "${secs}s" --timeout 30s \
+		dur=$secs
+		[ "$c" -lt 256 ] || dur=$((secs * 4))
+		res=$(ip netns exec wire1 wrk -t 2 -c "$c" -d "${dur}s" --timeout 30s \
 			-s "$here/cold-random.lua" "$url/" -- "$nfiles")
 		for p in "${samplers[@]}"; do
 			kill "$p" 2>/dev/null || true
@@ -168,7 +172,8 @@ for name in "${servers[@]}"; do
 		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$res")
 		mibs=$(awk '/^Transfer\/sec:/ {v=$2; u=substr(v, length(v)-1); v=v+0;
 			if (u == "GB") v *= 1024; else if (u == "KB") v /= 1024; print v}' <<<"$res")
-		read -r d dr ds _ <"$tag.dstate" || true
+		d='' dr='' ds='' at_peak=''
+		{ read -r d dr ds _ && read -r at_peak; } <"$tag.dstate" || true
 		d=${d#peak_d=} dr=${dr#peak_d_read=} ds=${ds#samples=}
 		d=${d:-n/a} dr=${dr:-n/a} ds=${ds:-n/a}
 		ra=n/a rb=n/a rt=n/a dw=n/a
@@ -178,10 +183,11 @@ for name in "${servers[@]}"; do
 				"$tag.after.json" "$tag.samples.json")
 			ra=${ra#*=} rb=${rb#*=} rt=${rt#*=} dw=${dw#*=}
 		fi
-		echo "$name,1M,$c,$secs,$nfiles,$avail,$rps,$mibs,${errors:-none},$d,$dr,$ds,$ra,$rb,$rt,$dw" \
+		echo "$name,1M,$c,$dur,$nfiles,$avail,$rps,$mibs,${errors:-none},$d,$dr,$ds,$ra,$rb,$rt,$dw" \
 			>>"$out/http-cold.csv"
 		printf '%-18s %6s %11s %8s %4s %5s %12s %14s %12s\n' "$name" "$c" "$rps" "$mibs" \
 			"$d" "$dr" "$ra" "$rb" "$rt" | tee -a "$out/http-cold.txt"
+		echo "  ${at_peak:-at_peak: n/a}" | tee -a "$out/http-cold.txt"
 		[ -z "$errors" ] || echo "  socket errors: $errors" | tee -a "$out/http-cold.txt"
 	done
 	stop_server

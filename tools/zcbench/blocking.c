@@ -446,8 +446,10 @@ int zcb_blocking_main(int argc, char **argv)
 
 			hold[w][rep] = v[w][rep].hold;
 			total[w][rep] = v[w][rep].total;
-			if (d->peak_d > peak[w].peak_d)
+			if (d->peak_d > peak[w].peak_d) {
 				peak[w].peak_d = d->peak_d;
+				memcpy(peak[w].who, d->who, sizeof(d->who));
+			}
 			if (d->peak_read > peak[w].peak_read)
 				peak[w].peak_read = d->peak_read;
 			peak[w].samples += d->samples;
@@ -473,10 +475,12 @@ int zcb_blocking_main(int argc, char **argv)
 	       100 * med[ZCOPY_SUBMIT] / med[SENDFILE_BLOCKING]);
 	printf("  zcopy SUBMIT / first non-blocking call:    %9.4f%%\n",
 	       100 * med[ZCOPY_SUBMIT] / med[SENDFILE_FIRST]);
+	printf("  threads in D state at each peak (name:wait channel), and the\n"
+	       "  sampler's CPU time over the windows:\n");
 	for (w = 0; w < nways; w++)
-		if (peak[w].secs > 0)
-			printf("  sampler's share of the windows, %-16.16s %6.1f%%\n",
-			       names[w], 100 * peak[w].busy_s / peak[w].secs);
+		printf("  %-48s %5.1f%%  %s\n", names[w],
+		       peak[w].secs > 0 ? 100 * peak[w].busy_s / peak[w].secs : 0,
+		       peak[w].who[0] ? peak[w].who : "-");
 	if (csv) {
 		f = fopen(csv, "w");
 		if (!f)

@@ -14,12 +14,15 @@
  * hundred tasks costs a fraction of a millisecond natively and several
  * under emulation (TCG), where sampling back to back would take a whole
  * CPU from what is measured: the pause after a pass is at least
- * MAX_SHARE_INV times the pass, so the sampler takes at most about a
- * fifth of one CPU, and the period grows past the millisecond asked for
- * when passes are slow.  A thread born, parked and gone between two
- * rebuilds is missed, and a wait shorter than a period may be: the peaks
- * are lower bounds, never made up.  The number of samples and the time
- * the sampler spent are reported with them.
+ * MAX_SHARE_INV times the CPU time of the pass, so the sampler takes at
+ * most about a fifth of one CPU, and the period grows past the
+ * millisecond asked for when passes are slow.  (CPU time, not wall
+ * time: on a loaded machine a pass waits for a CPU, and pausing for that
+ * too would sample less just when it matters.)  A thread born, parked
+ * and gone between two rebuilds is missed, and a wait shorter than a
+ * period may be: the peaks are lower bounds, never made up.  The number
+ * of samples and the CPU time the sampler used are reported with them,
+ * and the threads seen at the peak, by name and wait channel.
  *
  *   zcbench dstate [--interval-us N]   samples until SIGINT or SIGTERM,
  *                                      then prints the peaks
@@ -38,7 +41,7 @@
 
 #include "zcbench.h"
 
-#define REFRESH_SECS	0.02
+#define REFRESH_SECS	0.1
 #define MAX_SHARE_INV	4
 
 /* Kernel functions a thread waiting for a file's pages sleeps under. */
@@ -155,13 +158,37 @@ static int on_file_read(const struct task *t)
 	return file_has_mark(path);
 }
 
-static void sample(int *d, int *d_read)
+/* "comm:wchan" of a parked thread, appended to who. */
+static void describe(const struct task *t, const char *stat, char *who, size_t len)
+{
+	char path[64], wchan[64] = "?", comm[32] = "?";
+	const char *open_paren = strchr(stat, '('), *close_paren = strrchr(stat, ')');
+	size_t used = strlen(who);
+	ssize_t n;
+	int fd;
+
+	if (open_paren && close_paren > open_paren)
+		snprintf(comm, sizeof(comm), "%.*s", (int)(close_paren - open_paren - 1),
+			 open_paren + 1);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", t->pid, t->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, wchan, sizeof(wchan) - 1);
+		wchan[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+	if (used + 1 < len)
+		snprintf(who + used, len - used, "%s%s:%s", used ? " " : "", comm, wchan);
+}
+
+static void sample(int *d, int *d_read, char *who, size_t len)
 {
 	char buf[512], *p;
 	ssize_t n;
 	int i;
 
 	*d = *d_read = 0;
+	who[0] = 0;
 	for (i = 0; i < S.ntasks; i++) {
 		n = pread(S.tasks[i].fd, buf, sizeof(buf) - 1, 0);
 		if (n <= 0)
@@ -174,6 +201,7 @@ static void sample(int *d, int *d_read)
 		(*d)++;
 		if (on_file_read(&S.tasks[i]))
 			(*d_read)++;
+		describe(&S.tasks[i], buf, who, len);
 	}
 }
 
@@ -187,9 +215,18 @@ static void nap(double secs)
 	nanosleep(&ts, NULL);
 }
 
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void *sampler(void *arg)
 {
 	double t, pass, last_refresh = 0, interval = S.interval_us / 1e6;
+	char who[sizeof(S.cur.who)];
 	int d, d_read, refresh;
 
 	(void)arg;
@@ -208,20 +245,22 @@ static void *sampler(void *arg)
 		}
 		pthread_mutex_unlock(&S.lock);
 
-		t = zcb_now();
-		if (refresh || t - last_refresh > REFRESH_SECS) {
+		t = cpu_now();
+		if (refresh || zcb_now() - last_refresh > REFRESH_SECS) {
 			refresh_tasks();
-			last_refresh = t;
+			last_refresh = zcb_now();
 		}
-		sample(&d, &d_read);
-		pass = zcb_now() - t;
+		sample(&d, &d_read, who, sizeof(who));
+		pass = cpu_now() - t;
 
 		pthread_mutex_lock(&S.lock);
 		if (S.active && !S.refresh) {
 			S.cur.samples++;
 			S.cur.busy_s += pass;
-			if (d > S.cur.peak_d)
+			if (d > S.cur.peak_d) {
 				S.cur.peak_d = d;
+				memcpy(S.cur.who, who, sizeof(who));
+			}
 			if (d_read > S.cur.peak_read)
 				S.cur.peak_read = d_read;
 		}
@@ -309,7 +348,8 @@ int zcb_dstate_main(int argc, char **argv)
 	sigwait(&stop, &sig);
 	zcb_dstate_end(&d);
 	zcb_dstate_stop();
-	printf("peak_d=%d peak_d_read=%d samples=%ld seconds=%.3f sampler_busy_s=%.3f\n",
+	printf("peak_d=%d peak_d_read=%d samples=%ld seconds=%.3f sampler_cpu_s=%.3f\n",
 	       d.peak_d, d.peak_read, d.samples, d.secs, d.busy_s);
+	printf("at_peak: %s\n", d.who[0] ? d.who : "-");
 	return 0;
 }

@@ -129,7 +129,8 @@ struct zcb_dstate {
 	int peak_read;		/* of them, waiting on a file read */
 	long samples;
 	double secs;		/* the window */
-	double busy_s;		/* of it, spent sampling */
+	double busy_s;		/* CPU time spent sampling */
+	char who[256];		/* "comm:wchan" of the threads at the peak */
 };
 int zcb_dstate_start(unsigned int interval_us);
 void zcb_dstate_begin(void);
