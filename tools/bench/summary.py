@@ -415,7 +415,7 @@ def main(out):
     if cached or h:
         targets_table(targets(b, h), "Targets of issue 12")
     parked_table(bl, hc)
-    targets_table(targets13(b, hc), "Targets of issue 13 (disk reads)")
+    targets_table(targets13(b, hc), "Targets of issue 13, disk reads")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,16 @@
  * wait channel or kernel stack shows a file read (read_marks below).
  * Only the peak of each count over a window is kept: how many threads a
  * method had parked at once is what a server pays for in threads and
- * memory.
+ * memory.  The whole system's count also holds what has nothing to do
+ * with the method (a program being loaded from the guest's 9p root, the
+ * bench's own helpers), so a third peak counts only the threads of the
+ * watched process and its children, and kernel threads (the workers a
+ * module would park), waiting on a file read.
  *
  * Opening a procfs file is what costs, so each task's stat stays open
  * and is re-read with pread(); the list of tasks is rebuilt at the start
- * of each window and every REFRESH_SECS.  Even so a pass over a few
+ * of each window, by the caller before its clock starts, and every
+ * REFRESH_SECS.  Even so a pass over a few
  * hundred tasks costs a fraction of a millisecond natively and several
  * under emulation (TCG), where sampling back to back would take a whole
  * CPU from what is measured: the pause after a pass is at least
@@ -24,8 +29,8 @@
  * of samples and the CPU time the sampler used are reported with them,
  * and the threads seen at the peak, by name and wait channel.
  *
- *   zcbench dstate [--interval-us N]   samples until SIGINT or SIGTERM,
- *                                      then prints the peaks
+ *   zcbench dstate [--interval-us N] [--pid PID]
+ *          samples until SIGINT or SIGTERM, then prints the peaks
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -52,18 +57,23 @@ static const char *const read_marks[] = {
 
 struct task {
 	int pid, tid, fd;
+	int own;	/* of the watched process or its children, or a kernel thread */
 };
 
+/* lock guards the window; tasks_lock the task list, for a whole pass. */
 static struct {
 	pthread_t thread;
-	pthread_mutex_t lock;
-	int running, active, refresh;
+	pthread_mutex_t lock, tasks_lock;
+	int watched;
+	int running, active;
+	double listed;		/* when the task list was made */
+	unsigned int epoch;	/* windows begun */
 	unsigned int interval_us;
 	double begun;
 	struct zcb_dstate cur;
 	struct task *tasks;
 	int ntasks, cap;
-} S = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} S = { .lock = PTHREAD_MUTEX_INITIALIZER, .tasks_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int numeric(const char *s)
 {
@@ -75,7 +85,7 @@ static int numeric(const char *s)
 	return 1;
 }
 
-static void add_task(int pid, int tid)
+static void add_task(int pid, int tid, int own)
 {
 	char path[64];
 	int fd;
@@ -95,7 +105,27 @@ static void add_task(int pid, int tid)
 		S.tasks = t;
 		S.cap = S.cap ? 2 * S.cap : 256;
 	}
-	S.tasks[S.ntasks++] = (struct task){ .pid = pid, .tid = tid, .fd = fd };
+	S.tasks[S.ntasks++] = (struct task){ .pid = pid, .tid = tid, .fd = fd, .own = own };
+}
+
+/* The parent of a process, from "pid (comm) state ppid ...". */
+static int parent_of(int pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && strlen(p) > 4 ? atoi(p + 4) : -1;
 }
 
 static void refresh_tasks(void)
@@ -103,7 +133,7 @@ static void refresh_tasks(void)
 	struct dirent *p, *t;
 	char path[64];
 	DIR *procs, *threads;
-	int i;
+	int i, pid, ppid, own;
 
 	for (i = 0; i < S.ntasks; i++)
 		close(S.tasks[i].fd);
@@ -114,16 +144,22 @@ static void refresh_tasks(void)
 	while ((p = readdir(procs))) {
 		if (!numeric(p->d_name))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task", atoi(p->d_name));
+		pid = atoi(p->d_name);
+		ppid = parent_of(pid);
+		/* kthreadd (2) is the parent of every kernel thread. */
+		own = pid == 2 || ppid == 2 ||
+		      (S.watched > 0 && (pid == S.watched || ppid == S.watched));
+		snprintf(path, sizeof(path), "/proc/%d/task", pid);
 		threads = opendir(path);
 		if (!threads)
 			continue;	/* gone meanwhile */
 		while ((t = readdir(threads)))
 			if (numeric(t->d_name))
-				add_task(atoi(p->d_name), atoi(t->d_name));
+				add_task(pid, atoi(t->d_name), own);
 		closedir(threads);
 	}
 	closedir(procs);
+	S.listed = zcb_now();
 }
 
 static int file_has_mark(const char *path)
@@ -181,13 +217,13 @@ static void describe(const struct task *t, const char *stat, char *who, size_t l
 		snprintf(who + used, len - used, "%s%s:%s", used ? " " : "", comm, wchan);
 }
 
-static void sample(int *d, int *d_read, char *who, size_t len)
+static void sample(int *d, int *d_read, int *own_read, char *who, size_t len)
 {
 	char buf[512], *p;
 	ssize_t n;
 	int i;
 
-	*d = *d_read = 0;
+	*d = *d_read = *own_read = 0;
 	who[0] = 0;
 	for (i = 0; i < S.ntasks; i++) {
 		n = pread(S.tasks[i].fd, buf, sizeof(buf) - 1, 0);
@@ -199,8 +235,10 @@ static void sample(int *d, int *d_read, char *who, size_t len)
 		if (!p || p[1] != ' ' || p[2] != 'D')
 			continue;
 		(*d)++;
-		if (on_file_read(&S.tasks[i]))
+		if (on_file_read(&S.tasks[i])) {
 			(*d_read)++;
+			*own_read += S.tasks[i].own;
+		}
 		describe(&S.tasks[i], buf, who, len);
 	}
 }
@@ -225,9 +263,10 @@ static double cpu_now(void)
 
 static void *sampler(void *arg)
 {
-	double t, pass, last_refresh = 0, interval = S.interval_us / 1e6;
+	double t, pass, interval = S.interval_us / 1e6;
 	char who[sizeof(S.cur.who)];
-	int d, d_read, refresh;
+	int d, d_read, own_read;
+	unsigned int epoch;
 
 	(void)arg;
 	for (;;) {
@@ -236,25 +275,24 @@ static void *sampler(void *arg)
 			pthread_mutex_unlock(&S.lock);
 			break;
 		}
-		refresh = S.refresh;
-		S.refresh = 0;
 		if (!S.active) {
 			pthread_mutex_unlock(&S.lock);
 			nap(interval);
 			continue;
 		}
+		epoch = S.epoch;
 		pthread_mutex_unlock(&S.lock);
 
 		t = cpu_now();
-		if (refresh || zcb_now() - last_refresh > REFRESH_SECS) {
+		pthread_mutex_lock(&S.tasks_lock);
+		if (zcb_now() - S.listed > REFRESH_SECS)
 			refresh_tasks();
-			last_refresh = zcb_now();
-		}
-		sample(&d, &d_read, who, sizeof(who));
+		sample(&d, &d_read, &own_read, who, sizeof(who));
+		pthread_mutex_unlock(&S.tasks_lock);
 		pass = cpu_now() - t;
 
 		pthread_mutex_lock(&S.lock);
-		if (S.active && !S.refresh) {
+		if (S.active && S.epoch == epoch) {
 			S.cur.samples++;
 			S.cur.busy_s += pass;
 			if (d > S.cur.peak_d) {
@@ -263,6 +301,8 @@ static void *sampler(void *arg)
 			}
 			if (d_read > S.cur.peak_read)
 				S.cur.peak_read = d_read;
+			if (own_read > S.cur.peak_own_read)
+				S.cur.peak_own_read = own_read;
 		}
 		pthread_mutex_unlock(&S.lock);
 		nap(pass * MAX_SHARE_INV > interval ? pass * MAX_SHARE_INV : interval);
@@ -270,9 +310,10 @@ static void *sampler(void *arg)
 	return NULL;
 }
 
-int zcb_dstate_start(unsigned int interval_us)
+int zcb_dstate_start(unsigned int interval_us, int watched)
 {
 	S.interval_us = interval_us ? interval_us : 1000;
+	S.watched = watched;
 	S.running = 1;
 	if (pthread_create(&S.thread, NULL, sampler, NULL)) {
 		S.running = 0;
@@ -282,12 +323,19 @@ int zcb_dstate_start(unsigned int interval_us)
 	return 0;
 }
 
+/*
+ * The threads of this window, not the last one's, listed here so that
+ * the listing costs the caller before its clock starts, not the window.
+ */
 void zcb_dstate_begin(void)
 {
+	pthread_mutex_lock(&S.tasks_lock);
+	refresh_tasks();
+	pthread_mutex_unlock(&S.tasks_lock);
 	pthread_mutex_lock(&S.lock);
 	memset(&S.cur, 0, sizeof(S.cur));
 	S.begun = zcb_now();
-	S.refresh = 1;	/* the threads of this window, not the last one's */
+	S.epoch++;
 	S.active = 1;
 	pthread_mutex_unlock(&S.lock);
 }
@@ -322,18 +370,20 @@ void zcb_dstate_stop(void)
 int zcb_dstate_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "interval-us", 1, NULL, 'i' }, { 0 },
+		{ "interval-us", 1, NULL, 'i' }, { "pid", 1, NULL, 'p' }, { 0 },
 	};
 	unsigned int interval = 1000;
+	int watched = 0;
 	struct zcb_dstate d;
 	sigset_t stop;
 	int opt, sig;
 
-	while ((opt = getopt_long(argc, argv, "i:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "i:p:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'i': interval = atoi(optarg); break;
+		case 'p': watched = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: zcbench dstate [--interval-us N]\n");
+			fprintf(stderr, "usage: zcbench dstate [--interval-us N] [--pid PID]\n");
 			return 2;
 		}
 	}
@@ -342,14 +392,15 @@ int zcb_dstate_main(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	if (zcb_dstate_start(interval))
+	if (zcb_dstate_start(interval, watched))
 		return 1;
 	zcb_dstate_begin();
 	sigwait(&stop, &sig);
 	zcb_dstate_end(&d);
 	zcb_dstate_stop();
-	printf("peak_d=%d peak_d_read=%d samples=%ld seconds=%.3f sampler_cpu_s=%.3f\n",
-	       d.peak_d, d.peak_read, d.samples, d.secs, d.busy_s);
+	printf("peak_d=%d peak_d_read=%d peak_own_read=%d samples=%ld seconds=%.3f "
+	       "sampler_cpu_s=%.3f\n", d.peak_d, d.peak_read, d.peak_own_read, d.samples,
+	       d.secs, d.busy_s);
 	printf("at_peak: %s\n", d.who[0] ? d.who : "-");
 	return 0;
 }

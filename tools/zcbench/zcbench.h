@@ -127,12 +127,13 @@ long zcb_ticks_per_sec(void);
 struct zcb_dstate {
 	int peak_d;		/* threads in D state, any reason */
 	int peak_read;		/* of them, waiting on a file read */
+	int peak_own_read;	/* of those, the watched process's or the kernel's */
 	long samples;
 	double secs;		/* the window */
 	double busy_s;		/* CPU time spent sampling */
 	char who[256];		/* "comm:wchan" of the threads at the peak */
 };
-int zcb_dstate_start(unsigned int interval_us);
+int zcb_dstate_start(unsigned int interval_us, int watched);
 void zcb_dstate_begin(void);
 void zcb_dstate_end(struct zcb_dstate *d);
 void zcb_dstate_stop(void);
