@@ -161,12 +161,16 @@ def blocking_table(b):
     if not b:
         return
     print("### Submitting cold files (median, ms; threads in D state at the peak)\n")
-    print("| call | file | held, ms | all sent, ms | D state | on a file read |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("D state counts every thread of the guest; on a file read, those of them "
+          "whose wait channel or kernel stack shows one; own, of those, zcbench's "
+          "threads and kernel threads (a module's workers).\n")
+    print("| call | file | held, ms | all sent, ms | D state | on a file read | own |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for r in b:
         total = f"{1e3 * float(r['total_s']):.1f}" if r.get("total_s") else "n/a"
         print(f"| {r['way']} | {size_name(r['size'])} | {1e3 * float(r['median_s']):.3f} | "
-              f"{total} | {r.get('peak_d') or 'n/a'} | {r.get('peak_d_read') or 'n/a'} |")
+              f"{total} | {r.get('peak_d') or 'n/a'} | {r.get('peak_d_read') or 'n/a'} | "
+              f"{r.get('peak_own_read') or 'n/a'} |")
     way = {r["way"]: float(r["median_s"]) for r in b}
     z = way.get("zcopy SUBMIT")
     sb = way.get("sendfile, blocking socket (whole call)")
@@ -247,16 +251,18 @@ def http_cold_table(hc):
     r0 = hc[0]
     print(f"### CDN-like cold point: {r0['files']} random 1 MiB files, page cache "
           f"about {r0['cache_mib']} MiB, wrk over the wire\n")
-    print("Threads in D state at the peak over the whole guest during each run, and of "
-          "them those waiting on a file read; zcopy's disk-read counters over the run "
-          "and the peak of its read_threads gauge (n/a: not reported by this module).\n")
-    print("| server | conns | requests/s | D state | on a file read | reads_async | "
-          "reads_blocking | read_threads | socket errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("Threads in D state at the peak over the whole guest during each run, of "
+          "them those waiting on a file read, and of those the server's (its threads, "
+          "or kernel threads); zcopy's disk-read counters over the run and the peak "
+          "of its read_threads gauge (n/a: not reported by this module).\n")
+    print("| server | conns | seconds | requests/s | D state | on a file read | server's | "
+          "reads_async | reads_blocking | read_threads | socket errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in hc:
-        print(f"| {r['server']} | {r['conns']} | {r['requests_per_s']} | {r['peak_d']} | "
-              f"{r['peak_d_read']} | {r['reads_async']} | {r['reads_blocking']} | "
-              f"{r['peak_read_threads']} | {r['errors']} |")
+        print(f"| {r['server']} | {r['conns']} | {r['seconds']} | {r['requests_per_s']} | "
+              f"{r['peak_d']} | {r['peak_d_read']} | {r.get('peak_server_read', 'n/a')} | "
+              f"{r['reads_async']} | {r['reads_blocking']} | {r['peak_read_threads']} | "
+              f"{r['errors']} |")
     print()
 
 
@@ -333,16 +339,19 @@ def parked_table(bl, hc):
     """Issue 13's other figure: threads parked on disk at the peak."""
     if not bl and not hc:
         return
-    print("### Threads parked on disk at the peak (D state / of them on a file read)\n")
-    print("| what | method or server | D state | on a file read |")
+    print("### Threads parked on disk at the peak\n")
+    print("Sampled, not assumed: threads of the method (zcbench's) or of the server, "
+          "and kernel threads, in D state waiting on a file read; in brackets every "
+          "thread of the guest in D state.\n")
+    print("| what | method or server | parked on a file read | (D state, all) |")
     print("|---|---|---:|---:|")
     for r in bl:
         if r.get("peak_d"):
             print(f"| zcbench blocking, {size_name(r['size'])} x {r.get('conns', 1)} | "
-                  f"{r['way']} | {r['peak_d']} | {r['peak_d_read']} |")
+                  f"{r['way']} | {r.get('peak_own_read', 'n/a')} | ({r['peak_d']}) |")
     for r in hc:
-        print(f"| CDN cold 1M, {conns_name(r['conns'])} | {r['server']} | {r['peak_d']} | "
-              f"{r['peak_d_read']} |")
+        print(f"| CDN cold 1M, {conns_name(r['conns'])} | {r['server']} | "
+              f"{r.get('peak_server_read', 'n/a')} | ({r['peak_d']}) |")
     print()
 
 
