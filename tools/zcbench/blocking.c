@@ -448,10 +448,11 @@ int zcb_blocking_main(int argc, char **argv)
 
 			hold[w][rep] = v[w][rep].hold;
 			total[w][rep] = v[w][rep].total;
-			if (d->peak_d > peak[w].peak_d) {
-				peak[w].peak_d = d->peak_d;
+			if (d->peak_own_read > peak[w].peak_own_read ||
+			    (!peak[w].peak_own_read && d->peak_d > peak[w].peak_d))
 				memcpy(peak[w].who, d->who, sizeof(d->who));
-			}
+			if (d->peak_d > peak[w].peak_d)
+				peak[w].peak_d = d->peak_d;
 			if (d->peak_read > peak[w].peak_read)
 				peak[w].peak_read = d->peak_read;
 			if (d->peak_own_read > peak[w].peak_own_read)
