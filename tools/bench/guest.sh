@@ -38,9 +38,8 @@ fi
 # are always stop and wait.  The targets (summary.py) need sendfile and
 # zcopy at 1, 16 and 256 connections; 256 connections of 64 MiB files
 # send 16 GiB per measurement, so only the full run has them, and only
-# those two methods.
-# Cold points are stop and wait, one file per connection per round from
-# a dropped cache; --conns makes the many-files-at-once blocking probe.
+# those two methods.  blocking --conns sends that many cold files at
+# once, for the threads they park; http-cold.sh is the CDN-like point.
 cold_http=1
 if [ "$kind" = cold ]; then
 	runs=(
@@ -48,7 +47,7 @@ if [ "$kind" = cold ]; then
 	)
 	blocking=(--size 64M --repeat 3 --conns 64 --conns-size 1M)
 	scaling=()
-	wrk_secs=8
+	wrk_secs=10
 elif [ "$kind" = quick ]; then
 	runs=(
 		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M -r 3 -b 32M -t 0.5"
@@ -82,7 +81,8 @@ for r in "${runs[@]}"; do
 	i=$((i + 1))
 	echo "## zcbench $r"
 	plot=()
-	[ "$i" = 1 ] && plot=(--plot "$out/zcbench.png")
+	# The plot is of the cached matrix, which a cold run has not.
+	[ "$i" = 1 ] && [ "$kind" != cold ] && plot=(--plot "$out/zcbench.png")
 	# shellcheck disable=SC2086
 	zcbench $r --csv "$out/zcbench-$i.csv" --json "$out/zcbench-$i.json" \
 		"${plot[@]}" | tee "$out/zcbench-$i.txt"
