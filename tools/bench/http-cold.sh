@@ -12,10 +12,10 @@
 # During each run `zcbench dstate` samples the peak of threads in D
 # state in the guest, of those waiting on a file read, and of those the
 # server's (its processes' threads, or kernel threads: a module's
-# workers); during zcopy runs `zcctl -j stats` is read before, after and
-# every 0.1 s for zcopy's disk-read counters and gauges (n/a where the
-# module has none).  Writes
-# OUTDIR/http-cold.csv and prints a table.
+# workers), and the kernel's count of tasks in I/O wait; during zcopy
+# runs `zcctl -j stats` is read before, after and every 0.1 s for
+# zcopy's disk-read counters and gauges (n/a where the module has none).
+# Writes OUTDIR/http-cold.csv and prints a table.
 #
 # The page cache is made small by locking memory (squeeze.py) rather
 # than by booting a second, smaller guest: the other points of the run
@@ -133,10 +133,10 @@ stats() {
 }
 
 echo "server,size,conns,seconds,files,cache_mib,requests_per_s,transfer_mib_s,errors," \
-	"peak_d,peak_d_read,peak_server_read,dstate_samples,reads_async,reads_blocking,peak_read_threads," \
+	"peak_d,peak_d_read,peak_server_read,peak_iowait,dstate_samples,reads_async,reads_blocking,peak_read_threads," \
 	"peak_disk_waiting" | tr -d ' ' >"$out/http-cold.csv"
-printf '%-18s %6s %11s %8s %4s %5s %6s %12s %14s %12s\n' server conns requests/s \
-	MiB/s D read server reads_async reads_blocking read_threads | tee -a "$out/http-cold.txt"
+printf '%-18s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' server conns requests/s \
+	MiB/s D read server iowait reads_async reads_blocking read_threads | tee -a "$out/http-cold.txt"
 servers=(zcserve-sendfile zcserve-zcopy)
 [ "$threads" = 1 ] && servers=(nginx-aio-threads "${servers[@]}")
 for name in "${servers[@]}"; do
@@ -174,10 +174,11 @@ for name in "${servers[@]}"; do
 		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$res")
 		mibs=$(awk '/^Transfer\/sec:/ {v=$2; u=substr(v, length(v)-1); v=v+0;
 			if (u == "GB") v *= 1024; else if (u == "KB") v /= 1024; print v}' <<<"$res")
-		d='' dr='' dsrv='' ds='' at_peak=''
-		{ read -r d dr dsrv ds _ && read -r at_peak; } <"$tag.dstate" || true
+		d='' dr='' dsrv='' ds='' iow='' at_peak=''
+		{ read -r d dr dsrv ds _ _ iow _ && read -r at_peak; } <"$tag.dstate" || true
 		d=${d#peak_d=} dr=${dr#peak_d_read=} dsrv=${dsrv#peak_own_read=} ds=${ds#samples=}
-		d=${d:-n/a} dr=${dr:-n/a} dsrv=${dsrv:-n/a} ds=${ds:-n/a}
+		iow=${iow#peak_iowait=}
+		d=${d:-n/a} dr=${dr:-n/a} dsrv=${dsrv:-n/a} ds=${ds:-n/a} iow=${iow:-n/a}
 		ra=n/a rb=n/a rt=n/a dw=n/a
 		if [ "$name" = zcserve-zcopy ]; then
 			stats >"$tag.after.json"
@@ -185,10 +186,10 @@ for name in "${servers[@]}"; do
 				"$tag.after.json" "$tag.samples.json")
 			ra=${ra#*=} rb=${rb#*=} rt=${rt#*=} dw=${dw#*=}
 		fi
-		echo "$name,1M,$c,$dur,$nfiles,$avail,$rps,$mibs,${errors:-none},$d,$dr,$dsrv,$ds,$ra,$rb,$rt,$dw" \
+		echo "$name,1M,$c,$dur,$nfiles,$avail,$rps,$mibs,${errors:-none},$d,$dr,$dsrv,$iow,$ds,$ra,$rb,$rt,$dw" \
 			>>"$out/http-cold.csv"
-		printf '%-18s %6s %11s %8s %4s %5s %6s %12s %14s %12s\n' "$name" "$c" "$rps" \
-			"$mibs" "$d" "$dr" "$dsrv" "$ra" "$rb" "$rt" | tee -a "$out/http-cold.txt"
+		printf '%-18s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' "$name" "$c" "$rps" \
+			"$mibs" "$d" "$dr" "$dsrv" "$iow" "$ra" "$rb" "$rt" | tee -a "$out/http-cold.txt"
 		echo "  ${at_peak:-at_peak: n/a}" | tee -a "$out/http-cold.txt"
 		[ -z "$errors" ] || echo "  socket errors: $errors" | tee -a "$out/http-cold.txt"
 	done

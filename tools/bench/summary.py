@@ -163,14 +163,16 @@ def blocking_table(b):
     print("### Submitting cold files (median, ms; threads in D state at the peak)\n")
     print("D state counts every thread of the guest; on a file read, those of them "
           "whose wait channel or kernel stack shows one; own, of those, zcbench's "
-          "threads and kernel threads (a module's workers).\n")
-    print("| call | file | held, ms | all sent, ms | D state | on a file read | own |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+          "threads and kernel threads (a module's workers); iowait, the kernel's "
+          "count of tasks in I/O wait, read every millisecond.\n")
+    print("| call | file | held, ms | all sent, ms | D state | on a file read | own | "
+          "iowait |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in b:
         total = f"{1e3 * float(r['total_s']):.1f}" if r.get("total_s") else "n/a"
         print(f"| {r['way']} | {size_name(r['size'])} | {1e3 * float(r['median_s']):.3f} | "
               f"{total} | {r.get('peak_d') or 'n/a'} | {r.get('peak_d_read') or 'n/a'} | "
-              f"{r.get('peak_own_read') or 'n/a'} |")
+              f"{r.get('peak_own_read') or 'n/a'} | {r.get('peak_iowait') or 'n/a'} |")
     way = {r["way"]: float(r["median_s"]) for r in b}
     z = way.get("zcopy SUBMIT")
     sb = way.get("sendfile, blocking socket (whole call)")
@@ -256,11 +258,12 @@ def http_cold_table(hc):
           "or kernel threads); zcopy's disk-read counters over the run and the peak "
           "of its read_threads gauge (n/a: not reported by this module).\n")
     print("| server | conns | seconds | requests/s | D state | on a file read | server's | "
-          "reads_async | reads_blocking | read_threads | socket errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "iowait | reads_async | reads_blocking | read_threads | socket errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in hc:
         print(f"| {r['server']} | {r['conns']} | {r['seconds']} | {r['requests_per_s']} | "
               f"{r['peak_d']} | {r['peak_d_read']} | {r.get('peak_server_read', 'n/a')} | "
+              f"{r.get('peak_iowait', 'n/a')} | "
               f"{r['reads_async']} | {r['reads_blocking']} | {r['peak_read_threads']} | "
               f"{r['errors']} |")
     print()
@@ -342,16 +345,20 @@ def parked_table(bl, hc):
     print("### Threads parked on disk at the peak\n")
     print("Sampled, not assumed: threads of the method (zcbench's) or of the server, "
           "and kernel threads, in D state waiting on a file read; in brackets every "
-          "thread of the guest in D state.\n")
-    print("| what | method or server | parked on a file read | (D state, all) |")
-    print("|---|---|---:|---:|")
+          "thread of the guest in D state, and the kernel's count of tasks in I/O "
+          "wait (read every millisecond; the per-thread passes are slower).\n")
+    print("| what | method or server | parked on a file read | (D state, all) | "
+          "(I/O wait, all) |")
+    print("|---|---|---:|---:|---:|")
     for r in bl:
         if r.get("peak_d"):
             print(f"| zcbench blocking, {size_name(r['size'])} x {r.get('conns', 1)} | "
-                  f"{r['way']} | {r.get('peak_own_read', 'n/a')} | ({r['peak_d']}) |")
+                  f"{r['way']} | {r.get('peak_own_read', 'n/a')} | ({r['peak_d']}) | "
+                  f"({r.get('peak_iowait', 'n/a')}) |")
     for r in hc:
         print(f"| CDN cold 1M, {conns_name(r['conns'])} | {r['server']} | "
-              f"{r.get('peak_server_read', 'n/a')} | ({r['peak_d']}) |")
+              f"{r.get('peak_server_read', 'n/a')} | ({r['peak_d']}) | "
+              f"({r.get('peak_iowait', 'n/a')}) |")
     print()
 
 

@@ -17,8 +17,8 @@
  * sampler (dstate.c) counts the threads of the whole system in
  * uninterruptible sleep, those of them waiting on a file read, and of
  * those the ones of this process or kernel threads (not a program being
- * loaded meanwhile); the peak of each over the repeats is reported, as
- * measured.  The sampler
+ * loaded meanwhile), and the kernel's count of tasks in I/O wait; the
+ * peak of each over the repeats is reported, as measured.  The sampler
  * shares the CPUs with what it watches, so its own time is shown too.
  */
 #include <errno.h>
@@ -457,6 +457,9 @@ int zcb_blocking_main(int argc, char **argv)
 				peak[w].peak_read = d->peak_read;
 			if (d->peak_own_read > peak[w].peak_own_read)
 				peak[w].peak_own_read = d->peak_own_read;
+			if (d->peak_iowait > peak[w].peak_iowait)
+				peak[w].peak_iowait = d->peak_iowait;
+			peak[w].probes += d->probes;
 			peak[w].samples += d->samples;
 			peak[w].secs += d->secs;
 			peak[w].busy_s += d->busy_s;
@@ -466,16 +469,17 @@ int zcb_blocking_main(int argc, char **argv)
 	}
 	printf("cold files over %s, median of %d (ms); threads in D state at the peak:\n"
 	       "all of them, those waiting on a file read, and of those the ones of\n"
-	       "zcbench or the kernel (own):\n", t->name, repeat);
-	printf("  %-48s %5s %10s %6s %10s %4s %4s %4s %8s\n", "call", "file", "held", "",
-	       "all sent", "D", "read", "own", "samples");
+	       "zcbench or the kernel (own); and tasks in I/O wait (iowait):\n",
+	       t->name, repeat);
+	printf("  %-48s %5s %10s %6s %10s %4s %4s %4s %6s %8s\n", "call", "file", "held", "",
+	       "all sent", "D", "read", "own", "iowait", "samples");
 	for (w = 0; w < nways; w++) {
 		wsize = w < SENDFILE_THREADS ? size : csize;
-		printf("  %-48s %5s %10.3f +-%3.0f%% %10.1f %4d %4d %4d %8ld\n", names[w],
+		printf("  %-48s %5s %10.3f +-%3.0f%% %10.1f %4d %4d %4d %6d %8ld\n", names[w],
 		       zcb_size_name(wsize, sz, sizeof(sz)), 1e3 * med[w],
 		       100 * zcb_spread(hold[w], repeat), 1e3 * medt[w],
 		       peak[w].peak_d, peak[w].peak_read, peak[w].peak_own_read,
-		       peak[w].samples);
+		       peak[w].peak_iowait, peak[w].samples);
 	}
 	printf("  zcopy SUBMIT / blocking sendfile call:     %9.4f%%\n",
 	       100 * med[ZCOPY_SUBMIT] / med[SENDFILE_BLOCKING]);
@@ -492,13 +496,15 @@ int zcb_blocking_main(int argc, char **argv)
 		if (!f)
 			return 1;
 		fprintf(f, "way,size,net,repeats,conns,median_s,spread,total_s,"
-			"peak_d,peak_d_read,peak_own_read,samples,sampler_share\n");
+			"peak_d,peak_d_read,peak_own_read,peak_iowait,samples,probes,"
+			"sampler_share\n");
 		for (w = 0; w < nways; w++)
-			fprintf(f, "\"%s\",%zu,%s,%d,%d,%.6f,%.4f,%.6f,%d,%d,%d,%ld,%.4f\n",
+			fprintf(f, "\"%s\",%zu,%s,%d,%d,%.6f,%.4f,%.6f,%d,%d,%d,%d,%ld,%ld,%.4f\n",
 				names[w], w < SENDFILE_THREADS ? size : csize, t->name,
 				repeat, w < SENDFILE_THREADS ? 1 : conns, med[w],
 				zcb_spread(hold[w], repeat), medt[w], peak[w].peak_d,
-				peak[w].peak_read, peak[w].peak_own_read, peak[w].samples,
+				peak[w].peak_read, peak[w].peak_own_read, peak[w].peak_iowait,
+				peak[w].samples, peak[w].probes,
 				peak[w].secs > 0 ? peak[w].busy_s / peak[w].secs : 0);
 		fclose(f);
 	}

@@ -18,10 +18,12 @@
  * REFRESH_SECS.  Even so a pass over a few
  * hundred tasks costs a fraction of a millisecond natively and several
  * under emulation (TCG), where sampling back to back would take a whole
- * CPU from what is measured: the pause after a pass is at least
- * MAX_SHARE_INV times the CPU time of the pass, so the sampler takes at
- * most about a fifth of one CPU, and the period grows past the
- * millisecond asked for when passes are slow.  (CPU time, not wall
+ * CPU from what is measured: the next pass waits at least MAX_SHARE_INV
+ * times the CPU time of the last, so passes take at most about a fifth
+ * of one CPU, and their period grows past the millisecond asked for when
+ * they are slow.  In between, every period, the sampler reads the
+ * kernel's count of tasks in I/O wait (procs_blocked), a fourth peak,
+ * and a new peak of it starts a pass at once, to name the threads.  (CPU time, not wall
  * time: on a loaded machine a pass waits for a CPU, and pausing for that
  * too would sample less just when it matters.)  A thread born, parked
  * and gone between two rebuilds is missed, and a wait shorter than a
@@ -265,11 +267,35 @@ static double cpu_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The kernel's own count of tasks in I/O wait (io_schedule(), where a
+ * reader waits for a folio), from /proc/stat: one file, so cheap enough
+ * to read every period even when a whole pass is not.
+ */
+static int procs_blocked(void)
+{
+	static int fd = -1;
+	static char buf[16384];
+	char *p;
+	ssize_t n;
+
+	if (fd < 0)
+		fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "\nprocs_blocked ");
+	return p ? atoi(p + strlen("\nprocs_blocked ")) : -1;
+}
+
 static void *sampler(void *arg)
 {
-	double t, pass, interval = S.interval_us / 1e6;
+	double t, pass, next_pass = 0, interval = S.interval_us / 1e6;
 	char who[sizeof(S.cur.who)];
-	int d, d_read, own_read;
+	int d, d_read, own_read, blocked, full;
 	unsigned int epoch;
 
 	(void)arg;
@@ -287,20 +313,32 @@ static void *sampler(void *arg)
 			continue;
 		}
 		epoch = S.epoch;
+		/* A pass when the budget allows, or at once on a new peak. */
+		t = cpu_now();
+		blocked = procs_blocked();
+		full = zcb_now() >= next_pass || blocked > S.cur.peak_iowait;
 		pthread_mutex_unlock(&S.lock);
 
-		t = cpu_now();
-		pthread_mutex_lock(&S.tasks_lock);
-		if (zcb_now() - S.listed > REFRESH_SECS)
-			refresh_tasks();
-		sample(&d, &d_read, &own_read, who, sizeof(who));
-		pthread_mutex_unlock(&S.tasks_lock);
+		if (full) {
+			pthread_mutex_lock(&S.tasks_lock);
+			if (zcb_now() - S.listed > REFRESH_SECS)
+				refresh_tasks();
+			sample(&d, &d_read, &own_read, who, sizeof(who));
+			pthread_mutex_unlock(&S.tasks_lock);
+		}
 		pass = cpu_now() - t;
+		if (full)
+			next_pass = zcb_now() + pass * MAX_SHARE_INV;
 
 		pthread_mutex_lock(&S.lock);
+		if (S.active && S.epoch == epoch && blocked > S.cur.peak_iowait)
+			S.cur.peak_iowait = blocked;
 		if (S.active && S.epoch == epoch) {
-			S.cur.samples++;
+			S.cur.probes++;
 			S.cur.busy_s += pass;
+		}
+		if (full && S.active && S.epoch == epoch) {
+			S.cur.samples++;
 			/* Who: at the peak of the watched, or else of all. */
 			if (own_read > S.cur.peak_own_read ||
 			    (!S.cur.peak_own_read && d > S.cur.peak_d))
@@ -313,7 +351,7 @@ static void *sampler(void *arg)
 				S.cur.peak_own_read = own_read;
 		}
 		pthread_mutex_unlock(&S.lock);
-		nap(pass * MAX_SHARE_INV > interval ? pass * MAX_SHARE_INV : interval);
+		nap(interval);
 	}
 	return NULL;
 }
@@ -407,8 +445,8 @@ int zcb_dstate_main(int argc, char **argv)
 	zcb_dstate_end(&d);
 	zcb_dstate_stop();
 	printf("peak_d=%d peak_d_read=%d peak_own_read=%d samples=%ld seconds=%.3f "
-	       "sampler_cpu_s=%.3f\n", d.peak_d, d.peak_read, d.peak_own_read, d.samples,
-	       d.secs, d.busy_s);
+	       "sampler_cpu_s=%.3f peak_iowait=%d probes=%ld\n", d.peak_d, d.peak_read,
+	       d.peak_own_read, d.samples, d.secs, d.busy_s, d.peak_iowait, d.probes);
 	printf("at_peak: %s\n", d.who[0] ? d.who : "-");
 	return 0;
 }

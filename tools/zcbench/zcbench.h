@@ -128,7 +128,9 @@ struct zcb_dstate {
 	int peak_d;		/* threads in D state, any reason */
 	int peak_read;		/* of them, waiting on a file read */
 	int peak_own_read;	/* of those, the watched process's or the kernel's */
-	long samples;
+	int peak_iowait;	/* the kernel's count of tasks in I/O wait */
+	long samples;		/* passes over every task */
+	long probes;		/* reads of the I/O wait count */
 	double secs;		/* the window */
 	double busy_s;		/* CPU time spent sampling */
 	char who[256];		/* "comm:wchan" of the threads at the peak */
