@@ -15,24 +15,24 @@
  * Opening a procfs file is what costs, so each task's stat stays open
  * and is re-read with pread(); the list of tasks is rebuilt at the start
  * of each window, by the caller before its clock starts, and every
- * REFRESH_SECS.  Even so a pass over a few
- * hundred tasks costs a fraction of a millisecond natively and several
- * under emulation (TCG), where sampling back to back would take a whole
- * CPU from what is measured: the next pass waits at least MAX_SHARE_INV
- * times the CPU time of the last, so passes take at most about a fifth
- * of one CPU, and their period grows past the millisecond asked for when
- * they are slow.  In between, every period, the sampler reads the
- * kernel's count of tasks in I/O wait (procs_blocked), a fourth peak,
- * and a new peak of it starts a pass at once, to name the threads.  (CPU time, not wall
- * time: on a loaded machine a pass waits for a CPU, and pausing for that
- * too would sample less just when it matters.)  A thread born, parked
- * and gone between two rebuilds is missed, and a wait shorter than a
- * period may be: the peaks are lower bounds, never made up.  The number
- * of samples and the CPU time the sampler used are reported with them,
- * and the threads seen at the peak, by name and wait channel.  The
- * sampler runs SCHED_FIFO when it may: among dozens of runnable senders
- * it would otherwise get a pass in only every few hundred milliseconds;
- * its pacing, not its priority, bounds what it takes.
+ * REFRESH_SECS.  Even so a pass over a few hundred tasks costs a
+ * fraction of a millisecond natively and several under emulation (TCG),
+ * where passing back to back would take a whole CPU from what is
+ * measured.  So the next pass waits at least MAX_SHARE_INV times the CPU
+ * time of the last (CPU time, not wall time: on a loaded machine a pass
+ * waits for a CPU, and pausing for that too would sample less just when
+ * it matters), and in between, every period, the sampler reads only the
+ * kernel's count of tasks in I/O wait (procs_blocked): a fourth peak,
+ * and each new peak of it starts a pass at once, to name the threads.
+ * The sampler runs SCHED_FIFO when it may: among dozens of runnable
+ * senders it would otherwise get a turn only every few hundred
+ * milliseconds; its pacing, not its priority, bounds what it takes.
+ *
+ * A thread born, parked and gone between two rebuilds is missed, and a
+ * wait shorter than a period may be: the peaks are lower bounds, never
+ * made up.  The number of passes and the CPU time the sampler used are
+ * reported with them, and the threads seen at the peak, by name and wait
+ * channel.
  *
  *   zcbench dstate [--interval-us N] [--pid PID]
  *          samples until SIGINT or SIGTERM, then prints the peaks
@@ -295,7 +295,7 @@ static void *sampler(void *arg)
 {
 	double t, pass, next_pass = 0, interval = S.interval_us / 1e6;
 	char who[sizeof(S.cur.who)];
-	int d, d_read, own_read, blocked, full;
+	int d = 0, d_read = 0, own_read = 0, blocked, full;
 	unsigned int epoch;
 
 	(void)arg;
