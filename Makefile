@@ -11,6 +11,7 @@
 #                     debug kernel (STRESS_SECONDS=, default 60)
 #   make bench        zcbench, zcserve and nginx under wrk, in QEMU (~40 min)
 #   make bench-quick  the same, smaller (a few minutes), for development
+#   make bench-cold   only the cold points of issue 13, disk reads (~12 min)
 #   make style        checkpatch --strict on the kernel code and uapi header
 #   make sparse       sparse on the kernel code (same as: make module C=2)
 #   make deps         install the Debian packages everything above needs
@@ -31,7 +32,7 @@ KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/tests/*.[ch]))
 PREFIX ?= /usr/local
 
 .PHONY: all module zcctl zcbench zcserve selftests deps style sparse check \
-	stress bench bench-quick demo vm clean install print-kdir
+	stress bench bench-quick bench-cold demo vm clean install print-kdir
 
 all: module zcctl zcbench zcserve selftests
 
@@ -86,6 +87,9 @@ bench: deps all
 
 bench-quick: deps all
 	tools/bench/run.sh quick
+
+bench-cold: deps all
+	tools/bench/run.sh cold
 
 demo: deps
 	tools/demo.sh

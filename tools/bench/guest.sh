@@ -6,10 +6,13 @@
 # method matrix (pipelined, and stop and wait for per-file latency), its
 # cold-submit and completion-scaling probes, then wrk from wire1 against
 # zcserve in each mode and against nginx (sendfile on, one worker) in
-# wire0, same files, same connection counts.
+# wire0, same files, same connection counts.  Last, the cold points of
+# issue 13 (disk reads): threads parked on disk by many cold files at
+# once (zcbench blocking --conns) and a CDN-like cold HTTP point
+# (http-cold.sh).  "cold" runs only those, with the cold zcbench points.
 set -euo pipefail
 
-out=${1:?usage: guest.sh OUTDIR full|quick}
+out=${1:?usage: guest.sh OUTDIR full|quick|cold}
 kind=${2:-full}
 project=${ZCOPY_PROJECT:?}
 export PATH=$project/tools/zcctl:$project/tools/zcbench:$project/tools/zcserve:$PATH
@@ -35,8 +38,17 @@ fi
 # are always stop and wait.  The targets (summary.py) need sendfile and
 # zcopy at 1, 16 and 256 connections; 256 connections of 64 MiB files
 # send 16 GiB per measurement, so only the full run has them, and only
-# those two methods.
-if [ "$kind" = quick ]; then
+# those two methods.  blocking --conns sends that many cold files at
+# once, for the threads they park; http-cold.sh is the CDN-like point.
+cold_http=1
+if [ "$kind" = cold ]; then
+	runs=(
+		"-n wire --cache cold -c 1 -s 1M,64M -m sendfile,io_uring,zcopy -r 3 --cold-rounds 2"
+	)
+	blocking=(--size 64M --repeat 3 --conns 64 --conns-size 1M)
+	scaling=()
+	wrk_secs=10
+elif [ "$kind" = quick ]; then
 	runs=(
 		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M -r 3 -b 32M -t 0.5"
 		"-n wire --cache cached -c 16,256 -s 4K,64K,1M -m sendfile,zcopy -r 3 -b 32M -t 0.5"
@@ -44,9 +56,10 @@ if [ "$kind" = quick ]; then
 		"-n wire --cache cold -c 1 -s 1M,64M -r 3 --cold-rounds 2"
 		"-n loopback --cache cached -c 1 -s 64K,64M -r 3 -b 32M -t 0.5"
 	)
-	blocking=(--size 64M --repeat 3)
-	scaling=(--sockets 10,100,1000,10000 --samples 50)
+	blocking=(--size 64M --repeat 3 --conns 16 --conns-size 1M)
+	scaling=(--sockets "10,100,1000,10000" --samples 50)
 	wrk_secs=5
+	cold_http=0	# writing its 1.5 GiB set alone takes a minute
 else
 	runs=(
 		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M,1G -r 5 -b 128M -t 2"
@@ -57,8 +70,8 @@ else
 		"-n wire --cache cold -c 1 -s 64K,1M,64M -r 5 --cold-rounds 2"
 		"-n loopback --cache cached -c 1 -s 64K,64M -r 5 -b 128M -t 2"
 	)
-	blocking=(--size 64M --repeat 5)
-	scaling=(--sockets 10,100,1000,10000 --samples 200)
+	blocking=(--size 64M --repeat 5 --conns 64 --conns-size 1M)
+	scaling=(--sockets "10,100,1000,10000" --samples 200)
 	wrk_secs=10
 fi
 
@@ -68,7 +81,8 @@ for r in "${runs[@]}"; do
 	i=$((i + 1))
 	echo "## zcbench $r"
 	plot=()
-	[ "$i" = 1 ] && plot=(--plot "$out/zcbench.png")
+	# The plot is of the cached matrix, which a cold run has not.
+	[ "$i" = 1 ] && [ "$kind" != cold ] && plot=(--plot "$out/zcbench.png")
 	# shellcheck disable=SC2086
 	zcbench $r --csv "$out/zcbench-$i.csv" --json "$out/zcbench-$i.json" \
 		"${plot[@]}" | tee "$out/zcbench-$i.txt"
@@ -76,7 +90,14 @@ done
 
 echo "## zcbench blocking ${blocking[*]}"
 zcbench blocking "${blocking[@]}" --csv "$out/blocking.csv" | tee "$out/blocking.txt"
-echo "## zcbench scaling ${scaling[*]}"
-zcbench scaling "${scaling[@]}" --csv "$out/scaling.csv" | tee "$out/scaling.txt"
+if [ "$kind" != cold ]; then
+	echo "## zcbench scaling ${scaling[*]}"
+	zcbench scaling "${scaling[@]}" --csv "$out/scaling.csv" | tee "$out/scaling.txt"
+	"$project/tools/bench/http.sh" "$out" "$data" "$wrk_secs"
+fi
 
-"$project/tools/bench/http.sh" "$out" "$data" "$wrk_secs"
+# Last: it locks most of the guest's memory away while it runs.
+if [ "$cold_http" = 1 ]; then
+	echo "## http-cold.sh $wrk_secs"
+	"$project/tools/bench/http-cold.sh" "$out" "$data" "$wrk_secs"
+fi

@@ -124,21 +124,68 @@ def latency_table(b):
     print()
 
 
-def blocking_table(out):
-    path = os.path.join(out, "blocking.csv")
-    if not os.path.exists(path):
+def cold_table(b):
+    conns = sorted({int(r["conns"]) for r in b.rows if (r["net"], r["cache"]) == ("wire", "cold")})
+    if not conns:
         return
-    b = rows(path)
-    print("### Submitting a cold file (median, ms)\n")
-    print("| call | ms |")
-    print("|---|---:|")
+    print("### zcbench: wire, cold (page cache dropped before each file), stop and wait\n")
+    print("| conns | size | method | MiB/s | CPU s/GiB | zcopy/sendfile throughput | "
+          "zcopy/sendfile CPU |")
+    print("|---:|---|---|---:|---:|---:|---:|")
+    for c in conns:
+        for s in b.sizes("wire", "cold", "stop-and-wait", c):
+            for m in b.methods():
+                r = b.get("wire", "cold", "stop-and-wait", c, s, m)
+                if not r:
+                    continue
+                tput = cpu = ""
+                if m == "zcopy" and c == 1:
+                    tput, cpu = (f"{v:.2f}" if v is not None else "n/a"
+                                 for v in (cold_ratio(b, s, "mib_s"),
+                                           cold_ratio(b, s, "cpu_s_per_gib")))
+                print(f"| {c} | {size_name(s)} | {m} | {float(r['mib_s']):.1f} | "
+                      f"{float(r['cpu_s_per_gib']):.2f} | {tput} | {cpu} |")
+    print()
+
+
+def blocking_rows(out):
+    path = os.path.join(out, "blocking.csv")
+    return rows(path) if os.path.exists(path) else []
+
+
+def blocking_table(b):
+    """How long submitting cold files held the caller, and the threads
+    parked meanwhile: the peak, over the whole guest, of threads in D
+    state and of those waiting on a file read (runs before issue 13 have
+    neither column, nor the ways of many files at once)."""
+    if not b:
+        return
+    print("### Submitting cold files (median, ms; threads in D state at the peak)\n")
+    print("D state counts every thread of the guest; on a file read, those of them "
+          "whose wait channel or kernel stack shows one; own, of those, zcbench's "
+          "threads and kernel threads (a module's workers); iowait, the kernel's "
+          "count of tasks in I/O wait, read every millisecond.\n")
+    print("| call | file | held, ms | all sent, ms | D state | on a file read | own | "
+          "iowait |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in b:
-        print(f"| {r['way']} | {1e3 * float(r['median_s']):.3f} |")
-    if len(b) == 3 and float(b[0]["median_s"]):
-        print(f"\nzcopy SUBMIT / blocking sendfile call: "
-              f"{100 * float(b[2]['median_s']) / float(b[0]['median_s']):.3f}%; "
-              f"/ first non-blocking sendfile call: "
-              f"{100 * float(b[2]['median_s']) / float(b[1]['median_s']):.3f}%\n")
+        total = f"{1e3 * float(r['total_s']):.1f}" if r.get("total_s") else "n/a"
+        print(f"| {r['way']} | {size_name(r['size'])} | {1e3 * float(r['median_s']):.3f} | "
+              f"{total} | {r.get('peak_d') or 'n/a'} | {r.get('peak_d_read') or 'n/a'} | "
+              f"{r.get('peak_own_read') or 'n/a'} | {r.get('peak_iowait') or 'n/a'} |")
+    way = {r["way"]: float(r["median_s"]) for r in b}
+    z = way.get("zcopy SUBMIT")
+    sb = way.get("sendfile, blocking socket (whole call)")
+    sf = way.get("sendfile, non-blocking socket (first call)")
+    if z is not None and sb and sf:
+        print(f"\nzcopy SUBMIT / blocking sendfile call: {100 * z / sb:.3f}%; "
+              f"/ first non-blocking sendfile call: {100 * z / sf:.3f}%")
+    shares = [float(r["sampler_share"]) for r in b if r.get("sampler_share")]
+    if shares:
+        print(f"\nThe D-state sampler took at most {100 * max(shares):.0f}% of one CPU "
+              "during these windows; peaks are lower bounds (a wait shorter than "
+              "its period can be missed).")
+    print()
 
 
 def scaling_table(out):
@@ -195,6 +242,55 @@ def http_ratio(h, size, conns, other):
     return z / o if z is not None and o else None
 
 
+def http_cold_rows(out):
+    path = os.path.join(out, "http-cold.csv")
+    return rows(path) if os.path.exists(path) else []
+
+
+def http_cold_table(hc):
+    if not hc:
+        return
+    r0 = hc[0]
+    print(f"### CDN-like cold point: {r0['files']} random 1 MiB files, page cache "
+          f"about {r0['cache_mib']} MiB, wrk over the wire\n")
+    print("Threads in D state at the peak over the whole guest during each run, of "
+          "them those waiting on a file read, and of those the server's (its threads, "
+          "or kernel threads); zcopy's disk-read counters over the run and the peak "
+          "of its read_threads gauge (n/a: not reported by this module).\n")
+    print("| server | conns | seconds | requests/s | D state | on a file read | server's | "
+          "iowait | reads_async | reads_blocking | read_threads | socket errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in hc:
+        print(f"| {r['server']} | {r['conns']} | {r['seconds']} | {r['requests_per_s']} | "
+              f"{r['peak_d']} | {r['peak_d_read']} | {r.get('peak_server_read', 'n/a')} | "
+              f"{r.get('peak_iowait', 'n/a')} | "
+              f"{r['reads_async']} | {r['reads_blocking']} | {r['peak_read_threads']} | "
+              f"{r['errors']} |")
+    print()
+
+
+def http_cold_ratio(hc, conns, other):
+    def rps(srv):
+        for r in hc:
+            if (r["server"], int(r["conns"])) == (srv, conns):
+                try:
+                    return float(r["requests_per_s"])
+                except ValueError:
+                    return None
+        return None
+    z, o = rps("zcserve-zcopy"), rps(other)
+    return z / o if z is not None and o else None
+
+
+def cold_ratio(b, size, field):
+    """zcopy's FIELD over sendfile's at one cold wire point, 1 connection."""
+    a = b.get("wire", "cold", "stop-and-wait", 1, size, "zcopy")
+    s = b.get("wire", "cold", "stop-and-wait", 1, size, "sendfile")
+    if not a or not s or not float(s[field]):
+        return None
+    return float(a[field]) / float(s[field])
+
+
 class Target:
     """A bound on a ratio at a set of points: met only if measured at all."""
 
@@ -223,6 +319,47 @@ class Target:
             return "-"
         p, v = (max if self.at_most else min)(measured, key=lambda pv: pv[1])
         return f"{v:.2f}x ({p})"
+
+
+def targets13(b, hc):
+    """Issue 13: disk reads that park no thread."""
+    return [
+        Target("wire, cold, 1 conn, 64M: zcopy throughput >= 1.0x sendfile", 1.0, False,
+               [("1 conn, 64M", cold_ratio(b, 64 * M, "mib_s"))]),
+        Target("same: zcopy CPU s/GiB <= 1.0x sendfile", 1.0, True,
+               [("1 conn, 64M", cold_ratio(b, 64 * M, "cpu_s_per_gib"))]),
+        Target("CDN cold 1M, 16 and 256 conns: zcserve(zcopy) >= 1.3x nginx "
+               "(sendfile, aio threads)", 1.3, False,
+               [(conns_name(c), http_cold_ratio(hc, c, "nginx-aio-threads"))
+                for c in (16, 256)]),
+        Target("same: zcserve(zcopy) >= 1.3x zcserve(sendfile)", 1.3, False,
+               [(conns_name(c), http_cold_ratio(hc, c, "zcserve-sendfile"))
+                for c in (16, 256)]),
+    ]
+
+
+def parked_table(bl, hc):
+    """Issue 13's other figure: threads parked on disk at the peak."""
+    if not bl and not hc:
+        return
+    print("### Threads parked on disk at the peak\n")
+    print("Sampled, not assumed: threads of the method (zcbench's) or of the server, "
+          "and kernel threads, in D state waiting on a file read; in brackets every "
+          "thread of the guest in D state, and the kernel's count of tasks in I/O "
+          "wait (read every millisecond; the per-thread passes are slower).\n")
+    print("| what | method or server | parked on a file read | (D state, all) | "
+          "(I/O wait, all) |")
+    print("|---|---|---:|---:|---:|")
+    for r in bl:
+        if r.get("peak_d"):
+            print(f"| zcbench blocking, {size_name(r['size'])} x {r.get('conns', 1)} | "
+                  f"{r['way']} | {r.get('peak_own_read', 'n/a')} | ({r['peak_d']}) | "
+                  f"({r.get('peak_iowait', 'n/a')}) |")
+    for r in hc:
+        print(f"| CDN cold 1M, {conns_name(r['conns'])} | {r['server']} | "
+              f"{r.get('peak_server_read', 'n/a')} | ({r['peak_d']}) | "
+              f"({r.get('peak_iowait', 'n/a')}) |")
+    print()
 
 
 def targets(b, h):
@@ -255,8 +392,8 @@ def targets(b, h):
     ]
 
 
-def targets_table(ts):
-    print("### Targets (ratios side by side in this run)\n")
+def targets_table(ts, title="Targets"):
+    print(f"### {title} (ratios side by side in this run)\n")
     print("| target | points measured | worst ratio | verdict |")
     print("|---|---:|---|---|")
     count = {}
@@ -278,13 +415,23 @@ def targets_table(ts):
 def main(out):
     b = Bench(out)
     h = http_rows(out)
-    cost_table(b)
-    ratio_table(b)
-    latency_table(b)
-    blocking_table(out)
+    bl = blocking_rows(out)
+    hc = http_cold_rows(out)
+    cached = any(r["cache"] == "cached" for r in b.rows)
+    if cached:
+        cost_table(b)
+        ratio_table(b)
+        latency_table(b)
+    cold_table(b)
+    blocking_table(bl)
     scaling_table(out)
     http_table(h)
-    targets_table(targets(b, h))
+    http_cold_table(hc)
+    # A cold-only run (make bench-cold) measures none of issue 12's points.
+    if cached or h:
+        targets_table(targets(b, h), "Targets of issue 12")
+    parked_table(bl, hc)
+    targets_table(targets13(b, hc), "Targets of issue 13, disk reads")
 
 
 if __name__ == "__main__":

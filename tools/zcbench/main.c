@@ -6,6 +6,7 @@
  *   zcbench [run] [options]      the method matrix (below)
  *   zcbench blocking [options]   how long submitting a cold file blocks
  *   zcbench scaling [options]    cost of reaping one completion among N
+ *   zcbench dstate               peak of threads in D state, until a signal
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ const struct method *zcb_method(const char *name)
 
 int zcb_blocking_main(int argc, char **argv);
 int zcb_scaling_main(int argc, char **argv);
+int zcb_dstate_main(int argc, char **argv);
 
 static void usage(FILE *f)
 {
@@ -43,7 +45,9 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: zcbench [run] [options]\n"
 "       zcbench blocking [--size SIZE] [--repeat N] [--dir DIR] [--net NET]\n"
+"                        [--conns N] [--conns-size SIZE]\n"
 "       zcbench scaling [--sockets LIST] [--samples N]\n"
+"       zcbench dstate [--interval-us N]\n"
 "\n"
 "Sends the same file, over and over, to a receiver that discards it, with\n"
 "each method, and reports the median of the repeats and their spread (+- half\n"
@@ -111,6 +115,8 @@ int main(int argc, char **argv)
 		return zcb_blocking_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "scaling"))
 		return zcb_scaling_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "dstate"))
+		return zcb_dstate_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		argc--, argv++;
 	for (i = 0; zcb_methods[i]; i++)

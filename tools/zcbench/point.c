@@ -22,8 +22,11 @@
 
 unsigned long zcb_syscalls;
 
-/* The same bytes every run: a file of SIZE under DIR, made once. */
-int zcb_file(const char *dir, size_t size)
+/*
+ * The same bytes every run: a file of SIZE under DIR, made once; the
+ * nth of its size if nth >= 0 (cold files that must not share pages).
+ */
+int zcb_file_nth(const char *dir, size_t size, int nth)
 {
 	static char buf[1 << 16];
 	char path[4096];
@@ -31,7 +34,10 @@ int zcb_file(const char *dir, size_t size)
 	size_t off = 0, i;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/zcbench-%zu.dat", dir, size);
+	if (nth < 0)
+		snprintf(path, sizeof(path), "%s/zcbench-%zu.dat", dir, size);
+	else
+		snprintf(path, sizeof(path), "%s/zcbench-%zu-%d.dat", dir, size, nth);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && !fstat(fd, &st) && (size_t)st.st_size == size)
 		return fd;
@@ -56,6 +62,11 @@ int zcb_file(const char *dir, size_t size)
 	}
 	fsync(fd);
 	return fd;
+}
+
+int zcb_file(const char *dir, size_t size)
+{
+	return zcb_file_nth(dir, size, -1);
 }
 
 /* Past this many bytes of files per acknowledgement, one file is enough. */

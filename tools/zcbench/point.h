@@ -41,6 +41,7 @@ struct sample {
 const struct topology *zcb_topology(const char *name);
 void zcb_point_window(struct point *p, const struct options *o);
 int zcb_file(const char *dir, size_t size);
+int zcb_file_nth(const char *dir, size_t size, int nth);
 int zcb_measure(const struct point *p, const struct method *m,
 		const struct options *o, int file, struct sample *s);
 

@@ -123,6 +123,23 @@ int zcb_warm(int fd, size_t size);
 int zcb_zcopy_counters(uint64_t *zerocopy, uint64_t *copied);
 long zcb_ticks_per_sec(void);
 
+/* dstate.c: peaks of threads in uninterruptible sleep over a window */
+struct zcb_dstate {
+	int peak_d;		/* threads in D state, any reason */
+	int peak_read;		/* of them, waiting on a file read */
+	int peak_own_read;	/* of those, the watched process's or the kernel's */
+	int peak_iowait;	/* the kernel's count of tasks in I/O wait */
+	long samples;		/* passes over every task */
+	long probes;		/* reads of the I/O wait count */
+	double secs;		/* the window */
+	double busy_s;		/* CPU time spent sampling */
+	char who[256];		/* "comm:wchan" of the threads at the peak */
+};
+int zcb_dstate_start(unsigned int interval_us, int watched);
+void zcb_dstate_begin(void);
+void zcb_dstate_end(struct zcb_dstate *d);
+void zcb_dstate_stop(void);
+
 /* stats.c */
 double zcb_median(double *v, int n);
 double zcb_percentile(double *v, size_t n, double p);

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# http-cold.sh OUTDIR DATADIR SECONDS [FILES]: a CDN-like cold point.
+# FILES distinct 1 MiB files (default 1536), more than the page cache
+# can hold, requested in random order by wrk from the receiving side of
+# the wire, at 16 connections for SECONDS and then 256 for four times as
+# long (each of 256 connections waits for its share of a slow disk, so a
+# short run would count only the first few replies), against nginx
+# (sendfile on, aio threads: its thread pool), zcserve --mode sendfile
+# and zcserve --mode zcopy.  Each run starts from a dropped cache.
+# During each run `zcbench dstate` samples the peak of threads in D
+# state in the guest, of those waiting on a file read, and of those the
+# server's (its processes' threads, or kernel threads: a module's
+# workers), and the kernel's count of tasks in I/O wait; during zcopy
+# runs `zcctl -j stats` is read before, after and every 0.1 s for
+# zcopy's disk-read counters and gauges (n/a where the module has none).
+# Writes OUTDIR/http-cold.csv and prints a table.
+#
+# The page cache is made small by locking memory (squeeze.py) rather
+# than by booting a second, smaller guest: the other points of the run
+# keep their 4 GiB and one boot serves all, and writing a set larger
+# than 4 GiB would take longer than the measurements.  LEAVE_MIB of
+# MemAvailable stay for the page cache, socket buffers and the servers.
+set -euo pipefail
+
+out=${1:?usage: http-cold.sh OUTDIR DATADIR SECONDS [FILES]} data=${2:?} secs=${3:-10}
+nfiles=${4:-1536}
+leave_mib=${LEAVE_MIB:-512}
+here=$(cd "$(dirname "$0")" && pwd)
+www=$data/www
+conf=$out/nginx-cold
+mkdir -p "$www/cold" "$conf"
+
+# The same bytes, rotated by a different amount in each file, so that
+# no two files and no two of their pages are alike: a server sending
+# the wrong file or the wrong page fails the cmp below.
+python3 - "$www/cold" "$nfiles" <<'PY'
+import os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+base = os.urandom(1 << 20)
+for i in range(n):
+    p = os.path.join(d, f"f{i:05d}.bin")
+    if os.path.exists(p) and os.path.getsize(p) == 1 << 20:
+        continue
+    k = (i * 4099 + 1) % (1 << 20)
+    with open(p, "wb") as f:
+        f.write(base[k:] + base[:k])
+PY
+sync
+
+"$here/squeeze.py" "$leave_mib" >"$out/squeeze.txt" &
+squeeze=$!
+server=
+samplers=()
+cleanup() {
+	for p in "${samplers[@]}" $server $squeeze; do
+		kill "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 600); do
+	[ -s "$out/squeeze.txt" ] && break
+	kill -0 "$squeeze" 2>/dev/null || { echo "http-cold.sh: squeeze.py failed" >&2; exit 1; }
+	sleep 0.2
+done
+read -r locked avail <"$out/squeeze.txt"
+locked=${locked#locked_mib=} avail=${avail#available_mib=}
+echo "cold set: $nfiles files of 1 MiB; page cache room: about $avail MiB" \
+	"($locked MiB locked away)" | tee "$out/http-cold.txt"
+
+threads=1
+if ! nginx -V 2>&1 | grep -q -- --with-threads; then
+	threads=0
+	echo "nginx: built without --with-threads, so no aio threads: not measured" |
+		tee -a "$out/http-cold.txt"
+fi
+
+cat >"$conf/nginx.conf" <<CONF
+worker_processes 1;
+worker_rlimit_nofile 65536;
+daemon off;
+user root;
+pid $conf/nginx.pid;
+error_log $conf/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	aio threads;
+	tcp_nopush on;
+	keepalive_requests 100000000;
+	keepalive_timeout 300s;
+	default_type application/octet-stream;
+	client_body_temp_path $conf/body;
+	proxy_temp_path $conf/proxy;
+	fastcgi_temp_path $conf/fastcgi;
+	uwsgi_temp_path $conf/uwsgi;
+	scgi_temp_path $conf/scgi;
+	server { listen 8091 reuseport; root $www; }
+}
+CONF
+
+url=http://198.18.0.1:8091
+start_server() {
+	case "$1" in
+	nginx-aio-threads) ip netns exec wire0 nginx -e "$conf/error.log" -c "$conf/nginx.conf" & ;;
+	*) ip netns exec wire0 zcserve --mode "${1#zcserve-}" --port 8091 "$www" & ;;
+	esac
+	server=$!
+	for _ in $(seq 50); do
+		ip netns exec wire1 curl -sf -o /dev/null "$url/cold/f00000.bin" && return
+		sleep 0.2
+	done
+	echo "http-cold.sh: $1 did not start" >&2
+	return 1
+}
+
+stop_server() {
+	kill "$server" 2>/dev/null || true
+	wait "$server" 2>/dev/null || true
+	server=
+}
+
+drop_caches() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
+stats() {
+	zcctl -j stats 2>/dev/null || true
+}
+
+echo "server,size,conns,seconds,files,cache_mib,requests_per_s,transfer_mib_s,errors," \
+	"peak_d,peak_d_read,peak_server_read,peak_iowait,dstate_samples,reads_async,reads_blocking,peak_read_threads," \
+	"peak_disk_waiting" | tr -d ' ' >"$out/http-cold.csv"
+printf '%-18s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' server conns requests/s \
+	MiB/s D read server iowait reads_async reads_blocking read_threads | tee -a "$out/http-cold.txt"
+servers=(zcserve-sendfile zcserve-zcopy)
+[ "$threads" = 1 ] && servers=(nginx-aio-threads "${servers[@]}")
+for name in "${servers[@]}"; do
+	start_server "$name"
+	# One file, chosen at random, must come back whole before timing.
+	f=$(printf 'cold/f%05d.bin' $((RANDOM % nfiles)))
+	ip netns exec wire1 curl -sf "$url/$f" | cmp - "$www/$f"
+	for c in 16 256; do
+		tag=$out/cold-$name-$c
+		drop_caches
+		zcbench dstate --pid "$server" >"$tag.dstate" &
+		samplers=($!)
+		if [ "$name" = zcserve-zcopy ]; then
+			stats >"$tag.before.json"
+			while sleep 0.1; do stats; done >"$tag.samples.json" &
+			samplers+=($!)
+		fi
+		dur=$secs
+		[ "$c" -lt 256 ] || dur=$((secs * 4))
+		res=$(ip netns exec wire1 wrk -t 2 -c "$c" -d "${dur}s" --timeout 30s \
+			-s "$here/cold-random.lua" "$url/" -- "$nfiles")
+		for p in "${samplers[@]}"; do
+			kill "$p" 2>/dev/null || true
+			wait "$p" 2>/dev/null || true
+		done
+		samplers=()
+		if grep -q 'Non-2xx' <<<"$res"; then
+			echo "http-cold.sh: $name, $c connections: error responses:" >&2
+			echo "$res" >&2
+			exit 1
+		fi
+		# Timeouts under a cold load are a result, not a failure: kept.
+		errors=$(awk '/^  Socket errors:/ {sub(/^  Socket errors: /, ""); gsub(/,/, ""); print}' \
+			<<<"$res")
+		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$res")
+		mibs=$(awk '/^Transfer\/sec:/ {v=$2; u=substr(v, length(v)-1); v=v+0;
+			if (u == "GB") v *= 1024; else if (u == "KB") v /= 1024; print v}' <<<"$res")
+		d='' dr='' dsrv='' ds='' iow='' at_peak=''
+		{ read -r d dr dsrv ds _ _ iow _ && read -r at_peak; } <"$tag.dstate" || true
+		d=${d#peak_d=} dr=${dr#peak_d_read=} dsrv=${dsrv#peak_own_read=} ds=${ds#samples=}
+		iow=${iow#peak_iowait=}
+		d=${d:-n/a} dr=${dr:-n/a} dsrv=${dsrv:-n/a} ds=${ds:-n/a} iow=${iow:-n/a}
+		ra=n/a rb=n/a rt=n/a dw=n/a
+		if [ "$name" = zcserve-zcopy ]; then
+			stats >"$tag.after.json"
+			read -r ra rb rt dw _ < <("$here/zcstats.py" "$tag.before.json" \
+				"$tag.after.json" "$tag.samples.json")
+			ra=${ra#*=} rb=${rb#*=} rt=${rt#*=} dw=${dw#*=}
+		fi
+		echo "$name,1M,$c,$dur,$nfiles,$avail,$rps,$mibs,${errors:-none},$d,$dr,$dsrv,$iow,$ds,$ra,$rb,$rt,$dw" \
+			>>"$out/http-cold.csv"
+		printf '%-18s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' "$name" "$c" "$rps" \
+			"$mibs" "$d" "$dr" "$dsrv" "$iow" "$ra" "$rb" "$rt" | tee -a "$out/http-cold.txt"
+		echo "  ${at_peak:-at_peak: n/a}" | tee -a "$out/http-cold.txt"
+		[ -z "$errors" ] || echo "  socket errors: $errors" | tee -a "$out/http-cold.txt"
+	done
+	stop_server
+done
