@@ -11,7 +11,7 @@
 #                     debug kernel (STRESS_SECONDS=, default 60)
 #   make bench        zcbench, zcserve and nginx under wrk, in QEMU (~40 min)
 #   make bench-quick  the same, smaller (a few minutes), for development
-#   make bench-cold   only the cold points of issue 13, disk reads (~12 min)
+#   make bench-cold   only the cold-file points: disk reads (~5 min)
 #   make style        checkpatch --strict on the kernel code and uapi header
 #   make sparse       sparse on the kernel code (same as: make module C=2)
 #   make deps         install the Debian packages everything above needs
