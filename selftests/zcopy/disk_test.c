@@ -134,35 +134,40 @@ static bool metadata_read(const char *stack)
 	return false;
 }
 
+/* Read /proc/PID/task/TID/NAME into @buf; false if the task is gone. */
+static bool read_task_file(const char *pid, const char *tid, const char *name,
+			   char *buf, size_t size)
+{
+	char path[80];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%.16s/task/%.16s/%s", pid, tid,
+		 name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = 0;
+	return true;
+}
+
 /* 0: not asleep in the module; 1: waiting for data; 2: for metadata. */
 static int blocked_in_module(const char *pid, const char *tid, char *seen,
 			     size_t n)
 {
-	char path[64], buf[4096], *state;
-	ssize_t len;
-	int fd;
+	char buf[4096], *state;
 
-	snprintf(path, sizeof(path), "/proc/%.16s/task/%.16s/stat", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!read_task_file(pid, tid, "stat", buf, sizeof(buf)))
 		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = 0;
 	state = strrchr(buf, ')');
 	if (!state || state[1] != ' ' || state[2] != 'D')
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%.16s/task/%.16s/stack", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!read_task_file(pid, tid, "stack", buf, sizeof(buf)))
 		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = 0;
 	if (!strstr(buf, "[zcopy]"))
 		return 0;
 	if (metadata_read(buf))

@@ -77,30 +77,7 @@ if ! nginx -V 2>&1 | grep -q -- --with-threads; then
 		tee -a "$out/http-cold.txt"
 fi
 
-cat >"$conf/nginx.conf" <<CONF
-worker_processes 1;
-worker_rlimit_nofile 65536;
-daemon off;
-user root;
-pid $conf/nginx.pid;
-error_log $conf/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	sendfile on;
-	aio threads;
-	tcp_nopush on;
-	keepalive_requests 100000000;
-	keepalive_timeout 300s;
-	default_type application/octet-stream;
-	client_body_temp_path $conf/body;
-	proxy_temp_path $conf/proxy;
-	fastcgi_temp_path $conf/fastcgi;
-	uwsgi_temp_path $conf/uwsgi;
-	scgi_temp_path $conf/scgi;
-	server { listen 8091 reuseport; root $www; }
-}
-CONF
+"$(dirname "$0")/nginx-conf.sh" "$conf" "$www" 8091 "aio threads;"
 
 url=http://198.18.0.1:8091
 start_server() {

@@ -18,29 +18,7 @@ for size in "${sizes[@]}"; do
 done
 sync
 
-cat >"$conf/nginx.conf" <<CONF
-worker_processes 1;
-worker_rlimit_nofile 65536;
-daemon off;
-user root;
-pid $conf/nginx.pid;
-error_log $conf/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush on;
-	keepalive_requests 100000000;
-	keepalive_timeout 300s;
-	default_type application/octet-stream;
-	client_body_temp_path $conf/body;
-	proxy_temp_path $conf/proxy;
-	fastcgi_temp_path $conf/fastcgi;
-	uwsgi_temp_path $conf/uwsgi;
-	scgi_temp_path $conf/scgi;
-	server { listen 8090 reuseport; root $www; }
-}
-CONF
+"$(dirname "$0")/nginx-conf.sh" "$conf" "$www" 8090
 
 start_server() {
 	case "$1" in
