@@ -7,6 +7,9 @@
  * next bytes would have to wait for the file.  Passes of one socket are
  * serialized by push_mtx; passes of different sockets run in parallel.
  *
+ * A pass that finds another running asks it to go round once more and
+ * leaves (ZCOPY_SOCK_RERUN): no thread waits for another's pass.
+ *
  * Where a pass runs, cheapest first:
  *
  *  - inline, in SUBMIT, as the submitter: what the page cache holds goes
@@ -218,6 +221,38 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 }
 
 /*
+ * Passes never wait for each other: one that finds another running asks
+ * it to go round again (ZCOPY_SOCK_RERUN) and leaves, so no thread
+ * sleeps on push_mtx.  Returns true if the caller holds push_mtx and may
+ * run the pass.
+ */
+static bool zcopy_sock_begin(struct zcopy_sock *zs)
+{
+	if (!mutex_trylock(&zs->push_mtx)) {
+		set_bit(ZCOPY_SOCK_RERUN, &zs->flags);
+		/* Pairs with the barrier in zcopy_sock_end(). */
+		smp_mb__after_atomic();
+		if (!mutex_trylock(&zs->push_mtx))
+			return false;	/* the holder will see the bit */
+	}
+	/* This pass looks at the queue after every request made so far. */
+	clear_bit(ZCOPY_SOCK_RERUN, &zs->flags);
+	return true;
+}
+
+/* Returns true if another pass asked for one while this one ran. */
+static bool zcopy_sock_end(struct zcopy_sock *zs)
+{
+	mutex_unlock(&zs->push_mtx);
+	/*
+	 * The unlock, then the look at the bit; a pass that failed its
+	 * trylock set the bit before it: one of the two sees the other.
+	 */
+	smp_mb();
+	return test_bit(ZCOPY_SOCK_RERUN, &zs->flags);
+}
+
+/*
  * A pass on the context's workqueue, one of at most
  * ZCOPY_USER_MAX_PASSES of the user's (claim.c): past that it waits,
  * without a thread, for one of them to end, which queues it again.
@@ -237,9 +272,12 @@ static void zcopy_sock_work(struct work_struct *work)
 		return;
 	}
 	zcopy_stat_add(ZCOPY_STAT_WORKER_PASSES, 1);
-	mutex_lock(&zs->push_mtx);
-	zcopy_sock_run(zs, NULL);
-	mutex_unlock(&zs->push_mtx);
+	while (zcopy_sock_begin(zs)) {
+		zcopy_sock_run(zs, NULL);
+		if (!zcopy_sock_end(zs))
+			break;
+		cond_resched();
+	}
 	next = zcopy_user_end_pass(user);
 	if (next) {
 		/* Its reference, the list's, goes with the queued work. */
@@ -252,10 +290,11 @@ static void zcopy_sock_work(struct work_struct *work)
 /*
  * Inline, in SUBMIT, with a reference held: send what can go now, up
  * to ZCOPY_INLINE_BUDGET bytes (one call moves a bounded amount; the
- * workqueue sends the rest).  If another pass holds the socket, it may
- * already have looked at the queue: the work makes sure the new
- * transfer is seen.  A parked socket is left to its wake-up, and one
- * waiting for the disk to the end of the read.
+ * workqueue sends the rest).  If another pass holds the socket, it goes
+ * round again for the new transfer.  A parked socket is left to its
+ * wake-up, and one waiting for the disk to the end of the read.  A
+ * request for another pass made meanwhile goes to the workqueue: it may
+ * be for work that has to wait for the file.
  */
 void zcopy_sock_push_now(struct zcopy_sock *zs)
 {
@@ -264,12 +303,11 @@ void zcopy_sock_push_now(struct zcopy_sock *zs)
 	if (test_bit(ZCOPY_SOCK_PARKED, &zs->flags) ||
 	    test_bit_acquire(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
 		return;
-	if (!mutex_trylock(&zs->push_mtx)) {
-		zcopy_sock_kick(zs);
+	if (!zcopy_sock_begin(zs))
 		return;
-	}
 	zcopy_sock_run(zs, &budget);
-	mutex_unlock(&zs->push_mtx);
+	if (zcopy_sock_end(zs))
+		zcopy_sock_kick(zs);
 }
 
 /*

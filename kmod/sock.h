@@ -27,6 +27,7 @@ struct zcopy_xfer;
 enum {
 	ZCOPY_SOCK_PARKED,	/* the send buffer is full: a wake-up resumes */
 	ZCOPY_SOCK_DISK_WAIT,	/* waiting for a folio: its unlock resumes */
+	ZCOPY_SOCK_RERUN,	/* a pass was asked for while one ran */
 };
 
 struct zcopy_sock {
