@@ -9,10 +9,11 @@
  *    anything more (zcopy_file_cached()): the folios go into a bio_vec
  *    array and from there to the socket, with no pipe in between, and
  *    without ever sleeping on the disk, so this is what runs inline in
- *    SUBMIT.  For a folio that is not there yet, it starts readahead
- *    and returns; the folio's unlock, at the end of the read, resumes
- *    the socket's pass (zcopy_read_folio(), sock.c).  So no thread waits
- *    for the disk, and what is cached goes out while the rest is read;
+ *    SUBMIT.  For a folio that is not there yet, a worker starts
+ *    readahead and returns; the folio's unlock, at the end of the read,
+ *    resumes the socket's pass (zcopy_read_folio(), sock.c).  So no
+ *    thread waits for the disk, and what is cached goes out while the
+ *    rest is read;
  *  - through the file's own splice_read (the sendfile path: readahead,
  *    truncation and holes handled by the filesystem) into a private
  *    pipe, for every other file (FUSE, network filesystems, procfs,
@@ -579,14 +580,18 @@ static void zcopy_read_ahead(struct zcopy_xfer *x, pgoff_t index)
 }
 
 /*
- * The folio at byte @pos is not cached, or not up to date: have it read
- * without waiting for it.  A missing one is read ahead; one being read
- * (locked) is waited for by an entry on its wait queue, which resumes
- * the pass when the read ends and unlocks it (sock.c).
+ * The folio at byte @pos is not cached, or not up to date, or carries
+ * readahead's mark: have it read without waiting for it.  A missing one
+ * is read ahead; one being read (locked) is waited for by an entry on
+ * its wait queue, which resumes the pass when the read ends and unlocks
+ * it (sock.c).  Only a worker starts reads (@start): submitting them
+ * costs milliseconds of CPU, which SUBMIT leaves to the worker; inline,
+ * the caller only arms waits for reads already under way.
  *
  * Returns -EINPROGRESS when that unlock will resume the pass, -EAGAIN
  * if the folio is up to date after all (look again), 0 if the file ends
- * before @pos, or -ENODATA if only the file's own read can tell: the
+ * before @pos, or -ENODATA if a worker must go on: inline, to start a
+ * read; and in the worker, if only the file's own read can tell: the
  * file is not one read this way, readahead found no memory, or the
  * folio is neither locked nor up to date.  That last is a read that
  * failed, or a folio holding only part of its data: the file's read
@@ -594,7 +599,7 @@ static void zcopy_read_ahead(struct zcopy_xfer *x, pgoff_t index)
  * says -EIO if that fails too.
  */
 static int zcopy_read_folio(struct zcopy_xfer *x, struct zcopy_sock *zs,
-			    u64 pos)
+			    u64 pos, bool start)
 {
 	struct address_space *mapping = x->file->f_mapping;
 	pgoff_t index = pos >> PAGE_SHIFT;
@@ -607,13 +612,18 @@ static int zcopy_read_folio(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		return 0;
 	folio = filemap_get_folio(mapping, index);
 	if (IS_ERR(folio)) {
+		if (!start)
+			return -ENODATA;
 		zcopy_read_ahead(x, index);
 		folio = filemap_get_folio(mapping, index);
 		if (IS_ERR(folio))
 			return -ENODATA;
 	}
 	if (!folio_test_locked(folio)) {
-		ret = folio_test_uptodate(folio) ? -EAGAIN : -ENODATA;
+		ret = -EAGAIN;
+		if (!folio_test_uptodate(folio) ||
+		    (!start && folio_test_readahead(folio)))
+			ret = -ENODATA;
 		folio_put(folio);
 		return ret;
 	}
@@ -652,10 +662,10 @@ static void zcopy_read_ahead_more(struct zcopy_xfer *x, struct folio *folio)
  *
  * A ZCOPY_F_DONTCACHE transfer leaves the folios' LRU state alone (it
  * drops those it read) and keeps the next ZCOPY_DONTCACHE_RA pages on
- * their way while it sends.
+ * their way while it sends.  Reads are started only if @start (a worker).
  */
 static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
-			     size_t limit, u64 left, bool *full)
+			     size_t limit, u64 left, bool start, bool *full)
 {
 	struct address_space *mapping = x->file->f_mapping;
 	bool dontcache = x->flags & ZCOPY_F_DONTCACHE;
@@ -685,11 +695,15 @@ static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
 				folio_put(folio);
 				break;
 			}
-			if (!dontcache) {
-				if (folio_test_readahead(folio))
-					zcopy_read_ahead_more(x, folio);
-				folio_mark_accessed(folio);
+			if (!dontcache && folio_test_readahead(folio)) {
+				if (!start) {
+					folio_put(folio);
+					break;
+				}
+				zcopy_read_ahead_more(x, folio);
 			}
+			if (!dontcache)
+				folio_mark_accessed(folio);
 		}
 		seg = min_t(size_t, PAGE_SIZE - offset_in_page(next),
 			    limit - len);
@@ -700,11 +714,11 @@ static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		len += seg;
 	}
 	if (!n)
-		return zcopy_read_folio(x, zs, pos);
+		return zcopy_read_folio(x, zs, pos, start);
 	if (dontcache) {
 		zcopy_xfer_read_to(x, pos + len);
-		if (((pos + len) >> PAGE_SHIFT) + ZCOPY_DONTCACHE_RA / 2 >=
-		    x->unread)
+		if (start && ((pos + len) >> PAGE_SHIFT) +
+			     ZCOPY_DONTCACHE_RA / 2 >= x->unread)
 			zcopy_read_ahead(x, x->unread);
 	}
 
@@ -821,7 +835,7 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		if (zcopy_file_cached(x->file)) {
 			n = zcopy_push_cached(x, zs, min_t(u64, left,
 							   ZCOPY_PUSH_MAX),
-					      left, &full);
+					      left, may_block, &full);
 			cached |= n > 0;
 			if (n == -EINPROGRESS)
 				break;
