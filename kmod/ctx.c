@@ -47,6 +47,7 @@
 #include <net/net_namespace.h>
 
 #include "claim.h"
+#include "compat.h"
 #include "ctx.h"
 #include "limits.h"
 #include "sock.h"
@@ -253,6 +254,8 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 	if (sqe->flags & ~ZCOPY_F_ALL || sqe->reserved0 ||
 	    sqe->reserved[0] || sqe->reserved[1])
 		return -EINVAL;
+	if (sqe->flags & ~ZCOPY_F_SUPPORTED)
+		return -EOPNOTSUPP;
 	zs = zcopy_ctx_find(ctx, sqe->sock_fd, &ret);
 	if (!zs)
 		return ret;

@@ -17,6 +17,7 @@
 
 #include <linux/zcopy.h>
 
+#include "compat.h"
 #include "ctx.h"
 #include "dev.h"
 
@@ -86,6 +87,17 @@ static int zcopy_get_reg(void __user *arg, struct zcopy_reg *reg)
 	return 0;
 }
 
+/* What this build offers on this kernel; see "Probing" in the uapi header. */
+static int zcopy_probe(void __user *arg)
+{
+	struct zcopy_probe probe = {
+		.sqe_flags	= ZCOPY_F_SUPPORTED,
+		.features	= ZCOPY_FEATURES,
+	};
+
+	return copy_to_user(arg, &probe, sizeof(probe)) ? -EFAULT : 0;
+}
+
 static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct zcopy_ctx *ctx = file->private_data;
@@ -108,6 +120,8 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (cancel.flags || cancel.reserved)
 			return -EINVAL;
 		return zcopy_ctx_cancel(ctx, cancel.user_data);
+	case ZCOPY_IOC_PROBE:
+		return zcopy_probe(uarg);
 	case ZCOPY_IOC_REGISTER:
 	case ZCOPY_IOC_UNREGISTER:
 		ret = zcopy_get_reg(uarg, &reg);

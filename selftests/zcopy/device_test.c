@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -75,6 +78,34 @@ TEST(unprivileged_open)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* PROBE describes this build: only defined bits, reserved fields zero. */
+TEST(probe_reports_known_bits)
+{
+	struct zcopy_probe p;
+	unsigned int i;
+	void *ro;
+	int zc;
+
+	zc = open(DEV_PATH, O_RDWR);
+	ASSERT_LE(0, zc);
+	memset(&p, 0xa5, sizeof(p));
+	ASSERT_EQ(0, ioctl(zc, ZCOPY_IOC_PROBE, &p));
+	EXPECT_EQ(0, p.sqe_flags & ~ZCOPY_F_ALL);
+	EXPECT_EQ(0, p.features & ~(ZCOPY_FEAT_ASYNC_READ |
+				    ZCOPY_FEAT_SPLICE_PAGES));
+	for (i = 0; i < sizeof(p.reserved) / sizeof(p.reserved[0]); i++)
+		EXPECT_EQ(0, p.reserved[i]);
+	TH_LOG("sqe_flags %#x features %#x", p.sqe_flags, p.features);
+
+	/* A result it cannot write is EFAULT, not a partial write. */
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(-1, ioctl(zc, ZCOPY_IOC_PROBE, ro));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, 4096);
+	close(zc);
 }
 
 TEST_HARNESS_MAIN

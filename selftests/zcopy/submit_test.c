@@ -86,6 +86,25 @@ TEST_F(sub, entry_errors)
 	close(peer);
 }
 
+/* SUBMIT takes exactly the flags PROBE reports, and EOPNOTSUPP the rest. */
+TEST_F(sub, flags_follow_probe)
+{
+	struct zcopy_sqe s = zc_sqe(self->fd, self->tx, 0, 1, 0, 0);
+	struct zcopy_probe p = { 0 };
+	unsigned int bit;
+
+	ASSERT_EQ(0, ioctl(self->zc, ZCOPY_IOC_PROBE, &p));
+	for (bit = 1; bit & ZCOPY_F_ALL; bit <<= 1) {
+		s.flags = bit;
+		if (p.sqe_flags & bit) {
+			EXPECT_EQ(1, zc_submit(self->zc, &s, 1));
+		} else {
+			TH_LOG("flag %#x not offered on this kernel", bit);
+			REFUSED(s, EOPNOTSUPP);
+		}
+	}
+}
+
 TEST_F(sub, batch_errors)
 {
 	struct zcopy_submit s = { .nr = 1 };

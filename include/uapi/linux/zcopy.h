@@ -115,8 +115,30 @@
  *               RLIMIT_MEMLOCK (see "Limits"); retry after completions
  *               of its other transfers are read and released.  A range
  *               of 16 TiB or more never fits.
+ *   EOPNOTSUPP  a flag this kernel cannot honour (see "Probing")
  *   EFAULT      the batch or an entry is not readable
  *   EACCES,EPERM  a security module refused the read or the write
+ *
+ * Probing
+ * -------
+ *
+ *   struct zcopy_probe p;
+ *   ioctl(zc, ZCOPY_IOC_PROBE, &p);
+ *
+ * fills p with what this module, on the kernel it was built for, offers:
+ * sqe_flags the ZCOPY_F_* flags SUBMIT accepts (a flag that the running
+ * kernel cannot honour is missing here and refused by SUBMIT with
+ * EOPNOTSUPP), features the ZCOPY_FEAT_* below.  Reserved fields read as
+ * zero; bits may be added, never taken away on the same kernel.
+ *
+ *   ZCOPY_FEAT_ASYNC_READ   a transfer that meets pages not yet in the
+ *                           page cache waits for their read with no
+ *                           thread asleep (on filesystems served by the
+ *                           generic page cache); without it, such reads
+ *                           block a worker of the context
+ *   ZCOPY_FEAT_SPLICE_PAGES transfers without ZCOPY_F_RELEASE hand pages
+ *                           to the socket as sendfile does, with no
+ *                           completion tracking per skb
  *
  * Cancelling
  * ----------
@@ -322,6 +344,18 @@ struct zcopy_cancel {
 
 #define ZCOPY_IOC_SUBMIT	_IOW(ZCOPY_IOC_MAGIC, 3, struct zcopy_submit)
 #define ZCOPY_IOC_CANCEL	_IOW(ZCOPY_IOC_MAGIC, 4, struct zcopy_cancel)
+
+/* struct zcopy_probe.features */
+#define ZCOPY_FEAT_ASYNC_READ		(1U << 0)
+#define ZCOPY_FEAT_SPLICE_PAGES		(1U << 1)
+
+struct zcopy_probe {
+	__u32 sqe_flags;	/* ZCOPY_F_* accepted by SUBMIT */
+	__u32 features;		/* ZCOPY_FEAT_* */
+	__u32 reserved[6];	/* zero */
+};
+
+#define ZCOPY_IOC_PROBE		_IOR(ZCOPY_IOC_MAGIC, 5, struct zcopy_probe)
 
 /* Per-context limits (see "Limits" above). */
 #define ZCOPY_DEFAULT_MAX_INFLIGHT	4096
