@@ -6,7 +6,8 @@
 #   make install      module, zcctl, its man page and bash completion
 #                     (DESTDIR=, PREFIX= as usual)
 #   make demo         boot the distribution kernel and show the module working
-#   make check        the whole test suite on both kernels, in QEMU
+#   make check        the whole test suite on Debian 12's 6.1 and 6.12
+#                     kernels and the 6.12 debug kernel, in QEMU
 #   make stress       the stress and fault-injection tests, longer, on the
 #                     debug kernel (STRESS_SECONDS=, default 60)
 #   make bench        zcbench, zcserve and nginx under wrk, in QEMU (~40 min)
@@ -17,9 +18,12 @@
 #   make deps         install the Debian packages everything above needs
 #   make vm           an interactive shell in a guest (KERNEL=distro|debug)
 
-# Newest installed Debian 6.12 kernel with image and headers; override
-# with KDIR=...
-KVER ?= $(shell tools/kver.sh)
+# The running kernel, if its headers are installed (what `insmod` needs),
+# else the newest installed Debian 6.12 kernel with image and headers;
+# override with KVER= or KDIR=.  The test guests build their own
+# (tools/build-module.sh).
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+	  else tools/kver.sh; fi)
 KDIR ?= /lib/modules/$(KVER)/build
 KSRC ?= $(shell tools/ksrc.sh 2>/dev/null)
 KERNEL ?= distro

@@ -2,19 +2,140 @@
 /*
  * The one place where the kernels zcopy builds for differ.
  *
- * The build probes the target kernel's headers (Kbuild, compat-probe.sh)
- * and defines ZCOPY_HAVE_* for what it finds; nothing here tests a
- * version number.  The rest of the module is written for the newest
- * kernel and calls the helpers below where an older one needs another
- * way.
+ * Kbuild runs compat-probe.sh over the target kernel's headers and
+ * defines ZCOPY_HAVE_* for what it finds; nothing here tests a version
+ * number, so a distribution kernel with a backport takes the newer way.
+ * The rest of the module is written for the newest kernel: where an
+ * older one lacks a name, this header supplies it, and where it lacks a
+ * way of doing something, a zcopy_*() helper hides the other way.
  */
 #ifndef _ZCOPY_COMPAT_H
 #define _ZCOPY_COMPAT_H
 
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/net.h>
+#include <linux/pagemap.h>
+#include <linux/skbuff.h>
+#include <linux/socket.h>
+#include <net/genetlink.h>
+
 #include <linux/zcopy.h>
 
-/* What ZCOPY_IOC_PROBE reports, and SUBMIT accepts. */
+/* What ZCOPY_IOC_PROBE reports, and SUBMIT accepts: all, everywhere. */
 #define ZCOPY_F_SUPPORTED	ZCOPY_F_ALL
 #define ZCOPY_FEATURES		(ZCOPY_FEAT_ASYNC_READ | ZCOPY_FEAT_SPLICE_PAGES)
+
+/*
+ * The completion callback of a ubuf_info: in an ops table since 6.10,
+ * a member of its own before.  Same arguments either way.
+ */
+typedef void (*zcopy_ubuf_complete_t)(struct sk_buff *skb,
+				      struct ubuf_info *uarg, bool success);
+
+#ifdef ZCOPY_HAVE_UBUF_INFO_OPS
+#define ZCOPY_DEFINE_UBUF_OPS(name, complete_fn)			\
+	static const struct ubuf_info_ops name = {			\
+		.complete = complete_fn,				\
+	}
+#define zcopy_ubuf_set_ops(uarg, table)	((uarg)->ops = &(table))
+#else
+#define ZCOPY_DEFINE_UBUF_OPS(name, complete_fn)			\
+	static const zcopy_ubuf_complete_t name = complete_fn
+#define zcopy_ubuf_set_ops(uarg, table)	((uarg)->callback = (table))
+#endif
+
+/*
+ * Sending pages by reference without a ubuf_info: sendmsg() with
+ * MSG_SPLICE_PAGES since 6.5, the socket's sendpage() before.  The flag
+ * is ours until zcopy_sendmsg() hands the message over.
+ */
+#ifdef ZCOPY_HAVE_SPLICE_PAGES
+static inline int zcopy_sendmsg(struct socket *sock, struct msghdr *msg)
+{
+	return sock_sendmsg(sock, msg);
+}
+#else
+#ifndef MSG_SPLICE_PAGES
+#define MSG_SPLICE_PAGES	0x8000000
+#endif
+int zcopy_sendpages(struct socket *sock, struct msghdr *msg);
+
+static inline int zcopy_sendmsg(struct socket *sock, struct msghdr *msg)
+{
+	if (msg->msg_flags & MSG_SPLICE_PAGES)
+		return zcopy_sendpages(sock, msg);
+	return sock_sendmsg(sock, msg);
+}
+#endif
+
+/*
+ * Pushing out a tail held back with MSG_MORE: proto_ops.splice_eof,
+ * since 6.5 (and in Debian's 6.1).  Without it a held tail would wait
+ * for the peer's ACKs, so no send says MSG_MORE at all.
+ */
+#ifdef ZCOPY_HAVE_SPLICE_EOF
+#define ZCOPY_MSG_MORE		MSG_MORE
+
+static inline void zcopy_splice_eof(struct socket *sock)
+{
+	if (sock->ops->splice_eof)
+		sock->ops->splice_eof(sock);
+}
+#else
+#define ZCOPY_MSG_MORE		0
+
+static inline void zcopy_splice_eof(struct socket *sock)
+{
+}
+#endif
+
+/* The generic page-cache splice_read: renamed in 6.5. */
+#ifndef ZCOPY_HAVE_FILEMAP_SPLICE_READ
+#define filemap_splice_read	generic_file_splice_read
+#endif
+
+/* A folio not in the cache: ERR_PTR(-ENOENT) since 6.3, NULL before. */
+static inline struct folio *zcopy_get_folio(struct address_space *mapping,
+					    pgoff_t index)
+{
+	struct folio *folio = filemap_get_folio(mapping, index);
+
+	return folio ?: ERR_PTR(-ENOENT);
+}
+
+/*
+ * Generic netlink: split do/dump ops since 6.2 (one struct genl_ops per
+ * command before, the same fields), and a dump's parsed request in a
+ * struct genl_info since 6.7.
+ */
+#ifdef ZCOPY_HAVE_GENL_SPLIT_OPS
+#define ZCOPY_GENL_OPS(table, n)	.split_ops = (table), .n_split_ops = (n)
+#else
+/* GENL_CMD_CAP_* in .flags only repeat what the core sees for itself. */
+#define genl_split_ops		genl_ops
+#define ZCOPY_GENL_OPS(table, n)	.ops = (table), .n_ops = (n)
+#endif
+
+static inline struct nlattr **zcopy_genl_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef ZCOPY_HAVE_GENL_INFO_DUMP
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+#ifndef ZCOPY_HAVE_LIST_COUNT_NODES
+static inline size_t list_count_nodes(struct list_head *head)
+{
+	struct list_head *pos;
+	size_t n = 0;
+
+	list_for_each(pos, head)
+		n++;
+	return n;
+}
+#endif
 
 #endif /* _ZCOPY_COMPAT_H */

@@ -35,6 +35,7 @@
 #include <kunit/visibility.h>
 #include <linux/poll.h>
 
+#include "compat.h"
 #include "events.h"
 
 void zcopy_events_init(struct zcopy_events *ev)

@@ -35,6 +35,7 @@
 
 #include <linux/zcopy.h>
 
+#include "compat.h"
 #include "ctx.h"
 #include "limits.h"
 #include "netlink.h"
@@ -69,18 +70,21 @@ static const u16 zcopy_stat_attr[ZCOPY_STAT_MAX] = {
 	[ZCOPY_STAT_READ_THREADS]	= ZCOPY_A_STATS_READ_THREADS,
 };
 
-/* Both bounds are beyond what NLA_POLICY_RANGE's s16 can hold. */
-static const struct netlink_range_validation zcopy_max_inflight_range = {
+/*
+ * Both bounds are beyond what NLA_POLICY_RANGE's s16 can hold.  Not
+ * const: before 6.2 a policy pointed at a mutable one.
+ */
+static struct netlink_range_validation zcopy_max_inflight_range = {
 	.min = ZCOPY_MAX_INFLIGHT_MIN,
 	.max = ZCOPY_MAX_INFLIGHT_MAX,
 };
 
-static const struct netlink_range_validation zcopy_max_pinned_range = {
+static struct netlink_range_validation zcopy_max_pinned_range = {
 	.min = ZCOPY_MAX_PINNED_MIN,
 	.max = ZCOPY_MAX_PINNED_MAX,
 };
 
-static const struct netlink_range_validation zcopy_max_user_sockets_range = {
+static struct netlink_range_validation zcopy_max_user_sockets_range = {
 	.min = ZCOPY_MAX_USER_SOCKETS_MIN,
 	.max = ZCOPY_MAX_USER_SOCKETS_MAX,
 };
@@ -125,7 +129,8 @@ static int zcopy_nl_reply(struct genl_info *info,
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_iput(msg, info);
+	hdr = genlmsg_put(msg, info->snd_portid, info->snd_seq,
+			  &zcopy_nl_family, 0, info->genlhdr->cmd);
 	if (!hdr || put(msg)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
@@ -379,8 +384,7 @@ static bool zcopy_nl_context_exists(const struct zcopy_nl_viewer *v, u32 id)
 static int zcopy_nl_transfer_get_dumpit(struct sk_buff *skb,
 					struct netlink_callback *cb)
 {
-	const struct genl_info *info = genl_info_dump(cb);
-	struct nlattr *only = info->attrs[ZCOPY_A_TRANSFER_CONTEXT_ID];
+	struct nlattr *only = zcopy_genl_dump_attrs(cb)[ZCOPY_A_TRANSFER_CONTEXT_ID];
 	unsigned long first = 1, last = ULONG_MAX, id;
 	struct zcopy_nl_viewer viewer;
 	u64 next = cb->args[1];
@@ -486,8 +490,7 @@ static struct genl_family zcopy_nl_family __ro_after_init = {
 	.netnsok	= true,
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,
-	.split_ops	= zcopy_nl_ops,
-	.n_split_ops	= ARRAY_SIZE(zcopy_nl_ops),
+	ZCOPY_GENL_OPS(zcopy_nl_ops, ARRAY_SIZE(zcopy_nl_ops)),
 	.mcgrps		= zcopy_nl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(zcopy_nl_mcgrps),
 };

@@ -55,6 +55,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "ctx.h"
 #include "sock.h"
 #include "stats.h"
@@ -325,7 +326,7 @@ int zcopy_sock_send(struct zcopy_sock *zs, struct msghdr *msg)
 	else if (!test_bit(SOCK_SUPPORT_ZC, &zs->sock->flags))
 		ret = -EOPNOTSUPP;
 	else
-		ret = sock_sendmsg(zs->sock, msg);
+		ret = zcopy_sendmsg(zs->sock, msg);
 	if (ret > 0)
 		zs->corked = more;
 	mutex_unlock(&zs->send_mtx);
@@ -341,8 +342,8 @@ static void __zcopy_sock_uncork(struct zcopy_sock *zs)
 {
 	struct socket *sock = zs->sock;
 
-	if (zs->corked && !zs->dead && sock->ops->splice_eof)
-		sock->ops->splice_eof(sock);
+	if (zs->corked && !zs->dead)
+		zcopy_splice_eof(sock);
 	zs->corked = false;
 }
 

@@ -59,6 +59,7 @@
 #include <net/sock.h>
 #include <uapi/linux/magic.h>
 
+#include "compat.h"
 #include "ctx.h"
 #include "netlink.h"
 #include "sock.h"
@@ -192,9 +193,7 @@ static void zcopy_uarg_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 	queue_delayed_work(zcopy_wq, &x->release_work, 0);
 }
 
-static const struct ubuf_info_ops zcopy_uarg_ops = {
-	.complete = zcopy_uarg_complete,
-};
+ZCOPY_DEFINE_UBUF_OPS(zcopy_uarg_ops, zcopy_uarg_complete);
 
 /*
  * Charge @bytes to the caller's locked memory (see the top of this file).
@@ -275,7 +274,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		__set_bit(ZCOPY_XFER_NOTIFY, &x->state);
 	}
 	zcopy_owner_get(&x->owner);
-	x->uarg.ops = &zcopy_uarg_ops;
+	zcopy_ubuf_set_ops(&x->uarg, zcopy_uarg_ops);
 	refcount_set(&x->uarg.refcnt, 1);
 	x->uarg.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_SHARED_FRAG |
 			SKBFL_DONT_ORPHAN;
@@ -361,7 +360,7 @@ static int zcopy_send_pages(struct zcopy_xfer *x, struct zcopy_sock *zs,
 	int ret;
 
 	if (more)
-		msg.msg_flags |= MSG_MORE;
+		msg.msg_flags |= ZCOPY_MSG_MORE;
 	if (test_bit(ZCOPY_XFER_NOTIFY, &x->state)) {
 		msg.msg_flags |= MSG_ZEROCOPY;
 		msg.msg_ubuf = &x->uarg;
@@ -610,12 +609,12 @@ static int zcopy_read_folio(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		return -ENODATA;
 	if (pos >= i_size_read(mapping->host))
 		return 0;
-	folio = filemap_get_folio(mapping, index);
+	folio = zcopy_get_folio(mapping, index);
 	if (IS_ERR(folio)) {
 		if (!start)
 			return -ENODATA;
 		zcopy_read_ahead(x, index);
-		folio = filemap_get_folio(mapping, index);
+		folio = zcopy_get_folio(mapping, index);
 		if (IS_ERR(folio))
 			return -ENODATA;
 	}
@@ -688,7 +687,7 @@ static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		if (folio && next < folio_pos(folio) + folio_size(folio)) {
 			folio_get(folio);
 		} else {
-			folio = filemap_get_folio(mapping, next >> PAGE_SHIFT);
+			folio = zcopy_get_folio(mapping, next >> PAGE_SHIFT);
 			if (IS_ERR(folio))
 				break;
 			if (!folio_test_uptodate(folio)) {

@@ -8,6 +8,6 @@ set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 cd "$project"
 make -s all
-module=$(tools/build-module.sh distro "$(make -s --no-print-directory print-kdir)")
+module=$(tools/build-module.sh distro)
 echo "Booting the distribution kernel in QEMU (software emulation takes a while)..."
 exec tools/vm/run --kernel distro --module "$module" --timeout 600 -- tools/demo-guest.sh

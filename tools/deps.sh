@@ -34,10 +34,15 @@ apt_update_once() {
 	updated=1
 }
 
-# The newest 6.12 flavour for which apt offers both the unsigned image and
-# the matching headers: the module is built against exactly what boots.
+# The kernels the guests boot (tools/vm/kernels.sh): Debian 12's default
+# 6.1 and its newer 6.12.  For each, the newest flavour for which apt
+# offers both the unsigned image and the matching headers: the module is
+# built against exactly what boots.  Debian names them 6.1.0-N-amd64 and
+# 6.12.N+debV-amd64.
+SERIES=(6.1 6.12)
+
 pick_kernel() {
-	apt-cache search --names-only '^linux-image-6\.12\..*-amd64-unsigned$' |
+	apt-cache search --names-only "^linux-image-${1//./\\.}\\.[0-9].*-amd64-unsigned\$" |
 		awk '{print $1}' | grep -Ev -- '-(rt|cloud)-amd64' |
 		sed -e 's/^linux-image-//' -e 's/-unsigned$//' | sort -rV |
 		while read -r v; do
@@ -50,7 +55,7 @@ pick_kernel() {
 
 # Already installed?  Then do not ask apt at all.
 installed_kver() {
-	{ dpkg-query -W -f='${Package} ${Status}\n' 'linux-image-6.12.*-amd64-unsigned' 2>/dev/null || true; } |
+	{ dpkg-query -W -f='${Package} ${Status}\n' "linux-image-$1.[0-9]*-amd64-unsigned" 2>/dev/null || true; } |
 		awk '/install ok installed/ {print $1}' |
 		sed -e 's/^linux-image-//' -e 's/-unsigned$//' | sort -rV |
 		while read -r v; do
@@ -61,13 +66,15 @@ installed_kver() {
 		done
 }
 
-kver=$(installed_kver)
-if [ -z "$kver" ]; then
-	apt_update_once
-	kver=$(pick_kernel)
-	[ -n "$kver" ] || { echo "deps: apt offers no linux-image-6.12.*-amd64-unsigned with matching headers" >&2; exit 1; }
-	PKGS+=("linux-image-$kver-unsigned" "linux-headers-$kver")
-fi
+for series in "${SERIES[@]}"; do
+	kver=$(installed_kver "$series")
+	if [ -z "$kver" ]; then
+		apt_update_once
+		kver=$(pick_kernel "$series")
+		[ -n "$kver" ] || { echo "deps: apt offers no linux-image-$series.*-amd64-unsigned with matching headers" >&2; exit 1; }
+		PKGS+=("linux-image-$kver-unsigned" "linux-headers-$kver")
+	fi
+done
 
 todo=$(missing "${PKGS[@]}")
 if [ -n "$todo" ]; then

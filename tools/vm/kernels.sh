@@ -1,16 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# The two kernels the guest can boot, sourced by tools/vm/run.
+# The kernels the guest can boot, sourced by tools/vm/run:
+#   distro      Debian 12's 6.12 kernel (bookworm's newer series)
+#   distro-6.1  Debian 12's default kernel, 6.1
+#   debug       6.12 built with KASAN, lockdep, kmemleak (debug-kernel.sh)
 
-# vm_kernel distro|debug|PATH: set image, name, append and modules_from.
+# vm_kernel distro|distro-6.1|debug|PATH: set image, name, append and
+# modules_from.
 vm_kernel() {
+	local series
 	case "$1" in
-	distro)
-		kver=$("$here/../kver.sh")
-		[ -n "$kver" ] || { echo "vm: no Debian 6.12 kernel installed (run: make deps)" >&2; exit 2; }
+	distro | distro-6.1)
+		series=6.12
+		[ "$1" = distro-6.1 ] && series=6.1
+		kver=$("$here/../kver.sh" "$series")
+		[ -n "$kver" ] || { echo "vm: no Debian $series kernel installed (run: make deps)" >&2; exit 2; }
 		image=/boot/vmlinuz-$kver
-		name=distro
+		name=$1
 		append=
 		modules_from=$kver
 		;;
