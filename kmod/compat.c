@@ -8,6 +8,15 @@
 
 #include "compat.h"
 
+#ifndef ZCOPY_HAVE_GENL_SPLIT_OPS
+const struct nla_policy zcopy_genl_no_attrs[2] = {
+	[0 ... 1] = {
+		.type = NLA_REJECT,
+		.reject_message = "this command takes no attributes",
+	},
+};
+#endif
+
 #ifndef ZCOPY_HAVE_SPLICE_PAGES
 /*
  * MSG_SPLICE_PAGES by the socket's sendpage(), one page at a time, as

@@ -117,6 +117,19 @@ static inline struct folio *zcopy_get_folio(struct address_space *mapping,
 #define ZCOPY_GENL_OPS(table, n)	.ops = (table), .n_ops = (n)
 #endif
 
+/*
+ * A command that takes no attributes.  Split ops leave the check to the
+ * handler (zcopy_nl_no_attrs()); before them, the core gave such a
+ * command a policy refusing every attribute, with a message of its own:
+ * this one refuses the same, with ours.
+ */
+#ifdef ZCOPY_HAVE_GENL_SPLIT_OPS
+#define ZCOPY_GENL_NO_ATTRS
+#else
+extern const struct nla_policy zcopy_genl_no_attrs[2];
+#define ZCOPY_GENL_NO_ATTRS	.policy = zcopy_genl_no_attrs, .maxattr = 1,
+#endif
+
 static inline struct nlattr **zcopy_genl_dump_attrs(struct netlink_callback *cb)
 {
 #ifdef ZCOPY_HAVE_GENL_INFO_DUMP

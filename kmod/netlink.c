@@ -449,11 +449,13 @@ static const struct genl_split_ops zcopy_nl_ops[] = {
 	{
 		.cmd		= ZCOPY_CMD_STATS_GET,
 		.doit		= zcopy_nl_stats_get_doit,
+		ZCOPY_GENL_NO_ATTRS
 		.flags		= GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= ZCOPY_CMD_CONFIG_GET,
 		.doit		= zcopy_nl_config_get_doit,
+		ZCOPY_GENL_NO_ATTRS
 		.flags		= GENL_CMD_CAP_DO,
 	},
 	{
@@ -466,6 +468,7 @@ static const struct genl_split_ops zcopy_nl_ops[] = {
 	{
 		.cmd		= ZCOPY_CMD_CONTEXT_GET,
 		.dumpit		= zcopy_nl_context_get_dumpit,
+		ZCOPY_GENL_NO_ATTRS
 		.flags		= GENL_CMD_CAP_DUMP,
 	},
 	{

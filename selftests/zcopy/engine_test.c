@@ -331,7 +331,7 @@ static void *close_ctx(void *arg)
 /*
  * Transfers from a file that never answers fill more than any shared
  * worker pool would run at once; another context's transfer that also
- * needs a worker (/dev/zero is read through its splice_read) still goes
+ * needs a worker (/dev/urandom is read through its splice_read) still goes
  * through, and closing the stuck context returns without waiting for
  * the reads.  Killing the server then fails them, and they clean up.
  */
@@ -344,7 +344,7 @@ TEST(unanswered_file_stalls_only_its_context)
 	struct closer closer = { 0 };
 	struct receiver recv;
 	struct zcopy_cqe cqe;
-	int zc, other, fd, zero, btx, brx, i;
+	int zc, other, fd, urandom, btx, brx, i;
 	long long deadline;
 	pthread_t thread;
 	pid_t server;
@@ -364,12 +364,12 @@ TEST(unanswered_file_stalls_only_its_context)
 
 	other = zc_open();
 	ASSERT_LE(0, other);
-	zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, zero);
+	urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, urandom);
 	ASSERT_EQ(0, tcp_pair(AF_INET, &btx, &brx));
 	ASSERT_EQ(0, zc_reg(other, ZCOPY_IOC_REGISTER, btx));
 	ASSERT_EQ(0, receiver_start(&recv, brx));
-	ASSERT_EQ(1, zc_submit1(other, zero, btx, 0, 65536, 7, 0));
+	ASSERT_EQ(1, zc_submit1(other, urandom, btx, 0, 65536, 7, 0));
 	EXPECT_EQ(1, zc_wait(other, &cqe, 1, 10000));
 	EXPECT_EQ(65536, cqe.res);
 
@@ -390,7 +390,7 @@ TEST(unanswered_file_stalls_only_its_context)
 		close(rx[i]);
 	}
 	close(other);
-	close(zero);
+	close(urandom);
 	close(btx);
 	close(brx);
 	close(fd);
