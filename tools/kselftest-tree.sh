@@ -16,7 +16,7 @@
 set -euo pipefail
 
 project=$(cd "$(dirname "$0")/.." && pwd)
-dest=${1:?usage: kselftest-tree.sh DEST}
+dest=$(realpath -m "${1:?usage: kselftest-tree.sh DEST}")
 ksrc=${KSRC:-$("$project/tools/ksrc.sh")}
 st=tools/testing/selftests
 
