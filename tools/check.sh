@@ -73,6 +73,11 @@ make -s install DESTDIR="$out/install" >"$out/install.log" 2>&1 || true
 	done
 } | tee "$out/tap/install.tap"
 
+# Packages: make deb, lintian, and the packages unpacked into a scratch
+# root where DKMS builds the module for each installed kernel's headers.
+step "packages"
+tools/test-packages.sh "$out/packages" | tee "$out/tap/packages.tap" || true
+
 # kselftest: selftests/zcopy in a minimal kernel tree, built and installed
 # by the kernel's own selftests Makefile; the distro guest runs a few fast
 # tests with the installed run_kselftest.sh before the suite (kselftest.tap).
