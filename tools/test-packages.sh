@@ -50,7 +50,7 @@ echo "1..$((7 + ${#kernels[@]}))"
 # 1: the packages.
 changes=$("$project/tools/build-deb.sh" "$out/deb" 2>"$out/build-deb.err")
 dkms_deb=$out/deb/zcopy-dkms_${version}_all.deb
-tools_deb=$(ls "$out/deb"/zcopy-tools_"${version}"_*.deb 2>/dev/null | head -n1)
+tools_deb=$(find "$out/deb" -maxdepth 1 -name "zcopy-tools_${version}_*.deb" | head -n1)
 if [ -n "$changes" ] && [ -f "$dkms_deb" ] && [ -n "$tools_deb" ]; then
 	ok "make deb: zcopy-dkms and zcopy-tools $version"
 else
@@ -107,7 +107,7 @@ for k in "${kernels[@]}"; do
 			grep -m 5 'error:' "$root/var/lib/dkms/zcopy/$version/build/make.log" 2>/dev/null | info
 			return 1
 		fi
-		ko=$(ls "$root/lib/modules/$k/updates/dkms"/zcopy.ko* 2>/dev/null | head -n1)
+		ko=$(find "$root/lib/modules/$k/updates/dkms" -name "zcopy.ko*" 2>/dev/null | head -n1)
 		[ -n "$ko" ] || { echo "no zcopy.ko in updates/dkms" | info; return 1; }
 		[ "$(modinfo -F version "$ko")" = "$version" ] &&
 			modinfo -F vermagic "$ko" | grep -q "^$k "
