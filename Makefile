@@ -112,3 +112,37 @@ clean:
 # For scripts: the kernel tree `make module` builds against.
 print-kdir:
 	@echo $(KDIR)
+
+# Packaging (Documentation/packaging.rst).
+#   make deb           zcopy-dkms and zcopy-tools .debs in build/deb/
+#   make dkms-install  the module under DKMS: built for every installed
+#                      kernel, rebuilt on kernel upgrades
+#   make dkms-remove   the module out of DKMS, for every kernel
+ZCOPY_VERSION = $(shell sed -n 's/^\#define ZCOPY_VERSION "\(.*\)"$$/\1/p' kmod/version.h)
+
+.PHONY: deb dkms-install dkms-remove
+
+deb:
+	tools/build-deb.sh build/deb
+
+# DKMS_SRC and DKMS_FLAGS (e.g. --dkmstree, --installtree) for trees other
+# than the system's.
+DKMS_SRC ?= /usr/src
+DKMS = dkms $(DKMS_FLAGS)
+
+dkms-install:
+	tools/dkms/source-tree.sh $(DKMS_SRC)/zcopy-$(ZCOPY_VERSION) >/dev/null
+	$(DKMS) status -m zcopy -v $(ZCOPY_VERSION) | grep -q . || \
+		$(DKMS) add -m zcopy -v $(ZCOPY_VERSION)
+	@# Every installed kernel that has its headers, as DKMS does for a
+	@# package; the running one alone would be dkms's default.
+	@rc=0; for k in $$(ls /lib/modules); do \
+		[ -e /lib/modules/$$k/build ] || continue; \
+		echo "dkms-install: $$k"; \
+		$(DKMS) install -m zcopy -v $(ZCOPY_VERSION) -k $$k || \
+			{ echo "dkms-install: failed for $$k" >&2; rc=1; }; \
+	done; exit $$rc
+
+dkms-remove:
+	$(DKMS) remove -m zcopy -v $(ZCOPY_VERSION) --all
+	rm -rf $(DKMS_SRC)/zcopy-$(ZCOPY_VERSION)

@@ -23,12 +23,15 @@ step() {
 	printf '\n== %s\n' "$*"
 }
 
-# boot NAME: run the suite in a guest booted on kernel NAME.
+# boot NAME [PREFIX...]: run the suite in a guest booted on kernel NAME,
+# through PREFIX if given (a command that runs something first, then its
+# arguments).
 boot() {
 	local name=$1 vmrc=0
+	shift
 	step "tests on the $name kernel"
 	tools/vm/run --kernel "$name" --wire --timeout 1800 --out "$out/$name" \
-		-- tools/run-tests.sh "$out/$name/tap" || vmrc=$?
+		-- "$@" tools/run-tests.sh "$out/$name/tap" || vmrc=$?
 	for f in "$out/$name/tap"/*.tap; do
 		[ -f "$f" ] && cp "$f" "$out/tap/$name-$(basename "$f")"
 	done
@@ -72,6 +75,22 @@ make -s install DESTDIR="$out/install" >"$out/install.log" 2>&1 || true
 	done
 } | tee "$out/tap/install.tap"
 
+# Packages: make deb, lintian, and the packages unpacked into a scratch
+# root where DKMS builds the module for each installed kernel's headers.
+step "packages"
+tools/test-packages.sh "$out/packages" | tee "$out/tap/packages.tap" || true
+
+# kselftest: selftests/zcopy in a minimal kernel tree, built and installed
+# by the kernel's own selftests Makefile; the distro guest runs a few fast
+# tests with the installed run_kselftest.sh before the suite (kselftest.tap).
+step "kselftest install"
+tools/kselftest-tree.sh "$out/ksft-tree" >/dev/null
+make -C "$out/ksft-tree/tools/testing/selftests" TARGETS=zcopy install \
+	INSTALL_PATH="$out/kselftest" >"$out/kselftest.log" 2>&1 ||
+	echo "check: kselftest install failed; see $out/kselftest.log" >&2
+kselftest=(tools/run-kselftest.sh "$out/kselftest" "$out/distro/tap"
+	zcopy:device_test zcopy:context_test --)
+
 step "debug kernel"
 debug_tree=$(tools/vm/debug-kernel.sh)
 tools/build-module.sh debug "$debug_tree" >/dev/null
@@ -81,7 +100,7 @@ step "runner self-test"
 tools/vm/selftest.sh "$out/runner" | tee "$out/tap/runner.tap" || true
 
 boot distro-6.1
-boot distro
+boot distro "${kselftest[@]}"
 boot debug
 
 step "line coverage of kmod/ (debug kernel, gcov)"

@@ -14,6 +14,7 @@ PKGS=(
 	libnl-3-dev libnl-genl-3-dev bash-completion libfuse3-dev fuse3
 	liburing-dev gnuplot-nox wrk nginx-light curl nftables
 	linux-source-6.12
+	dkms dh-dkms debhelper dpkg-dev lintian
 )
 
 SUDO=

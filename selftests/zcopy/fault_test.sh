@@ -11,7 +11,7 @@
 # gauges return to zero, and the run's own checks (module unload,
 # kmemleak, a clean kernel log) find nothing.  Needs the debug kernel.
 here=$(cd "$(dirname "$0")" && pwd)
-zcctl=$here/../../tools/zcctl/zcctl
+zcctl=${ZCOPY_PROJECT:-$here/../..}/tools/zcctl/zcctl
 dbg=/sys/kernel/debug
 secs=${FAULT_SECONDS:-6}
 times=1000000

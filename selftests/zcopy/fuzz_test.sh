@@ -5,7 +5,7 @@
 # on a kernel whose KCOV instruments the module (the debug kernel).  The
 # fuzzer may change the configuration (it runs as root): it is put back.
 here=$(cd "$(dirname "$0")" && pwd)
-zcctl=$here/../../tools/zcctl/zcctl
+zcctl=${ZCOPY_PROJECT:-$here/../..}/tools/zcctl/zcctl
 saved=$("$zcctl" -j config 2>/dev/null)
 
 "$here/fuzz" -t "${FUZZ_SECONDS:-30}"

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test-packages.sh OUTDIR: `make check`'s packaging step, as TAP on stdout.
+# Builds the packages (tools/build-deb.sh) into OUTDIR/deb, runs lintian on
+# them, unpacks both into a scratch root OUTDIR/root and does there what
+# zcopy-dkms's postinst has DKMS do: add the source, build and install the
+# module for every kernel whose Debian headers are installed (one case
+# each), and remove it again; then runs the packaged zcctl.  DKMS works on
+# the scratch root's trees only (--sourcetree, --dkmstree, --installtree,
+# --no-depmod, its signing key there too): the host's /var/lib/dkms and
+# /lib/modules are left alone, and a case checks that.  Logs in OUTDIR.
+set -uo pipefail
+
+project=$(cd "$(dirname "$0")/.." && pwd)
+out=$(realpath -m "${1:?usage: test-packages.sh OUTDIR}")
+root=$out/root
+version=$(sed -n 's/^#define ZCOPY_VERSION "\(.*\)"$/\1/p' "$project/kmod/version.h")
+start=$(date +%s)
+rm -rf "$out"
+mkdir -p "$out"
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+fail() { n=$((n + 1)); echo "not ok $n $*"; }
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else fail "$name"; fi
+}
+info() { sed 's/^/# /'; }
+
+# The kernels to build for: each /lib/modules/*/build that a Debian
+# linux-headers package installed.
+kernels=()
+for b in /lib/modules/*/build; do
+	[ -e "$b" ] || continue
+	dpkg-query -S "$(readlink -f "$b")" 2>/dev/null | grep -q '^linux-headers-' &&
+		kernels+=("$(basename "$(dirname "$b")")")
+done
+
+host_state() {
+	{ ls -la /var/lib/dkms 2>/dev/null; find /lib/modules -path '*zcopy*'; } | sort
+}
+before=$(host_state)
+
+echo "TAP version 13"
+echo "1..$((7 + ${#kernels[@]}))"
+
+# 1: the packages.
+changes=$("$project/tools/build-deb.sh" "$out/deb" 2>"$out/build-deb.err")
+dkms_deb=$out/deb/zcopy-dkms_${version}_all.deb
+tools_deb=$(find "$out/deb" -maxdepth 1 -name "zcopy-tools_${version}_*.deb" | head -n1)
+if [ -n "$changes" ] && [ -f "$dkms_deb" ] && [ -n "$tools_deb" ]; then
+	ok "make deb: zcopy-dkms and zcopy-tools $version"
+else
+	info <"$out/build-deb.err"
+	fail "make deb: zcopy-dkms and zcopy-tools $version"
+fi
+
+# 2: lintian, on the source package and both binaries (via .changes).
+lintian_clean() {
+	[ -n "$changes" ] || return 1
+	lintian --fail-on error,warning "$changes" >"$out/lintian.log" 2>&1
+	local rc=$?
+	info <"$out/lintian.log"
+	return $rc
+}
+check "lintian: no errors or warnings" lintian_clean
+
+mkdir -p "$root"
+dpkg -x "$dkms_deb" "$root" 2>/dev/null
+dpkg -x "$tools_deb" "$root" 2>/dev/null
+src=$root/usr/src/zcopy-$version
+
+# 3: what dh_dkms gave the package: dkms.conf of this version, and a
+# postinst that hands the module to DKMS's common postinst.
+dkms_package_ok() {
+	local ctl=$out/dkms-control
+	dpkg-deb -e "$dkms_deb" "$ctl" || return 1
+	grep -qx "PACKAGE_VERSION=\"$version\"" "$src/dkms.conf" &&
+		grep -qx 'AUTOINSTALL="yes"' "$src/dkms.conf" &&
+		grep -q '/usr/lib/dkms/common.postinst' "$ctl/postinst" &&
+		grep -qx 'DKMS_NAME=zcopy' "$ctl/postinst" &&
+		grep -qx "DKMS_VERSION=$version" "$ctl/postinst"
+}
+check "zcopy-dkms: dkms.conf $version, AUTOINSTALL, postinst runs DKMS" dkms_package_ok
+
+# DKMS on the scratch root alone; its signing key generated there too.
+export mok_signing_key=$root/var/lib/dkms/mok.key
+export mok_certificate=$root/var/lib/dkms/mok.pub
+mkdir -p "$root/var/lib/dkms" "$root/lib/modules"
+dkms=(dkms --sourcetree "$root/usr/src" --dkmstree "$root/var/lib/dkms"
+	--installtree "$root/lib/modules" --no-depmod)
+"${dkms[@]}" add -m zcopy -v "$version" >"$out/dkms.log" 2>&1 ||
+	{ info <"$out/dkms.log"; }
+
+# 4..: one case per kernel: built against its headers and installed
+# where DKMS puts it, with this version and that kernel's vermagic.
+for k in "${kernels[@]}"; do
+	dkms_kernel_ok() {
+		local ko
+		# As on a system with that kernel installed.
+		mkdir -p "$root/lib/modules/$k"
+		if ! "${dkms[@]}" install -m zcopy -v "$version" -k "$k" >"$out/dkms-$k.log" 2>&1; then
+			tail -n 5 "$out/dkms-$k.log" | info
+			grep -m 5 'error:' "$root/var/lib/dkms/zcopy/$version/build/make.log" 2>/dev/null | info
+			return 1
+		fi
+		ko=$(find "$root/lib/modules/$k/updates/dkms" -name "zcopy.ko*" 2>/dev/null | head -n1)
+		[ -n "$ko" ] || { echo "no zcopy.ko in updates/dkms" | info; return 1; }
+		[ "$(modinfo -F version "$ko")" = "$version" ] &&
+			modinfo -F vermagic "$ko" | grep -q "^$k "
+	}
+	check "dkms: zcopy $version built and installed for $k" dkms_kernel_ok
+done
+
+# What prerm has DKMS do: remove it from every kernel.
+dkms_remove_ok() {
+	"${dkms[@]}" remove -m zcopy -v "$version" --all >>"$out/dkms.log" 2>&1 &&
+		[ -z "$(find "$root/lib/modules" -name 'zcopy.ko*')" ] &&
+		[ ! -e "$root/var/lib/dkms/zcopy/$version" ]
+}
+check "dkms remove --all: no module left" dkms_remove_ok
+
+# zcopy-tools: zcctl runs from the scratch root; its documentation is there.
+zcctl_ok() {
+	local v
+	v=$("$root/usr/sbin/zcctl" version 2>&1)
+	echo "$v" | info
+	echo "$v" | grep -Eq "^zcctl: +$version$"
+}
+check "zcopy-tools: zcctl version says $version" zcctl_ok
+tools_files_ok() {
+	[ -f "$root/usr/share/man/man8/zcctl.8.gz" ] &&
+		[ -f "$root/usr/share/bash-completion/completions/zcctl" ] &&
+		bash -n "$root/usr/share/bash-completion/completions/zcctl"
+}
+check "zcopy-tools: man page and bash completion" tools_files_ok
+
+# The host's DKMS and module trees are as they were.
+check "host's /var/lib/dkms and /lib/modules untouched" \
+	test "$(host_state)" = "$before"
+
+echo "# packages: $(($(date +%s) - start)) s"
