@@ -15,7 +15,7 @@ rm -rf "$dest"
 mkdir -p "$dest"
 # Sources only: no objects or kbuild state from a build in the project tree.
 rsync -a --exclude='*.mod.c' --include='*/' --include='*.[ch]' \
-	--include='Kbuild' --include='.kunitconfig' --exclude='*' \
+	--include='Kbuild' --include='*.sh' --include='.kunitconfig' --exclude='*' \
 	"$project/kmod" "$project/include" "$dest/"
 sed "s/#MODULE_VERSION#/$version/" "$project/tools/dkms/dkms.conf" >"$dest/dkms.conf"
 echo "$version"
