@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libzcopy in fallback mode (sendfile in the caller), on the host with
- * no module: the same completions, ordering, cancellation, timeouts,
- * readiness and errnos the module gives.  TAP on stdout.
+ * libzcopy's behaviour, one set of expectations for both modes: built
+ * plainly it runs the fallback (sendfile in the caller) on the host,
+ * with no module; built with -DLIBZCOPY_TEST_MODULE (the selftest
+ * libzcopy_test) it runs against /dev/zcopy in the guest.  That both
+ * pass is what says the fallback gives the module's completions,
+ * ordering, cancellation, readiness and errnos.  TAP on stdout.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* accept4, O_TMPFILE */
+#endif
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,13 +26,21 @@
 
 #define MiB (1 << 20)
 
+#ifdef LIBZCOPY_TEST_MODULE
+static const bool module = true;
+#define OPEN_FLAGS	0
+#else
+static const bool module;
+#define OPEN_FLAGS	ZCOPY_OPEN_FORCE_FALLBACK
+#endif
+
 static struct zcopy *z;
 static int snd, rcv;
 
 /* A fallback context with one registered connection. */
 static void setup(int nonblock, int small)
 {
-	CHECK_EQ(zcopy_open(&z, ZCOPY_OPEN_FORCE_FALLBACK), 0);
+	CHECK_EQ(zcopy_open(&z, OPEN_FLAGS), 0);
 	CHECK_EQ(tcp_pair(&snd, &rcv, nonblock, small), 0);
 	CHECK_EQ(zcopy_register_socket(z, snd), 0);
 }
@@ -50,6 +65,14 @@ static int submit_one(int file, uint64_t off, uint64_t len, uint32_t flags,
 	return ret ? ret : zcopy_submit(z);
 }
 
+/* A completion within 10 s: the module may post it a little later. */
+static int wait10(struct zcopy_cqe *cqe)
+{
+	struct timespec t = ms(10000);
+
+	return zcopy_wait_cqe(z, cqe, &t);
+}
+
 static double now_ms(void)
 {
 	struct timespec t;
@@ -64,21 +87,36 @@ static void test_open_probe(void)
 	struct zcopy *d;
 
 	CHECK_EQ(zcopy_open(&d, 1U << 7), -EINVAL);
-	CHECK_EQ(zcopy_open(&d, ZCOPY_OPEN_FORCE_FALLBACK), 0);
+	CHECK_EQ(zcopy_open(&d, OPEN_FLAGS), 0);
 	CHECK_EQ(zcopy_probe(d, &f), 0);
-	CHECK_EQ(f.flags, ZCOPY_FEATURES_FALLBACK);
-	CHECK_EQ(f.sqe_flags, 0);	/* RELEASE, DONTCACHE: not honoured */
-	CHECK_EQ(f.features, 0);
+	if (module) {
+		CHECK_EQ(f.flags, 0);
+		CHECK_EQ(f.sqe_flags & ~ZCOPY_F_ALL, 0);
+		CHECK_EQ(f.features & ~(ZCOPY_FEAT_ASYNC_READ |
+					ZCOPY_FEAT_SPLICE_PAGES), 0);
+		printf("# sqe_flags %#x features %#x\n", f.sqe_flags, f.features);
+	} else {
+		CHECK_EQ(f.flags, ZCOPY_FEATURES_FALLBACK);
+		CHECK_EQ(f.sqe_flags, 0);	/* RELEASE, DONTCACHE: not honoured */
+		CHECK_EQ(f.features, 0);
+	}
 	CHECK(zcopy_fd(d) >= 0);
 	zcopy_close(d);
 }
 
-/* No module on the host: a plain open fails, a FALLBACK open does not. */
-static void test_open_no_module(void)
+/* FALLBACK only when there is no module: then a plain open fails. */
+static void test_open_fallback(void)
 {
 	struct zcopy_features f;
 	struct zcopy *d;
 
+	if (module) {
+		CHECK_EQ(zcopy_open(&d, ZCOPY_OPEN_FALLBACK), 0);
+		CHECK_EQ(zcopy_probe(d, &f), 0);
+		CHECK_EQ(f.flags, 0);
+		zcopy_close(d);
+		return;
+	}
 	if (!access("/dev/zcopy", F_OK)) {
 		printf("# /dev/zcopy exists: nothing to fall back from\n");
 		return;
@@ -131,12 +169,17 @@ static void test_submit_errors(void)
 	close(bad);
 
 	CHECK_EQ(submit_one(file, 0, 0, 1U << 5, 1), -EINVAL);
-	CHECK_EQ(zcopy_discard(z, 10), 1);
-	CHECK_EQ(submit_one(file, 0, 0, ZCOPY_F_RELEASE, 1), -EOPNOTSUPP);
-	CHECK_EQ(zcopy_queued(z), 1);	/* a refused entry stays */
+	CHECK_EQ(zcopy_prep(z, file, snd, 0, 0, 0, 1), 0);
+	CHECK_EQ(zcopy_queued(z), 2);	/* a refused entry stays */
+	CHECK_EQ(zcopy_discard(z, 1), 1);
+	CHECK_EQ(zcopy_queued(z), 1);
 	zcopy_discard(z, 1);
-	CHECK_EQ(submit_one(file, 0, 0, ZCOPY_F_DONTCACHE, 1), -EOPNOTSUPP);
-	zcopy_discard(z, 1);
+	if (!module) {
+		CHECK_EQ(submit_one(file, 0, 0, ZCOPY_F_RELEASE, 1), -EOPNOTSUPP);
+		zcopy_discard(z, 1);
+		CHECK_EQ(submit_one(file, 0, 0, ZCOPY_F_DONTCACHE, 1), -EOPNOTSUPP);
+		zcopy_discard(z, 1);
+	}
 	CHECK_EQ(zcopy_prep(z, file, other, 0, 0, 0, 1), 0);
 	CHECK_EQ(zcopy_submit(z), -ENOENT);
 	zcopy_discard(z, 1);
@@ -179,7 +222,10 @@ static void test_submit_errors(void)
 	teardown();
 }
 
-/* Blocking socket: all of it goes out in submit, whatever the reader. */
+/*
+ * Blocking socket, slow reader: the fallback sends it all in submit;
+ * the module completes it later.
+ */
 static void test_blocking_whole_file(void)
 {
 	size_t size = 5 * MiB + 123;
@@ -190,7 +236,10 @@ static void test_blocking_whole_file(void)
 	setup(0, 1);
 	reader_start(&r, rcv, size + 1, 65536, 200);
 	CHECK_EQ(submit_one(file, 0, 0, 0, 42), 1);
-	CHECK_EQ(zcopy_peek_cqe(z, &cqe), 0);
+	if (!module)
+		CHECK_EQ(zcopy_peek_cqe(z, &cqe), 0);
+	else
+		CHECK_EQ(zcopy_wait_cqe(z, &cqe, NULL), 0);
 	CHECK_EQ(cqe.user_data, 42);
 	CHECK_EQ(cqe.res, size);
 	CHECK_EQ(cqe.flags, 0);
@@ -255,7 +304,7 @@ static void test_nonblocking_order(void)
 		zcopy_prep(z, f[i], snd, 0, 0, 0, 100 + i);
 	t0 = now_ms();
 	CHECK_EQ(zcopy_submit(z), 3);
-	CHECK(now_ms() - t0 < 500);
+	CHECK(now_ms() - t0 < 2000);
 	for (i = 0; i < 3; i++)
 		close(f[i]);
 	CHECK_EQ(zcopy_peek_cqe(z, &cqe), -EAGAIN);
@@ -310,12 +359,13 @@ static void test_cancel(void)
 	CHECK_EQ(zcopy_cancel(z, 9), -ENOENT);
 	CHECK_EQ(zcopy_cancel(z, 2), 2);
 	CHECK_EQ(zcopy_cancel(z, 2), -ENOENT);
-	CHECK_EQ(zcopy_peek_batch(z, cqe, 3), 2);
+	CHECK_EQ(wait10(&cqe[0]), 0);
+	CHECK_EQ(wait10(&cqe[1]), 0);
 	CHECK_EQ(cqe[0].user_data, 2);
 	CHECK_EQ(cqe[0].res, -ECANCELED);
 	CHECK_EQ(cqe[1].res, -ECANCELED);
 	CHECK_EQ(zcopy_cancel(z, 1), 1);	/* part-way */
-	CHECK_EQ(zcopy_peek_cqe(z, &cqe[0]), 0);
+	CHECK_EQ(wait10(&cqe[0]), 0);
 	CHECK_EQ(cqe[0].user_data, 1);
 	CHECK_EQ(cqe[0].res, -ECANCELED);
 	CHECK_EQ(zcopy_peek_cqe(z, &cqe[0]), -EAGAIN);
@@ -332,7 +382,7 @@ static void test_unregister_cancels(void)
 	setup(1, 1);
 	CHECK_EQ(submit_one(file, 0, 0, 0, 5), 1);
 	CHECK_EQ(zcopy_unregister_socket(z, snd), 0);
-	CHECK_EQ(zcopy_peek_cqe(z, &cqe), 0);
+	CHECK_EQ(wait10(&cqe), 0);
 	CHECK_EQ(cqe.user_data, 5);
 	CHECK_EQ(cqe.res, -ECANCELED);
 	close(file);
@@ -382,7 +432,7 @@ static void test_poll_fd(void)
 	setup(1, 1);
 	CHECK(!readable(zcopy_fd(z), 0));
 	CHECK_EQ(submit_one(file, 0, 100, 0, 1), 1);
-	CHECK(readable(zcopy_fd(z), 0));
+	CHECK(readable(zcopy_fd(z), module ? 10000 : 0));
 	CHECK_EQ(zcopy_peek_cqe(z, &cqe), 0);
 	CHECK(!readable(zcopy_fd(z), 0));
 
@@ -443,7 +493,7 @@ static void test_broken_connection(void)
 /* The module's per-context limit of transfers held, until read. */
 static void test_inflight_limit(void)
 {
-	int file = make_file(11, 10), i, n = 0;
+	int file = make_file(11, 10), i, n;
 	struct zcopy_cqe cqe[64];
 
 	setup(0, 0);
@@ -451,13 +501,19 @@ static void test_inflight_limit(void)
 		zcopy_prep(z, file, snd, 100, 0, 0, i);	/* empty ranges */
 	CHECK_EQ(zcopy_submit(z), ZCOPY_DEFAULT_MAX_INFLIGHT);
 	CHECK_EQ(zcopy_submit(z), -EAGAIN);
-	CHECK_EQ(zcopy_peek_batch(z, cqe, 64), 64);
-	CHECK_EQ(cqe[63].user_data, 63);
+	for (i = 0; i < 64; i++) {
+		CHECK_EQ(wait10(&cqe[0]), 0);
+		CHECK_EQ(cqe[0].user_data, i);	/* one socket: in order */
+		CHECK_EQ(cqe[0].res, 0);
+	}
 	CHECK_EQ(zcopy_submit(z), 1);
-	while ((i = zcopy_peek_batch(z, cqe, 64)) > 0)
-		n += i;
+	/* The rest, many per call. */
+	for (n = 0; n < ZCOPY_DEFAULT_MAX_INFLIGHT - 64 + 1; n += i) {
+		CHECK_EQ(wait10(&cqe[0]), 0);
+		i = zcopy_peek_batch(z, cqe + 1, 63);
+		i = i < 0 ? 1 : i + 1;
+	}
 	CHECK_EQ(n, ZCOPY_DEFAULT_MAX_INFLIGHT - 64 + 1);
-	CHECK_EQ(cqe[0].res, 0);
 	close(file);
 	teardown();
 }
@@ -466,7 +522,7 @@ int main(void)
 {
 	static const struct tap_test tests[] = {
 		{ "open and probe a fallback context", test_open_probe },
-		{ "no module: FALLBACK opens one, a plain open fails", test_open_no_module },
+		{ "FALLBACK: only when there is no module", test_open_fallback },
 		{ "register: the module's errnos", test_register_errors },
 		{ "submit: the module's errnos, batches stop at a refusal", test_submit_errors },
 		{ "blocking socket: a whole file, slow reader", test_blocking_whole_file },
