@@ -3,7 +3,8 @@
 # zcopy: top-level build.
 #
 #   make              module (against KDIR), zcctl and selftest programs
-#   make install      module, zcctl, its man page and bash completion
+#   make install      module, zcctl, its man page and bash completion,
+#                     libzcopy (library, headers, zcopy.pc, man pages)
 #                     (DESTDIR=, PREFIX= as usual)
 #   make demo         boot the distribution kernel and show the module working
 #   make check        the whole test suite on Debian 12's 6.1 and 6.12
@@ -35,10 +36,10 @@ KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/tests/*.[ch]))
 
 PREFIX ?= /usr/local
 
-.PHONY: all module zcctl zcbench zcserve selftests deps style sparse check \
+.PHONY: all module zcctl zcbench zcserve selftests libzcopy deps style sparse check \
 	stress bench bench-quick bench-cold demo vm clean install print-kdir
 
-all: module zcctl zcbench zcserve selftests
+all: module libzcopy zcctl zcbench zcserve selftests
 
 module:
 	@test -d "$(KDIR)" || { echo "no kernel tree at KDIR='$(KDIR)' (run: make deps)" >&2; exit 1; }
@@ -46,6 +47,9 @@ module:
 
 zcctl:
 	$(MAKE) -C tools/zcctl
+
+libzcopy:
+	$(MAKE) -C tools/lib/zcopy
 
 zcbench:
 	$(MAKE) -C tools/zcbench
@@ -58,11 +62,12 @@ selftests:
 
 # Into DESTDIR, if given, for packaging; depmod only for the live system.
 # Unsigned: the signing key of a distribution kernel is not ours to use.
-install: module zcctl
+install: module zcctl libzcopy
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) \
 		INSTALL_MOD_DIR=extra CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),,depmod -a $(KVER))
 	$(MAKE) -C tools/zcctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C tools/lib/zcopy install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 deps:
 	tools/deps.sh
@@ -107,6 +112,7 @@ clean:
 	$(MAKE) -C tools/zcctl clean
 	$(MAKE) -C tools/zcbench clean
 	$(MAKE) -C tools/zcserve clean
+	$(MAKE) -C tools/lib/zcopy clean
 	rm -rf build
 
 # For scripts: the kernel tree `make module` builds against.

@@ -36,4 +36,7 @@ mkdir -p "$zc/import/include/linux"
 	xargs -0 cp --parents -t "$zc")
 cp "$project/include/uapi/linux/zcopy.h" "$zc/import/include/linux/"
 cp "$project/Documentation/examples/zcopy_send.c" "$zc/import/"
+mkdir -p "$zc/import/lib/tests"
+cp "$project"/tools/lib/zcopy/*.[ch] "$zc/import/lib/"
+cp "$project"/tools/lib/zcopy/tests/*.[ch] "$zc/import/lib/tests/"
 echo "$dest"

@@ -6,22 +6,24 @@
  * and read the completions.  The sending itself happens in the kernel.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <linux/zcopy.h>
+#include <zcopy.h>
 
 #include "zcbench.h"
 
+/*
+ * Through libzcopy, which makes the same system calls the protocol
+ * needs and no more: one SUBMIT per batch, one read() per 64
+ * completions; each library call below is one system call (SYS).
+ */
 struct zc {
-	int fd;
+	struct zcopy *ctx;	/* its batch: begun, not yet taken */
 	uint32_t flags;
-	struct zcopy_sqe *sqes;	/* begun, not yet taken by the context */
-	int queued, cap;
+	unsigned int cap;	/* of the batch: every window, once */
 	long inflight;		/* submitted, completion not yet read */
 };
 
@@ -30,12 +32,10 @@ static int queue_file(struct run *r, struct zc *z, int i)
 {
 	struct conn *c = &r->conns[i];
 
-	if (z->queued == z->cap || !zcb_file_begin(r, c))
+	if (zcopy_queued(z->ctx) == z->cap || !zcb_file_begin(r, c))
 		return 0;
-	z->sqes[z->queued++] = (struct zcopy_sqe){
-		.file_fd = r->file, .sock_fd = c->fd,
-		.len = r->size, .user_data = i, .flags = z->flags,
-	};
+	if (zcopy_prep(z->ctx, r->file, c->fd, 0, r->size, z->flags, i))
+		return 0;	/* no memory: the window waits */
 	/* Handed over, as far as the stream is concerned. */
 	c->left = 0;
 	return 1;
@@ -64,23 +64,17 @@ static void queue_windows(struct run *r, struct zc *z)
  */
 static int submit_queued(struct zc *z)
 {
-	struct zcopy_submit sub;
 	int n;
 
-	while (z->queued) {
-		sub = (struct zcopy_submit){
-			.sqes = (uintptr_t)z->sqes, .nr = z->queued,
-		};
-		n = SYS(ioctl(z->fd, ZCOPY_IOC_SUBMIT, &sub));
+	while (zcopy_queued(z->ctx)) {
+		n = SYS(zcopy_submit(z->ctx));
 		if (n < 0) {
-			if (errno == EAGAIN && z->inflight)
+			if (n == -EAGAIN && z->inflight)
 				return 0;
-			perror("zcbench: ZCOPY_IOC_SUBMIT");
+			fprintf(stderr, "zcbench: ZCOPY_IOC_SUBMIT: %s\n", strerror(-n));
 			return -1;
 		}
 		z->inflight += n;
-		z->queued -= n;
-		memmove(z->sqes, z->sqes + n, z->queued * sizeof(*z->sqes));
 	}
 	return 0;
 }
@@ -88,18 +82,17 @@ static int submit_queued(struct zc *z)
 static int reap(struct run *r, struct zc *z)
 {
 	struct zcopy_cqe cqe[64];
-	ssize_t got;
-	int j;
+	int got, j;
 
 	for (;;) {
-		got = SYS(read(z->fd, cqe, sizeof(cqe)));
-		if (got < 0 && errno == EAGAIN)
+		got = SYS(zcopy_peek_batch(z->ctx, cqe, 64));
+		if (got == -EAGAIN)
 			return 0;
 		if (got < 0) {
-			perror("zcbench: read completions");
+			fprintf(stderr, "zcbench: read completions: %s\n", strerror(-got));
 			return -1;
 		}
-		for (j = 0; j < got / (ssize_t)sizeof(cqe[0]); j++) {
+		for (j = 0; j < got; j++) {
 			if (cqe[j].res != (int64_t)r->size) {
 				fprintf(stderr, "zcbench: zcopy transfer: %s\n",
 					cqe[j].res < 0 ? strerror(-cqe[j].res) : "short");
@@ -107,8 +100,8 @@ static int reap(struct run *r, struct zc *z)
 			}
 			z->inflight--;
 		}
-		if (got < (ssize_t)sizeof(cqe))
-			return 0;
+		if (got < 64)
+			return 0;	/* a short read: none left */
 	}
 }
 
@@ -121,7 +114,7 @@ static int zc_stream(struct run *r)
 	queue_windows(r, z);
 	if (submit_queued(z))
 		return -1;
-	while (pending || z->inflight || z->queued) {
+	while (pending || z->inflight || zcopy_queued(z->ctx)) {
 		n = SYS(epoll_wait(r->ep, ev, 64, 30000));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -157,31 +150,26 @@ static int zc_setup(struct run *r, uint32_t flags)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.ptr = NULL };
 	struct zc *z = calloc(1, sizeof(*z));
-	int i;
+	int i, ret;
 
 	if (!z)
 		return -1;
 	r->priv = z;
-	z->fd = -1;
 	z->flags = flags;
 	z->cap = r->nconns * r->depth;
-	z->sqes = calloc(z->cap, sizeof(*z->sqes));
-	if (!z->sqes)
-		return -1;
-	z->fd = open("/dev/zcopy", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (z->fd < 0) {
-		perror("zcbench: /dev/zcopy");
+	ret = zcopy_open(&z->ctx, 0);
+	if (ret) {
+		fprintf(stderr, "zcbench: /dev/zcopy: %s\n", strerror(-ret));
 		return -1;
 	}
 	for (i = 0; i < r->nconns; i++) {
-		struct zcopy_reg reg = { .sock_fd = r->conns[i].fd };
-
-		if (ioctl(z->fd, ZCOPY_IOC_REGISTER, &reg) < 0) {
-			perror("zcbench: ZCOPY_IOC_REGISTER");
+		ret = zcopy_register_socket(z->ctx, r->conns[i].fd);
+		if (ret) {
+			fprintf(stderr, "zcbench: ZCOPY_IOC_REGISTER: %s\n", strerror(-ret));
 			return -1;
 		}
 	}
-	return epoll_ctl(r->ep, EPOLL_CTL_ADD, z->fd, &e);
+	return epoll_ctl(r->ep, EPOLL_CTL_ADD, zcopy_fd(z->ctx), &e);
 }
 
 static int zc_setup_default(struct run *r)
@@ -198,10 +186,8 @@ static void zc_teardown(struct run *r)
 {
 	struct zc *z = r->priv;
 
-	if (z && z->fd >= 0)
-		close(z->fd);
 	if (z)
-		free(z->sqes);
+		zcopy_close(z->ctx);
 	free(z);
 	r->priv = NULL;
 }

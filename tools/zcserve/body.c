@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
+#include <string.h>
 #include <sys/sendfile.h>
-#include <linux/zcopy.h>
+#include <zcopy.h>
 
 #include "zcserve.h"
 
@@ -65,26 +65,28 @@ static int sendfile_send(struct conn *c)
 /* The connection's slot and generation: a cancelled transfer's late
  * completion must not be taken for its slot's next connection's.
  */
-static uint64_t zcopy_cookie(const struct conn *c)
+static uint64_t conn_cookie(const struct conn *c)
 {
 	return (uint64_t)c->fd << 32 | c->gen;
 }
 
-static int zcopy_send(struct server *s, struct conn *c)
+static int zc_body_send(struct server *s, struct conn *c)
 {
-	struct zcopy_sqe sqe = {
-		.file_fd = c->file, .sock_fd = c->fd, .offset = c->off,
-		.len = c->left, .user_data = zcopy_cookie(c),
-	};
-	struct zcopy_submit sub = { .sqes = (uintptr_t)&sqe, .nr = 1 };
+	int ret;
 
 	if (!c->left)
 		return 1;
-	if (ioctl(s->zc, ZCOPY_IOC_SUBMIT, &sub) == 1) {
+	ret = zcopy_prep(s->zc, c->file, c->fd, c->off, c->left, 0,
+			 conn_cookie(c));
+	if (!ret)
+		ret = zcopy_submit(s->zc);
+	if (ret == 1) {
 		c->state = ST_WAIT_ZCOPY;
 		return 0;
 	}
-	if (errno != EAGAIN)
+	/* Refused: it is sent again from scratch, not left in the batch. */
+	zcopy_discard(s->zc, 1);
+	if (ret != -EAGAIN)
 		return -1;
 	/* The context is at its limits: try again after completions. */
 	c->next_waiting = s->waiting;
@@ -101,7 +103,7 @@ int body_send(struct server *s, struct conn *c)
 	case MODE_SENDFILE:
 		return sendfile_send(c);
 	case MODE_ZCOPY:
-		return zcopy_send(s, c);
+		return zc_body_send(s, c);
 	}
 	return -1;
 }
@@ -109,26 +111,23 @@ int body_send(struct server *s, struct conn *c)
 int body_zcopy_open(struct server *s)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.ptr = NULL };
+	int ret = zcopy_open(&s->zc, 0);
 
-	s->zc = open("/dev/zcopy", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (s->zc < 0) {
-		perror("zcserve: /dev/zcopy");
+	if (ret) {
+		fprintf(stderr, "zcserve: /dev/zcopy: %s\n", strerror(-ret));
 		return -1;
 	}
-	return epoll_ctl(s->ep, EPOLL_CTL_ADD, s->zc, &e);
+	return epoll_ctl(s->ep, EPOLL_CTL_ADD, zcopy_fd(s->zc), &e);
 }
 
 int body_zcopy_register(struct server *s, struct conn *c)
 {
-	struct zcopy_reg reg = { .sock_fd = c->fd };
-
-	return ioctl(s->zc, ZCOPY_IOC_REGISTER, &reg);
+	return zcopy_register_socket(s->zc, c->fd);
 }
 
 /* Cancels what is pending; the registration's socket reference goes. */
 void body_zcopy_unregister(struct server *s, struct conn *c)
 {
-	struct zcopy_reg reg = { .sock_fd = c->fd };
 	struct conn **p;
 
 	for (p = &s->waiting; *p; p = &(*p)->next_waiting)
@@ -136,7 +135,7 @@ void body_zcopy_unregister(struct server *s, struct conn *c)
 			*p = c->next_waiting;
 			break;
 		}
-	ioctl(s->zc, ZCOPY_IOC_UNREGISTER, &reg);
+	zcopy_unregister_socket(s->zc, c->fd);
 }
 
 static void retry_waiting(struct server *s)
@@ -158,11 +157,11 @@ static void retry_waiting(struct server *s)
 int body_zcopy_reap(struct server *s)
 {
 	struct zcopy_cqe cqe[64];
-	ssize_t n;
-	int i;
+	int i, n;
 
-	while ((n = read(s->zc, cqe, sizeof(cqe))) > 0) {
-		for (i = 0; i < n / (ssize_t)sizeof(cqe[0]); i++) {
+	/* 64 at a time: each batch is one read() of the context. */
+	while ((n = zcopy_peek_batch(s->zc, cqe, 64)) > 0) {
+		for (i = 0; i < n; i++) {
 			int fd = cqe[i].user_data >> 32;
 			struct conn *c = fd <= s->max_fd ? s->conns[fd] : NULL;
 
@@ -180,7 +179,7 @@ int body_zcopy_reap(struct server *s)
 				conn_close(s, c);
 		}
 	}
-	if (n < 0 && errno != EAGAIN)
+	if (n != -EAGAIN)
 		return -1;
 	if (s->waiting)
 		retry_waiting(s);

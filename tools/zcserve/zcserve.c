@@ -213,7 +213,7 @@ void conn_close(struct server *s, struct conn *c)
 {
 	if (c->state == ST_CLOSED)
 		return;
-	if (s->zc >= 0)
+	if (s->zc)
 		body_zcopy_unregister(s, c);
 	if (c->file >= 0)
 		close(c->file);
@@ -252,7 +252,7 @@ static void accept_all(struct server *s, int lfd)
 		c->file = -1;
 		e.data.ptr = c;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if ((s->zc >= 0 && body_zcopy_register(s, c)) ||
+		if ((s->zc && body_zcopy_register(s, c)) ||
 		    epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e)) {
 			close(fd);
 			free(c);
@@ -298,7 +298,7 @@ int main(int argc, char **argv)
 		{ "mode", 1, NULL, 'm' }, { "port", 1, NULL, 'p' },
 		{ "addr", 1, NULL, 'a' }, { "help", 0, NULL, 'h' }, { 0 },
 	};
-	struct server s = { .mode = MODE_SENDFILE, .zc = -1 };
+	struct server s = { .mode = MODE_SENDFILE };
 	struct rlimit nofile = { 65536, 65536 };
 	struct epoll_event ev[128];
 	const char *addr = "::";

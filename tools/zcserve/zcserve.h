@@ -55,6 +55,7 @@ int http_range(const struct request *r, off_t size, off_t *first, off_t *count);
 
 /* body.c: the three ways of sending a body */
 struct server;
+struct zcopy;
 int body_send(struct server *s, struct conn *c);	/* <0 error, 0 wait, 1 done */
 int body_zcopy_open(struct server *s);
 int body_zcopy_register(struct server *s, struct conn *c);
@@ -65,7 +66,7 @@ struct server {
 	enum mode mode;
 	int root;		/* the directory served */
 	int ep;
-	int zc;			/* zcopy context, or -1 */
+	struct zcopy *zc;	/* zcopy context, or NULL */
 	struct conn **conns;	/* by descriptor */
 	int max_fd;
 	uint32_t gen;

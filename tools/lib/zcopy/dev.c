@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module backend: each call is the one ioctl or read() the protocol
+ * of <linux/zcopy.h> asks for, so that a program using the library
+ * makes no more system calls than one written against the device.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include "internal.h"
+
+/*
+ * Non-blocking: zcopy_peek_*() must never sleep, and zcopy_wait_cqe()
+ * sleeps in ppoll(), where a timeout can be given.
+ */
+int dev_open(struct zcopy *z)
+{
+	z->fd = open("/dev/" ZCOPY_DEVICE_NAME, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	return z->fd < 0 ? -errno : 0;
+}
+
+int dev_probe(struct zcopy *z, struct zcopy_features *f)
+{
+	struct zcopy_probe p;
+
+	if (ioctl(z->fd, ZCOPY_IOC_PROBE, &p))
+		return -errno;
+	f->sqe_flags = p.sqe_flags;
+	f->features = p.features;
+	return 0;
+}
+
+int dev_register(struct zcopy *z, int sock_fd, unsigned long cmd)
+{
+	struct zcopy_reg reg = { .sock_fd = sock_fd };
+
+	return ioctl(z->fd, cmd, &reg) ? -errno : 0;
+}
+
+/* The whole batch in one SUBMIT; it says how many it took, in order. */
+int dev_submit(struct zcopy *z)
+{
+	struct zcopy_submit s = {
+		.sqes = (uintptr_t)(z->sq + z->sq_head),
+		.nr = z->sq_tail - z->sq_head,
+	};
+	int ret = ioctl(z->fd, ZCOPY_IOC_SUBMIT, &s);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/*
+ * Completions left over from an earlier read() first; otherwise one
+ * read(), straight into the caller's array when it is at least as large
+ * as ours, else into ours.
+ */
+int dev_peek(struct zcopy *z, struct zcopy_cqe *cqes, unsigned int max)
+{
+	unsigned int n = z->cq_tail - z->cq_head;
+	ssize_t got;
+
+	if (!n && max >= ZCOPY_CQE_BUF) {
+		got = read(z->fd, cqes, max * sizeof(*cqes));
+		return got < 0 ? -errno : (int)(got / sizeof(*cqes));
+	}
+	if (!n) {
+		got = read(z->fd, z->cq, sizeof(z->cq));
+		if (got < 0)
+			return -errno;
+		z->cq_head = 0;
+		z->cq_tail = n = got / sizeof(*cqes);
+	}
+	if (n > max)
+		n = max;
+	memcpy(cqes, z->cq + z->cq_head, n * sizeof(*cqes));
+	z->cq_head += n;
+	return n;
+}
+
+int dev_cancel(struct zcopy *z, uint64_t user_data)
+{
+	struct zcopy_cancel c = { .user_data = user_data };
+	int ret = ioctl(z->fd, ZCOPY_IOC_CANCEL, &c);
+
+	return ret < 0 ? -errno : ret;
+}

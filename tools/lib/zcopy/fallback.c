@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fallback: without the module, sendfile(2) in the calling thread.
+ *
+ * Each registered socket has a FIFO of transfers.  A transfer is sent as
+ * far as the socket takes at once, in zcopy_submit() (a blocking socket
+ * takes it all, blocking), and the rest in zcopy_peek_*() and
+ * zcopy_wait_cqe() when the socket has room again.  The context's
+ * descriptor is an epoll instance holding an eventfd, readable while
+ * completions wait to be read, and every socket whose transfer is
+ * waiting for room (EPOLLOUT): so it wakes an application's own poll
+ * loop both when there is a completion and when peeking would send
+ * more, and that loop is the same as with the module.
+ *
+ * Invariant: a socket's FIFO is non-empty only while the socket is
+ * "armed" (in the epoll set), because sending stops only at EAGAIN.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+/* As the module's default: completions never need to be allocated. */
+#define FB_MAX_INFLIGHT	ZCOPY_DEFAULT_MAX_INFLIGHT
+#define FB_CHUNK	(1U << 30)	/* under sendfile's 0x7ffff000 */
+
+struct fb_xfer {
+	struct fb_xfer *next;
+	int file;		/* ours: the caller may close theirs */
+	off_t pos;
+	uint64_t left;
+	int64_t sent;
+	uint64_t user_data;
+};
+
+struct fb_sock {
+	struct fb_sock *next;	/* same descriptor number, other socket */
+	int fd;			/* the caller's descriptor */
+	int dup;		/* ours: holds the connection, as the module does */
+	dev_t dev;
+	ino_t ino;		/* the socket fd named at registration */
+	bool armed;
+	struct fb_xfer *head, **tail;
+};
+
+struct fb {
+	int ep;			/* the context's descriptor */
+	int efd;
+	bool signalled;		/* efd counts one: cq is not empty */
+	struct fb_sock **socks;	/* by the caller's descriptor */
+	unsigned int nsocks, armed;
+	struct zcopy_cqe *cq;	/* a ring of FB_MAX_INFLIGHT */
+	unsigned int cq_head, cq_len;
+	unsigned int inflight;	/* submitted, completion not yet read */
+};
+
+/*
+ * sendfile() raises SIGPIPE on a closed connection; the module does not
+ * (its completion says -EPIPE).  Block it while sending, and take back
+ * one that sending raised, unless one was already pending.
+ */
+struct pipe_guard {
+	sigset_t old, pipe;
+	bool pending;
+};
+
+static void guard_begin(struct pipe_guard *g)
+{
+	sigset_t now;
+
+	sigemptyset(&g->pipe);
+	sigaddset(&g->pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &g->pipe, &g->old);
+	g->pending = !sigpending(&now) && sigismember(&now, SIGPIPE);
+}
+
+static void guard_end(struct pipe_guard *g, bool epipe)
+{
+	static const struct timespec zero;
+
+	if (epipe && !g->pending)
+		sigtimedwait(&g->pipe, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+static void signal_ready(struct fb *fb)
+{
+	uint64_t one = 1;
+
+	if (!fb->signalled && fb->cq_len)
+		fb->signalled = write(fb->efd, &one, sizeof(one)) == sizeof(one);
+}
+
+static void unsignal(struct fb *fb)
+{
+	uint64_t v;
+
+	if (fb->signalled && !fb->cq_len)
+		fb->signalled = read(fb->efd, &v, sizeof(v)) != sizeof(v);
+}
+
+/* Never full: inflight, which counts these too, is bounded by its size. */
+static void complete(struct fb *fb, struct fb_xfer *x, int64_t res)
+{
+	unsigned int i = (fb->cq_head + fb->cq_len++) % FB_MAX_INFLIGHT;
+
+	fb->cq[i] = (struct zcopy_cqe){ .user_data = x->user_data, .res = res };
+	close(x->file);
+	free(x);
+}
+
+/* Waiting for room, or not: only sockets waiting are in the epoll set. */
+static void arm(struct fb *fb, struct fb_sock *s, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = s };
+
+	if (s->armed == on)
+		return;
+	if (epoll_ctl(fb->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->dup, &ev))
+		return;	/* ENOMEM: then only a later call retries it */
+	s->armed = on;
+	fb->armed += on ? 1 : -1;
+}
+
+static struct fb_xfer *pop(struct fb_sock *s)
+{
+	struct fb_xfer *x = s->head;
+
+	s->head = x->next;
+	if (!s->head)
+		s->tail = &s->head;
+	return x;
+}
+
+/*
+ * Send the socket's transfers, in order, until it is full (then wait
+ * for room) or they are all done.  Returns whether one met EPIPE.
+ */
+static bool run_sock(struct fb *fb, struct fb_sock *s)
+{
+	struct fb_xfer *x;
+	bool epipe = false;
+	int64_t res;
+	ssize_t n;
+
+	while ((x = s->head)) {
+		res = x->sent;
+		if (x->left) {
+			n = sendfile(s->dup, x->file, &x->pos,
+				     x->left < FB_CHUNK ? x->left : FB_CHUNK);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN) {
+				arm(fb, s, true);
+				return epipe;
+			}
+			if (n > 0) {
+				x->sent += n;
+				x->left -= n;
+				continue;
+			}
+			/* n == 0: the file ended early; res is what was sent. */
+			if (n < 0) {
+				res = -errno;
+				epipe |= errno == EPIPE;
+			}
+		}
+		complete(fb, pop(s), res);
+	}
+	arm(fb, s, false);
+	return epipe;
+}
+
+/* Run the sockets whose room the epoll set reports. */
+static void progress(struct fb *fb)
+{
+	struct epoll_event ev[64];
+	struct pipe_guard g;
+	bool epipe = false;
+	int i, n;
+
+	if (!fb->armed)
+		return;
+	n = epoll_wait(fb->ep, ev, 64, 0);
+	if (n <= 0)
+		return;
+	guard_begin(&g);
+	for (i = 0; i < n; i++)
+		if (ev[i].data.ptr)	/* not the eventfd */
+			epipe |= run_sock(fb, ev[i].data.ptr);
+	guard_end(&g, epipe);
+	signal_ready(fb);
+}
+
+int fb_open(struct zcopy *z)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	struct fb *fb = calloc(1, sizeof(*fb));
+	int ret = -ENOMEM;
+
+	if (!fb)
+		return ret;
+	fb->ep = fb->efd = -1;
+	fb->cq = calloc(FB_MAX_INFLIGHT, sizeof(*fb->cq));
+	if (!fb->cq)
+		goto fail;
+	fb->ep = epoll_create1(EPOLL_CLOEXEC);
+	fb->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (fb->ep < 0 || fb->efd < 0 ||
+	    epoll_ctl(fb->ep, EPOLL_CTL_ADD, fb->efd, &ev)) {
+		ret = -errno;
+		goto fail;
+	}
+	z->fallback = true;
+	z->fd = fb->ep;
+	z->fb = fb;
+	return 0;
+fail:
+	if (fb->ep >= 0)
+		close(fb->ep);
+	if (fb->efd >= 0)
+		close(fb->efd);
+	free(fb->cq);
+	free(fb);
+	return ret;
+}
+
+/* Cancel the socket's transfers; returns how many matched. */
+static int cancel_sock(struct fb *fb, struct fb_sock *s, bool all,
+		       uint64_t user_data)
+{
+	struct fb_xfer **p = &s->head, *x;
+	int n = 0;
+
+	while ((x = *p)) {
+		if (!all && x->user_data != user_data) {
+			p = &x->next;
+			continue;
+		}
+		*p = x->next;
+		complete(fb, x, -ECANCELED);
+		n++;
+	}
+	s->tail = p;
+	if (!s->head)
+		arm(fb, s, false);
+	return n;
+}
+
+static void free_sock(struct fb *fb, struct fb_sock *s)
+{
+	cancel_sock(fb, s, true, 0);
+	close(s->dup);
+	free(s);
+}
+
+void fb_close(struct zcopy *z)
+{
+	struct fb *fb = z->fb;
+	struct fb_sock *s;
+	unsigned int i;
+
+	for (i = 0; i < fb->nsocks; i++)
+		while ((s = fb->socks[i])) {
+			fb->socks[i] = s->next;
+			free_sock(fb, s);
+		}
+	close(fb->ep);
+	close(fb->efd);
+	free(fb->socks);
+	free(fb->cq);
+	free(fb);
+}
+
+/*
+ * The registration of @fd, as the module finds it: by the descriptor
+ * and the socket it names now (EBADF if it names none).
+ */
+static struct fb_sock **find_sock(struct fb *fb, int fd, int *err)
+{
+	struct fb_sock **p;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		*err = -EBADF;
+		return NULL;
+	}
+	*err = -ENOENT;
+	if ((unsigned int)fd >= fb->nsocks)
+		return NULL;
+	for (p = &fb->socks[fd]; *p; p = &(*p)->next)
+		if ((*p)->dev == st.st_dev && (*p)->ino == st.st_ino) {
+			*err = 0;
+			return p;
+		}
+	return NULL;
+}
+
+/* Is the socket registered through any descriptor?  (EBUSY) */
+static bool sock_taken(struct fb *fb, const struct stat *st)
+{
+	struct fb_sock *s;
+	unsigned int i;
+
+	for (i = 0; i < fb->nsocks; i++)
+		for (s = fb->socks[i]; s; s = s->next)
+			if (s->dev == st->st_dev && s->ino == st->st_ino)
+				return true;
+	return false;
+}
+
+static int grow_socks(struct fb *fb, int fd)
+{
+	unsigned int n = fb->nsocks ? fb->nsocks : 64;
+	struct fb_sock **socks;
+
+	while (n <= (unsigned int)fd)
+		n *= 2;
+	if (n == fb->nsocks)
+		return 0;
+	socks = realloc(fb->socks, n * sizeof(*socks));
+	if (!socks)
+		return -ENOMEM;
+	memset(socks + fb->nsocks, 0, (n - fb->nsocks) * sizeof(*socks));
+	fb->socks = socks;
+	fb->nsocks = n;
+	return 0;
+}
+
+int fb_register(struct zcopy *z, int sock_fd)
+{
+	struct fb *fb = z->fb;
+	struct fb_sock *s;
+	struct stat st;
+	int ret;
+
+	ret = fb_check_socket(sock_fd);
+	if (ret)
+		return ret;
+	if (find_sock(fb, sock_fd, &ret))
+		return -EEXIST;
+	if (fstat(sock_fd, &st))
+		return -EBADF;
+	if (sock_taken(fb, &st))
+		return -EBUSY;
+	ret = grow_socks(fb, sock_fd);
+	if (ret)
+		return ret;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->dup = fcntl(sock_fd, F_DUPFD_CLOEXEC, 0);
+	if (s->dup < 0) {
+		ret = -errno;
+		free(s);
+		return ret;
+	}
+	s->fd = sock_fd;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->tail = &s->head;
+	s->next = fb->socks[sock_fd];
+	fb->socks[sock_fd] = s;
+	return 0;
+}
+
+/* As the module: what was pending on the socket completes -ECANCELED. */
+int fb_unregister(struct zcopy *z, int sock_fd)
+{
+	struct fb *fb = z->fb;
+	struct fb_sock **p, *s;
+	int ret;
+
+	p = find_sock(fb, sock_fd, &ret);
+	if (!p)
+		return ret;
+	s = *p;
+	*p = s->next;
+	free_sock(fb, s);
+	signal_ready(fb);
+	return 0;
+}
+
+/* Checks in the module's order: flags, the socket, then the file. */
+static int submit_one(struct fb *fb, const struct zcopy_sqe *sqe,
+		      struct fb_sock **sp)
+{
+	struct fb_sock **p;
+	struct fb_xfer *x;
+	uint64_t len;
+	int ret;
+
+	if (sqe->flags & ~ZCOPY_F_ALL || sqe->reserved0 ||
+	    sqe->reserved[0] || sqe->reserved[1])
+		return -EINVAL;
+	if (sqe->flags)		/* RELEASE, DONTCACHE: see zcopy_probe() */
+		return -EOPNOTSUPP;
+	p = find_sock(fb, sqe->sock_fd, &ret);
+	if (!p)
+		return ret;
+	ret = fb_check_sqe(sqe, &len);
+	if (ret)
+		return ret;
+	if (fb->inflight >= FB_MAX_INFLIGHT)
+		return -EAGAIN;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->file = fcntl(sqe->file_fd, F_DUPFD_CLOEXEC, 0);
+	if (x->file < 0) {
+		ret = -errno;
+		free(x);
+		return ret;
+	}
+	x->pos = sqe->offset;
+	x->left = len;
+	x->user_data = sqe->user_data;
+	*(*p)->tail = x;
+	(*p)->tail = &x->next;
+	fb->inflight++;
+	*sp = *p;
+	return 0;
+}
+
+/*
+ * Entry by entry, each sent at once as far as its socket takes, unless
+ * the socket is already waiting for room: the epoll set watches that.
+ */
+int fb_submit(struct zcopy *z)
+{
+	struct fb *fb = z->fb;
+	struct pipe_guard g;
+	struct fb_sock *s = NULL;
+	bool epipe = false;
+	unsigned int i;
+	int ret = 0;
+
+	guard_begin(&g);
+	for (i = z->sq_head; i < z->sq_tail; i++) {
+		ret = submit_one(fb, &z->sq[i], &s);
+		if (ret)
+			break;
+		if (!s->armed)
+			epipe |= run_sock(fb, s);
+	}
+	guard_end(&g, epipe);
+	signal_ready(fb);
+	i -= z->sq_head;
+	return i ? (int)i : ret;
+}
+
+int fb_peek(struct zcopy *z, struct zcopy_cqe *cqes, unsigned int max)
+{
+	struct fb *fb = z->fb;
+	unsigned int i, n;
+
+	progress(fb);
+	n = fb->cq_len < max ? fb->cq_len : max;
+	for (i = 0; i < n; i++)
+		cqes[i] = fb->cq[(fb->cq_head + i) % FB_MAX_INFLIGHT];
+	fb->cq_head = (fb->cq_head + n) % FB_MAX_INFLIGHT;
+	fb->cq_len -= n;
+	fb->inflight -= n;
+	unsignal(fb);
+	return n ? (int)n : -EAGAIN;
+}
+
+int fb_cancel(struct zcopy *z, uint64_t user_data)
+{
+	struct fb *fb = z->fb;
+	struct fb_sock *s;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < fb->nsocks; i++)
+		for (s = fb->socks[i]; s; s = s->next)
+			n += cancel_sock(fb, s, false, user_data);
+	signal_ready(fb);
+	return n ? n : -ENOENT;
+}

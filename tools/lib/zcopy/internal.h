@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libzcopy internals: the context, shared by the module backend (dev.c)
+ * and the sendfile fallback (fallback.c, fb_check.c).
+ */
+#ifndef LIBZCOPY_INTERNAL_H
+#define LIBZCOPY_INTERNAL_H
+
+#include <stdbool.h>
+#include "zcopy.h"
+
+/* Only what libzcopy.map lists is exported; the rest is hidden. */
+#define ZCOPY_EXPORT __attribute__((visibility("default")))
+
+/* Completions read from the device per read(): one read serves many. */
+#define ZCOPY_CQE_BUF	64
+
+struct fb;
+
+struct zcopy {
+	bool fallback;
+	int fd;			/* the device, or the fallback's epoll */
+
+	/* Prepared entries: [sq_head, sq_tail) of sq, not yet accepted. */
+	struct zcopy_sqe *sq;
+	unsigned int sq_head, sq_tail, sq_cap;
+
+	/* Device mode: completions read, not yet handed out. */
+	struct zcopy_cqe cq[ZCOPY_CQE_BUF];
+	unsigned int cq_head, cq_tail;
+
+	struct fb *fb;		/* fallback mode only */
+};
+
+/* dev.c: the module */
+int dev_open(struct zcopy *z);
+int dev_probe(struct zcopy *z, struct zcopy_features *f);
+int dev_register(struct zcopy *z, int sock_fd, unsigned long cmd);
+int dev_submit(struct zcopy *z);
+int dev_peek(struct zcopy *z, struct zcopy_cqe *cqes, unsigned int max);
+int dev_cancel(struct zcopy *z, uint64_t user_data);
+
+/* fallback.c: sendfile in the caller */
+int fb_open(struct zcopy *z);
+void fb_close(struct zcopy *z);
+int fb_register(struct zcopy *z, int sock_fd);
+int fb_unregister(struct zcopy *z, int sock_fd);
+int fb_submit(struct zcopy *z);
+int fb_peek(struct zcopy *z, struct zcopy_cqe *cqes, unsigned int max);
+int fb_cancel(struct zcopy *z, uint64_t user_data);
+
+/* fb_check.c: the module's errnos, found from userspace */
+int fb_check_socket(int sock_fd);
+int fb_check_sqe(const struct zcopy_sqe *sqe, uint64_t *len);
+
+#endif
