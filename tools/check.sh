@@ -65,11 +65,17 @@ step "install"
 rm -rf "$out/install"
 make -s install DESTDIR="$out/install" >"$out/install.log" 2>&1 || true
 {
-	echo "1..4"
+	files=("lib/modules/*/extra/zcopy.ko*" usr/local/sbin/zcctl
+		usr/local/share/man/man8/zcctl.8
+		usr/local/share/bash-completion/completions/zcctl
+		usr/local/lib/libzcopy.so.1 usr/local/lib/libzcopy.a
+		usr/local/lib/pkgconfig/zcopy.pc usr/local/include/zcopy.h
+		usr/local/include/linux/zcopy.h
+		usr/local/share/man/man3/zcopy_submit.3
+		usr/local/share/man/man7/libzcopy.7)
+	echo "1..${#files[@]}"
 	n=0
-	for f in "lib/modules/*/extra/zcopy.ko*" usr/local/sbin/zcctl \
-		usr/local/share/man/man8/zcctl.8 \
-		usr/local/share/bash-completion/completions/zcctl; do
+	for f in "${files[@]}"; do
 		n=$((n + 1))
 		# shellcheck disable=SC2086 # the module's path is a pattern
 		if ls "$out/install/"$f >/dev/null 2>&1; then

@@ -45,7 +45,7 @@ host_state() {
 before=$(host_state)
 
 echo "TAP version 13"
-echo "1..$((7 + ${#kernels[@]}))"
+echo "1..$((8 + ${#kernels[@]}))"
 
 # 1: the packages.
 changes=$("$project/tools/build-deb.sh" "$out/deb" 2>"$out/build-deb.err")
@@ -137,6 +137,30 @@ tools_files_ok() {
 		bash -n "$root/usr/share/bash-completion/completions/zcctl"
 }
 check "zcopy-tools: man page and bash completion" tools_files_ok
+
+# libzcopy as an application gets it: pkg-config, <zcopy.h>, the shared
+# library, its man pages; the program runs (fallback: no module here).
+libzcopy_ok() {
+	local multiarch pcdir libs prog=$out/libzcopy-probe
+	multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+	pcdir=$root/usr/lib/$multiarch/pkgconfig
+	[ -f "$root/usr/share/man/man3/zcopy_submit.3.gz" ] || return 1
+	[ -f "$root/usr/share/man/man7/libzcopy.7.gz" ] || return 1
+	printf '%s\n' '#include <stdio.h>' '#include <zcopy.h>' \
+		'int main(void) { struct zcopy *z; struct zcopy_features f;' \
+		'  if (zcopy_open(&z, ZCOPY_OPEN_FORCE_FALLBACK) || zcopy_probe(z, &f)) return 1;' \
+		'  printf("fallback %u\n", f.flags & ZCOPY_FEATURES_FALLBACK);' \
+		'  zcopy_close(z); return 0; }' >"$prog.c"
+	# shellcheck disable=SC2046 # pkg-config prints several words
+	gcc -Wall -Werror -o "$prog" "$prog.c" $(PKG_CONFIG_SYSROOT_DIR=$root \
+		PKG_CONFIG_LIBDIR=$pcdir pkg-config --cflags --libs zcopy) 2>&1 | info
+	[ -x "$prog" ] || return 1
+	[ "$(LD_LIBRARY_PATH=$root/usr/lib/$multiarch "$prog")" = "fallback 1" ] || return 1
+	# The packaged shared library, not one from the build tree.
+	libs=$(LD_LIBRARY_PATH=$root/usr/lib/$multiarch ldd "$prog")
+	[[ $libs == *"$root/usr/lib/$multiarch/libzcopy.so.1"* ]]
+}
+check "zcopy-tools: libzcopy builds and runs an application (pkg-config)" libzcopy_ok
 
 # The host's DKMS and module trees are as they were.
 check "host's /var/lib/dkms and /lib/modules untouched" \
