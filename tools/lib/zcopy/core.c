@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
  * The public functions: the context, the local batch of prepared
  * entries, and waiting.  What differs between the module and the

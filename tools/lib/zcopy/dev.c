@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
  * The module backend: each call is the one ioctl or read() the protocol
  * of <linux/zcopy.h> asks for, so that a program using the library

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
  * The fallback's checks of sockets and submission entries, giving the
  * errnos the module gives (include/uapi/linux/zcopy.h), in the order it

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR MIT */
 /*
  * libzcopy internals: the context, shared by the module backend (dev.c)
  * and the sendfile fallback (fallback.c, fb_check.c).

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR MIT */
 /*
  * libzcopy: asynchronous zero-copy file-to-socket transfers through
  * /dev/zcopy, with the ioctls, batching and completion reading done
