@@ -9,8 +9,12 @@
 #include "compat.h"
 
 #ifndef ZCOPY_HAVE_GENL_SPLIT_OPS
-const struct nla_policy zcopy_genl_no_attrs[2] = {
-	[0 ... 1] = {
+static_assert((int)ZCOPY_GENL_NO_ATTRS_MAX >= (int)ZCOPY_A_CONFIG_MAX &&
+	      (int)ZCOPY_GENL_NO_ATTRS_MAX >= (int)ZCOPY_A_CONTEXT_MAX &&
+	      (int)ZCOPY_GENL_NO_ATTRS_MAX >= (int)ZCOPY_A_TRANSFER_MAX);
+
+const struct nla_policy zcopy_genl_no_attrs[ZCOPY_GENL_NO_ATTRS_MAX + 1] = {
+	[0 ... ZCOPY_GENL_NO_ATTRS_MAX] = {
 		.type = NLA_REJECT,
 		.reject_message = "this command takes no attributes",
 	},
@@ -37,6 +41,12 @@ int zcopy_sendpages(struct socket *sock, struct msghdr *msg)
 		size_t len = min_t(size_t, bv->bv_len - skip,
 				   iov_iter_count(iter));
 		int f = flags;
+
+		/* One page per entry, as zcopy's callers build them. */
+		if (!len)
+			continue;
+		if (WARN_ON_ONCE(bv->bv_offset + skip + len > PAGE_SIZE))
+			return sent ?: -EINVAL;
 
 		if (len < iov_iter_count(iter))
 			f |= MSG_MORE | MSG_SENDPAGE_NOTLAST;

@@ -90,10 +90,22 @@ static inline void zcopy_splice_eof(struct socket *sock)
 }
 #endif
 
-/* The generic page-cache splice_read: renamed in 6.5. */
-#ifndef ZCOPY_HAVE_FILEMAP_SPLICE_READ
-#define filemap_splice_read	generic_file_splice_read
+/*
+ * Whether @file is spliced by the generic page-cache read, which takes
+ * cached, up-to-date folios as they are: filemap_splice_read() since
+ * 6.5.  Before, generic_file_splice_read() spliced every file through
+ * its read_iter, network filesystems' and FUSE's included, so only the
+ * generic read_iter means the same.
+ */
+static inline bool zcopy_generic_splice_read(const struct file *file)
+{
+#ifdef ZCOPY_HAVE_FILEMAP_SPLICE_READ
+	return file->f_op->splice_read == filemap_splice_read;
+#else
+	return file->f_op->splice_read == generic_file_splice_read &&
+	       file->f_op->read_iter == generic_file_read_iter;
 #endif
+}
 
 /* A folio not in the cache: ERR_PTR(-ENOENT) since 6.3, NULL before. */
 static inline struct folio *zcopy_get_folio(struct address_space *mapping,
@@ -120,14 +132,18 @@ static inline struct folio *zcopy_get_folio(struct address_space *mapping,
 /*
  * A command that takes no attributes.  Split ops leave the check to the
  * handler (zcopy_nl_no_attrs()); before them, the core gave such a
- * command a policy refusing every attribute, with a message of its own:
- * this one refuses the same, with ours.
+ * command a policy refusing attribute 1 with a message of its own, and
+ * every other type as unknown.  This one refuses every type the family
+ * defines with ours (higher ones are still unknown: EINVAL either way).
  */
 #ifdef ZCOPY_HAVE_GENL_SPLIT_OPS
 #define ZCOPY_GENL_NO_ATTRS
 #else
-extern const struct nla_policy zcopy_genl_no_attrs[2];
-#define ZCOPY_GENL_NO_ATTRS	.policy = zcopy_genl_no_attrs, .maxattr = 1,
+/* The family's highest attribute number (compat.c checks it). */
+#define ZCOPY_GENL_NO_ATTRS_MAX	ZCOPY_A_STATS_MAX
+extern const struct nla_policy zcopy_genl_no_attrs[ZCOPY_GENL_NO_ATTRS_MAX + 1];
+#define ZCOPY_GENL_NO_ATTRS					\
+	.policy = zcopy_genl_no_attrs, .maxattr = ZCOPY_GENL_NO_ATTRS_MAX,
 #endif
 
 static inline struct nlattr **zcopy_genl_dump_attrs(struct netlink_callback *cb)

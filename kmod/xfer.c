@@ -466,12 +466,13 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 
 /*
  * Whether @file's reads can be served straight from its page cache: the
- * generic page-cache read (filemap_splice_read(), which sendfile() uses
- * for it) takes cached, up-to-date folios as they are, and so do tmpfs,
- * ext4 and XFS, whose own splice_read only adds a check for a shut-down
- * filesystem and, for XFS, its inode lock around the generic read.
- * Network filesystems and FUSE revalidate, and direct I/O and DAX have
- * no page cache to read: those go through their splice_read.
+ * generic page-cache read (zcopy_generic_splice_read(); sendfile() uses
+ * it for the file) takes cached, up-to-date folios as they are, and so
+ * do tmpfs, block devices, ext4, XFS and btrfs, whose own reads only add
+ * a check for a shut-down filesystem, an inode lock or direct I/O around
+ * the generic read.  Network filesystems and FUSE revalidate, cluster
+ * filesystems take a lock, and direct I/O and DAX have no page cache to
+ * read: those go through their splice_read.
  */
 static bool zcopy_file_cached(struct file *file)
 {
@@ -480,12 +481,13 @@ static bool zcopy_file_cached(struct file *file)
 
 	if ((READ_ONCE(file->f_flags) & O_DIRECT) || IS_DAX(host))
 		return false;
-	if (file->f_op->splice_read == filemap_splice_read ||
-	    shmem_mapping(mapping))
+	if (zcopy_generic_splice_read(file) || shmem_mapping(mapping) ||
+	    S_ISBLK(host->i_mode))
 		return true;
 	switch (host->i_sb->s_magic) {
 	case EXT4_SUPER_MAGIC:
 	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
 		return true;
 	}
 	return false;

@@ -346,19 +346,23 @@ TEST_F(nl, attributes_on_commands_without_any)
 		{ ZCOPY_CMD_CONFIG_GET, 0 },
 		{ ZCOPY_CMD_CONTEXT_GET, NLM_F_DUMP },
 	};
+	/* The lowest and highest attribute numbers the family defines. */
+	static const uint16_t types[] = { 1, ZCOPY_A_STATS_MAX };
+	unsigned int i, t;
 	uint32_t v = 1;
-	unsigned int i;
 	size_t pos;
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		pos = put_header(self->msg, self->family, cmds[i].cmd,
-				 cmds[i].flags);
-		pos = put_attr(self->msg, pos, 1, &v, sizeof(v));
-		ASSERT_EQ(0, request(self->fd, self->msg, pos, &self->r));
-		EXPECT_EQ(-EINVAL, self->r.error);
-		EXPECT_STREQ("this command takes no attributes", self->r.extack);
-		EXPECT_EQ(0, self->r.nr_data);
-	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+			pos = put_header(self->msg, self->family, cmds[i].cmd,
+					 cmds[i].flags);
+			pos = put_attr(self->msg, pos, types[t], &v, sizeof(v));
+			ASSERT_EQ(0, request(self->fd, self->msg, pos, &self->r));
+			EXPECT_EQ(-EINVAL, self->r.error);
+			EXPECT_STREQ("this command takes no attributes",
+				     self->r.extack);
+			EXPECT_EQ(0, self->r.nr_data);
+		}
 }
 
 TEST_F(nl, transfer_dump_filter)
