@@ -31,10 +31,10 @@ KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/tests/*.[ch]))
 
 PREFIX ?= /usr/local
 
-.PHONY: all module zcctl zcbench zcserve selftests deps style sparse check \
+.PHONY: all module zcctl zcbench zcserve zcdemo selftests deps style sparse check \
 	stress bench bench-quick bench-cold demo vm clean install print-kdir
 
-all: module zcctl zcbench zcserve selftests
+all: module zcctl zcbench zcserve zcdemo selftests
 
 module:
 	@test -d "$(KDIR)" || { echo "no kernel tree at KDIR='$(KDIR)' (run: make deps)" >&2; exit 1; }
@@ -48,6 +48,9 @@ zcbench:
 
 zcserve:
 	$(MAKE) -C tools/zcserve
+
+zcdemo:
+	$(MAKE) -C tools/demo
 
 selftests:
 	$(MAKE) -C selftests/zcopy
@@ -103,6 +106,7 @@ clean:
 	$(MAKE) -C tools/zcctl clean
 	$(MAKE) -C tools/zcbench clean
 	$(MAKE) -C tools/zcserve clean
+	$(MAKE) -C tools/demo clean
 	rm -rf build
 
 # For scripts: the kernel tree `make module` builds against.
