@@ -127,7 +127,7 @@ END {
 	for (i = 1; i <= NR; i++)
 		printf "%-14s %10d %7s %7.2f %10.2fs %9.2f %8s %9.2fs\n", m[i], b[i],
 		       h[i], w[i], s[i], s[i] / (b[i] / gib),
-		       base > 0 ? sprintf("%.2fx", s[i] / base) : "-", g[i]
+		       (base > 0 ? sprintf("%.2fx", s[i] / base) : "-"), g[i]
 }'
 cat <<EOF
 sender CPU: user+sys of the sending process plus the kernel's worker
