@@ -134,7 +134,7 @@ sender CPU: user+sys of the sending process plus the kernel's worker
 threads (zcopy sends from its workqueue, not from the process that
 submits); guest CPU: every CPU busy, receiver and interrupts included.
 EOF
-virt=$(systemd-detect-virt 2>/dev/null || true)
+virt=$(systemd-detect-virt --vm 2>/dev/null || true)
 if [ "$virt" = qemu ]; then
 	echo "Figures measured by this run in QEMU software emulation (TCG, no KVM): many times slower than hardware; compare rows, not absolutes."
 else
