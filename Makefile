@@ -6,7 +6,8 @@
 #   make install      module, zcctl, its man page and bash completion,
 #                     libzcopy (library, headers, zcopy.pc, man pages)
 #                     (DESTDIR=, PREFIX= as usual)
-#   make demo         boot the distribution kernel and show the module working
+#   make demo         boot Debian's 6.1 kernel and show a transfer (KERNEL=distro:
+#                     its 6.12)
 #   make check        the whole test suite on Debian 12's 6.1 and 6.12
 #                     kernels and the 6.12 debug kernel, in QEMU
 #   make stress       the stress and fault-injection tests, longer, on the
@@ -36,10 +37,11 @@ KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/tests/*.[ch]))
 
 PREFIX ?= /usr/local
 
-.PHONY: all module zcctl zcbench zcserve selftests libzcopy deps style sparse check \
-	stress bench bench-quick bench-cold demo vm clean install print-kdir
+.PHONY: all module zcctl zcbench zcserve zcdemo selftests libzcopy deps style \
+	sparse check stress bench bench-quick bench-cold demo vm clean install \
+	print-kdir
 
-all: module libzcopy zcctl zcbench zcserve selftests
+all: module libzcopy zcctl zcbench zcserve zcdemo selftests
 
 module:
 	@test -d "$(KDIR)" || { echo "no kernel tree at KDIR='$(KDIR)' (run: make deps)" >&2; exit 1; }
@@ -56,6 +58,9 @@ zcbench:
 
 zcserve:
 	$(MAKE) -C tools/zcserve
+
+zcdemo:
+	$(MAKE) -C tools/demo
 
 selftests:
 	$(MAKE) -C selftests/zcopy
@@ -100,8 +105,9 @@ bench-quick: deps all
 bench-cold: deps all
 	tools/bench/run.sh cold
 
+# Debian's default 6.1 kernel, or the one given: make demo KERNEL=distro
 demo: deps
-	tools/demo.sh
+	tools/demo.sh $(if $(filter command line,$(origin KERNEL)),$(KERNEL))
 
 vm: deps all
 	tools/vm/run --kernel $(KERNEL) --interactive
@@ -113,6 +119,7 @@ clean:
 	$(MAKE) -C tools/zcbench clean
 	$(MAKE) -C tools/zcserve clean
 	$(MAKE) -C tools/lib/zcopy clean
+	$(MAKE) -C tools/demo clean
 	rm -rf build
 
 # For scripts: the kernel tree `make module` builds against.

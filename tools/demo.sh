@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make demo`: boot the distribution kernel in QEMU, load the freshly
-# built module and show it working.
+# `make demo [KERNEL=distro]`: boot a distribution kernel in QEMU with
+# the wire topology (Debian 12's default, 6.1, unless told otherwise),
+# load the freshly built module and show it sending a file
+# (tools/demo-guest.sh).
 set -euo pipefail
+
+kernel=${1:-distro-6.1}
 
 project=$(cd "$(dirname "$0")/.." && pwd)
 cd "$project"
+start=$(date +%s)
 make -s all
-module=$(tools/build-module.sh distro)
-echo "Booting the distribution kernel in QEMU (software emulation takes a while)..."
-exec tools/vm/run --kernel distro --module "$module" --timeout 600 -- tools/demo-guest.sh
+module=$(tools/build-module.sh "$kernel")
+echo "Booting the $kernel kernel in QEMU (software emulation takes a while)..."
+rc=0
+tools/vm/run --kernel "$kernel" --wire --module "$module" --timeout 600 \
+	--out build/demo -- tools/demo-guest.sh || rc=$?
+echo "make demo: $(($(date +%s) - start)) s in all, build and boot included (exit $rc)"
+exit "$rc"
