@@ -34,13 +34,12 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <linux/zcopy.h>
+#include <zcopy.h>		/* libzcopy */
 
 #define BUF_SIZE	(256 * 1024)
 #define CONNECT_MS	20000
@@ -198,39 +197,36 @@ static long long send_sendfile(int file, int sock, off_t size)
 	return off;
 }
 
-/* One transfer of the whole file; its completion record in *cqe. */
+/*
+ * One transfer of the whole file, through libzcopy; its completion in
+ * *cqe.  -1 with errno set if it could not be made.
+ */
 static long long send_zcopy(int file, int sock, uint32_t flags,
 			    struct zcopy_cqe *cqe)
 {
-	struct zcopy_sqe sqe = {
-		.file_fd = file, .sock_fd = sock, .len = 0,
-		.user_data = 1, .flags = flags,
-	};
-	struct zcopy_submit sub = { .sqes = (uintptr_t)&sqe, .nr = 1 };
-	struct zcopy_reg reg = { .sock_fd = sock };
-	struct pollfd pfd;
-	int zc, ret;
-	ssize_t n;
+	struct timespec timeout = { .tv_sec = WAIT_MS / 1000 };
+	struct zcopy *z;
+	int ret;
 
-	zc = open("/dev/zcopy", O_RDWR | O_CLOEXEC);
-	if (zc < 0)
-		return die("open /dev/zcopy");
-	if (ioctl(zc, ZCOPY_IOC_REGISTER, &reg))
-		return die("ZCOPY_IOC_REGISTER");
-	ret = ioctl(zc, ZCOPY_IOC_SUBMIT, &sub);
-	if (ret != 1)
-		return die("ZCOPY_IOC_SUBMIT");
-	pfd = (struct pollfd){ .fd = zc, .events = POLLIN };
-	ret = poll(&pfd, 1, WAIT_MS);
-	if (ret != 1) {
-		errno = ret ? errno : ETIMEDOUT;
-		return die("waiting for the completion");
-	}
-	n = read(zc, cqe, sizeof(*cqe));
-	if (n != sizeof(*cqe))
-		return die("reading the completion");
-	close(zc);	/* unregisters the socket */
+	ret = zcopy_open(&z, 0);
+	if (ret)
+		goto fail;
+	ret = zcopy_register_socket(z, sock);
+	if (!ret)
+		ret = zcopy_prep(z, file, sock, 0, 0, flags, 1);
+	if (!ret)
+		ret = zcopy_submit(z);
+	if (ret >= 0)
+		ret = zcopy_wait_cqe(z, cqe, &timeout);
+	zcopy_close(z);		/* unregisters the socket */
+	if (!ret && cqe->res < 0)
+		ret = cqe->res;		/* the transfer failed */
+	if (ret < 0)
+		goto fail;
 	return cqe->res;
+fail:
+	errno = -ret;
+	return -1;
 }
 
 static int do_send(const char *method, const char *path, const char *addr,
