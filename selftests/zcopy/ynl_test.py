@@ -116,13 +116,17 @@ def context_and_transfer_dumps():
 def events():
     # cli.py subscribes, sleeps, then reads what arrived meanwhile.  Cause
     # both kinds of event until it has woken up, so that some are sure to
-    # land after the subscription.  (No --do with it: cli.py cannot take a
-    # notification on the socket it is waiting for a reply on.)
+    # land after the subscription: each round a quick configuration change
+    # on both sides of the slow failing transfer (seconds on the debug
+    # kernel), and a sleep long enough for several rounds.  (No --do with
+    # it: cli.py cannot take a notification on the socket it is waiting for
+    # a reply on.)
     (cfg,) = outputs(ynl("--do", "config-get"))
-    p = subprocess.Popen(cli_argv("--subscribe", "events", "--sleep", "6"),
+    p = subprocess.Popen(cli_argv("--subscribe", "events", "--sleep", "15"),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     while p.poll() is None:
+        ynl("--do", "config-set", "--json", json.dumps(cfg))
         subprocess.run([HELPER, "fail"], capture_output=True, timeout=60)
         ynl("--do", "config-set", "--json", json.dumps(cfg))
     out, err = p.communicate()
