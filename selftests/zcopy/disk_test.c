@@ -435,7 +435,7 @@ TEST_F_TIMEOUT(disk, cold_block_device_is_read_without_a_sleeping_thread, 300)
  * One cold 64 MiB file: readahead windows, not a read per page; the
  * file's own readahead state grows them as for a sequential reader.
  */
-TEST_F(disk, sequential_transfer_reads_ahead)
+TEST_F_TIMEOUT(disk, sequential_transfer_reads_ahead, 300)
 {
 	struct counts before, after;
 
@@ -465,7 +465,7 @@ TEST_F(disk, sequential_transfer_reads_ahead)
  * megabyte at a time), which retries once, as for sendfile, and fails
  * on the bad ones.  The rest is read asynchronously.
  */
-TEST_F(disk, read_error_completes_eio)
+TEST_F_TIMEOUT(disk, read_error_completes_eio, 300)
 {
 	struct counts before, after;
 	char table[256];
@@ -511,7 +511,7 @@ TEST_F(disk, read_error_completes_eio)
  * ZCOPY_F_DONTCACHE from the disk: once released, the pages it read are
  * gone again, and those that were cached before it stay.
  */
-TEST_F(disk, dontcache_drops_what_it_read)
+TEST_F_TIMEOUT(disk, dontcache_drops_what_it_read, 300)
 {
 	const size_t size = 16 * MiB, warm = 4 * MiB;
 	long page = sysconf(_SC_PAGESIZE);
@@ -563,7 +563,7 @@ TEST_F(disk, dontcache_drops_what_it_read)
 }
 
 /* O_DIRECT has no page cache to wait on: the blocking read, counted. */
-TEST_F(disk, o_direct_takes_the_blocking_read)
+TEST_F_TIMEOUT(disk, o_direct_takes_the_blocking_read, 300)
 {
 	struct counts before, after;
 
@@ -591,7 +591,7 @@ TEST_F(disk, o_direct_takes_the_blocking_read)
  * nothing is left waiting afterwards (the debug kernel's leak and
  * lifetime checks see the rest).
  */
-TEST_F(disk, cancel_and_close_while_the_disk_reads)
+TEST_F_TIMEOUT(disk, cancel_and_close_while_the_disk_reads, 300)
 {
 	struct zcopy_cqe cqe;
 	int zc, zc2, tx, rx, tx2, rx2, fd, i;
