@@ -84,6 +84,7 @@ style:
 	@echo "style: clean"
 
 sparse:
+	@mkdir -p build
 	$(MAKE) module C=2 2>&1 | tee build/sparse.log
 	@! grep -E '(warning|error):' build/sparse.log || { echo "sparse: findings above" >&2; exit 1; }
 	@echo "sparse: clean"
