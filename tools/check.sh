@@ -19,8 +19,18 @@ out=$project/build/check
 rm -rf "$out"
 mkdir -p "$out/tap"
 
+# Each step's time goes to $out/phases, printed at the end with the
+# slowest tests of each guest: where make check spends its time.
+phase= phase_start=
 step() {
+	phase_end
+	phase=$* phase_start=$(date +%s)
 	printf '\n== %s\n' "$*"
+}
+phase_end() {
+	[ -n "$phase" ] || return 0
+	printf '%6d s  %s\n' "$(($(date +%s) - phase_start))" "$phase" >>"$out/phases"
+	phase=
 }
 
 # boot NAME [PREFIX...]: run the suite in a guest booted on kernel NAME,
@@ -117,6 +127,15 @@ boot debug
 step "line coverage of kmod/ (debug kernel, gcov)"
 tools/coverage.sh "$out/debug/tap/gcov" build/debug/kmod ||
 	echo "check: no coverage counters came back from the debug guest" >&2
+
+phase_end
+printf '\n== time per step\n'
+cat "$out/phases"
+for name in distro-6.1 distro debug; do
+	[ -f "$out/$name/tap/times" ] || continue
+	printf '\n== the ten slowest tests on the %s kernel (seconds)\n' "$name"
+	sort -rn "$out/$name/tap/times" | head -n 10
+done
 
 step "summary ($(($(date +%s) - start)) s)"
 tools/tap-summary.py "$out/tap"/*.tap

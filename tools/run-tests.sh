@@ -14,6 +14,7 @@ out=${1:?usage: run-tests.sh OUTDIR [TEST...]}
 shift
 only=" $* "
 mkdir -p "$out"
+rm -f "$out/times"	# seconds per test, for the host's report
 rc=0
 
 # A disk-backed filesystem for the tests where the page cache matters
@@ -33,9 +34,11 @@ tests=$(make -s -C "$project/selftests/zcopy" list)
 for t in $tests; do
 	[ $# -eq 0 ] || [[ $only == *" $t "* ]] || continue
 	echo "# selftests: zcopy: $t"
+	began=$SECONDS
 	(cd "$project/selftests/zcopy" && "./$t") 2>&1 | tee "$out/$t.tap"
 	# 4 is kselftest's "skipped" (the whole file, for a reason it says).
 	status=${PIPESTATUS[0]}
+	echo "$((SECONDS - began)) $t" >>"$out/times"
 	[ "$status" -eq 0 ] || [ "$status" -eq 4 ] || rc=1
 done
 
@@ -45,6 +48,7 @@ if [ -d "$kunit" ] && { [ $# -eq 0 ] || [[ $only == *" kunit "* ]]; }; then
 		[ -f "$ko" ] || continue
 		name=$(basename "$ko" .ko)
 		echo "# kunit: $name"
+		began=$SECONDS
 		# Suites run as the module loads; each new debugfs directory is
 		# one of its suites, holding that suite's KTAP results.
 		before=$(ls "$kunit")
@@ -59,6 +63,7 @@ if [ -d "$kunit" ] && { [ $# -eq 0 ] || [[ $only == *" kunit "* ]]; }; then
 			tee -a "$out/$name.tap" <"$kunit/$suite/results"
 		done
 		rmmod "$name" || rc=1
+		echo "$((SECONDS - began)) $name" >>"$out/times"
 	done
 fi
 
