@@ -183,4 +183,4 @@ TEST(close_releases_registrations)
 	EXPECT_EQ(socks0, stat_value("sockets"));
 }
 
-TEST_HARNESS_MAIN
+ZC_HARNESS_MAIN

@@ -17,6 +17,8 @@
 
 #include <linux/zcopy.h>
 
+#include "zc_util.h"
+
 #include "kselftest_harness.h"
 
 #define DEV_PATH "/dev/" ZCOPY_DEVICE_NAME
@@ -108,4 +110,4 @@ TEST(probe_reports_known_bits)
 	close(zc);
 }
 
-TEST_HARNESS_MAIN
+ZC_HARNESS_MAIN

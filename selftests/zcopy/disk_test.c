@@ -614,7 +614,7 @@ TEST_F_TIMEOUT(disk, cancel_and_close_while_the_disk_reads, 300)
 	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 32 * MiB, 5, 0));
 	ASSERT_EQ(1, zc_submit1(zc2, fd, tx2, 16 * MiB, 16 * MiB, 6, 0));
 	/* A worker starts the reads: wait for it to have done so. */
-	for (i = 0; i < 500 && stat_value("disk_waiting") < 2; i++)
+	for (i = 0; i < zc_ms(5000) / 10 && stat_value("disk_waiting") < 2; i++)
 		usleep(10000);
 	EXPECT_LE(2, stat_value("disk_waiting"));
 	EXPECT_EQ(1, zc_cancel(zc, 5));
@@ -632,4 +632,4 @@ TEST_F_TIMEOUT(disk, cancel_and_close_while_the_disk_reads, 300)
 	close(fd);
 }
 
-TEST_HARNESS_MAIN
+ZC_HARNESS_MAIN

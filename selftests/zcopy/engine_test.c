@@ -88,7 +88,7 @@ static void local_delivery(struct __test_metadata *_metadata, uint32_t flags,
 	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1, flags));
 	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
 	EXPECT_EQ((int64_t)size, cqe.res);
-	deadline = now_ms() + TIMEOUT_MS;
+	deadline = now_ms() + zc_ms(TIMEOUT_MS);
 	while (queued < (int)size && now_ms() < deadline) {
 		ASSERT_EQ(0, ioctl(rx, FIONREAD, &queued));
 		usleep(1000);
@@ -375,7 +375,7 @@ TEST(unanswered_file_stalls_only_its_context)
 
 	closer.fd = zc;
 	ASSERT_EQ(0, pthread_create(&thread, NULL, close_ctx, &closer));
-	deadline = now_ms() + 5000;
+	deadline = now_ms() + zc_ms(5000);
 	while (!atomic_load(&closer.done) && now_ms() < deadline)
 		usleep(10000);
 	EXPECT_TRUE(atomic_load(&closer.done));
@@ -491,4 +491,4 @@ TEST(blocked_workers_bounded_per_user)
 	EXPECT_EQ(0, stat_wait("contexts", 0, TIMEOUT_MS));
 }
 
-TEST_HARNESS_MAIN
+ZC_HARNESS_MAIN

@@ -27,7 +27,7 @@ PY
 server=$!
 
 ktap_plan 3
-for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.1; done
+ktap_wait 10 test -s "$dir/port"
 ./zcopy_send 127.0.0.1 "$(cat "$dir/port")" "$dir/a" "$dir/b" >"$dir/out"
 ktap_check "zcopy_send exits 0" test $? = 0
 wait "$server"

@@ -11,9 +11,10 @@
 # gauges return to zero, and the run's own checks (module unload,
 # kmemleak, a clean kernel log) find nothing.  Needs the debug kernel.
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/ktap.sh"
 zcctl=${ZCOPY_PROJECT:-$here/../..}/tools/zcctl/zcctl
 dbg=/sys/kernel/debug
-secs=${FAULT_SECONDS:-6}
+secs=${FAULT_SECONDS:-$(ktap_seconds 6)}
 times=1000000
 
 echo "TAP version 13"
@@ -64,6 +65,10 @@ gauge() {
 	awk -v k="$1" '$1 == k { print $2 }' $dbg/zcopy/stats
 }
 
+gauge_is_zero() {
+	[ "$(gauge "$1")" = 0 ]
+}
+
 n=0 rc=0 total=0
 echo "1..2"
 for kind in failslab fail_page_alloc; do
@@ -92,11 +97,7 @@ for kind in failslab fail_page_alloc; do
 	[ "$status" = 0 ] || ok=0
 	[ "$injected" -gt 0 ] || { echo "# $kind: no fault was injected"; ok=0; }
 	for g in contexts sockets transfers pages_referenced; do
-		for _ in $(seq 300); do
-			[ "$(gauge $g)" = 0 ] && break
-			sleep 0.1
-		done
-		[ "$(gauge $g)" = 0 ] || { echo "# $kind: $g is $(gauge $g) after the run"; ok=0; }
+		ktap_wait 30 gauge_is_zero $g || { echo "# $kind: $g is $(gauge $g) after the run"; ok=0; }
 	done
 	echo "# $kind: $injected allocations failed, $dumps netlink dumps"
 	if [ $ok = 1 ]; then

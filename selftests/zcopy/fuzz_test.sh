@@ -5,10 +5,11 @@
 # on a kernel whose KCOV instruments the module (the debug kernel).  The
 # fuzzer may change the configuration (it runs as root): it is put back.
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/ktap.sh"
 zcctl=${ZCOPY_PROJECT:-$here/../..}/tools/zcctl/zcctl
 saved=$("$zcctl" -j config 2>/dev/null)
 
-"$here/fuzz" -t "${FUZZ_SECONDS:-30}"
+"$here/fuzz" -t "${FUZZ_SECONDS:-$(ktap_seconds 30)}"
 rc=$?
 if [ -n "$saved" ]; then
 	# shellcheck disable=SC2046 # KEY VALUE pairs, split on purpose

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 
+from ktap import scaled
 from wire import receiver
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -51,8 +52,8 @@ def send_over_wire(path, family, dst):
     """zcopy_send in wire0 to a receiver in wire1; the receiver's hash."""
     t, result = receiver(family, dst, PORT)
     p = subprocess.run(["ip", "netns", "exec", "wire0", SEND, dst, str(PORT), path],
-                       capture_output=True, text=True, timeout=300)
-    t.join(300)
+                       capture_output=True, text=True, timeout=scaled(300))
+    t.join(scaled(300))
     if p.returncode:
         raise AssertionError(f"zcopy_send: {p.stderr.strip()}")
     return result.get("hash")

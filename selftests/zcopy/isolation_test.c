@@ -135,7 +135,7 @@ static int pin_as_nobody(const char *path)
 	if (tcp_pair(AF_INET, &tx, &rx) || zc_reg(zc, ZCOPY_IOC_REGISTER, tx))
 		return 14;
 	/* The pages come back once the stack frees the reset skbs. */
-	deadline = now_ms() + TIMEOUT_MS;
+	deadline = now_ms() + zc_ms(TIMEOUT_MS);
 	while (zc_submit1(zc, file, tx, 0, 256 * 1024, 9,
 			  ZCOPY_F_RELEASE) != 1) {
 		if (errno != ENOBUFS || now_ms() > deadline)
@@ -238,7 +238,7 @@ TEST(faulting_submit_stalls_only_itself)
 	EXPECT_EQ(0, atomic_load(&sub.done));	/* it is stuck in the fault */
 	ASSERT_EQ(0, pthread_create(&b, NULL, cancel_register_unregister,
 				    &other));
-	deadline = now_ms() + 5000;
+	deadline = now_ms() + zc_ms(5000);
 	while (!in_time && now_ms() < deadline) {
 		in_time = atomic_load(&other.done);
 		usleep(10000);
@@ -462,4 +462,4 @@ out:
 	unlink("/tmp/zcopy-iso-tls");
 }
 
-TEST_HARNESS_MAIN
+ZC_HARNESS_MAIN

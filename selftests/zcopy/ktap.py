@@ -4,6 +4,7 @@
 # sys.exit(run_cases()).  A case passes unless it raises; the exception's
 # text is printed as a diagnostic before its "not ok" line.
 
+import os
 import sys
 
 _cases = []
@@ -17,6 +18,13 @@ def case(fn):
 def expect(cond, what):
     if not cond:
         raise AssertionError(what)
+
+
+def scaled(seconds):
+    """A time limit for this machine: SECONDS on the machine the limits
+    were set on, times how much slower this one measured (ZCOPY_TIME_SCALE,
+    from make check's calibration; at least 1)."""
+    return seconds * max(1.0, float(os.environ.get("ZCOPY_TIME_SCALE") or 1))
 
 
 def skip_all(why):

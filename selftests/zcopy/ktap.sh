@@ -35,6 +35,26 @@ ktap_check() {
 	if "$@"; then ktap_ok "$name"; else ktap_fail "$name"; fi
 }
 
+# ktap_seconds N: N seconds on the machine the tests' times were set on,
+# scaled for this one (ZCOPY_TIME_SCALE, from make check's calibration).
+ktap_seconds() {
+	awk -v s="$1" -v k="${ZCOPY_TIME_SCALE:-1}" \
+		'BEGIN { if (k < 1) k = 1; printf "%d", s * k + 0.5 }'
+}
+
+# ktap_wait SECONDS CMD...: run CMD every 0.1 s until it succeeds, for at
+# most SECONDS (whole, scaled).  Returns CMD's last status.
+ktap_wait() {
+	local end
+	end=$(ktap_seconds "$(($1 * 10))")
+	shift
+	until "$@"; do
+		end=$((end - 1))
+		[ "$end" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 ktap_info() {
 	echo "# $*"
 }

@@ -21,6 +21,8 @@
 
 #include <linux/zcopy.h>
 
+#include "zc_util.h"
+
 #include "kselftest_harness.h"
 
 #define BUF_SIZE	32768
@@ -33,7 +35,7 @@ struct reply {
 
 static int nl_socket(void)
 {
-	struct timeval tv = { .tv_sec = 10 };
+	struct timeval tv = { .tv_sec = zc_ms(10000) / 1000 };
 	int one = 1, fd;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
@@ -426,4 +428,4 @@ TEST_F(nl, random_attributes)
 	EXPECT_EQ(1, self->r.nr_data);
 }
 
-TEST_HARNESS_MAIN
+ZC_HARNESS_MAIN

@@ -175,7 +175,7 @@ static void *clean_reader(void *arg)
 		if (poll(&pfd, 1, 50) <= 0) {
 			if (atomic_load(&stop) == 2 && !idle_since)
 				idle_since = now_ms();
-			if (idle_since && now_ms() - idle_since > WAIT_MS) {
+			if (idle_since && now_ms() - idle_since > zc_ms(WAIT_MS)) {
 				FAIL("clean %d: %u of %u completions", c->id,
 				     atomic_load(&c->done),
 				     atomic_load(&c->submitted));
@@ -356,7 +356,7 @@ static void *peer_main(void *arg)
 static void chaos_reap(struct chaos *ch, int timeout_ms)
 {
 	struct zcopy_cqe cqe[64];
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = now_ms() + zc_ms(timeout_ms);
 	struct pollfd pfd = { .fd = ch->zc, .events = POLLIN };
 	ssize_t n;
 	int i;

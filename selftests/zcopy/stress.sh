@@ -5,9 +5,11 @@
 # and both IP versions: files on tmpfs, on ext4 ($ZCOPY_SCRATCH) with a
 # loop block device as one more source, and on 9p (the project tree in
 # the guest); over loopback, a veth pair and the wire topology's NICs.
-# STRESS_SECONDS sets each run's length (make stress: longer).
+# STRESS_SECONDS sets each run's length (make stress: longer); by default
+# 8 s scaled for this machine, so that a slower one does as much work.
 here=$(cd "$(dirname "$0")" && pwd)
-secs=${STRESS_SECONDS:-8}
+. "$here/ktap.sh"
+secs=${STRESS_SECONDS:-$(ktap_seconds 8)}
 img=/tmp/zcopy-stress-blk.img
 n=0 rc=0
 

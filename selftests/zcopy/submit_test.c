@@ -236,7 +236,7 @@ TEST_F(sub, shut_down_socket)
 /* Submit, retrying while the context is at its limits (EAGAIN). */
 static int submit_retry(int zc, struct zcopy_sqe *sqe, unsigned int nr)
 {
-	long long deadline = now_ms() + TIMEOUT_MS;
+	long long deadline = now_ms() + zc_ms(TIMEOUT_MS);
 	int ret;
 
 	while ((ret = zc_submit(zc, sqe, nr)) < 0 && errno == EAGAIN &&
@@ -348,4 +348,4 @@ TEST(close_with_transfers_in_flight_leaks_nothing)
 	unlink(TMPFILE);
 }
 
-TEST_HARNESS_MAIN
+ZC_HARNESS_MAIN

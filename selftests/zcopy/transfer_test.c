@@ -249,14 +249,14 @@ static void epoll_mode(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 0));
 
 	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 1, 0));
-	ASSERT_EQ(1, epoll_wait(ep, &out, 1, TIMEOUT_MS));
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, zc_ms(TIMEOUT_MS)));
 	EXPECT_EQ(EPOLLIN, out.events);
 	/* Nothing read yet: LT reports again, ET does not. */
 	EXPECT_EQ(mode == EPOLLET ? 0 : 1, epoll_wait(ep, &out, 1, 0));
 
 	/* A new completion is a new edge. */
 	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 2, 0));
-	ASSERT_EQ(1, epoll_wait(ep, &out, 1, TIMEOUT_MS));
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, zc_ms(TIMEOUT_MS)));
 	EXPECT_EQ(2, zc_wait(self->zc, cqe, 2, TIMEOUT_MS));
 	EXPECT_EQ(1, cqe[0].user_data);
 	EXPECT_EQ(2, cqe[1].user_data);
@@ -561,7 +561,8 @@ TEST(dontcache_waits_for_other_holders)
 	 * on receive) while rx2 holds the pages; then rx2 lets go.
 	 */
 	ASSERT_EQ(0, receiver_start(&r, rx));
-	for (i = 0; i < 3000 && __atomic_load_n(&r.bytes, __ATOMIC_RELAXED) < size; i++)
+	for (i = 0; i < zc_ms(30000) / 10 &&
+		    __atomic_load_n(&r.bytes, __ATOMIC_RELAXED) < size; i++)
 		usleep(10000);
 	usleep(100000);
 	ASSERT_EQ(0, receiver_start(&r2, rx2));
@@ -575,7 +576,7 @@ TEST(dontcache_waits_for_other_holders)
 	 */
 	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
 	EXPECT_EQ((int64_t)size, cqe.res);
-	for (i = 0; i < 500 && resident_pages(fd, size); i++)
+	for (i = 0; i < zc_ms(5000) / 10 && resident_pages(fd, size); i++)
 		usleep(10000);
 	EXPECT_EQ(0, resident_pages(fd, size));
 	shutdown(tx, SHUT_WR);
@@ -681,4 +682,4 @@ TEST_F(xfer, o_direct_unaligned_range)
 	direct(_metadata, self, 12345, 3 * MiB + 1, 3 * MiB + 1);
 }
 
-TEST_HARNESS_MAIN
+ZC_HARNESS_MAIN

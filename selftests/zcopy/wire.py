@@ -13,6 +13,8 @@ import subprocess
 import sys
 import threading
 
+from ktap import scaled
+
 PAYLOAD = os.urandom(4 << 20)
 PORT = 20000
 CLONE_NEWNET = 0x40000000
@@ -50,7 +52,7 @@ def receiver(family, addr, port):
             ls.bind((addr, port))
             ls.listen(1)
             ready.set()
-            ls.settimeout(300)
+            ls.settimeout(scaled(300))
             conn, _ = ls.accept()
             h = hashlib.sha256()
             with conn:
@@ -60,7 +62,7 @@ def receiver(family, addr, port):
 
     t = threading.Thread(target=receive)
     t.start()
-    ready.wait(10)
+    ready.wait(scaled(10))
     return t, result
 
 
@@ -71,15 +73,15 @@ def transfer(family, src, dst):
 
     def send():
         setns("wire0")
-        with socket.create_connection((dst, PORT), timeout=60,
+        with socket.create_connection((dst, PORT), timeout=scaled(60),
                                       source_address=(src, 0)) as s:
             s.sendall(PAYLOAD)
         sent["ok"] = True
 
     s = threading.Thread(target=send)
     s.start()
-    s.join(120)
-    t.join(120)
+    s.join(scaled(120))
+    t.join(scaled(120))
     return result.get("hash"), sent.get("ok", False)
 
 

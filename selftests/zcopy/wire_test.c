@@ -139,4 +139,4 @@ TEST_F(wire, proof_64M)
 	EXPECT_EQ(copied, stat_value("bytes_copied"));
 }
 
-TEST_HARNESS_MAIN
+ZC_HARNESS_MAIN

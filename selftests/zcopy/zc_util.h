@@ -102,6 +102,40 @@ static inline int zc_cancel(int zc, uint64_t user_data)
 	return ioctl(zc, ZCOPY_IOC_CANCEL, &c);
 }
 
+/*
+ * How much slower this machine is than the one the tests' time limits
+ * were set on: ZCOPY_TIME_SCALE, from make check's calibration, and at
+ * least 1.  Every time limit a test sets goes through zc_ms().
+ */
+static inline double zc_time_scale(void)
+{
+	const char *s = getenv("ZCOPY_TIME_SCALE");
+	double scale = s ? strtod(s, NULL) : 1;
+
+	return scale > 1 ? scale : 1;
+}
+
+static inline int zc_ms(int ms)
+{
+	return ms * zc_time_scale();
+}
+
+/*
+ * TEST_HARNESS_MAIN, with the harness's limit on each test (TEST_F_TIMEOUT,
+ * 30 s by default) scaled too.  Expanded after kselftest_harness.h.
+ */
+#define ZC_HARNESS_MAIN							\
+	int main(int argc, char **argv)					\
+	{								\
+		struct __fixture_metadata *f;				\
+		struct __test_metadata *t;				\
+									\
+		for (f = __fixture_list; f; f = f->next)		\
+			for (t = f->tests; t; t = t->next)		\
+				t->timeout = zc_ms(t->timeout * 1000) / 1000; \
+		return test_harness_run(argc, argv);			\
+	}
+
 static inline long long now_ms(void)
 {
 	struct timespec ts;
@@ -111,13 +145,14 @@ static inline long long now_ms(void)
 }
 
 /*
- * Collect exactly @n completions within @timeout_ms, polling the context
- * as an application would.  Returns how many arrived.
+ * Collect exactly @n completions within @timeout_ms (scaled for this
+ * machine), polling the context as an application would.  Returns how
+ * many arrived.
  */
 static inline int zc_wait(int zc, struct zcopy_cqe *cqes, int n,
 			  int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = now_ms() + zc_ms(timeout_ms);
 	struct pollfd pfd = { .fd = zc, .events = POLLIN };
 	int got = 0;
 	ssize_t r;
@@ -137,11 +172,11 @@ static inline int zc_wait(int zc, struct zcopy_cqe *cqes, int n,
 	return got;
 }
 
-/* Wait up to @timeout_ms for a counter to reach @want. */
+/* Wait up to @timeout_ms (scaled) for a counter to reach @want. */
 static inline long long stat_wait(const char *name, long long want,
 				  int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms, v;
+	long long deadline = now_ms() + zc_ms(timeout_ms), v;
 
 	while ((v = stat_value(name)) != want && now_ms() < deadline)
 		usleep(10000);

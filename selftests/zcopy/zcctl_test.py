@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-from ktap import case, expect, run_cases
+from ktap import case, expect, run_cases, scaled
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.environ.get("ZCOPY_PROJECT", os.path.join(HERE, "..", ".."))
@@ -22,7 +22,7 @@ MiB = 1 << 20
 
 
 def run(*argv, check=True, **kw):
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=120, **kw)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=scaled(120), **kw)
     if check and p.returncode != 0:
         raise AssertionError(f"{' '.join(argv)}: exit {p.returncode}: {p.stderr.strip()}")
     return p
@@ -52,7 +52,7 @@ class Holder:
 
     def close(self):
         self.p.stdin.close()
-        return self.p.wait(timeout=60)
+        return self.p.wait(timeout=scaled(60))
 
 
 STATS_KEYS = {"contexts", "sockets", "transfers", "submitted", "completed",
@@ -234,14 +234,14 @@ def registrations_bounded_per_user():
                f"root, while nobody holds 3: {held[-1][1]}")
         for p, _ in held:
             p.stdin.close()
-            p.wait(timeout=60)
+            p.wait(timeout=scaled(60))
         held = [register_as(3, NOBODY)]
         expect(held[-1][1] == ["registered", "3", "OK"],
                f"nobody, after its registrations ended: {held[-1][1]}")
     finally:
         for p, _ in held:
             p.stdin.close()
-            p.wait(timeout=60)
+            p.wait(timeout=scaled(60))
         zcctl("config", "set", "max-user-sockets",
               str(default["max_user_sockets"]))
 
@@ -304,7 +304,7 @@ def listings_stay_in_their_namespace():
         outer.close()
 
 
-def monitor_until(trigger, tries=30):
+def monitor_until(trigger, tries=int(scaled(30))):
     """Start `zcctl -j monitor count 1`; trigger until it reports."""
     mon = subprocess.Popen([ZCCTL, "-j", "monitor", "count", "1"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,

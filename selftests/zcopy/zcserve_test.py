@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from ktap import case, expect, run_cases, skip_all
+from ktap import case, expect, run_cases, scaled, skip_all
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.environ.get("ZCOPY_PROJECT", os.path.join(HERE, "..", ".."))
@@ -33,7 +33,7 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         self.p = subprocess.Popen([ZCSERVE, "--mode", mode, "--port", str(port), root],
                                   stderr=subprocess.PIPE, text=True)
-        for _ in range(100):
+        for _ in range(int(scaled(100))):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 return
@@ -47,11 +47,11 @@ class Server:
     def stop(self):
         if self.p.poll() is None:
             self.p.terminate()
-            self.p.wait(timeout=30)
+            self.p.wait(timeout=scaled(30))
 
 
 def curl(*args):
-    p = subprocess.run(["curl", "-sS", *args], capture_output=True, timeout=120)
+    p = subprocess.run(["curl", "-sS", *args], capture_output=True, timeout=scaled(120))
     expect(p.returncode == 0, f"curl {' '.join(args)}: {p.stderr.decode().strip()}")
     return p
 
@@ -72,7 +72,7 @@ class Raw:
     """One TCP connection, for what curl will not send or show."""
 
     def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=scaled(30))
         self.buf = b""
 
     def send(self, data):
