@@ -16,7 +16,8 @@ export HOME=/tmp LANG=C.UTF-8
 
 # shellcheck source=/dev/null
 . "$ZCOPY_RUN/env"
-export ZCOPY_PROJECT ZCOPY_RUN ZCOPY_MODULE ZCOPY_WIRE ZCOPY_KERNEL ZCOPY_KSRC
+export ZCOPY_PROJECT ZCOPY_RUN ZCOPY_MODULE ZCOPY_WIRE ZCOPY_KERNEL ZCOPY_KSRC \
+	ZCOPY_TIME_SCALE
 
 report() {
 	echo "$1" >/dev/ttyS2
@@ -39,6 +40,16 @@ mount -t tmpfs tmpfs /dev/shm
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 [ -d /sys/kernel/config ] && mount -t configfs configfs /sys/kernel/config
 hostname zcopy-vm
+
+# The kernel's hang detectors (hung task, soft lockup, RCU stall) are
+# limits too: scaled for this machine like every other.
+for knob in /proc/sys/kernel/hung_task_timeout_secs \
+	/proc/sys/kernel/watchdog_thresh \
+	/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout; do
+	[ -w "$knob" ] || continue
+	awk -v t="$(cat "$knob")" -v k="${ZCOPY_TIME_SCALE:-1}" \
+		'BEGIN { printf "%d\n", t * (k < 1 ? 1 : k) + 0.5 }' 2>/dev/null >"$knob"
+done
 ip link set lo up
 
 # Distribution kernel: drivers are modules (no udev in the guest to load

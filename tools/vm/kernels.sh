@@ -18,7 +18,9 @@ vm_kernel() {
 		[ -n "$kver" ] || { echo "vm: no Debian $series kernel installed (run: make deps)" >&2; exit 2; }
 		image=/boot/vmlinuz-$kver
 		name=$1
-		append=
+		# A hung task or a soft lockup stops the guest at once (the
+		# debug kernel is built to), instead of at the run's limit.
+		append="hung_task_panic=1 softlockup_panic=1"
 		modules_from=$kver
 		;;
 	debug)

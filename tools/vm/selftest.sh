@@ -4,7 +4,8 @@
 # selftest.sh OUTDIR: prove that the VM runner fails when it must.  Each
 # case boots the distribution kernel with something wrong and expects
 # run to report it: a failing command's status, a kernel oops, a kernel
-# warning in the log, and a guest that hangs past its timeout.  Prints TAP.
+# warning in the log, a guest that stops printing, and one that keeps
+# printing past its hard limit.  Prints TAP.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,12 +28,19 @@ expect() {
 	fi
 }
 
+# Limits long enough for a boot on this machine (ZCOPY_TIME_SCALE).
+quiet=$(awk -v k="${ZCOPY_TIME_SCALE:-1}" 'BEGIN { printf "%d", 20 * (k < 1 ? 1 : k) }')
+limit=$quiet
+
 mkdir -p "$out"
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 expect "a command's exit status" 7 "exit 7" -- sh -c 'exit 7'
 expect "a kernel crash" 1 "reported no exit status" -- sh -c 'echo c >/proc/sysrq-trigger'
 expect "a warning in the kernel log" 1 "kernel-log: .*WARNING:" -- \
 	sh -c 'echo "<4>WARNING: CPU: 0 PID: 1 injected by the runner selftest" >/dev/kmsg'
-expect "a hung guest" 1 "timed out after 40s" --timeout 40 -- sleep 1000
+expect "a guest that prints nothing" 1 "printed nothing for ${quiet}s" \
+	--quiet "$quiet" -- sleep 1000
+expect "a guest past its hard limit" 1 "timed out after ${limit}s" \
+	--timeout "$limit" -- sh -c 'while :; do echo still here; sleep 1; done'
 exit "$failed"
