@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-tests.sh OUTDIR [TEST...]: the guest side of `make check`.  Runs
-# every selftest in selftests/zcopy (or only the TESTs named, "kunit"
-# for the KUnit modules), then, on a kernel with KUnit, every KUnit
+# run-tests.sh [--module-only] OUTDIR [TEST...]: the guest side of `make
+# check`.  Runs every selftest in selftests/zcopy (or only the TESTs
+# named, "kunit" for the KUnit modules; with --module-only, not the tests
+# of the harness and tools), then, on a kernel with KUnit, every KUnit
 # module built for it; each leaves its TAP/KTAP in OUTDIR/<name>.tap for
-# the host to count, and its output on the console for people to read.
+# the host to count, its time in OUTDIR/times, and its output on the
+# console for people to read.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/.." && pwd)
-out=${1:?usage: run-tests.sh OUTDIR [TEST...]}
+list=list
+if [ "${1:-}" = --module-only ]; then
+	list=list-module
+	shift
+fi
+out=${1:?usage: run-tests.sh [--module-only] OUTDIR [TEST...]}
 shift
 only=" $* "
 mkdir -p "$out"
@@ -30,14 +37,32 @@ scratch_setup() {
 }
 scratch_setup || { echo "run-tests: no scratch filesystem" >&2; rc=1; }
 
-tests=$(make -s -C "$project/selftests/zcopy" list)
+# Each test file's limit: kselftest's (selftests/zcopy/settings), scaled
+# for this machine as every limit is (ZCOPY_TIME_SCALE), unless
+# ZCOPY_TEST_LIMIT gives one in seconds (make stress, for its long runs).
+limit=${ZCOPY_TEST_LIMIT:-$(awk -F= -v k="${ZCOPY_TIME_SCALE:-1}" '
+	$1 == "timeout" { printf "%d", $2 * (k < 1 ? 1 : k) }' \
+	"$project/selftests/zcopy/settings")}
+
+tests=$(make -s -C "$project/selftests/zcopy" "$list")
 for t in $tests; do
 	[ $# -eq 0 ] || [[ $only == *" $t "* ]] || continue
 	echo "# selftests: zcopy: $t"
 	began=$SECONDS
-	(cd "$project/selftests/zcopy" && "./$t") 2>&1 | tee "$out/$t.tap"
+	# A line each minute on the terminal (not in the TAP) while the test
+	# runs: the runner's silence watchdog is for a guest that has stopped;
+	# a test that hangs is stopped at its own limit, and the rest run.
+	(while sleep 60; do echo "# $t: running, $((SECONDS - began)) s"; done) &
+	beat=$!
+	(cd "$project/selftests/zcopy" && timeout -k 10 "$limit" "./$t") 2>&1 |
+		tee "$out/$t.tap"
 	# 4 is kselftest's "skipped" (the whole file, for a reason it says).
 	status=${PIPESTATUS[0]}
+	kill "$beat"
+	wait "$beat" 2>/dev/null
+	if [ $((SECONDS - began)) -ge "$limit" ]; then
+		echo "# $t: stopped at its limit of $limit s" | tee -a "$out/$t.tap"
+	fi
 	echo "$((SECONDS - began)) $t" >>"$out/times"
 	[ "$status" -eq 0 ] || [ "$status" -eq 4 ] || rc=1
 done

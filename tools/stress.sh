@@ -15,6 +15,7 @@ tree=$(tools/vm/debug-kernel.sh)
 tools/build-module.sh debug "$tree" >/dev/null
 tools/vm/run --kernel debug --timeout $((secs * 8 + 900)) --out "$out" -- \
 	env STRESS_SECONDS="$secs" FAULT_SECONDS="$secs" \
+	ZCOPY_TEST_LIMIT=$((secs * 6 + 600)) \
 	tools/run-tests.sh "$out/tap" stress.sh fault_test.sh
 echo "stress: the guest's verdict: $(cat "$out/verdict")"
 [ "$(cat "$out/verdict")" = clean ]
