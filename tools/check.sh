@@ -70,8 +70,10 @@ start=$(date +%s)
 # The debug kernel builds (the first time; later runs reuse it) in the
 # background at the lowest priority, from now until its guest is due: it
 # takes only the CPU time the steps and guests before it leave idle.
-nice -n 19 tools/vm/debug-kernel.sh >"$out/debug-tree" 2>"$out/debug-kernel.log" &
+# (A session of its own, so that a run that stops early stops it too.)
+setsid nice -n 19 tools/vm/debug-kernel.sh >"$out/debug-tree" 2>"$out/debug-kernel.log" &
 debug_build=$!
+trap 'kill -TERM -- -"$debug_build" 2>/dev/null' EXIT
 
 step "build"
 make -s all
@@ -151,6 +153,7 @@ if ! wait "$debug_build"; then
 	echo "check: the debug kernel did not build" >&2
 	exit 1
 fi
+trap - EXIT
 cat "$out/debug-kernel.log"
 tools/build-module.sh debug "$(cat "$out/debug-tree")" >/dev/null
 [ -f build/debug/kmod/zcopy_kunit.ko ] || { echo "check: KUnit module not built for the debug kernel" >&2; exit 1; }

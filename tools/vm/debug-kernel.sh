@@ -24,6 +24,15 @@ fi
 
 log=$cache/debug-kernel/build-$ver-$key.log
 mkdir -p "$out"
+# One build at a time in a directory (make check builds in the
+# background; make stress or a second make check may ask meanwhile):
+# wait for the other, then use what it finished.
+exec 9>"$out.lock"
+flock 9
+if [ -f "$out/.done" ]; then
+	echo "$out"
+	exit 0
+fi
 echo "debug-kernel: building $ver ($key) into $out; log: $log" >&2
 start=$(date +%s)
 {
