@@ -52,7 +52,15 @@ for t in $tests; do
 	# A line each minute on the terminal (not in the TAP) while the test
 	# runs: the runner's silence watchdog is for a guest that has stopped;
 	# a test that hangs is stopped at its own limit, and the rest run.
-	(while sleep 60; do echo "# $t: running, $((SECONDS - began)) s"; done) &
+	(
+		trap 'kill "$nap" 2>/dev/null; exit' TERM
+		while :; do
+			sleep 60 &
+			nap=$!
+			wait "$nap"
+			echo "# $t: running, $((SECONDS - began)) s"
+		done
+	) &
 	beat=$!
 	(cd "$project/selftests/zcopy" && timeout -k 10 "$limit" "./$t") 2>&1 |
 		tee "$out/$t.tap"
@@ -60,7 +68,8 @@ for t in $tests; do
 	status=${PIPESTATUS[0]}
 	kill "$beat"
 	wait "$beat" 2>/dev/null
-	if [ $((SECONDS - began)) -ge "$limit" ]; then
+	if [ "$status" -eq 124 ] ||
+		{ [ "$status" -eq 137 ] && [ $((SECONDS - began)) -ge "$limit" ]; }; then
 		echo "# $t: stopped at its limit of $limit s" | tee -a "$out/$t.tap"
 	fi
 	echo "$((SECONDS - began)) $t" >>"$out/times"

@@ -353,7 +353,7 @@ static uint64_t file_size(int i)
 }
 
 /* Minutes on the debug kernel: 208 MiB written, read back and sent. */
-TEST_F_TIMEOUT(disk, cold_files_are_read_without_a_sleeping_thread, 900)
+TEST_F_TIMEOUT(disk, cold_files_are_read_without_a_sleeping_thread, 300)
 {
 	struct counts before, after;
 	struct sampler s;

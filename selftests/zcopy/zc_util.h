@@ -122,9 +122,20 @@ static inline int zc_ms(int ms)
 
 /*
  * TEST_HARNESS_MAIN, with the harness's limit on each test (TEST_F_TIMEOUT,
- * 30 s by default) scaled too.  Expanded after kselftest_harness.h.
+ * 30 s by default) scaled too.  The harness runs each test in a process
+ * group of its own: when the whole file is stopped at its limit (SIGTERM,
+ * from tools/run-tests.sh), the running test goes with it rather than
+ * outliving it.  Expanded after kselftest_harness.h.
  */
 #define ZC_HARNESS_MAIN							\
+	static void zc_stop_running_test(int sig)			\
+	{								\
+		if (__active_test && __active_test->pid > 0)		\
+			kill(-__active_test->pid, SIGKILL);		\
+		signal(sig, SIG_DFL);					\
+		raise(sig);						\
+	}								\
+									\
 	int main(int argc, char **argv)					\
 	{								\
 		struct __fixture_metadata *f;				\
@@ -133,6 +144,7 @@ static inline int zc_ms(int ms)
 		for (f = __fixture_list; f; f = f->next)		\
 			for (t = f->tests; t; t = t->next)		\
 				t->timeout = zc_ms(t->timeout * 1000) / 1000; \
+		signal(SIGTERM, zc_stop_running_test);			\
 		return test_harness_run(argc, argv);			\
 	}
 
