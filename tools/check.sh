@@ -33,18 +33,13 @@ phase_end() {
 	phase=
 }
 
-# seconds N: N seconds on the reference machine, on this one.
-seconds() {
-	awk -v s="$1" -v k="${ZCOPY_TIME_SCALE:-1}" 'BEGIN { printf "%d", s * k }'
-}
-
 # boot NAME BUDGET [PREFIX...]: run the suite in a guest booted on kernel
 # NAME, stopped if it takes more than BUDGET seconds on the reference
 # machine (scaled), through PREFIX if given (a command that runs
 # something first, then its arguments).
 boot() {
 	local name=$1 ref=$2 budget vmrc=0 only=()
-	budget=$(seconds "$ref")
+	budget=$(tools/vm/seconds "$ref")
 	shift 2
 	# The debug kernel is there for the module: the harness's and the
 	# tools' own tests run on the distribution kernels.
@@ -139,7 +134,7 @@ export ZCOPY_ACCEL
 echo "check: guests run with $ZCOPY_ACCEL"
 ZCOPY_TIME_SCALE=$(tools/vm/calibrate.sh "$out/calibration")
 export ZCOPY_TIME_SCALE
-echo "check: limits are times $ZCOPY_TIME_SCALE; a guest that prints nothing for $(seconds 300) s is stopped"
+echo "check: limits are times $ZCOPY_TIME_SCALE; a guest that prints nothing for $(tools/vm/seconds 300) s is stopped"
 
 step "runner self-test"
 tools/vm/selftest.sh "$out/runner" | tee "$out/tap/runner.tap" || true

@@ -78,8 +78,7 @@ for method in read+write sendfile zcopy zcopy+release; do
 	[[ $method == zcopy* ]] || continue
 	# The stack may still hold pages of a transfer that completed when
 	# handed over; the copy counter has its final say once all are back.
-	for _ in $(seq "$(awk -v k="${ZCOPY_TIME_SCALE:-1}" \
-		'BEGIN { printf "%d", 300 * (k < 1 ? 1 : k) }')"); do
+	for _ in $(seq "$("$project/tools/vm/seconds" 300)"); do
 		after=$("$zcctl" -j stats)
 		[ "$(counter "$after" pages)" = 0 ] && break
 		sleep 0.1

@@ -27,8 +27,8 @@ if [ -x "$dir/run_kselftest.sh" ]; then
 	# shows in the TAP alone.
 	# kselftest's own per-test limit (settings), scaled for this machine
 	# as every limit of make check is.
-	limit=$(awk -F= -v k="${ZCOPY_TIME_SCALE:-1}" '$1 == "timeout" {
-		printf "%d", $2 * (k < 1 ? 1 : k) }' "$dir/zcopy/settings" 2>/dev/null)
+	limit=$("$(dirname "$0")/vm/seconds" \
+		"$(sed -n 's/^timeout=//p' "$dir/zcopy/settings" 2>/dev/null)" 2>/dev/null)
 	"$dir/run_kselftest.sh" ${limit:+--override-timeout "$limit"} "${tests[@]}" 2>&1 |
 		tee "$outdir/kselftest.tap"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1

@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/.." && pwd)
 list=list
 if [ "${1:-}" = --module-only ]; then
-	list=list-module
+	list="list-module"
 	shift
 fi
 out=${1:?usage: run-tests.sh [--module-only] OUTDIR [TEST...]}
@@ -40,9 +40,8 @@ scratch_setup || { echo "run-tests: no scratch filesystem" >&2; rc=1; }
 # Each test file's limit: kselftest's (selftests/zcopy/settings), scaled
 # for this machine as every limit is (ZCOPY_TIME_SCALE), unless
 # ZCOPY_TEST_LIMIT gives one in seconds (make stress, for its long runs).
-limit=${ZCOPY_TEST_LIMIT:-$(awk -F= -v k="${ZCOPY_TIME_SCALE:-1}" '
-	$1 == "timeout" { printf "%d", $2 * (k < 1 ? 1 : k) }' \
-	"$project/selftests/zcopy/settings")}
+limit=${ZCOPY_TEST_LIMIT:-$("$here/vm/seconds" "$(sed -n 's/^timeout=//p' \
+	"$project/selftests/zcopy/settings")")}
 
 tests=$(make -s -C "$project/selftests/zcopy" "$list")
 for t in $tests; do

@@ -29,7 +29,7 @@ expect() {
 }
 
 # Limits long enough for a boot on this machine (ZCOPY_TIME_SCALE).
-quiet=$(awk -v k="${ZCOPY_TIME_SCALE:-1}" 'BEGIN { printf "%d", 20 * (k < 1 ? 1 : k) }')
+quiet=$("$here/seconds" 20)
 limit=$quiet
 
 mkdir -p "$out"
