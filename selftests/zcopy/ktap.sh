@@ -43,7 +43,8 @@ ktap_seconds() {
 }
 
 # ktap_wait SECONDS CMD...: run CMD every 0.1 s until it succeeds, for at
-# most SECONDS (whole, scaled).  Returns CMD's last status.
+# most SECONDS (whole, scaled).  Returns 0 once CMD succeeds, 1 if it
+# never did.
 ktap_wait() {
 	local end
 	end=$(ktap_seconds "$(($1 * 10))")
