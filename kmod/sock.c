@@ -30,7 +30,7 @@
  * When the next bytes are on their way from the disk, the pass returns
  * too, and nothing waits either: an entry on the folio's wait queue,
  * which the end of the read wakes as it unlocks the folio, queues the
- * work (ZCOPY_SOCK_DISK_WAIT, zcopy_sock_wait_folio(); xfer.c).
+ * work (ZCOPY_SOCK_DISK_WAIT; send.c).
  *
  * Unregistration never waits for a pass: a pass can sit in the file's
  * read for as long as the file likes (FUSE).  It marks the socket dead
@@ -58,6 +58,7 @@
 #include "compat.h"
 #include "ctx.h"
 #include "sock.h"
+#include "send.h"
 #include "stats.h"
 #include "xfer.h"
 
@@ -175,15 +176,15 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 		spin_unlock_bh(&zs->lock);
 		if (!x) {
 			/* The last transfer's tail waited for a next one. */
-			zcopy_sock_uncork(zs);
+			zcopy_send_uncork(zs);
 			return;
 		}
 
 		pos = x->pos;
-		ret = zcopy_xfer_push(x, zs, budget);
+		ret = zcopy_send_xfer(x, zs, budget);
 		if (!may_block)
 			zcopy_stat_add(ZCOPY_STAT_BYTES_INLINE, x->pos - pos);
-		if (ret == ZCOPY_PUSH_PARKED) {
+		if (ret == ZCOPY_SEND_PARKED) {
 			if (x->pos != pos)
 				retries = 0;
 			if (retries++ == ZCOPY_PARK_RETRIES) {
@@ -194,15 +195,15 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 				continue;
 			return;		/* until the socket wakes us */
 		}
-		if (ret == ZCOPY_PUSH_DEFER) {
+		if (ret == ZCOPY_SEND_DEFER) {
 			/* The worker may wait on the file first. */
-			zcopy_sock_uncork(zs);
+			zcopy_send_uncork(zs);
 			zcopy_sock_kick(zs);
 			return;
 		}
-		if (ret == ZCOPY_PUSH_WAIT) {
+		if (ret == ZCOPY_SEND_WAIT) {
 			/* What is sent goes out while the disk reads. */
-			zcopy_sock_uncork(zs);
+			zcopy_send_uncork(zs);
 			return;
 		}
 
@@ -311,61 +312,6 @@ void zcopy_sock_push_now(struct zcopy_sock *zs)
 		zcopy_sock_kick(zs);
 }
 
-/*
- * Every send to the socket: none once it is unregistered, and none to
- * a socket that kTLS or sockmap took over since (see below).
- */
-int zcopy_sock_send(struct zcopy_sock *zs, struct msghdr *msg)
-{
-	bool more = msg->msg_flags & MSG_MORE;
-	int ret;
-
-	mutex_lock(&zs->send_mtx);
-	if (zs->dead)
-		ret = -ECANCELED;
-	else if (!test_bit(SOCK_SUPPORT_ZC, &zs->sock->flags))
-		ret = -EOPNOTSUPP;
-	else
-		ret = zcopy_sendmsg(zs->sock, msg);
-	if (ret > 0)
-		zs->corked = more;
-	mutex_unlock(&zs->send_mtx);
-	return ret;
-}
-
-/*
- * Push out a tail the last send held back with MSG_MORE: the next bytes
- * are not coming at once after all (see zcopy_sock_more()).  Under
- * send_mtx.
- */
-static void __zcopy_sock_uncork(struct zcopy_sock *zs)
-{
-	struct socket *sock = zs->sock;
-
-	if (zs->corked && !zs->dead)
-		zcopy_splice_eof(sock);
-	zs->corked = false;
-}
-
-void zcopy_sock_uncork(struct zcopy_sock *zs)
-{
-	mutex_lock(&zs->send_mtx);
-	__zcopy_sock_uncork(zs);
-	mutex_unlock(&zs->send_mtx);
-}
-
-/*
- * Whether more bytes follow @x's on the socket at once: another transfer
- * is queued behind it.  Then its last send says MSG_MORE too, so that
- * small files share full segments; the pass pushes the tail out when
- * the queue runs dry.  An unlocked peek: a stale answer costs one early
- * push, or one held back until the pass ends.
- */
-bool zcopy_sock_more(struct zcopy_sock *zs, struct zcopy_xfer *x)
-{
-	return READ_ONCE(x->link.next) != &zs->queue;
-}
-
 /* Write space, error or hang-up on the socket: resume a parked pass. */
 static int zcopy_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 			   int sync, void *key)
@@ -404,27 +350,6 @@ static int zcopy_sock_folio_wake(struct wait_queue_entry *wait,
 	clear_bit_unlock(ZCOPY_SOCK_DISK_WAIT, &zs->flags);
 	zcopy_sock_queue_work(zs);
 	return 1;
-}
-
-/*
- * Resume the pass when @folio is next unlocked, with no thread waiting:
- * called by a pass, under push_mtx, which returns at once (and no pass
- * runs until then: ZCOPY_SOCK_DISK_WAIT).  The caller holds a reference
- * to @folio and makes sure an unlock is coming (xfer.c).  The entry
- * holds no reference to the folio, as io_uring's does not: a folio
- * leaves the page cache only unlocked, so the unlock that wakes us comes
- * first; at worst, a folio freed and reused at the same address wakes
- * the pass early, and it looks again.
- */
-void zcopy_sock_wait_folio(struct zcopy_sock *zs, struct folio *folio)
-{
-	zcopy_sock_get(zs);	/* the wait's, passed on to the work */
-	set_bit(ZCOPY_SOCK_DISK_WAIT, &zs->flags);
-	zs->disk.folio = folio;
-	zs->disk.bit_nr = PG_locked;
-	zcopy_stat_add(ZCOPY_STAT_READS_ASYNC, 1);
-	zcopy_stat_add(ZCOPY_STAT_DISK_WAITING, 1);
-	folio_add_wait_queue(folio, &zs->disk.wait);
 }
 
 /*
@@ -571,10 +496,7 @@ unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data)
 void zcopy_sock_destroy(struct zcopy_sock *zs)
 {
 	remove_wait_queue(zs->whead, &zs->wait);
-	mutex_lock(&zs->send_mtx);
-	__zcopy_sock_uncork(zs);
-	zs->dead = true;
-	mutex_unlock(&zs->send_mtx);
+	zcopy_send_shut(zs);
 	zcopy_sock_cancel_some(zs, NULL);
 	zcopy_unclaim_socket(&zs->claim);
 	zcopy_stat_add(ZCOPY_STAT_SOCKETS, -1);

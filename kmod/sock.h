@@ -63,9 +63,5 @@ void zcopy_sock_put(struct zcopy_sock *zs);
 void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x);
 void zcopy_sock_push_now(struct zcopy_sock *zs);
 unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data);
-int zcopy_sock_send(struct zcopy_sock *zs, struct msghdr *msg);
-void zcopy_sock_uncork(struct zcopy_sock *zs);
-bool zcopy_sock_more(struct zcopy_sock *zs, struct zcopy_xfer *x);
-void zcopy_sock_wait_folio(struct zcopy_sock *zs, struct folio *folio);
 
 #endif /* ZCOPY_SOCK_H */

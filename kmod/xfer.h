@@ -15,7 +15,7 @@
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
 
-#include "cache.h"
+#include "dontcache.h"
 #include "events.h"
 #include "owner.h"
 #include "range.h"
@@ -25,7 +25,7 @@ struct zcopy_ctx;
 struct zcopy_sock;
 
 enum {
-	ZCOPY_XFER_STARTED,	/* the socket's worker has begun sending it */
+	ZCOPY_XFER_STARTED,	/* a pass has begun sending it */
 	ZCOPY_XFER_CANCEL,	/* stop at the next chunk boundary */
 	ZCOPY_XFER_COPIED,	/* the stack copied some of it after all */
 	ZCOPY_XFER_HANDED,	/* nothing more will go to the socket */
@@ -57,7 +57,7 @@ struct zcopy_xfer {
 	bool copied_at_send;		/* the route could not take pages */
 	bool scanned;			/* gaps recorded (ZCOPY_F_DONTCACHE) */
 	pgoff_t unread;			/* first page no read has covered */
-	struct zcopy_cache_gaps gaps;
+	struct zcopy_gaps gaps;
 	struct delayed_work release_work;
 	unsigned int drop_tries;	/* of the gaps, still held by the stack */
 	bool uncharged;			/* the context let go of it already */
@@ -65,18 +65,13 @@ struct zcopy_xfer {
 
 extern struct workqueue_struct *zcopy_wq;
 
-/* zcopy_xfer_push(): the send buffer is full; the socket's wake-up resumes. */
-#define ZCOPY_PUSH_PARKED	1
-/* zcopy_xfer_push() inline: the rest must wait for the file, in a worker. */
-#define ZCOPY_PUSH_DEFER	2
-/* zcopy_xfer_push(): the disk is reading; the folio's unlock resumes. */
-#define ZCOPY_PUSH_WAIT		3
-
 int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		      struct file *sock_file, struct zcopy_xfer **xp);
-int zcopy_xfer_push(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget);
 void zcopy_xfer_finish(struct zcopy_xfer *x, struct zcopy_sock *zs, s64 res);
 u32 zcopy_xfer_state(const struct zcopy_xfer *x);
+/* For the release (notif.c). */
+void zcopy_xfer_post(struct zcopy_xfer *x);
+void zcopy_xfer_put(struct zcopy_xfer *x);
 
 int zcopy_engine_init(void);
 void zcopy_engine_exit(void);

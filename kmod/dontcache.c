@@ -25,9 +25,9 @@
  * brings pages in unread, so those stay in it.  (A reader that only
  * comes after the transfer read a page is not noticed.)
  *
- * The record is bounded: past ZCOPY_CACHE_MAX_GAPS runs, a new run is
- * merged into the last one, at the cost of also dropping the cached pages
- * between them.  Page-cache files are read only over the range (xfer.c);
+ * The record is bounded: past ZCOPY_DONTCACHE_MAX_GAPS runs, a new run
+ * is merged into the last one, at the cost of also dropping the cached
+ * pages between them.  Page-cache files are read only over the range (send.c);
  * for the others, the file's own readahead past its end is not undone.
  */
 
@@ -38,15 +38,15 @@
 #include <linux/pagevec.h>
 #include <linux/slab.h>
 
-#include "cache.h"
+#include "dontcache.h"
 
 /* Room for one more run, if the bound and memory allow. */
-static bool zcopy_cache_room(struct zcopy_cache_gaps *g)
+static bool zcopy_dontcache_room(struct zcopy_gaps *g)
 {
-	struct zcopy_cache_gap *bigger;
+	struct zcopy_gap *bigger;
 	unsigned int n;
 
-	if (g->nr == g->alloc && g->alloc < ZCOPY_CACHE_MAX_GAPS) {
+	if (g->nr == g->alloc && g->alloc < ZCOPY_DONTCACHE_MAX_GAPS) {
 		n = g->alloc ? 2 * g->alloc : 4;
 		bigger = krealloc_array(g->gap, n, sizeof(*g->gap),
 					GFP_KERNEL_ACCOUNT);
@@ -58,14 +58,14 @@ static bool zcopy_cache_room(struct zcopy_cache_gaps *g)
 	return g->nr < g->alloc;
 }
 
-VISIBLE_IF_KUNIT void zcopy_cache_add_gap(struct zcopy_cache_gaps *g,
-					  pgoff_t first, pgoff_t last)
+VISIBLE_IF_KUNIT void zcopy_dontcache_add_gap(struct zcopy_gaps *g,
+					      pgoff_t first, pgoff_t last)
 {
 	if (g->nr && g->gap[g->nr - 1].last + 1 == first) {
 		g->gap[g->nr - 1].last = last;
 		return;
 	}
-	if (zcopy_cache_room(g)) {
+	if (zcopy_dontcache_room(g)) {
 		g->gap[g->nr].first = first;
 		g->gap[g->nr].last = last;
 		g->nr++;
@@ -74,17 +74,17 @@ VISIBLE_IF_KUNIT void zcopy_cache_add_gap(struct zcopy_cache_gaps *g,
 	}
 	/* No memory and no run yet: the pages simply stay cached. */
 }
-EXPORT_SYMBOL_IF_KUNIT(zcopy_cache_add_gap);
+EXPORT_SYMBOL_IF_KUNIT(zcopy_dontcache_add_gap);
 
 /*
  * Take pages [first, last] out of the record.  Splitting a run takes one
  * more slot; without one, the rest of that run is left out as well:
  * those pages then stay cached, the safe side.
  */
-VISIBLE_IF_KUNIT void zcopy_cache_keep(struct zcopy_cache_gaps *g,
-				       pgoff_t first, pgoff_t last)
+VISIBLE_IF_KUNIT void zcopy_dontcache_keep(struct zcopy_gaps *g,
+					   pgoff_t first, pgoff_t last)
 {
-	struct zcopy_cache_gap *r;
+	struct zcopy_gap *r;
 	unsigned int i = 0;
 
 	while (i < g->nr) {
@@ -95,7 +95,7 @@ VISIBLE_IF_KUNIT void zcopy_cache_keep(struct zcopy_cache_gaps *g,
 			memmove(r, r + 1, (g->nr - i - 1) * sizeof(*r));
 			g->nr--;
 		} else if (r->first < first && r->last > last) {
-			if (zcopy_cache_room(g)) {
+			if (zcopy_dontcache_room(g)) {
 				r = &g->gap[i];		/* may have moved */
 				memmove(r + 2, r + 1,
 					(g->nr - i - 1) * sizeof(*r));
@@ -114,15 +114,15 @@ VISIBLE_IF_KUNIT void zcopy_cache_keep(struct zcopy_cache_gaps *g,
 		}
 	}
 }
-EXPORT_SYMBOL_IF_KUNIT(zcopy_cache_keep);
+EXPORT_SYMBOL_IF_KUNIT(zcopy_dontcache_keep);
 
 /*
  * The transfer is about to read pages [first, last]: keep out of the
  * record those another reader has read or mapped since it was made.
  */
-void zcopy_cache_spare_used(struct zcopy_cache_gaps *g,
-			    struct address_space *mapping, pgoff_t first,
-			    pgoff_t last)
+void zcopy_dontcache_spare_used(struct zcopy_gaps *g,
+				struct address_space *mapping, pgoff_t first,
+				pgoff_t last)
 {
 	struct folio_batch batch;
 	pgoff_t index = first;
@@ -143,8 +143,8 @@ void zcopy_cache_spare_used(struct zcopy_cache_gaps *g,
 				continue;
 			if (folio_test_referenced(folio) ||
 			    folio_test_active(folio) || folio_mapped(folio))
-				zcopy_cache_keep(g, folio->index,
-						 folio_next_index(folio) - 1);
+				zcopy_dontcache_keep(g, folio->index,
+						     folio_next_index(folio) - 1);
 		}
 		folio_batch_release(&batch);
 		cond_resched();
@@ -152,8 +152,8 @@ void zcopy_cache_spare_used(struct zcopy_cache_gaps *g,
 }
 
 /* Record the uncached runs of bytes [start, end) of @file. */
-void zcopy_cache_find_gaps(struct zcopy_cache_gaps *g, struct file *file,
-			   u64 start, u64 end)
+void zcopy_dontcache_find_gaps(struct zcopy_gaps *g, struct file *file,
+			       u64 start, u64 end)
 {
 	struct address_space *mapping = file->f_mapping;
 	pgoff_t index, next, last;
@@ -173,22 +173,23 @@ void zcopy_cache_find_gaps(struct zcopy_cache_gaps *g, struct file *file,
 		for (i = 0; i < folio_batch_count(&batch); i++) {
 			folio = batch.folios[i];
 			if (folio->index > next)
-				zcopy_cache_add_gap(g, next, folio->index - 1);
+				zcopy_dontcache_add_gap(g, next,
+							folio->index - 1);
 			next = max(next, folio_next_index(folio));
 		}
 		folio_batch_release(&batch);
 		cond_resched();
 	}
 	if (next <= last)
-		zcopy_cache_add_gap(g, next, last);
+		zcopy_dontcache_add_gap(g, next, last);
 }
 
 /*
  * Is a page of [first, last] still cached and held by someone other than
  * the page cache (and our lookup), but neither mapped nor dirty?
  */
-static bool zcopy_cache_busy(struct address_space *mapping, pgoff_t first,
-			     pgoff_t last)
+static bool zcopy_dontcache_busy(struct address_space *mapping, pgoff_t first,
+				 pgoff_t last)
 {
 	struct folio_batch batch;
 	struct folio *folio;
@@ -218,9 +219,9 @@ static bool zcopy_cache_busy(struct address_space *mapping, pgoff_t first,
  * them is still held by someone (see the top of this file): calling
  * again later drops it once it is free.
  */
-bool zcopy_cache_drop_gaps(struct zcopy_cache_gaps *g, struct file *file)
+bool zcopy_dontcache_drop_gaps(struct zcopy_gaps *g, struct file *file)
 {
-	struct zcopy_cache_gap *gap;
+	struct zcopy_gap *gap;
 	bool busy = false;
 	unsigned int i;
 
@@ -229,14 +230,14 @@ bool zcopy_cache_drop_gaps(struct zcopy_cache_gaps *g, struct file *file)
 		vfs_fadvise(file, (loff_t)gap->first << PAGE_SHIFT,
 			    (loff_t)(gap->last - gap->first + 1) << PAGE_SHIFT,
 			    POSIX_FADV_DONTNEED);
-		busy |= zcopy_cache_busy(file->f_mapping, gap->first,
-					 gap->last);
+		busy |= zcopy_dontcache_busy(file->f_mapping, gap->first,
+					     gap->last);
 	}
 	return busy;
 }
 
 /* Forget the recorded runs. */
-void zcopy_cache_forget_gaps(struct zcopy_cache_gaps *g)
+void zcopy_dontcache_forget_gaps(struct zcopy_gaps *g)
 {
 	kfree(g->gap);
 	g->gap = NULL;

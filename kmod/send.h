@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Sending one transfer's bytes into its socket, without waiting (send.c).
+ */
+#ifndef ZCOPY_SEND_H
+#define ZCOPY_SEND_H
+
+#include <linux/types.h>
+
+struct zcopy_sock;
+struct zcopy_xfer;
+
+/*
+ * What zcopy_send_xfer() returns, besides 0 (the transfer is over: all
+ * of it sent, or its file ended early) and an error that ended it.
+ */
+/* The send buffer is full; the socket's wake-up resumes the pass. */
+#define ZCOPY_SEND_PARKED	1
+/* Inline: the rest must wait for the file, in a worker. */
+#define ZCOPY_SEND_DEFER	2
+/* The disk is reading the next folio; its unlock resumes the pass. */
+#define ZCOPY_SEND_WAIT		3
+
+int zcopy_send_xfer(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget);
+void zcopy_send_uncork(struct zcopy_sock *zs);
+void zcopy_send_shut(struct zcopy_sock *zs);
+
+#endif /* ZCOPY_SEND_H */
