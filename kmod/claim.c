@@ -30,7 +30,8 @@
  * one of the user's passes ends.
  *
  * All of it is under zcopy_claims_lock, a plain spinlock: taken in
- * process context only, and nothing else is taken inside it.
+ * process context only, and nothing else is taken inside it (LOCKING,
+ * ctx.c).
  */
 
 #include <linux/cred.h>

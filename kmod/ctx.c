@@ -2,30 +2,60 @@
 /*
  * Contexts: registration, submission, cancellation and limits.
  *
- * Lock order, outermost first:
+ * LOCKING
  *
- *   ctx->ev.mtx    the registered sockets (events.c); held across one
- *                  SUBMIT entry, CANCEL, REGISTER, UNREGISTER and close,
- *                  so a socket cannot be unregistered under a submission.
- *                  Never held while touching user memory: a fault that
- *                  does not resolve (userfaultfd, FUSE) must stall only
- *                  the caller that took it, not every user of the context
- *   zs->push_mtx   a pass over one socket's queue (sock.c); never held
- *                  together with ev.mtx, which SUBMIT lets go of before
- *                  its inline pass; a pass may sleep in a file's read
- *   zs->send_mtx   one send to the socket (sock.c), under either of the
- *                  above; it is what unregistration waits for, never a
- *                  pass
- *   zcopy_claims_lock  module-wide registrations (claim.c)
- *   zs->lock       one socket's transfer queue (sock.c)
- *   ctx->ev.lock   the ready list (events.c); taken alone, never while
- *                  holding zs->lock
+ * Every lock the module takes, outermost first.  A lock is taken only
+ * while holding locks above it in this list, never one below; locks
+ * marked "leaf" have nothing taken inside them.  Each file says which
+ * of these its functions need, and lockdep_assert_held() checks it.
  *
- * and, for the netlink listings, apart from those:
+ *  1. zcopy_config_lock (mutex; netlink.c): configuration changes and
+ *     their notifications.  Process context; never held with any lock
+ *     below but the netlink core's.
+ *  2. ctx->ev.mtx (mutex; events.c): a context's registered sockets;
+ *     held across one SUBMIT entry, CANCEL, REGISTER, UNREGISTER and
+ *     close, so a socket cannot be unregistered under a submission.
+ *     Never held while touching user memory: a fault that does not
+ *     resolve (userfaultfd, FUSE) must stall only the caller that took
+ *     it, not every user of the context.
+ *  3. zs->push_mtx (mutex; sock.c): one pass over a socket's queue.
+ *     Only ever trylocked, so no thread waits for a pass, and never held
+ *     together with ev.mtx: SUBMIT lets go of ev.mtx before its inline
+ *     pass.  A pass may sleep in a file's read holding it.
+ *  4. folio lock (the page cache's): a pass only trylocks it, and
+ *     unlocks at once (send.c, zcopy_read_folio()).
+ *  5. zs->send_mtx (mutex; send.c): one non-blocking sendmsg(), the
+ *     uncork, and the mark that unregistration sets; held under ev.mtx
+ *     (unregistration) or push_mtx (a pass), and what unregistration
+ *     waits for, never a pass.
+ *  6. the socket's own lock (lock_sock(), inside sendmsg()): TCP's.
+ *  7. the wait-queue locks of a folio (the page cache's hashed queue)
+ *     and of a socket: a pass adds its entry on a folio's queue under
+ *     it (folio_add_wait_queue()), registration and unregistration on
+ *     the socket's; the unlock that ends a read calls
+ *     zcopy_sock_folio_wake() under it, and TCP zcopy_sock_wake(), in any
+ *     context: they only queue work (workqueue locks, none of ours).
+ *  8. zcopy_claims_lock (spinlock; claim.c), leaf: registrations
+ *     module-wide, each user's counts and its waiting passes.  Process
+ *     context only.
+ *  9. zs->lock (spinlock; sock.c), leaf: a socket's transfer queue and
+ *     the STARTED and CANCEL bits of the transfers on it.  Process
+ *     context only: the socket's and the folio's wake-ups, which run in
+ *     softirq, take no lock of ours, so a plain spinlock.
+ * 10. zcopy_contexts' xa_lock (spinlock): the context registry; the
+ *     netlink listings hold it while they read a context, so that it
+ *     cannot be freed under them, and take 11 inside it.
+ * 11. ctx->xfers_lock (spinlock): a context's list of live transfers,
+ *     for the listings; taken when a transfer is made or freed too.
+ * 12. ctx->ev.lock (spinlock; events.c): the ready list.  Completions
+ *     are posted in process context only (the stack's page release in
+ *     softirq only schedules work), and a record released by a closed
+ *     context is released after it is let go.
+ * 13. ctx->ev.wq.lock (the readers' wait queue), leaf: inside ev.lock,
+ *     by the wake-up that a post makes.
  *
- *   zcopy_contexts' xa_lock   the context registry; held while a context
- *                             is read, so that it cannot be freed
- *   ctx->xfers_lock           the context's list of live transfers
+ * Besides, owner.c reads the submitter's cgroups under RCU, and the
+ * transfers' and registrations' bits and counters are atomics.
  *
  * A context outlives the close() of its file while any transfer lives:
  * the network stack may hold the file's pages long after.  Each context
@@ -34,7 +64,8 @@
  * context (see zcopy_ctx_put()).
  *
  * Transfers run as their submitter, on the context's own workqueue when
- * they cannot go at once (sock.c, owner.c).
+ * they cannot go at once (sock.c, owner.c); see the source map in
+ * Documentation/zcopy.rst.
  */
 
 #include <linux/cred.h>
@@ -188,13 +219,14 @@ int zcopy_ctx_register(struct zcopy_ctx *ctx, int fd)
 	return ret;
 }
 
-/* The registration of @fd; NULL if there is none.  Under ev.mtx. */
+/* The registration of @fd; NULL if there is none. */
 static struct zcopy_sock *zcopy_ctx_find(struct zcopy_ctx *ctx, int fd,
 					 int *err)
 {
 	struct zcopy_item *item;
 	struct file *file;
 
+	lockdep_assert_held(&ctx->ev.mtx);
 	file = fget(fd);
 	if (!file) {
 		*err = -EBADF;
@@ -228,6 +260,7 @@ int zcopy_ctx_unregister(struct zcopy_ctx *ctx, int fd)
  */
 bool zcopy_ctx_charge(struct zcopy_ctx *ctx, u64 bytes)
 {
+	lockdep_assert_held(&ctx->ev.mtx);
 	if (atomic_read(&ctx->inflight) >= READ_ONCE(zcopy_limits.max_inflight) ||
 	    atomic64_read(&ctx->pinned) >= READ_ONCE(zcopy_limits.max_pinned))
 		return false;
@@ -251,6 +284,7 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 	struct zcopy_sock *zs;
 	int ret;
 
+	lockdep_assert_held(&ctx->ev.mtx);
 	if (sqe->flags & ~ZCOPY_F_ALL || sqe->reserved0 ||
 	    sqe->reserved[0] || sqe->reserved[1])
 		return -EINVAL;
@@ -280,7 +314,7 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 	int ret = 0;
 
 	for (i = 0; i < nr; i++) {
-		/* Before locking: see the lock order above. */
+		/* Before locking: see ev.mtx in LOCKING above. */
 		if (copy_from_user(&sqe, &usqe[i], sizeof(sqe))) {
 			ret = -EFAULT;
 			break;

@@ -7,15 +7,10 @@
  * is linked on a ready list; readers take from its head, so reaping costs
  * O(ready) whatever the number of registered items.
  *
- * Locking, outermost first:
- *
- *   ev->mtx    the item tree.  Registration and lookup run in process
- *              context and may sleep around it.
- *   ev->lock   the ready list.  A plain spinlock: completions are posted
- *              in process context only (ioctls and work items; the
- *              network stack's page release in softirq only schedules
- *              work), and readers take it in process context too.
- *   ev->wq.lock  taken inside ev->lock by the wake-up in post.
+ * Locking (numbered in LOCKING, ctx.c): ev->mtx, a mutex, guards the
+ * item tree, and is held around registration and lookup, which may
+ * sleep; ev->lock, a plain spinlock, guards the ready list, taken in
+ * process context only, with ev->wq.lock inside it for the wake-up.
  *
  * nr_ready is also read without the lock (poll, the read loop's wait),
  * so it is written with WRITE_ONCE().

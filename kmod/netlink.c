@@ -19,7 +19,8 @@
  *
  * Listings hold zcopy_contexts' xa_lock while they read a context (and
  * ctx->xfers_lock inside it while they read its transfers), so nothing
- * they look at can be freed under them; they never sleep there.  A dump
+ * they look at can be freed under them; they never sleep there (LOCKING,
+ * ctx.c).  A dump
  * resumes from ids, not pointers: cb->args[0] is the next context id,
  * cb->args[1] the next transfer id within it.
  */
@@ -175,12 +176,16 @@ static int zcopy_nl_config_get_doit(struct sk_buff *skb,
 	return zcopy_nl_reply(info, zcopy_nl_put_config);
 }
 
-/* The configuration is global, so every namespace hears of a change. */
+/*
+ * The configuration is global, so every namespace hears of a change, in
+ * the order of the changes: under zcopy_config_lock.
+ */
 static void zcopy_nl_config_notify(void)
 {
 	struct sk_buff *msg;
 	void *hdr;
 
+	lockdep_assert_held(&zcopy_config_lock);
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
@@ -244,6 +249,7 @@ static int zcopy_nl_put_context(struct sk_buff *skb, struct zcopy_ctx *ctx,
 {
 	void *hdr;
 
+	lockdep_assert_held(&zcopy_contexts.xa_lock);
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &zcopy_nl_family, NLM_F_MULTI, ZCOPY_CMD_CONTEXT_GET);
 	if (!hdr)
@@ -352,6 +358,7 @@ static int zcopy_nl_put_transfers(struct sk_buff *skb, struct zcopy_ctx *ctx,
 	struct zcopy_xfer *x;
 	int ret = 0;
 
+	lockdep_assert_held(&zcopy_contexts.xa_lock);
 	spin_lock(&ctx->xfers_lock);
 	list_for_each_entry(x, &ctx->xfers, ctx_link) {
 		if (x->id < *next)

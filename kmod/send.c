@@ -144,6 +144,7 @@ static bool zcopy_send_more(struct zcopy_sock *zs, struct zcopy_xfer *x)
 static void zcopy_send_wait_folio(struct zcopy_sock *zs,
 				  struct folio *folio)
 {
+	lockdep_assert_held(&zs->push_mtx);
 	zcopy_sock_get(zs);	/* the wait's, passed on to the work */
 	set_bit(ZCOPY_SOCK_DISK_WAIT, &zs->flags);
 	zs->disk.folio = folio;
@@ -725,16 +726,17 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 }
 
 /*
- * Send what of @x the socket takes now (zcopy_push()): inline
- * (@budget: the bytes it may still send), only what can go without
- * waiting and only as its own submitter; in a worker (@budget NULL), as
- * its submitter.
+ * Send what of @x the socket takes now (zcopy_push()), in a pass of @zs
+ * (under push_mtx): inline (@budget: the bytes it may still send), only
+ * what can go without waiting and only as its own submitter; in a
+ * worker (@budget NULL), as its submitter.
  */
 int zcopy_send_xfer(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget)
 {
 	struct zcopy_owner_saved saved;
 	int ret;
 
+	lockdep_assert_held(&zs->push_mtx);
 	if (budget)
 		return zcopy_owner_is_current(&x->owner) ?
 		       zcopy_push(x, zs, budget) : ZCOPY_SEND_DEFER;

@@ -38,14 +38,10 @@
  * more reaches the socket; the pass finds out at its next send and the
  * registration is freed by the last reference.
  *
- * Locking, outermost first: the context's ev.mtx (submission,
- * cancellation, unregistration) or push_mtx (a pass), then send_mtx
- * (held across one non-blocking sendmsg), then zs->lock (BH-safe
- * spinlock: the queue).  ev.mtx and push_mtx are never held together:
- * an inline pass starts after SUBMIT let go of ev.mtx.  A pass may also
- * take a folio's lock (a trylock) and, within the page cache's calls,
- * its wait queue's lock, under which zcopy_sock_folio_wake() only
- * queues work.
+ * Locks: ev.mtx or push_mtx, then send_mtx, then zs->lock; ev.mtx and
+ * push_mtx are never held together.  The full list, with the folio's
+ * and the socket's wait-queue locks under which the wake-ups run, is
+ * LOCKING in ctx.c.
  */
 
 #include <linux/file.h>
@@ -163,17 +159,18 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 	u64 pos;
 	int ret;
 
+	lockdep_assert_held(&zs->push_mtx);
 	/* The folio's unlock queues the pass that goes on. */
 	if (test_bit_acquire(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
 		return;
 	clear_bit(ZCOPY_SOCK_PARKED, &zs->flags);
 	for (;;) {
-		spin_lock_bh(&zs->lock);
+		spin_lock(&zs->lock);
 		x = list_first_entry_or_null(&zs->queue, struct zcopy_xfer,
 					     link);
 		if (x)
 			set_bit(ZCOPY_XFER_STARTED, &x->state);
-		spin_unlock_bh(&zs->lock);
+		spin_unlock(&zs->lock);
 		if (!x) {
 			/* The last transfer's tail waited for a next one. */
 			zcopy_send_uncork(zs);
@@ -212,11 +209,11 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 		 * this transfer before (and it completes cancelled, whatever
 		 * it sent) or does not see it at all.
 		 */
-		spin_lock_bh(&zs->lock);
+		spin_lock(&zs->lock);
 		list_del_init(&x->link);
 		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
 			ret = -ECANCELED;
-		spin_unlock_bh(&zs->lock);
+		spin_unlock(&zs->lock);
 		zcopy_xfer_finish(x, zs, ret ?: (s64)(x->pos - x->range.start));
 		cond_resched();
 	}
@@ -426,9 +423,9 @@ out_fput:
 /* Append @x to the queue; zcopy_sock_push_now() or a pass sends it. */
 void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x)
 {
-	spin_lock_bh(&zs->lock);
+	spin_lock(&zs->lock);
 	list_add_tail(&x->link, &zs->queue);
-	spin_unlock_bh(&zs->lock);
+	spin_unlock(&zs->lock);
 }
 
 static void zcopy_sock_cancel_list(struct zcopy_sock *zs,
@@ -459,7 +456,7 @@ static unsigned int zcopy_sock_cancel_some(struct zcopy_sock *zs,
 	bool kick = false;
 	LIST_HEAD(cancelled);
 
-	spin_lock_bh(&zs->lock);
+	spin_lock(&zs->lock);
 	list_for_each_entry_safe(x, tmp, &zs->queue, link) {
 		if (user_data && x->event.cqe.user_data != *user_data)
 			continue;
@@ -472,7 +469,7 @@ static unsigned int zcopy_sock_cancel_some(struct zcopy_sock *zs,
 		}
 		list_move_tail(&x->link, &cancelled);
 	}
-	spin_unlock_bh(&zs->lock);
+	spin_unlock(&zs->lock);
 	if (kick)
 		zcopy_sock_kick(zs);
 	zcopy_sock_cancel_list(zs, &cancelled);
