@@ -23,11 +23,11 @@
 # The running kernel, if its headers are installed (what `insmod` needs),
 # else the newest installed Debian 6.12 kernel with image and headers;
 # override with KVER= or KDIR=.  The test guests build their own
-# (tools/build-module.sh).
+# (tools/scripts/build-module.sh).
 KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
-	  else tools/kver.sh; fi)
+	  else tools/scripts/kver.sh; fi)
 KDIR ?= /lib/modules/$(KVER)/build
-KSRC ?= $(shell tools/ksrc.sh 2>/dev/null)
+KSRC ?= $(shell tools/scripts/ksrc.sh 2>/dev/null)
 KERNEL ?= distro
 
 export KDIR KSRC
@@ -75,7 +75,7 @@ install: module zcctl libzcopy
 	$(MAKE) -C tools/lib/zcopy install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 deps:
-	tools/deps.sh
+	tools/scripts/deps.sh
 
 style:
 	@test -n "$(KSRC)" || { echo "no kernel source (run: make deps)" >&2; exit 1; }

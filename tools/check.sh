@@ -72,8 +72,8 @@ trap 'kill -TERM -- -"$debug_build" 2>/dev/null' EXIT
 
 step "build"
 make -s all
-tools/build-module.sh distro >/dev/null
-tools/build-module.sh distro-6.1 >/dev/null
+tools/scripts/build-module.sh distro >/dev/null
+tools/scripts/build-module.sh distro-6.1 >/dev/null
 
 # libzcopy's own tests need no module: its sendfile fallback, on the host.
 step "libzcopy (fallback mode, host)"
@@ -150,7 +150,7 @@ if ! wait "$debug_build"; then
 fi
 trap - EXIT
 cat "$out/debug-kernel.log"
-tools/build-module.sh debug "$(cat "$out/debug-tree")" >/dev/null
+tools/scripts/build-module.sh debug "$(cat "$out/debug-tree")" >/dev/null
 [ -f build/debug/kmod/zcopy_kunit.ko ] || { echo "check: KUnit module not built for the debug kernel" >&2; exit 1; }
 
 boot debug 2400

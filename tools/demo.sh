@@ -13,7 +13,7 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 cd "$project"
 start=$(date +%s)
 make -s all
-module=$(tools/build-module.sh "$kernel")
+module=$(tools/scripts/build-module.sh "$kernel")
 echo "Booting the $kernel kernel in QEMU (software emulation takes a while)..."
 rc=0
 tools/vm/run --kernel "$kernel" --wire --module "$module" --timeout 600 \

@@ -8,16 +8,17 @@
 #   make -C DEST/tools/testing/selftests TARGETS=zcopy install INSTALL_PATH=DIR
 #
 # builds and installs them with the kernel's own Makefile and lib.mk.  Only
-# what that needs is copied from the unpacked kernel source (tools/ksrc.sh):
-# the selftests Makefile, lib.mk, the harness headers, the runner scripts,
-# and scripts/subarch.include, which that Makefile reads.  The uapi header
-# and the documentation's example, outside selftests/zcopy here, go into
-# its import/ (see selftests/zcopy/Makefile).
+# what that needs is copied from the unpacked kernel source
+# (tools/scripts/ksrc.sh): the selftests Makefile, lib.mk, the harness
+# headers, the runner scripts, and scripts/subarch.include, which that
+# Makefile reads.  The uapi header and the documentation's example,
+# outside selftests/zcopy here, go into its import/ (see
+# selftests/zcopy/Makefile).
 set -euo pipefail
 
 project=$(cd "$(dirname "$0")/.." && pwd)
 dest=$(realpath -m "${1:?usage: kselftest-tree.sh DEST}")
-ksrc=${KSRC:-$("$project/tools/ksrc.sh")}
+ksrc=${KSRC:-$("$project/tools/scripts/ksrc.sh")}
 st=tools/testing/selftests
 
 rm -rf "$dest"

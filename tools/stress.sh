@@ -12,7 +12,7 @@ cd "$project"
 out=$project/build/stress
 rm -rf "$out"
 tree=$(tools/vm/debug-kernel.sh)
-tools/build-module.sh debug "$tree" >/dev/null
+tools/scripts/build-module.sh debug "$tree" >/dev/null
 tools/vm/run --kernel debug --timeout $((secs * 8 + 900)) --out "$out" -- \
 	env STRESS_SECONDS="$secs" FAULT_SECONDS="$secs" \
 	ZCOPY_TEST_LIMIT=$((secs * 6 + 600)) \

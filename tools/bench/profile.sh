@@ -51,7 +51,7 @@ command -v perf >/dev/null ||
 [ $# -gt 0 ] || set -- -n wire --cache cached -c 256 -s 4K -r 1 -b 32M -t 1
 make -s module zcctl >/dev/null
 make -s -C tools/zcbench >/dev/null
-tools/build-module.sh distro >/dev/null
+tools/scripts/build-module.sh distro >/dev/null
 out=$project/build/bench/profile-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 tools/vm/run --kernel distro --wire --mem 4G --timeout 1200 --quiet 0 --out "$out/vm" \

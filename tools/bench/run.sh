@@ -17,7 +17,7 @@ cd "$project"
 make -s module zcctl >/dev/null
 make -s -C tools/zcbench >/dev/null
 make -s -C tools/zcserve >/dev/null
-tools/build-module.sh distro >/dev/null
+tools/scripts/build-module.sh distro >/dev/null
 
 out=$project/build/bench/$kind-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"

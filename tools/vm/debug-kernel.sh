@@ -12,7 +12,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${ZCOPY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zcopy}
-src=$("$here/../ksrc.sh")
+src=$("$here/../scripts/ksrc.sh")
 ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 key=$(cat "$here/debug.config" "$0" | sha256sum | cut -c1-16)
 out=$cache/debug-kernel/$ver-$key

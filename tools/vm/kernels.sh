@@ -14,7 +14,7 @@ vm_kernel() {
 	distro | distro-6.1)
 		series=6.12
 		[ "$1" = distro-6.1 ] && series=6.1
-		kver=$("$here/../kver.sh" "$series")
+		kver=$("$here/../scripts/kver.sh" "$series")
 		[ -n "$kver" ] || { echo "vm: no Debian $series kernel installed (run: make deps)" >&2; exit 2; }
 		image=/boot/vmlinuz-$kver
 		name=$1

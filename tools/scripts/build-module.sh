@@ -9,13 +9,13 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-project=$(cd "$here/.." && pwd)
+project=$(cd "$here/../.." && pwd)
 kdir=${2:-}
 if [ -z "$kdir" ]; then
 	case "$1" in
 	distro) kver=$("$here/kver.sh" 6.12) ;;
 	distro-6.1) kver=$("$here/kver.sh" 6.1) ;;
-	debug) kdir=$("$here/vm/debug-kernel.sh") ;;
+	debug) kdir=$("$here/../vm/debug-kernel.sh") ;;
 	*) echo "build-module: no kernel tree for $1" >&2; exit 2 ;;
 	esac
 	if [ -z "$kdir" ]; then
