@@ -137,7 +137,7 @@ ZCOPY_VERSION = $(shell sed -n 's/^\#define ZCOPY_VERSION "\(.*\)"$$/\1/p' kmod/
 .PHONY: deb dkms-install dkms-remove
 
 deb:
-	tools/build-deb.sh build/deb
+	tools/packaging/build-deb.sh build/deb
 
 # DKMS_SRC and DKMS_FLAGS (e.g. --dkmstree, --installtree) for trees other
 # than the system's.
@@ -145,7 +145,7 @@ DKMS_SRC ?= /usr/src
 DKMS = dkms $(DKMS_FLAGS)
 
 dkms-install:
-	tools/dkms/source-tree.sh $(DKMS_SRC)/zcopy-$(ZCOPY_VERSION) >/dev/null
+	tools/packaging/dkms/source-tree.sh $(DKMS_SRC)/zcopy-$(ZCOPY_VERSION) >/dev/null
 	$(DKMS) status -m zcopy -v $(ZCOPY_VERSION) | grep -q . || \
 		$(DKMS) add -m zcopy -v $(ZCOPY_VERSION)
 	@# Every installed kernel that has its headers, as DKMS does for a

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test-packages.sh OUTDIR: `make check`'s packaging step, as TAP on stdout.
-# Builds the packages (tools/build-deb.sh) into OUTDIR/deb, runs lintian on
-# them, unpacks both into a scratch root OUTDIR/root and does there what
-# zcopy-dkms's postinst has DKMS do: add the source, build and install the
-# module for every kernel whose Debian headers are installed (one case
-# each), and remove it again; then runs the packaged zcctl.  DKMS works on
-# the scratch root's trees only (--sourcetree, --dkmstree, --installtree,
-# --no-depmod, its signing key there too): the host's /var/lib/dkms and
-# /lib/modules are left alone, and a case checks that.  Logs in OUTDIR.
+# Builds the packages (tools/packaging/build-deb.sh) into OUTDIR/deb, runs
+# lintian on them, unpacks both into a scratch root OUTDIR/root and does
+# there what zcopy-dkms's postinst has DKMS do: add the source, build and
+# install the module for every kernel whose Debian headers are installed
+# (one case each), and remove it again; then runs the packaged zcctl.
+# DKMS works on the scratch root's trees only (--sourcetree, --dkmstree,
+# --installtree, --no-depmod, its signing key there too): the host's
+# /var/lib/dkms and /lib/modules are left alone, and a case checks that.
+# Logs in OUTDIR.
 set -uo pipefail
 
 project=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,7 +49,7 @@ echo "TAP version 13"
 echo "1..$((8 + ${#kernels[@]}))"
 
 # 1: the packages.
-changes=$("$project/tools/build-deb.sh" "$out/deb" 2>"$out/build-deb.err")
+changes=$("$project/tools/packaging/build-deb.sh" "$out/deb" 2>"$out/build-deb.err")
 dkms_deb=$out/deb/zcopy-dkms_${version}_all.deb
 tools_deb=$(find "$out/deb" -maxdepth 1 -name "zcopy-tools_${version}_*.deb" | head -n1)
 if [ -n "$changes" ] && [ -f "$dkms_deb" ] && [ -n "$tools_deb" ]; then

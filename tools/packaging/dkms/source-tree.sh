@@ -6,7 +6,7 @@
 # dkms.conf with the version of kmod/version.h.  Prints the version.
 set -euo pipefail
 
-project=$(cd "$(dirname "$0")/../.." && pwd)
+project=$(cd "$(dirname "$0")/../../.." && pwd)
 dest=${1:?usage: source-tree.sh DEST}
 version=$(sed -n 's/^#define ZCOPY_VERSION "\(.*\)"$/\1/p' "$project/kmod/version.h")
 [ -n "$version" ] || { echo "source-tree: no ZCOPY_VERSION in kmod/version.h" >&2; exit 1; }
@@ -17,5 +17,5 @@ mkdir -p "$dest"
 rsync -a --exclude='*.mod.c' --include='*/' --include='*.[ch]' \
 	--include='Kbuild' --include='*.sh' --include='.kunitconfig' --exclude='*' \
 	"$project/kmod" "$project/include" "$dest/"
-sed "s/#MODULE_VERSION#/$version/" "$project/tools/dkms/dkms.conf" >"$dest/dkms.conf"
+sed "s/#MODULE_VERSION#/$version/" "$project/tools/packaging/dkms/dkms.conf" >"$dest/dkms.conf"
 echo "$version"
