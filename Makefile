@@ -111,7 +111,7 @@ demo: deps
 	tools/demo.sh $(if $(filter command line,$(origin KERNEL)),$(KERNEL))
 
 vm: deps all
-	tools/vm/run --kernel $(KERNEL) --interactive
+	tools/testing/vm/run --kernel $(KERNEL) --interactive
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null || true

@@ -39,19 +39,19 @@ phase_end() {
 # something first, then its arguments).
 boot() {
 	local name=$1 ref=$2 budget vmrc=0 only=()
-	budget=$(tools/vm/seconds "$ref")
+	budget=$(tools/testing/vm/seconds "$ref")
 	shift 2
 	# The debug kernel is there for the module: the harness's and the
 	# tools' own tests run on the distribution kernels.
 	if [ "$name" = debug ]; then only=(--module-only); fi
 	step "tests on the $name kernel"
 	echo "check: the $name guest's budget: $budget s ($ref s on the reference machine)"
-	tools/vm/run --kernel "$name" --wire --timeout "$budget" --out "$out/$name" \
-		-- "$@" tools/run-tests.sh "${only[@]}" "$out/$name/tap" || vmrc=$?
+	tools/testing/vm/run --kernel "$name" --wire --timeout "$budget" \
+		--out "$out/$name" -- "$@" tools/run-tests.sh "${only[@]}" "$out/$name/tap" || vmrc=$?
 	for f in "$out/$name/tap"/*.tap; do
 		[ -f "$f" ] && cp "$f" "$out/tap/$name-$(basename "$f")"
 	done
-	# The guest's own verdict (tools/vm/run): a crash, hang, unload
+	# The guest's own verdict (tools/testing/vm/run): a crash, hang, unload
 	# failure or kernel report fails here even when every case passed.
 	if [ "$(cat "$out/$name/verdict" 2>/dev/null)" = clean ]; then
 		echo "ok 1 $name: guest completed, module unloaded, kernel log clean"
@@ -66,7 +66,8 @@ start=$(date +%s)
 # background at the lowest priority, from now until its guest is due: it
 # takes only the CPU time the steps and guests before it leave idle.
 # (A session of its own, so that a run that stops early stops it too.)
-setsid nice -n 19 tools/vm/debug-kernel.sh >"$out/debug-tree" 2>"$out/debug-kernel.log" &
+setsid nice -n 19 tools/testing/vm/debug-kernel.sh >"$out/debug-tree" \
+	2>"$out/debug-kernel.log" &
 debug_build=$!
 trap 'kill -TERM -- -"$debug_build" 2>/dev/null' EXIT
 
@@ -129,15 +130,15 @@ kselftest=(tools/run-kselftest.sh "$out/kselftest" "$out/distro/tap"
 # The accelerator, probed once for every guest of the run; then every time
 # limit from here on is scaled by the machine's measured speed.
 step "calibration"
-ZCOPY_ACCEL=${ZCOPY_ACCEL:-$(tools/vm/kvm-probe.sh)}
+ZCOPY_ACCEL=${ZCOPY_ACCEL:-$(tools/testing/vm/kvm-probe.sh)}
 export ZCOPY_ACCEL
 echo "check: guests run with $ZCOPY_ACCEL"
-ZCOPY_TIME_SCALE=$(tools/vm/calibrate.sh "$out/calibration")
+ZCOPY_TIME_SCALE=$(tools/testing/vm/calibrate.sh "$out/calibration")
 export ZCOPY_TIME_SCALE
-echo "check: limits are times $ZCOPY_TIME_SCALE; a guest that prints nothing for $(tools/vm/seconds 300) s is stopped"
+echo "check: limits are times $ZCOPY_TIME_SCALE; a guest that prints nothing for $(tools/testing/vm/seconds 300) s is stopped"
 
 step "runner self-test"
-tools/vm/selftest.sh "$out/runner" | tee "$out/tap/runner.tap" || true
+tools/testing/vm/selftest.sh "$out/runner" | tee "$out/tap/runner.tap" || true
 
 boot distro-6.1 900
 boot distro 900 "${kselftest[@]}"

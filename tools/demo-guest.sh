@@ -5,8 +5,8 @@
 #
 # A file of random bytes on tmpfs (ZCOPY_DEMO_SIZE, default 64M) goes
 # from namespace wire0 to wire1 through the two virtio NICs of the wire
-# topology (tools/vm/run --wire), once with each of read+write, sendfile,
-# zcopy and zcopy with ZCOPY_F_RELEASE (tools/demo/zcdemo).  The
+# topology (tools/testing/vm/run --wire), once with each of read+write,
+# sendfile, zcopy and zcopy with ZCOPY_F_RELEASE (tools/demo/zcdemo).  The
 # receiver's sha256 must match the file's, and for each zcopy transfer
 # the module's counters (zcctl -j stats) must show the whole file handed
 # over by page reference and no byte copied.  Exits non-zero otherwise.
@@ -46,7 +46,7 @@ field() {
 }
 
 if [ ! -e /run/netns/wire0 ]; then
-	echo "demo: no wire topology (boot with tools/vm/run --wire)" >&2
+	echo "demo: no wire topology (boot with tools/testing/vm/run --wire)" >&2
 	exit 1
 fi
 
@@ -78,7 +78,7 @@ for method in read+write sendfile zcopy zcopy+release; do
 	[[ $method == zcopy* ]] || continue
 	# The stack may still hold pages of a transfer that completed when
 	# handed over; the copy counter has its final say once all are back.
-	for _ in $(seq "$("$project/tools/vm/seconds" 300)"); do
+	for _ in $(seq "$("$project/tools/testing/vm/seconds" 300)"); do
 		after=$("$zcctl" -j stats)
 		[ "$(counter "$after" pages)" = 0 ] && break
 		sleep 0.1

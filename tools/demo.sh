@@ -16,7 +16,7 @@ make -s all
 module=$(tools/scripts/build-module.sh "$kernel")
 echo "Booting the $kernel kernel in QEMU (software emulation takes a while)..."
 rc=0
-tools/vm/run --kernel "$kernel" --wire --module "$module" --timeout 600 \
+tools/testing/vm/run --kernel "$kernel" --wire --module "$module" --timeout 600 \
 	--out build/demo -- tools/demo-guest.sh || rc=$?
 echo "make demo: $(($(date +%s) - start)) s in all, build and boot included (exit $rc)"
 exit "$rc"

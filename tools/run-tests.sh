@@ -40,7 +40,7 @@ scratch_setup || { echo "run-tests: no scratch filesystem" >&2; rc=1; }
 # Each test file's limit: kselftest's (selftests/zcopy/settings), scaled
 # for this machine as every limit is (ZCOPY_TIME_SCALE), unless
 # ZCOPY_TEST_LIMIT gives one in seconds (make stress, for its long runs).
-limit=${ZCOPY_TEST_LIMIT:-$("$here/vm/seconds" "$(sed -n 's/^timeout=//p' \
+limit=${ZCOPY_TEST_LIMIT:-$("$here/testing/vm/seconds" "$(sed -n 's/^timeout=//p' \
 	"$project/selftests/zcopy/settings")")}
 
 tests=$(make -s -C "$project/selftests/zcopy" "$list")

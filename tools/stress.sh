@@ -11,9 +11,9 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 cd "$project"
 out=$project/build/stress
 rm -rf "$out"
-tree=$(tools/vm/debug-kernel.sh)
+tree=$(tools/testing/vm/debug-kernel.sh)
 tools/scripts/build-module.sh debug "$tree" >/dev/null
-tools/vm/run --kernel debug --timeout $((secs * 8 + 900)) --out "$out" -- \
+tools/testing/vm/run --kernel debug --timeout $((secs * 8 + 900)) --out "$out" -- \
 	env STRESS_SECONDS="$secs" FAULT_SECONDS="$secs" \
 	ZCOPY_TEST_LIMIT=$((secs * 6 + 600)) \
 	tools/run-tests.sh "$out/tap" stress.sh fault_test.sh

@@ -10,7 +10,7 @@ set -u
 . "$(dirname "$0")/ktap.sh"
 
 if [ ! -e /run/netns/wire0 ]; then
-	echo "1..0 # SKIP no wire topology (tools/vm/run --wire)"
+	echo "1..0 # SKIP no wire topology (tools/testing/vm/run --wire)"
 	exit 4
 fi
 if [ ! -x ../../tools/demo-guest.sh ]; then

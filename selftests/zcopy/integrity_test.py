@@ -114,7 +114,7 @@ def check(name, path, want, family, dst, setup, teardown, proof=None):
 
 def main():
     if not os.path.exists("/run/netns/wire0"):
-        print("1..0 # SKIP no wire topology (tools/vm/run --wire)")
+        print("1..0 # SKIP no wire topology (tools/testing/vm/run --wire)")
         return 4
     scratch = os.environ.get("ZCOPY_SCRATCH")
     if not scratch:

@@ -15,8 +15,9 @@ cd "$(dirname "$0")" || exit 1
 # kernel.
 CYCLES=8
 
-# The module under test: tools/vm/run names it; elsewhere (run_kselftest.sh
-# on a machine with the module installed, e.g. by DKMS) modprobe's.
+# The module under test: tools/testing/vm/run names it; elsewhere
+# (run_kselftest.sh on a machine with the module installed, e.g. by DKMS)
+# modprobe's.
 module=${ZCOPY_MODULE:-$(modinfo -n zcopy 2>/dev/null)}
 if [ -z "$module" ]; then
 	echo "1..0 # SKIP no zcopy module: ZCOPY_MODULE unset and none installed"

@@ -74,6 +74,6 @@ ip netns del zcstress-b 2>/dev/null
 if [ -e /run/netns/wire0 ]; then
 	run wire_ipv4 -n wire0,wire1,198.18.0.2 -d "${ZCOPY_SCRATCH:-/tmp}"
 else
-	skip wire_ipv4 "no wire topology (tools/vm/run --wire)"
+	skip wire_ipv4 "no wire topology (tools/testing/vm/run --wire)"
 fi
 exit "$rc"

@@ -87,7 +87,7 @@ def transfer(family, src, dst):
 
 def main():
     if not os.path.exists("/run/netns/wire0"):
-        print("1..0 # SKIP no wire topology (tools/vm/run --wire)")
+        print("1..0 # SKIP no wire topology (tools/testing/vm/run --wire)")
         return 0
     want = hashlib.sha256(PAYLOAD).hexdigest()
     cases = [("IPv4", socket.AF_INET, "198.18.0.1", "198.18.0.2"),

@@ -76,7 +76,7 @@ FIXTURE_SETUP(wire)
 	char c;
 
 	if (access("/run/netns/wire0", F_OK))
-		SKIP(return, "no wire topology (tools/vm/run --wire)");
+		SKIP(return, "no wire topology (tools/testing/vm/run --wire)");
 	self->fd = make_file(TMPFILE, SIZE, 64);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, pipe(ready));

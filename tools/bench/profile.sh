@@ -54,8 +54,8 @@ make -s -C tools/zcbench >/dev/null
 tools/scripts/build-module.sh distro >/dev/null
 out=$project/build/bench/profile-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
-tools/vm/run --kernel distro --wire --mem 4G --timeout 1200 --quiet 0 --out "$out/vm" \
-	-- "$here/profile.sh" --guest "$out" "$@"
+tools/testing/vm/run --kernel distro --wire --mem 4G --timeout 1200 --quiet 0 \
+	--out "$out/vm" -- "$here/profile.sh" --guest "$out" "$@"
 for f in "$out"/*.txt; do
 	echo "== $(basename "$f")"
 	head -30 "$f"

@@ -27,8 +27,8 @@ disk=$project/build/bench/disk.img
 rm -f "$disk"
 truncate -s 5G "$disk"
 
-tools/vm/run --kernel distro --wire --mem 4G --disk "$disk" --timeout 5400 --quiet 0 \
-	--out "$out/vm" -- tools/bench/guest.sh "$out" "$kind"
+tools/testing/vm/run --kernel distro --wire --mem 4G --disk "$disk" \
+	--timeout 5400 --quiet 0 --out "$out/vm" -- tools/bench/guest.sh "$out" "$kind"
 rm -f "$disk"
 python3 "$here/summary.py" "$out" | tee "$out/summary.md"
 echo "results: $out"

@@ -4,7 +4,7 @@
 # build-module.sh NAME [KDIR]: build kmod/ against the kernel tree KDIR
 # into build/NAME/kmod and print the path of zcopy.ko.  A copy of the
 # sources per kernel, because kbuild writes its objects next to them.
-# Without KDIR, NAME is a guest kernel of tools/vm/kernels.sh: distro
+# Without KDIR, NAME is a guest kernel of tools/testing/vm/kernels.sh: distro
 # (Debian's 6.12), distro-6.1 or debug.
 set -euo pipefail
 
@@ -15,7 +15,7 @@ if [ -z "$kdir" ]; then
 	case "$1" in
 	distro) kver=$("$here/kver.sh" 6.12) ;;
 	distro-6.1) kver=$("$here/kver.sh" 6.1) ;;
-	debug) kdir=$("$here/../vm/debug-kernel.sh") ;;
+	debug) kdir=$("$here/../testing/vm/debug-kernel.sh") ;;
 	*) echo "build-module: no kernel tree for $1" >&2; exit 2 ;;
 	esac
 	if [ -z "$kdir" ]; then

@@ -35,7 +35,7 @@ apt_update_once() {
 	updated=1
 }
 
-# The kernels the guests boot (tools/vm/kernels.sh): Debian 12's default
+# The kernels the guests boot (tools/testing/vm/kernels.sh): Debian 12's default
 # 6.1 and its newer 6.12.  For each, the newest flavour for which apt
 # offers both the unsigned image and the matching headers: the module is
 # built against exactly what boots.  Debian names them 6.1.0-N-amd64 and

@@ -13,7 +13,10 @@
 
 #include "point.h"
 
-/* The VM's wire topology (tools/vm/guest.sh) and the loopback device. */
+/*
+ * The VM's wire topology (tools/testing/vm/guest.sh) and the loopback
+ * device.
+ */
 static const struct topology topologies[] = {
 	{ "wire", "wire0", "wire1", "198.18.0.2" },
 	{ "loopback", NULL, NULL, "127.0.0.1" },

@@ -47,7 +47,7 @@ for knob in /proc/sys/kernel/hung_task_timeout_secs \
 	/proc/sys/kernel/watchdog_thresh \
 	/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout; do
 	[ -w "$knob" ] || continue
-	"$ZCOPY_PROJECT/tools/vm/seconds" "$(cat "$knob")" 2>/dev/null >"$knob"
+	"$ZCOPY_PROJECT/tools/testing/vm/seconds" "$(cat "$knob")" 2>/dev/null >"$knob"
 done
 ip link set lo up
 

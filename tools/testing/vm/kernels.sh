@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# The kernels the guest can boot, sourced by tools/vm/run:
+# The kernels the guest can boot, sourced by tools/testing/vm/run:
 #   distro      Debian 12's 6.12 kernel (bookworm's newer series)
 #   distro-6.1  Debian 12's default kernel, 6.1
 #   debug       6.12 built with KASAN, lockdep, kmemleak (debug-kernel.sh)
@@ -14,7 +14,7 @@ vm_kernel() {
 	distro | distro-6.1)
 		series=6.12
 		[ "$1" = distro-6.1 ] && series=6.1
-		kver=$("$here/../scripts/kver.sh" "$series")
+		kver=$("$here/../../scripts/kver.sh" "$series")
 		[ -n "$kver" ] || { echo "vm: no Debian $series kernel installed (run: make deps)" >&2; exit 2; }
 		image=/boot/vmlinuz-$kver
 		name=$1

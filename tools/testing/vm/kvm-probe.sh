@@ -14,7 +14,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tcg="-accel tcg,thread=multi -cpu max"
 
-kver=$("$here/../scripts/kver.sh" 6.12)
+kver=$("$here/../../scripts/kver.sh" 6.12)
 if [ ! -w /dev/kvm ] || [ -z "$kver" ]; then
 	echo "$tcg"
 	exit 0

@@ -3,8 +3,8 @@
 #
 # Build (or reuse) the debug kernel and print its build directory.
 #
-# The tree is configured from allnoconfig plus tools/vm/debug.config and
-# built out of tree into the cache, in a directory keyed on the kernel
+# The tree is configured from allnoconfig plus tools/testing/vm/debug.config
+# and built out of tree into the cache, in a directory keyed on the kernel
 # source version and a hash of the fragment and this script.  An unchanged
 # key reuses the previous build; a failed or interrupted build is never
 # mistaken for a finished one (the ".done" stamp is written last).
@@ -12,7 +12,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${ZCOPY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zcopy}
-src=$("$here/../scripts/ksrc.sh")
+src=$("$here/../../scripts/ksrc.sh")
 ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 key=$(cat "$here/debug.config" "$0" | sha256sum | cut -c1-16)
 out=$cache/debug-kernel/$ver-$key
