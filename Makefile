@@ -98,13 +98,13 @@ stress: deps all
 	tools/stress.sh $(STRESS_SECONDS)
 
 bench: deps all
-	tools/bench/run.sh full
+	tools/testing/bench/run.sh full
 
 bench-quick: deps all
-	tools/bench/run.sh quick
+	tools/testing/bench/run.sh quick
 
 bench-cold: deps all
-	tools/bench/run.sh cold
+	tools/testing/bench/run.sh cold
 
 # Debian's default 6.1 kernel, or the one given: make demo KERNEL=distro
 demo: deps

@@ -412,7 +412,7 @@ void zcb_dstate_stop(void)
 	S.ntasks = S.cap = 0;
 }
 
-/* For the servers of tools/bench: one window, from start to a signal. */
+/* For the servers of tools/testing/bench: one window, start to a signal. */
 int zcb_dstate_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {

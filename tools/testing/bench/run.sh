@@ -9,7 +9,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-project=$(cd "$here/../.." && pwd)
+project=$(cd "$here/../../.." && pwd)
 kind=${1:-full}
 case "$kind" in full | quick | cold) ;; *) echo "usage: run.sh full|quick|cold" >&2; exit 2 ;; esac
 
@@ -28,7 +28,8 @@ rm -f "$disk"
 truncate -s 5G "$disk"
 
 tools/testing/vm/run --kernel distro --wire --mem 4G --disk "$disk" \
-	--timeout 5400 --quiet 0 --out "$out/vm" -- tools/bench/guest.sh "$out" "$kind"
+	--timeout 5400 --quiet 0 --out "$out/vm" -- \
+	tools/testing/bench/guest.sh "$out" "$kind"
 rm -f "$disk"
 python3 "$here/summary.py" "$out" | tee "$out/summary.md"
 echo "results: $out"

@@ -93,11 +93,11 @@ zcbench blocking "${blocking[@]}" --csv "$out/blocking.csv" | tee "$out/blocking
 if [ "$kind" != cold ]; then
 	echo "## zcbench scaling ${scaling[*]}"
 	zcbench scaling "${scaling[@]}" --csv "$out/scaling.csv" | tee "$out/scaling.txt"
-	"$project/tools/bench/http.sh" "$out" "$data" "$wrk_secs"
+	"$project/tools/testing/bench/http.sh" "$out" "$data" "$wrk_secs"
 fi
 
 # Last: it locks most of the guest's memory away while it runs.
 if [ "$cold_http" = 1 ]; then
 	echo "## http-cold.sh $wrk_secs"
-	"$project/tools/bench/http-cold.sh" "$out" "$data" "$wrk_secs"
+	"$project/tools/testing/bench/http-cold.sh" "$out" "$data" "$wrk_secs"
 fi

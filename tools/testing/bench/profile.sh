@@ -11,7 +11,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-project=$(cd "$here/../.." && pwd)
+project=$(cd "$here/../../.." && pwd)
 cd "$project"
 
 if [ "${1:-}" = --guest ]; then
