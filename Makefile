@@ -108,7 +108,7 @@ bench-cold: deps all
 
 # Debian's default 6.1 kernel, or the one given: make demo KERNEL=distro
 demo: deps
-	tools/demo.sh $(if $(filter command line,$(origin KERNEL)),$(KERNEL))
+	tools/testing/demo/run.sh $(if $(filter command line,$(origin KERNEL)),$(KERNEL))
 
 vm: deps all
 	tools/testing/vm/run --kernel $(KERNEL) --interactive

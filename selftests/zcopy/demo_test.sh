@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make demo` still works: its guest script (tools/demo-guest.sh), run in
-# this boot instead of one of its own, sends its file with every method,
-# and its own checks pass: the receiver's sha256 matches the file's, each
-# zcopy transfer moves bytes_zerocopy by the file's size and bytes_copied
-# by nothing, and the ZCOPY_F_RELEASE completion reports no copy.
+# `make demo` still works: its guest script (tools/testing/demo/guest.sh),
+# run in this boot instead of one of its own, sends its file with every
+# method, and its own checks pass: the receiver's sha256 matches the
+# file's, each zcopy transfer moves bytes_zerocopy by the file's size and
+# bytes_copied by nothing, and the ZCOPY_F_RELEASE completion reports no
+# copy.
 set -u
 . "$(dirname "$0")/ktap.sh"
 
@@ -13,13 +14,13 @@ if [ ! -e /run/netns/wire0 ]; then
 	echo "1..0 # SKIP no wire topology (tools/testing/vm/run --wire)"
 	exit 4
 fi
-if [ ! -x ../../tools/demo-guest.sh ]; then
-	echo "1..0 # SKIP not in the zcopy tree (tools/demo-guest.sh)"
+if [ ! -x ../../tools/testing/demo/guest.sh ]; then
+	echo "1..0 # SKIP not in the zcopy tree (tools/testing/demo/guest.sh)"
 	exit 4
 fi
 
 ktap_plan 2
-out=$(../../tools/demo-guest.sh 2>&1)
+out=$(../../tools/testing/demo/guest.sh 2>&1)
 rc=$?
 sed 's/^/# /' <<<"$out"
 ktap_check "the demo's guest script exits 0 (hashes, zcopy counters, completion)" \

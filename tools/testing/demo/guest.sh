@@ -12,7 +12,7 @@
 # over by page reference and no byte copied.  Exits non-zero otherwise.
 set -euo pipefail
 
-project=$(cd "$(dirname "$0")/.." && pwd)
+project=$(cd "$(dirname "$0")/../../.." && pwd)
 zcdemo=$project/tools/demo/zcdemo
 zcctl=$project/tools/zcctl/zcctl
 size=${ZCOPY_DEMO_SIZE:-64M}
