@@ -90,12 +90,12 @@ sparse:
 	@echo "sparse: clean"
 
 check: deps
-	tools/check.sh
+	tools/testing/check.sh
 
 STRESS_SECONDS ?= 60
 
 stress: deps all
-	tools/stress.sh $(STRESS_SECONDS)
+	tools/testing/stress.sh $(STRESS_SECONDS)
 
 bench: deps all
 	tools/testing/bench/run.sh full

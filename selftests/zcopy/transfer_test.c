@@ -7,7 +7,7 @@
  *
  * Files live on tmpfs, except where the page cache matters (cold cache,
  * DONTCACHE): those use $ZCOPY_SCRATCH, a disk-backed filesystem that
- * tools/run-tests.sh provides.
+ * tools/testing/run-tests.sh provides.
  */
 #include "zc_util.h"
 

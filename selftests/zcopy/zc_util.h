@@ -124,7 +124,7 @@ static inline int zc_ms(int ms)
  * TEST_HARNESS_MAIN, with the harness's limit on each test (TEST_F_TIMEOUT,
  * 30 s by default) scaled too.  The harness runs each test in a process
  * group of its own: when the whole file is stopped at its limit (SIGTERM,
- * from tools/run-tests.sh), the running test goes with it rather than
+ * from tools/testing/run-tests.sh), the running test goes with it rather than
  * outliving it.  Expanded after kselftest_harness.h.
  */
 #define ZC_HARNESS_MAIN							\

@@ -16,7 +16,7 @@
 # selftests/zcopy/Makefile).
 set -euo pipefail
 
-project=$(cd "$(dirname "$0")/.." && pwd)
+project=$(cd "$(dirname "$0")/../.." && pwd)
 dest=$(realpath -m "${1:?usage: kselftest-tree.sh DEST}")
 ksrc=${KSRC:-$("$project/tools/scripts/ksrc.sh")}
 st=tools/testing/selftests

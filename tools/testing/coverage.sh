@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # coverage.sh GCDA_DIR OBJ_DIR: line coverage of each kmod/*.c, from the
-# counters a gcov-profiled module left in GCDA_DIR (tools/run-tests.sh
+# counters a gcov-profiled module left in GCDA_DIR (tools/testing/run-tests.sh
 # copies them out of the guest) and the notes the compiler left in
 # OBJ_DIR (the module's build directory).  Prints one line per file, the
 # total, and then the lines no test reached, file by file.  Exits

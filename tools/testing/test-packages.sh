@@ -13,7 +13,7 @@
 # Logs in OUTDIR.
 set -uo pipefail
 
-project=$(cd "$(dirname "$0")/.." && pwd)
+project=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(realpath -m "${1:?usage: test-packages.sh OUTDIR}")
 root=$out/root
 version=$(sed -n 's/^#define ZCOPY_VERSION "\(.*\)"$/\1/p' "$project/kmod/version.h")

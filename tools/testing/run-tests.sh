@@ -11,7 +11,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-project=$(cd "$here/.." && pwd)
+project=$(cd "$here/../.." && pwd)
 list=list
 if [ "${1:-}" = --module-only ]; then
 	list="list-module"
@@ -40,7 +40,7 @@ scratch_setup || { echo "run-tests: no scratch filesystem" >&2; rc=1; }
 # Each test file's limit: kselftest's (selftests/zcopy/settings), scaled
 # for this machine as every limit is (ZCOPY_TIME_SCALE), unless
 # ZCOPY_TEST_LIMIT gives one in seconds (make stress, for its long runs).
-limit=${ZCOPY_TEST_LIMIT:-$("$here/testing/vm/seconds" "$(sed -n 's/^timeout=//p' \
+limit=${ZCOPY_TEST_LIMIT:-$("$here/vm/seconds" "$(sed -n 's/^timeout=//p' \
 	"$project/selftests/zcopy/settings")")}
 
 tests=$(make -s -C "$project/selftests/zcopy" "$list")
@@ -102,7 +102,7 @@ fi
 
 # Line coverage, on a kernel that profiles the module (gcov): its
 # counters, in debugfs under the path the objects were built at, are
-# copied out for the host's tools/coverage.sh.
+# copied out for the host's tools/testing/coverage.sh.
 gcov=/sys/kernel/debug/gcov$(dirname "${ZCOPY_MODULE:-/none}")
 if [ -d "$gcov" ]; then
 	mkdir -p "$out/gcov"

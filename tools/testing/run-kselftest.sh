@@ -27,7 +27,7 @@ if [ -x "$dir/run_kselftest.sh" ]; then
 	# shows in the TAP alone.
 	# kselftest's own per-test limit (settings), scaled for this machine
 	# as every limit of make check is.
-	limit=$("$(dirname "$0")/testing/vm/seconds" \
+	limit=$("$(dirname "$0")/vm/seconds" \
 		"$(sed -n 's/^timeout=//p' "$dir/zcopy/settings" 2>/dev/null)" 2>/dev/null)
 	"$dir/run_kselftest.sh" ${limit:+--override-timeout "$limit"} "${tests[@]}" 2>&1 |
 		tee "$outdir/kselftest.tap"

@@ -7,7 +7,7 @@
 set -euo pipefail
 
 secs=${1:-60}
-project=$(cd "$(dirname "$0")/.." && pwd)
+project=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$project"
 out=$project/build/stress
 rm -rf "$out"
@@ -16,6 +16,6 @@ tools/scripts/build-module.sh debug "$tree" >/dev/null
 tools/testing/vm/run --kernel debug --timeout $((secs * 8 + 900)) --out "$out" -- \
 	env STRESS_SECONDS="$secs" FAULT_SECONDS="$secs" \
 	ZCOPY_TEST_LIMIT=$((secs * 6 + 600)) \
-	tools/run-tests.sh "$out/tap" stress.sh fault_test.sh
+	tools/testing/run-tests.sh "$out/tap" stress.sh fault_test.sh
 echo "stress: the guest's verdict: $(cat "$out/verdict")"
 [ "$(cat "$out/verdict")" = clean ]

@@ -13,7 +13,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-project=$(cd "$here/.." && pwd)
+project=$(cd "$here/../.." && pwd)
 cd "$project"
 out=$project/build/check
 rm -rf "$out"
@@ -47,7 +47,8 @@ boot() {
 	step "tests on the $name kernel"
 	echo "check: the $name guest's budget: $budget s ($ref s on the reference machine)"
 	tools/testing/vm/run --kernel "$name" --wire --timeout "$budget" \
-		--out "$out/$name" -- "$@" tools/run-tests.sh "${only[@]}" "$out/$name/tap" || vmrc=$?
+		--out "$out/$name" -- "$@" \
+		tools/testing/run-tests.sh "${only[@]}" "$out/$name/tap" || vmrc=$?
 	for f in "$out/$name/tap"/*.tap; do
 		[ -f "$f" ] && cp "$f" "$out/tap/$name-$(basename "$f")"
 	done
@@ -114,17 +115,17 @@ make -s install DESTDIR="$out/install" >"$out/install.log" 2>&1 || true
 # Packages: make deb, lintian, and the packages unpacked into a scratch
 # root where DKMS builds the module for each installed kernel's headers.
 step "packages"
-tools/test-packages.sh "$out/packages" | tee "$out/tap/packages.tap" || true
+tools/testing/test-packages.sh "$out/packages" | tee "$out/tap/packages.tap" || true
 
 # kselftest: selftests/zcopy in a minimal kernel tree, built and installed
 # by the kernel's own selftests Makefile; the distro guest runs a few fast
 # tests with the installed run_kselftest.sh before the suite (kselftest.tap).
 step "kselftest install"
-tools/kselftest-tree.sh "$out/ksft-tree" >/dev/null
+tools/testing/kselftest-tree.sh "$out/ksft-tree" >/dev/null
 make -C "$out/ksft-tree/tools/testing/selftests" TARGETS=zcopy install \
 	INSTALL_PATH="$out/kselftest" >"$out/kselftest.log" 2>&1 ||
 	echo "check: kselftest install failed; see $out/kselftest.log" >&2
-kselftest=(tools/run-kselftest.sh "$out/kselftest" "$out/distro/tap"
+kselftest=(tools/testing/run-kselftest.sh "$out/kselftest" "$out/distro/tap"
 	zcopy:device_test zcopy:context_test --)
 
 # The accelerator, probed once for every guest of the run; then every time
@@ -157,7 +158,7 @@ tools/scripts/build-module.sh debug "$(cat "$out/debug-tree")" >/dev/null
 boot debug 2400
 
 step "line coverage of kmod/ (debug kernel, gcov)"
-tools/coverage.sh "$out/debug/tap/gcov" build/debug/kmod ||
+tools/testing/coverage.sh "$out/debug/tap/gcov" build/debug/kmod ||
 	echo "check: no coverage counters came back from the debug guest" >&2
 
 phase_end
@@ -170,4 +171,4 @@ for name in distro-6.1 distro debug; do
 done
 
 step "summary ($(($(date +%s) - start)) s)"
-tools/tap-summary.py "$out/tap"/*.tap
+tools/testing/tap-summary.py "$out/tap"/*.tap
