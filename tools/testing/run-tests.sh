@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run-tests.sh [--module-only] OUTDIR [TEST...]: the guest side of `make
-# check`.  Runs every selftest in selftests/zcopy (or only the TESTs
-# named, "kunit" for the KUnit modules; with --module-only, not the tests
-# of the harness and tools), then, on a kernel with KUnit, every KUnit
-# module built for it; each leaves its TAP/KTAP in OUTDIR/<name>.tap for
+# check`.  Runs every selftest in selftests/zcopy, then the harness's own
+# tests here (vm/wire.py, demo/demo_test.sh) (or only the TESTs named,
+# "kunit" for the KUnit modules; with --module-only, not the tests of the
+# harness and tools), then, on a kernel with KUnit, every KUnit module
+# built for it; each leaves its TAP/KTAP in OUTDIR/<name>.tap for
 # the host to count, its time in OUTDIR/times, and its output on the
 # console for people to read.
 set -u
@@ -43,10 +44,9 @@ scratch_setup || { echo "run-tests: no scratch filesystem" >&2; rc=1; }
 limit=${ZCOPY_TEST_LIMIT:-$("$here/vm/seconds" "$(sed -n 's/^timeout=//p' \
 	"$project/selftests/zcopy/settings")")}
 
-tests=$(make -s -C "$project/selftests/zcopy" "$list")
-for t in $tests; do
-	[ $# -eq 0 ] || [[ $only == *" $t "* ]] || continue
-	echo "# selftests: zcopy: $t"
+# run_test DIR T: run the test file T in DIR, its TAP in OUTDIR/T.tap.
+run_test() {
+	local dir=$1 t=$2 began beat status
 	began=$SECONDS
 	# A line each minute on the terminal (not in the TAP) while the test
 	# runs: the runner's silence watchdog is for a guest that has stopped;
@@ -61,7 +61,7 @@ for t in $tests; do
 		done
 	) &
 	beat=$!
-	(cd "$project/selftests/zcopy" && timeout -k 10 "$limit" "./$t") 2>&1 |
+	(cd "$dir" && timeout -k 10 "$limit" "./$t") 2>&1 |
 		tee "$out/$t.tap"
 	# 4 is kselftest's "skipped" (the whole file, for a reason it says).
 	status=${PIPESTATUS[0]}
@@ -73,7 +73,28 @@ for t in $tests; do
 	fi
 	echo "$((SECONDS - began)) $t" >>"$out/times"
 	[ "$status" -eq 0 ] || [ "$status" -eq 4 ] || rc=1
+}
+
+tests=$(make -s -C "$project/selftests/zcopy" "$list")
+for t in $tests; do
+	[ $# -eq 0 ] || [[ $only == *" $t "* ]] || continue
+	echo "# selftests: zcopy: $t"
+	run_test "$project/selftests/zcopy" "$t"
 done
+
+# The harness's own tests, kept beside what they test rather than among
+# the module's kselftests: the wire topology (vm/wire.py) and make demo's
+# guest script (demo/demo_test.sh).  Named by file, like the selftests;
+# with --module-only, not run.
+harness_tests="vm/wire.py demo/demo_test.sh"
+if [ "$list" = list ]; then
+	for h in $harness_tests; do
+		t=${h##*/}
+		[ $# -eq 0 ] || [[ $only == *" $t "* ]] || continue
+		echo "# harness: $t"
+		run_test "$here/${h%/*}" "$t"
+	done
+fi
 
 kunit=/sys/kernel/debug/kunit
 if [ -d "$kunit" ] && { [ $# -eq 0 ] || [[ $only == *" kunit "* ]]; }; then

@@ -1,26 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make demo` still works: its guest script (tools/testing/demo/guest.sh),
+# `make demo` still works: its guest script (guest.sh, beside this file),
 # run in this boot instead of one of its own, sends its file with every
 # method, and its own checks pass: the receiver's sha256 matches the
 # file's, each zcopy transfer moves bytes_zerocopy by the file's size and
 # bytes_copied by nothing, and the ZCOPY_F_RELEASE completion reports no
 # copy.
 set -u
-. "$(dirname "$0")/ktap.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=selftests/zcopy/ktap.sh
+. "$here/../../../selftests/zcopy/ktap.sh"
 
 if [ ! -e /run/netns/wire0 ]; then
 	echo "1..0 # SKIP no wire topology (tools/testing/vm/run --wire)"
 	exit 4
 fi
-if [ ! -x ../../tools/testing/demo/guest.sh ]; then
-	echo "1..0 # SKIP not in the zcopy tree (tools/testing/demo/guest.sh)"
-	exit 4
-fi
 
 ktap_plan 2
-out=$(../../tools/testing/demo/guest.sh 2>&1)
+out=$("$here/guest.sh" 2>&1)
 rc=$?
 sed 's/^/# /' <<<"$out"
 ktap_check "the demo's guest script exits 0 (hashes, zcopy counters, completion)" \

@@ -13,7 +13,10 @@ import subprocess
 import sys
 import threading
 
-from ktap import scaled
+# The selftests' TAP helpers (selftests/zcopy/ktap.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "selftests", "zcopy"))
+from ktap import scaled  # noqa: E402
 
 PAYLOAD = os.urandom(4 << 20)
 PORT = 20000
