@@ -46,9 +46,6 @@
 #include "claim.h"
 #include "limits.h"
 
-/* Worker passes one user may run at once. */
-#define ZCOPY_USER_MAX_PASSES	64
-
 struct zcopy_user {
 	struct hlist_node node;		/* in zcopy_users, by uid */
 	kuid_t uid;
@@ -193,16 +190,4 @@ struct list_head *zcopy_user_end_pass(struct zcopy_user *user)
 	}
 	spin_unlock(&zcopy_claims_lock);
 	return next;
-}
-
-/*
- * epoll's rule of thumb: registrations may hold 4% of memory.  A
- * registered socket costs about a page (the socket, its sock and file).
- */
-u32 zcopy_default_max_user_sockets(void)
-{
-	u64 n = div_u64((u64)totalram_pages() << PAGE_SHIFT, 25 * SZ_4K);
-
-	return clamp_t(u64, n, ZCOPY_MAX_USER_SOCKETS_MIN,
-		       ZCOPY_MAX_USER_SOCKETS_MAX);
 }

@@ -31,6 +31,4 @@ void zcopy_release_socket(struct zcopy_claim *c);
 int zcopy_user_begin_pass(struct zcopy_user *user, struct list_head *wait);
 struct list_head *zcopy_user_end_pass(struct zcopy_user *user);
 
-u32 zcopy_default_max_user_sockets(void);
-
 #endif /* ZCOPY_CLAIM_H */

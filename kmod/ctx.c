@@ -85,27 +85,8 @@
 #include "stats.h"
 #include "xfer.h"
 
-struct zcopy_limits zcopy_limits = {
-	.max_inflight	= ZCOPY_DEFAULT_MAX_INFLIGHT,
-	.max_pinned	= ZCOPY_DEFAULT_MAX_PINNED,
-};
-
-/* The limits that depend on the machine: at module load. */
-void zcopy_limits_init(void)
-{
-	zcopy_limits.max_user_sockets = zcopy_default_max_user_sockets();
-}
-
 DEFINE_XARRAY_ALLOC1(zcopy_contexts);
 static u32 zcopy_next_ctx_id;
-
-/*
- * How many of a context's sockets may be in a pass on its workqueue at
- * once: the bound on the threads one context can keep sleeping on files
- * that do not answer.  Other contexts do not wait behind them: each has
- * its own workqueue.
- */
-#define ZCOPY_CTX_MAX_WORKERS	8
 
 static void zcopy_ctx_free(struct zcopy_ctx *ctx)
 {
@@ -140,6 +121,11 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 	spin_lock_init(&ctx->xfers_lock);
 	INIT_LIST_HEAD(&ctx->xfers);
 	INIT_WORK(&ctx->free_work, zcopy_ctx_free_work);
+	/*
+	 * At most ZCOPY_CTX_MAX_WORKERS of its sockets in a pass at once:
+	 * the bound on the threads one context can keep sleeping on files
+	 * that do not answer.  Other contexts do not wait behind them.
+	 */
 	ctx->wq = alloc_workqueue("zcopy", WQ_UNBOUND, ZCOPY_CTX_MAX_WORKERS);
 	if (!ctx->wq)
 		goto err_free;

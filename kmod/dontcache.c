@@ -39,6 +39,7 @@
 #include <linux/slab.h>
 
 #include "dontcache.h"
+#include "limits.h"
 
 /* Room for one more run, if the bound and memory allow. */
 static bool zcopy_dontcache_room(struct zcopy_gaps *g)

@@ -9,9 +9,6 @@
 #include <kunit/visibility.h>
 #include <linux/types.h>
 
-/* Past this many runs, a new run is merged into the last one. */
-#define ZCOPY_DONTCACHE_MAX_GAPS	256
-
 struct address_space;
 struct file;
 

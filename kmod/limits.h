@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per-context and per-user limits, in one place so that configuration (netlink) has a
- * single thing to change.  Read with READ_ONCE() at each submission: a
- * new value applies to the next transfer, never to one already accepted.
+ * Every bound of the engine, and the tunables, in one place (as
+ * WireGuard keeps its enum limits); the files that use them say why
+ * each has the value it has.
+ *
+ * The tunables (struct zcopy_limits, limits.c) are changed through
+ * netlink (ZCOPY_CMD_CONFIG_SET) within the ranges and from the defaults
+ * that the uapi header gives.  They are read with READ_ONCE() at each
+ * submission or registration: a new value applies to the next one, never
+ * to one already accepted.
  */
 #ifndef ZCOPY_LIMITS_H
 #define ZCOPY_LIMITS_H
 
+#include <linux/jiffies.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 struct zcopy_limits {
@@ -18,5 +26,23 @@ struct zcopy_limits {
 extern struct zcopy_limits zcopy_limits;
 
 void zcopy_limits_init(void);
+
+/* What one caller can make the kernel run or hold. */
+#define ZCOPY_CTX_MAX_WORKERS	8	/* a context's passes at once (ctx.c) */
+#define ZCOPY_USER_MAX_PASSES	64	/* a user's worker passes (claim.c) */
+#define ZCOPY_DONTCACHE_MAX_GAPS 256	/* runs recorded (dontcache.c) */
+
+/* One pass over a socket (sock.c, send.c). */
+#define ZCOPY_INLINE_BUDGET	SZ_4M	/* bytes one SUBMIT entry sends */
+#define ZCOPY_PUSH_MAX		SZ_1M	/* bytes per read, and per cached run */
+#define ZCOPY_SEND_PAGES	32	/* pages per sendmsg() */
+#define ZCOPY_PARK_RETRIES	2	/* then the retry timer too */
+#define ZCOPY_RETRY_DELAY	(HZ / 50)
+
+/* ZCOPY_F_DONTCACHE (send.c, notif.c). */
+#define ZCOPY_DONTCACHE_RA	(ZCOPY_PUSH_MAX >> PAGE_SHIFT)	/* pages */
+#define ZCOPY_DONTCACHE_SCAN_INLINE	SZ_64M	/* larger: walked in a worker */
+#define ZCOPY_DROP_HOLD		3	/* drop tries the completion waits */
+#define ZCOPY_DROP_TRIES	11	/* drop tries in all, ~2 s */
 
 #endif /* ZCOPY_LIMITS_H */

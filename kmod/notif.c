@@ -24,6 +24,7 @@
 
 #include "compat.h"
 #include "ctx.h"
+#include "limits.h"
 #include "notif.h"
 #include "stats.h"
 #include "xfer.h"
@@ -41,9 +42,6 @@
  * hold the completion up, nor the transfer's place in its context's
  * limits.
  */
-#define ZCOPY_DROP_HOLD		3
-#define ZCOPY_DROP_TRIES	11
-
 static void zcopy_notif_released(struct work_struct *work)
 {
 	struct zcopy_xfer *x = container_of(to_delayed_work(work),

@@ -51,15 +51,11 @@
 
 #include "compat.h"
 #include "ctx.h"
+#include "limits.h"
 #include "send.h"
 #include "sock.h"
 #include "stats.h"
 #include "xfer.h"
-
-/* Bytes read per splice call: a bound on one pass of a socket's worker. */
-#define ZCOPY_PUSH_MAX		SZ_1M
-/* Pages per send; a cached send gives the socket at most this many. */
-#define ZCOPY_SEND_PAGES	32
 
 /*
  * Every send to the socket: none once it is unregistered, and none to
@@ -389,11 +385,6 @@ static void zcopy_xfer_read_to(struct zcopy_xfer *x, u64 end)
 	if (next > x->unread)
 		x->unread = next;
 }
-
-/* Pages a DONTCACHE transfer reads at a time, and how far ahead. */
-#define ZCOPY_DONTCACHE_RA	(ZCOPY_PUSH_MAX >> PAGE_SHIFT)
-/* The largest range whose cached pages SUBMIT itself walks. */
-#define ZCOPY_DONTCACHE_SCAN_INLINE	SZ_64M
 
 /*
  * Start reading the pages of @x from @index.  Normally with the file's

@@ -53,24 +53,11 @@
 
 #include "compat.h"
 #include "ctx.h"
-#include "sock.h"
+#include "limits.h"
 #include "send.h"
+#include "sock.h"
 #include "stats.h"
 #include "xfer.h"
-
-/*
- * Space came back between a full send and the park, and the retries
- * made no progress: the socket looks writeable but takes nothing (TCP
- * memory pressure, a memory cgroup at its limit, a connect in progress)
- * and may have nothing in flight whose ACK would wake it.  So a timer
- * tries again too, as sk_stream_wait_memory() does for a blocking
- * sender, whichever comes first.
- */
-#define ZCOPY_PARK_RETRIES	2
-#define ZCOPY_RETRY_DELAY	(HZ / 50)
-
-/* What one SUBMIT entry may send inline; the workqueue sends the rest. */
-#define ZCOPY_INLINE_BUDGET	SZ_4M
 
 void zcopy_sock_get(struct zcopy_sock *zs)
 {
@@ -136,7 +123,15 @@ static void zcopy_sock_retry_timer(struct timer_list *t)
 	zcopy_sock_put(zs);
 }
 
-/* Park without relying on a wake-up: see ZCOPY_RETRY_DELAY. */
+/*
+ * Space came back between a full send and the park, and
+ * ZCOPY_PARK_RETRIES retries made no progress: the socket looks
+ * writeable but takes nothing (TCP memory pressure, a memory cgroup at
+ * its limit, a connect in progress) and may have nothing in flight whose
+ * ACK would wake it.  So park without relying on a wake-up: a timer
+ * tries again after ZCOPY_RETRY_DELAY too, as sk_stream_wait_memory()
+ * does for a blocking sender, whichever comes first.
+ */
 static void zcopy_sock_retry_later(struct zcopy_sock *zs)
 {
 	zcopy_sock_get(zs);

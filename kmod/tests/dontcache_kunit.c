@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 
 #include "dontcache.h"
+#include "limits.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
