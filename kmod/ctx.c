@@ -96,7 +96,7 @@ static void zcopy_ctx_free(struct zcopy_ctx *ctx)
 	put_pid(ctx->pid);
 	mutex_destroy(&ctx->ev.mtx);
 	kfree(ctx);
-	zcopy_stat_add(ZCOPY_STAT_CONTEXTS, -1);
+	zcopy_stat_add(ZCOPY_A_STATS_CONTEXTS, -1);
 	module_put(THIS_MODULE);
 }
 
@@ -134,7 +134,7 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 			    &zcopy_next_ctx_id, GFP_KERNEL_ACCOUNT) < 0)
 		goto err_wq;
 	__module_get(THIS_MODULE);
-	zcopy_stat_add(ZCOPY_STAT_CONTEXTS, 1);
+	zcopy_stat_add(ZCOPY_A_STATS_CONTEXTS, 1);
 	return ctx;
 
 err_wq:
@@ -282,7 +282,7 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 	ret = zcopy_xfer_create(ctx, sqe, zs->item.file, &x);
 	if (ret)
 		return ret;
-	zcopy_stat_add(ZCOPY_STAT_SUBMITTED, 1);
+	zcopy_stat_add(ZCOPY_A_STATS_SUBMITTED, 1);
 	zcopy_sock_queue(zs, x);
 	zcopy_sock_get(zs);
 	*zsp = zs;

@@ -52,25 +52,6 @@ static struct genl_family zcopy_nl_family;
 /* Serializes configuration changes and their notifications. */
 static DEFINE_MUTEX(zcopy_config_lock);
 
-static const u16 zcopy_stat_attr[ZCOPY_STAT_MAX] = {
-	[ZCOPY_STAT_CONTEXTS]		= ZCOPY_A_STATS_CONTEXTS,
-	[ZCOPY_STAT_SOCKETS]		= ZCOPY_A_STATS_SOCKETS,
-	[ZCOPY_STAT_TRANSFERS]		= ZCOPY_A_STATS_TRANSFERS,
-	[ZCOPY_STAT_SUBMITTED]		= ZCOPY_A_STATS_SUBMITTED,
-	[ZCOPY_STAT_COMPLETED]		= ZCOPY_A_STATS_COMPLETED,
-	[ZCOPY_STAT_FAILED]		= ZCOPY_A_STATS_FAILED,
-	[ZCOPY_STAT_CANCELLED]		= ZCOPY_A_STATS_CANCELLED,
-	[ZCOPY_STAT_BYTES_ZEROCOPY]	= ZCOPY_A_STATS_BYTES_ZEROCOPY,
-	[ZCOPY_STAT_BYTES_COPIED]	= ZCOPY_A_STATS_BYTES_COPIED,
-	[ZCOPY_STAT_PAGES]		= ZCOPY_A_STATS_PAGES,
-	[ZCOPY_STAT_BYTES_INLINE]	= ZCOPY_A_STATS_BYTES_INLINE,
-	[ZCOPY_STAT_WORKER_PASSES]	= ZCOPY_A_STATS_WORKER_PASSES,
-	[ZCOPY_STAT_READS_ASYNC]	= ZCOPY_A_STATS_READS_ASYNC,
-	[ZCOPY_STAT_READS_BLOCKING]	= ZCOPY_A_STATS_READS_BLOCKING,
-	[ZCOPY_STAT_DISK_WAITING]	= ZCOPY_A_STATS_DISK_WAITING,
-	[ZCOPY_STAT_READ_THREADS]	= ZCOPY_A_STATS_READ_THREADS,
-};
-
 /*
  * Both bounds are beyond what NLA_POLICY_RANGE's s16 can hold.  Not
  * const: before 6.2 a policy pointed at a mutable one.
@@ -142,11 +123,11 @@ static int zcopy_nl_reply(struct genl_info *info,
 
 static int zcopy_nl_put_stats(struct sk_buff *msg)
 {
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < ZCOPY_STAT_MAX; i++)
-		if (nla_put_u64_64bit(msg, zcopy_stat_attr[i],
-				      atomic64_read(&zcopy_stats[i]),
+	for (i = 1; i <= ZCOPY_A_STATS_MAX; i++)
+		if (zcopy_stat_name(i) &&
+		    nla_put_u64_64bit(msg, i, atomic64_read(&zcopy_stats[i]),
 				      ZCOPY_A_STATS_PAD))
 			return -EMSGSIZE;
 	return 0;

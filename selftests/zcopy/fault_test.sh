@@ -96,7 +96,7 @@ for kind in failslab fail_page_alloc; do
 	ok=1
 	[ "$status" = 0 ] || ok=0
 	[ "$injected" -gt 0 ] || { echo "# $kind: no fault was injected"; ok=0; }
-	for g in contexts sockets transfers pages_referenced; do
+	for g in contexts sockets transfers pages; do
 		ktap_wait 30 gauge_is_zero $g || { echo "# $kind: $g is $(gauge $g) after the run"; ok=0; }
 	done
 	echo "# $kind: $injected allocations failed, $dumps netlink dumps"

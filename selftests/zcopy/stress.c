@@ -621,7 +621,7 @@ int main(int argc, char **argv)
 	pthread_t *threads;
 	long long start;
 	const char *gauge[] = { "contexts", "sockets", "transfers",
-				"pages_referenced" };
+				"pages" };
 
 	while ((opt = getopt(argc, argv, "t:c:x:6d:b:fn:")) != -1) {
 		switch (opt) {

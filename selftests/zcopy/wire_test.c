@@ -134,7 +134,7 @@ TEST_F(wire, proof_64M)
 	EXPECT_EQ(hash_file(self->fd, HASH_INIT, 0, SIZE), res.hash);
 
 	/* Every page is back: the copy counter has its final say. */
-	EXPECT_EQ(0, stat_wait("pages_referenced", 0, TIMEOUT_MS));
+	EXPECT_EQ(0, stat_wait("pages", 0, TIMEOUT_MS));
 	EXPECT_EQ(ref + (long long)SIZE, stat_value("bytes_zerocopy"));
 	EXPECT_EQ(copied, stat_value("bytes_copied"));
 }
