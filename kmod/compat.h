@@ -22,10 +22,6 @@
 
 #include <linux/zcopy.h>
 
-/* What ZCOPY_IOC_PROBE reports, and SUBMIT accepts: all, everywhere. */
-#define ZCOPY_F_SUPPORTED	ZCOPY_F_ALL
-#define ZCOPY_FEATURES		(ZCOPY_FEAT_ASYNC_READ | ZCOPY_FEAT_SPLICE_PAGES)
-
 /*
  * The completion callback of a ubuf_info: in an ops table since 6.10,
  * a member of its own before.  Same arguments either way.

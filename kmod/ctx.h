@@ -16,6 +16,14 @@
 
 #include "events.h"
 
+/*
+ * What ZCOPY_IOC_PROBE reports and SUBMIT accepts: every flag and feature,
+ * on every kernel supported today.  One a kernel could not honour would
+ * be left out here, with what compat.h finds.
+ */
+#define ZCOPY_F_SUPPORTED	ZCOPY_F_ALL
+#define ZCOPY_FEATURES		(ZCOPY_FEAT_ASYNC_READ | ZCOPY_FEAT_SPLICE_PAGES)
+
 struct net;
 struct pid;
 struct zcopy_submit;

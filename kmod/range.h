@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * File range arithmetic for transfers: validating a user's (offset, len),
- * resolving "len == 0 means to end of file", and walking the range one
- * page-cache page at a time.  Pure functions, unit tested by KUnit.
+ * File range arithmetic for transfers: validating a user's (offset, len)
+ * and resolving "len == 0 means to end of file" (xfer.c, at SUBMIT).  A
+ * pure function, unit tested by KUnit.
  */
 #ifndef ZCOPY_RANGE_H
 #define ZCOPY_RANGE_H
@@ -13,7 +13,7 @@
 #include <linux/overflow.h>
 #include <linux/types.h>
 
-/* Bytes [start, end) of a file; pos is how far sending has got. */
+/* Bytes [start, end) of a file. */
 struct zcopy_range {
 	u64 start;
 	u64 end;
@@ -49,22 +49,6 @@ static inline int zcopy_range_resolve(u64 offset, u64 len, loff_t isize,
 	r->start = offset;
 	r->end = end;
 	return 0;
-}
-
-/* The piece of [pos, end) that lies in pos's page: its length in bytes. */
-static inline size_t zcopy_range_chunk(u64 pos, u64 end)
-{
-	size_t in_page = PAGE_SIZE - offset_in_page(pos);
-
-	return pos < end ? min_t(u64, in_page, end - pos) : 0;
-}
-
-/* Number of page-cache pages [start, end) touches. */
-static inline pgoff_t zcopy_range_pages(u64 start, u64 end)
-{
-	if (start >= end)
-		return 0;
-	return ((end - 1) >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
 }
 
 #endif /* ZCOPY_RANGE_H */

@@ -59,44 +59,8 @@ static void range_resolve_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r.end, c->end);
 }
 
-static void range_chunk_test(struct kunit *test)
-{
-	KUNIT_EXPECT_EQ(test, zcopy_range_chunk(0, 10 * PAGE_SIZE), PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, zcopy_range_chunk(1, 10 * PAGE_SIZE), PAGE_SIZE - 1);
-	KUNIT_EXPECT_EQ(test, zcopy_range_chunk(PAGE_SIZE - 1, 10 * PAGE_SIZE), 1);
-	KUNIT_EXPECT_EQ(test, zcopy_range_chunk(PAGE_SIZE, PAGE_SIZE + 3), 3);
-	KUNIT_EXPECT_EQ(test, zcopy_range_chunk(5, 5), 0);
-}
-
-/* Walking a range chunk by chunk covers it exactly, never crossing a page. */
-static void range_walk_test(struct kunit *test)
-{
-	static const u64 bounds[][2] = {
-		{ 0, 0 }, { 0, 1 }, { 0, 4095 }, { 0, 4096 }, { 0, 4097 },
-		{ 4095, 4097 }, { 3, (1 << 20) + 3 }, { 4096, 3 * 4096 },
-	};
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(bounds); i++) {
-		u64 start = bounds[i][0], end = bounds[i][1], pos = start;
-		pgoff_t pages = 0;
-		size_t n;
-
-		while ((n = zcopy_range_chunk(pos, end))) {
-			KUNIT_ASSERT_EQ(test, pos >> PAGE_SHIFT,
-					(pos + n - 1) >> PAGE_SHIFT);
-			pos += n;
-			pages++;
-		}
-		KUNIT_EXPECT_EQ(test, pos, max(start, end));
-		KUNIT_EXPECT_EQ(test, pages, zcopy_range_pages(start, end));
-	}
-}
-
 static struct kunit_case zcopy_range_cases[] = {
 	KUNIT_CASE_PARAM(range_resolve_test, resolve_gen_params),
-	KUNIT_CASE(range_chunk_test),
-	KUNIT_CASE(range_walk_test),
 	{}
 };
 
