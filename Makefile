@@ -15,7 +15,10 @@
 #   make bench        zcbench, zcserve and nginx under wrk, in QEMU (~40 min)
 #   make bench-quick  the same, smaller (a few minutes), for development
 #   make bench-cold   only the cold-file points: disk reads (~5 min)
-#   make style        checkpatch --strict on the kernel code and uapi header
+#   make style        checkpatch --strict on the kernel code and uapi header,
+#                     and whether the generated files match the netlink spec
+#   make regen        regenerate what the netlink spec gives (the family's
+#                     uapi header), with the kernel's YNL generator
 #   make sparse       sparse on the kernel code (same as: make module C=2)
 #   make deps         install the Debian packages everything above needs
 #   make vm           an interactive shell in a guest (KERNEL=distro|debug)
@@ -39,7 +42,7 @@ PREFIX ?= /usr/local
 
 .PHONY: all module zcctl zcbench zcserve zcdemo selftests libzcopy deps style \
 	sparse check stress bench bench-quick bench-cold demo vm clean install \
-	print-kdir
+	print-kdir regen
 
 all: module libzcopy zcctl zcbench zcserve zcdemo selftests
 
@@ -81,7 +84,11 @@ style:
 	@test -n "$(KSRC)" || { echo "no kernel source (run: make deps)" >&2; exit 1; }
 	$(KSRC)/scripts/checkpatch.pl --strict --no-tree --quiet --show-types \
 		-f $(KERNEL_SOURCES)
+	tools/scripts/regen.sh --check
 	@echo "style: clean"
+
+regen:
+	tools/scripts/regen.sh
 
 sparse:
 	@mkdir -p build

@@ -97,6 +97,7 @@ make -s install DESTDIR="$out/install" >"$out/install.log" 2>&1 || true
 		usr/local/lib/libzcopy.so.1 usr/local/lib/libzcopy.a
 		usr/local/lib/pkgconfig/zcopy.pc usr/local/include/zcopy.h
 		usr/local/include/linux/zcopy.h
+		usr/local/include/linux/zcopy_netlink.h
 		usr/local/share/man/man3/zcopy_submit.3
 		usr/local/share/man/man7/libzcopy.7)
 	echo "1..${#files[@]}"

@@ -35,7 +35,8 @@ mkdir -p "$zc/import/include/linux"
 (cd "$project/selftests/zcopy" &&
 	git ls-files -z --cached --others --exclude-standard . |
 	xargs -0 cp --parents -t "$zc")
-cp "$project/include/uapi/linux/zcopy.h" "$zc/import/include/linux/"
+cp "$project/include/uapi/linux/zcopy.h" \
+	"$project/include/uapi/linux/zcopy_netlink.h" "$zc/import/include/linux/"
 cp "$project/Documentation/examples/zcopy_send.c" "$zc/import/"
 mkdir -p "$zc/import/lib/tests"
 cp "$project"/tools/lib/zcopy/*.[ch] "$zc/import/lib/"
