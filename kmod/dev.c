@@ -37,7 +37,7 @@ static int zcopy_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Whole records only; see "Reading completions" in the uapi header. */
+/* Whole records only; see "Reading completions" in Documentation/zcopy.rst. */
 static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
 			  loff_t *ppos)
 {
@@ -87,7 +87,10 @@ static int zcopy_get_reg(void __user *arg, struct zcopy_reg *reg)
 	return 0;
 }
 
-/* What this build offers on this kernel; see "Probing" in the uapi header. */
+/*
+ * What this build offers on this kernel; see "Probing" in
+ * Documentation/zcopy.rst.
+ */
 static int zcopy_probe(void __user *arg)
 {
 	struct zcopy_probe probe = {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The "zcopy" generic netlink family: see "Generic netlink" in the uapi
- * header and Documentation/netlink/specs/zcopy.yaml.
+ * The "zcopy" generic netlink family: see "Inspecting and configuring:
+ * netlink and zcctl" in Documentation/zcopy.rst, and
+ * Documentation/netlink/specs/zcopy.yaml.
  */
 #ifndef ZCOPY_NETLINK_H
 #define ZCOPY_NETLINK_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Contexts, socket registration, and reading completions: every error
- * the uapi header lists, with its exact errno.
+ * Documentation/zcopy.rst lists, with its exact errno.
  */
 #include "zc_util.h"
 

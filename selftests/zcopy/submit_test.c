@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Submission and its failures: every errno the uapi header lists for
- * SUBMIT and CANCEL, batches that stop at a refused entry, the limits,
+ * Submission and its failures: every errno Documentation/zcopy.rst lists
+ * for SUBMIT and CANCEL, batches that stop at a refused entry, the limits,
  * cancellation, a failing connection, and tearing everything down with
  * transfers in flight without leaking a page, a socket or a context.
  */
