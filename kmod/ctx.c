@@ -22,8 +22,10 @@
  *     Only ever trylocked, so no thread waits for a pass, and never held
  *     together with ev.mtx: SUBMIT lets go of ev.mtx before its inline
  *     pass.  A pass may sleep in a file's read holding it.
- *  4. folio lock (the page cache's): a pass only trylocks it, and
- *     unlocks at once (send.c, zcopy_read_folio()).
+ *  4. folio locks (the page cache's): taken by the readahead and the
+ *     file's own read that a pass in a worker starts, which may sleep on
+ *     them; the pass itself only trylocks one, and unlocks it at once
+ *     (send.c, zcopy_read_folio()).
  *  5. zs->send_mtx (mutex; send.c): one non-blocking sendmsg(), the
  *     uncork, and the mark that unregistration sets; held under ev.mtx
  *     (unregistration) or push_mtx (a pass), and what unregistration
@@ -34,14 +36,16 @@
  *     it (folio_add_wait_queue()), registration and unregistration on
  *     the socket's; the unlock that ends a read calls
  *     zcopy_sock_folio_wake() under it, and TCP zcopy_sock_wake(), in any
- *     context: they only queue work (workqueue locks, none of ours).
+ *     context, hardirq included: they queue work (workqueue locks) and
+ *     drop a reference on the registration.
  *  8. zcopy_claims_lock (spinlock; claim.c), leaf: registrations
  *     module-wide, each user's counts and its waiting passes.  Process
  *     context only.
  *  9. zs->lock (spinlock; sock.c), leaf: a socket's transfer queue and
  *     the STARTED and CANCEL bits of the transfers on it.  Process
- *     context only: the socket's and the folio's wake-ups, which run in
- *     softirq, take no lock of ours, so a plain spinlock.
+ *     context only: the socket's and the folio's wake-ups and the retry
+ *     timer, which run in interrupt context, do not take it, so a plain
+ *     spinlock.
  * 10. zcopy_contexts' xa_lock (spinlock): the context registry; the
  *     netlink listings hold it while they read a context, so that it
  *     cannot be freed under them, and take 11 inside it.
