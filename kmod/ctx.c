@@ -37,7 +37,8 @@
  *     the socket's; the unlock that ends a read calls
  *     zcopy_sock_folio_wake() under it, and TCP zcopy_sock_wake(), in any
  *     context, hardirq included: they queue work (workqueue locks) and
- *     drop a reference on the registration.
+ *     drop a reference on the registration, whose free, if it was the
+ *     last, they queue too.
  *  8. zcopy_claims_lock (spinlock; claim.c), leaf: registrations
  *     module-wide, each user's counts and its waiting passes.  Process
  *     context only.

@@ -64,27 +64,47 @@ void zcopy_sock_get(struct zcopy_sock *zs)
 	refcount_inc(&zs->ref);
 }
 
-void zcopy_sock_put(struct zcopy_sock *zs)
+static void zcopy_sock_free(struct work_struct *work)
 {
+	struct zcopy_sock *zs = container_of(work, struct zcopy_sock,
+					     free_work);
 	struct zcopy_ctx *ctx = zs->ctx;
 
-	if (!refcount_dec_and_test(&zs->ref))
-		return;
 	zcopy_release_socket(&zs->claim);
 	fput(zs->item.file);
 	kfree(zs);
 	zcopy_ctx_put(ctx);
 }
 
+/* Process context: the free takes the claims lock and may free the context. */
+void zcopy_sock_put(struct zcopy_sock *zs)
+{
+	if (refcount_dec_and_test(&zs->ref))
+		zcopy_sock_free(&zs->free_work);
+}
+
 /*
- * Queue a pass with a reference the caller passes on: if the work is
- * queued already, that run holds a reference of its own, so this one is
- * not the last and may be put in any context.
+ * A put in a wake-up or the retry timer: interrupt context, or under a
+ * wait queue's lock.  It can be the last one: a pass queued before may
+ * have run and ended since.  Then the free goes to the module's
+ * workqueue, in process context.
+ */
+static void zcopy_sock_put_atomic(struct zcopy_sock *zs)
+{
+	if (!refcount_dec_and_test(&zs->ref))
+		return;
+	INIT_WORK(&zs->free_work, zcopy_sock_free);
+	queue_work(zcopy_wq, &zs->free_work);
+}
+
+/*
+ * Queue a pass with a reference the caller passes on; if the work is
+ * queued already, the caller's goes.  Any context.
  */
 static void zcopy_sock_queue_work(struct zcopy_sock *zs)
 {
 	if (!queue_work(zs->ctx->wq, &zs->work))
-		zcopy_sock_put(zs);
+		zcopy_sock_put_atomic(zs);
 }
 
 /* Make sure a pass on the context's workqueue will see the queue. */
@@ -120,7 +140,7 @@ static void zcopy_sock_retry_timer(struct timer_list *t)
 	struct zcopy_sock *zs = from_timer(zs, t, retry);
 
 	zcopy_sock_kick(zs);
-	zcopy_sock_put(zs);
+	zcopy_sock_put_atomic(zs);
 }
 
 /*

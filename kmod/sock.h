@@ -49,6 +49,7 @@ struct zcopy_sock {
 	bool corked;			/* the last send said MSG_MORE */
 
 	struct work_struct work;	/* a pass that may sleep on the file */
+	struct work_struct free_work;	/* the last put, from a wake-up */
 	struct list_head pass_wait;	/* waiting for one of its user's */
 	struct wait_queue_entry wait;	/* on the socket: resumes the work */
 	struct wait_queue_head *whead;
