@@ -139,7 +139,6 @@ print-kdir:
 #   make dkms-install  the module under DKMS: built for every installed
 #                      kernel, rebuilt on kernel upgrades
 #   make dkms-remove   the module out of DKMS, for every kernel
-ZCOPY_VERSION = $(shell sed -n 's/^\#define ZCOPY_VERSION "\(.*\)"$$/\1/p' kmod/version.h)
 
 .PHONY: deb dkms-install dkms-remove
 
@@ -147,23 +146,11 @@ deb:
 	tools/packaging/build-deb.sh build/deb
 
 # DKMS_SRC and DKMS_FLAGS (e.g. --dkmstree, --installtree) for trees other
-# than the system's.
-DKMS_SRC ?= /usr/src
-DKMS = dkms $(DKMS_FLAGS)
+# than the system's: tools/packaging/dkms/dkms.sh.
+export DKMS_SRC DKMS_FLAGS
 
 dkms-install:
-	tools/packaging/dkms/source-tree.sh $(DKMS_SRC)/zcopy-$(ZCOPY_VERSION) >/dev/null
-	$(DKMS) status -m zcopy -v $(ZCOPY_VERSION) | grep -q . || \
-		$(DKMS) add -m zcopy -v $(ZCOPY_VERSION)
-	@# Every installed kernel that has its headers, as DKMS does for a
-	@# package; the running one alone would be dkms's default.
-	@rc=0; for k in $$(ls /lib/modules); do \
-		[ -e /lib/modules/$$k/build ] || continue; \
-		echo "dkms-install: $$k"; \
-		$(DKMS) install -m zcopy -v $(ZCOPY_VERSION) -k $$k || \
-			{ echo "dkms-install: failed for $$k" >&2; rc=1; }; \
-	done; exit $$rc
+	tools/packaging/dkms/dkms.sh install
 
 dkms-remove:
-	$(DKMS) remove -m zcopy -v $(ZCOPY_VERSION) --all
-	rm -rf $(DKMS_SRC)/zcopy-$(ZCOPY_VERSION)
+	tools/packaging/dkms/dkms.sh remove
