@@ -16,6 +16,6 @@ tools/scripts/build-module.sh debug "$tree" >/dev/null
 tools/testing/vm/run --kernel debug --timeout $((secs * 8 + 900)) --out "$out" -- \
 	env STRESS_SECONDS="$secs" FAULT_SECONDS="$secs" \
 	ZCOPY_TEST_LIMIT=$((secs * 6 + 600)) \
-	tools/testing/run-tests.sh "$out/tap" stress.sh fault_test.sh
+	tools/testing/run-tests.sh "$out/tap" stress_test.sh fault_test.sh
 echo "stress: the guest's verdict: $(cat "$out/verdict")"
 [ "$(cat "$out/verdict")" = clean ]
