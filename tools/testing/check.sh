@@ -116,7 +116,7 @@ make -s install DESTDIR="$out/install" >"$out/install.log" 2>&1 || true
 # Packages: make deb, lintian, and the packages unpacked into a scratch
 # root where DKMS builds the module for each installed kernel's headers.
 step "packages"
-tools/testing/test-packages.sh "$out/packages" | tee "$out/tap/packages.tap" || true
+tools/testing/packages_test.sh "$out/packages" | tee "$out/tap/packages.tap" || true
 
 # kselftest: selftests/zcopy in a minimal kernel tree, built and installed
 # by the kernel's own selftests Makefile; the distro guest runs a few fast
@@ -140,7 +140,7 @@ export ZCOPY_TIME_SCALE
 echo "check: limits are times $ZCOPY_TIME_SCALE; a guest that prints nothing for $(tools/testing/vm/seconds 300) s is stopped"
 
 step "runner self-test"
-tools/testing/vm/selftest.sh "$out/runner" | tee "$out/tap/runner.tap" || true
+tools/testing/vm/runner_test.sh "$out/runner" | tee "$out/tap/runner.tap" || true
 
 boot distro-6.1 900
 boot distro 900 "${kselftest[@]}"

@@ -3,10 +3,10 @@
 #
 # run-tests.sh [--module-only] OUTDIR [TEST...]: the guest side of `make
 # check`.  Runs every selftest in selftests/zcopy, then the harness's own
-# tests here (vm/wire.py, demo/demo_test.sh) (or only the TESTs named,
-# "kunit" for the KUnit modules; with --module-only, not the tests of the
-# harness and tools), then, on a kernel with KUnit, every KUnit module
-# built for it; each leaves its TAP/KTAP in OUTDIR/<name>.tap for
+# tests here (vm/wire_topology_test.py, demo/demo_test.sh) (or only the
+# TESTs named, "kunit" for the KUnit modules; with --module-only, not the
+# tests of the harness and tools), then, on a kernel with KUnit, every
+# KUnit module built for it; each leaves its TAP/KTAP in OUTDIR/<name>.tap for
 # the host to count, its time in OUTDIR/times, and its output on the
 # console for people to read.
 set -u
@@ -83,10 +83,10 @@ for t in $tests; do
 done
 
 # The harness's own tests, kept beside what they test rather than among
-# the module's kselftests: the wire topology (vm/wire.py) and make demo's
-# guest script (demo/demo_test.sh).  Named by file, like the selftests;
-# with --module-only, not run.
-harness_tests="vm/wire.py demo/demo_test.sh"
+# the module's kselftests: the wire topology (vm/wire_topology_test.py)
+# and make demo's guest script (demo/demo_test.sh).  Named by file, like
+# the selftests; with --module-only, not run.
+harness_tests="vm/wire_topology_test.py demo/demo_test.sh"
 if [ "$list" = list ]; then
 	for h in $harness_tests; do
 		t=${h##*/}

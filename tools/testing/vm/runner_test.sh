@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# selftest.sh OUTDIR: prove that the VM runner fails when it must.  Each
+# runner_test.sh OUTDIR: prove that the VM runner fails when it must.  Each
 # case boots the distribution kernel with something wrong and expects
 # run to report it: a failing command's status, a kernel oops, a kernel
 # warning in the log, a guest that stops printing, and one that keeps
@@ -9,7 +9,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:?usage: selftest.sh OUTDIR}
+out=${1:?usage: runner_test.sh OUTDIR}
 n=0 failed=0
 
 # expect NAME WANT_STATUS GREP_IN_STDERR RUN_ARGS...

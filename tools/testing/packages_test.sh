@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test-packages.sh OUTDIR: `make check`'s packaging step, as TAP on stdout.
+# packages_test.sh OUTDIR: `make check`'s packaging step, as TAP on stdout.
 # Builds the packages (tools/packaging/build-deb.sh) into OUTDIR/deb, runs
 # lintian on them, unpacks both into a scratch root OUTDIR/root and does
 # there what zcopy-dkms's postinst has DKMS do: add the source, build and
@@ -14,7 +14,7 @@
 set -uo pipefail
 
 project=$(cd "$(dirname "$0")/../.." && pwd)
-out=$(realpath -m "${1:?usage: test-packages.sh OUTDIR}")
+out=$(realpath -m "${1:?usage: packages_test.sh OUTDIR}")
 root=$out/root
 version=$(sed -n 's/^#define ZCOPY_VERSION "\(.*\)"$/\1/p' "$project/kmod/version.h")
 start=$(date +%s)
