@@ -28,7 +28,7 @@ server=$!
 
 ktap_plan 3
 ktap_wait 10 test -s "$dir/port"
-./zcopy_send 127.0.0.1 "$(cat "$dir/port")" "$dir/a" "$dir/b" >"$dir/out"
+"$(dirname "$0")/lib/zcopy_send" 127.0.0.1 "$(cat "$dir/port")" "$dir/a" "$dir/b" >"$dir/out"
 ktap_check "zcopy_send exits 0" test $? = 0
 wait "$server"
 printf '%s: 3000001 bytes (copied by the stack)\n%s: 77777 bytes (copied by the stack)\n' \

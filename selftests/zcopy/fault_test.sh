@@ -78,7 +78,7 @@ for kind in failslab fail_page_alloc; do
 		rc=1
 		continue
 	fi
-	"$here/stress" -f -t "$secs" -c 0 -x 4 -d /tmp >/tmp/zcopy-fault.log 2>&1 &
+	"$here/lib/stress" -f -t "$secs" -c 0 -x 4 -d /tmp >/tmp/zcopy-fault.log 2>&1 &
 	pid=$!
 	dumps=0
 	while kill -0 $pid 2>/dev/null; do

@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 zcctl=${ZCOPY_PROJECT:-$here/../..}/tools/zcctl/zcctl
 saved=$("$zcctl" -j config 2>/dev/null)
 
-"$here/fuzz" -t "${FUZZ_SECONDS:-$(ktap_seconds 30)}"
+"$here/lib/fuzz" -t "${FUZZ_SECONDS:-$(ktap_seconds 30)}"
 rc=$?
 if [ -n "$saved" ]; then
 	# shellcheck disable=SC2046 # KEY VALUE pairs, split on purpose

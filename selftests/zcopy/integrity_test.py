@@ -21,7 +21,7 @@ from ktap import scaled
 from wire import receiver
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SEND = os.path.join(HERE, "zcopy_send")
+SEND = os.path.join(HERE, "lib", "zcopy_send")
 SIZE = 2 << 20    # 512 pages, in many packets of many frags
 PORT = 20100
 A4, B4 = "198.18.0.1", "198.18.0.2"

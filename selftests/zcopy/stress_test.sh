@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The stress program (stress.c) over each kind of source and transport,
+# The stress program (lib/stress.c) over each kind of source and transport,
 # and both IP versions: files on tmpfs, on ext4 ($ZCOPY_SCRATCH) with a
 # loop block device as one more source, and on 9p (the project tree in
 # the guest); over loopback, a veth pair and the wire topology's NICs.
@@ -17,7 +17,7 @@ run() {
 	local name=$1 out
 	shift
 	n=$((n + 1))
-	out=$("$here/stress" -t "$secs" "$@" 2>&1)
+	out=$("$here/lib/stress" -t "$secs" "$@" 2>&1)
 	local status=$?
 	grep '^#' <<<"$out"
 	if [ "$status" = 0 ]; then

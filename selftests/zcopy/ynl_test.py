@@ -25,7 +25,7 @@ KSRC = os.environ.get("ZCOPY_KSRC", "")
 CLI = os.path.join(KSRC, "tools", "net", "ynl", "cli.py")
 SCHEMA = os.path.join(KSRC, "Documentation", "netlink", "genetlink.yaml")
 SPEC = os.path.join(PROJECT, "Documentation", "netlink", "specs", "zcopy.yaml")
-HELPER = os.path.join(HERE, "zc_helper")
+HELPER = os.path.join(HERE, "lib", "zc_helper")
 
 
 def cli(*args):

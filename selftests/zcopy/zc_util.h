@@ -387,7 +387,7 @@ static inline void receiver_join(struct receiver *r)
 }
 
 /*
- * Mount ./zc_fuse on a new directory (@dir, a mkdtemp() template) with
+ * Mount ./lib/zc_fuse on a new directory (@dir, a mkdtemp() template) with
  * the given mode arguments, and wait for MOUNTPOINT/file to appear.
  * Returns the server's pid, with @path set to the file, or -1 (errno set)
  * with nothing left behind.
@@ -408,7 +408,7 @@ static inline pid_t fuse_start(char *dir, char *path, size_t path_len,
 	if (server < 0)
 		return -1;
 	if (!server) {
-		execl("./zc_fuse", "zc_fuse", dir, mode, arg, (char *)NULL);
+		execl("./lib/zc_fuse", "zc_fuse", dir, mode, arg, (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 500 && fd < 0; i++) {

@@ -16,7 +16,7 @@ from ktap import case, expect, run_cases, scaled
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.environ.get("ZCOPY_PROJECT", os.path.join(HERE, "..", ".."))
 ZCCTL = os.path.join(PROJECT, "tools", "zcctl", "zcctl")
-HELPER = os.path.join(HERE, "zc_helper")
+HELPER = os.path.join(HERE, "lib", "zc_helper")
 MODULE = os.environ.get("ZCOPY_MODULE")
 MiB = 1 << 20
 

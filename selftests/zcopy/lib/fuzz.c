@@ -20,7 +20,7 @@
  * module PCs reached.  It passes if the run completes, reaches module
  * code, and leaves no context, socket or transfer behind.
  */
-#include "zc_util.h"
+#include "../zc_util.h"
 
 #include <linux/genetlink.h>
 #include <linux/kcov.h>

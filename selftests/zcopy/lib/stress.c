@@ -27,7 +27,7 @@
  * transfers, page references) must return to zero.  Prints TAP: one
  * case, with the operations performed as diagnostics.
  */
-#include "zc_util.h"
+#include "../zc_util.h"
 
 #include <getopt.h>
 #include <signal.h>

@@ -18,7 +18,7 @@
  * Files are made in $ZCOPY_SCRATCH (or /tmp).  Exit status 0 when the
  * workload did what it says.
  */
-#include "zc_util.h"
+#include "../zc_util.h"
 
 /* Say which step failed, so that the test's message says it too. */
 static int fail(const char *what)
