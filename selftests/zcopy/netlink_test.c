@@ -144,37 +144,6 @@ static int request(int fd, char *msg, size_t len, struct reply *r)
 	return ret ? ret : recv_reply(fd, r);
 }
 
-/* The family id, from the generic netlink controller. */
-static int resolve_family(int fd)
-{
-	static char buf[BUF_SIZE];
-	char msg[256];
-	size_t pos = put_header(msg, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	struct nlmsghdr *nlh;
-	struct nlattr *a;
-	ssize_t n;
-	int len;
-
-	pos = put_attr(msg, pos, CTRL_ATTR_FAMILY_NAME, ZCOPY_FAMILY_NAME,
-		       sizeof(ZCOPY_FAMILY_NAME));
-	((struct nlmsghdr *)msg)->nlmsg_flags = NLM_F_REQUEST;
-	if (send_msg(fd, msg, pos))
-		return -1;
-	n = recv(fd, buf, sizeof(buf), 0);
-	nlh = (struct nlmsghdr *)buf;
-	if (n < 0 || !NLMSG_OK(nlh, n) || nlh->nlmsg_type != GENL_ID_CTRL)
-		return -1;
-	a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
-	len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN) {
-		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-			return *(uint16_t *)((char *)a + NLA_HDRLEN);
-		len -= NLA_ALIGN(a->nla_len);
-		a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
-	}
-	return -1;
-}
-
 FIXTURE(nl) {
 	int fd;
 	int family;
@@ -186,7 +155,7 @@ FIXTURE_SETUP(nl)
 {
 	self->fd = nl_socket();
 	ASSERT_LE(0, self->fd);
-	self->family = resolve_family(self->fd);
+	self->family = genl_family_id(self->fd, ZCOPY_FAMILY_NAME);
 	ASSERT_LT(0, self->family);
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the zcopy selftests: the device, TCP connections
- * over loopback, pattern files, and a receiving thread that hashes what
- * arrives.  All static inline, so each test uses what it needs.
+ * Helpers shared by the zcopy selftests, their helper programs (lib/)
+ * and libzcopy's tests (tools/lib/zcopy/tests): the device, TCP
+ * connections over loopback, pattern files, receiving threads that hash
+ * or keep what arrives, and the generic netlink family's id.  All static
+ * inline, so each program uses what it needs.
  */
 #ifndef ZC_UTIL_H
 #define ZC_UTIL_H
@@ -32,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
 #include <linux/zcopy.h>
 
 #define ZC_STATS	"/sys/kernel/debug/zcopy/stats"
@@ -225,27 +229,81 @@ static inline uint64_t hash_file(int fd, uint64_t h, off_t off, size_t len)
 }
 
 /*
- * Create @path holding @size bytes of a pattern that differs at every
+ * The pattern files hold: byte @off of file @seed.  It differs at every
  * offset and between seeds (so a byte sent twice, late or from the wrong
- * place changes the hash).  Returns an O_RDWR descriptor.
+ * place changes the hash), and any byte can be computed alone, so that
+ * what a receiver got can be checked byte by byte (is_pattern()).
+ */
+static inline uint64_t pattern_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Bytes 8 * @i to 8 * @i + 7 of file @seed, the first in the low byte. */
+static inline uint64_t pattern_word(unsigned int seed, uint64_t i)
+{
+	return pattern_mix(pattern_mix(seed + 1ULL) + i * 0x9e3779b97f4a7c15ULL);
+}
+
+static inline unsigned char pattern_byte(unsigned int seed, uint64_t off)
+{
+	return pattern_word(seed, off / 8) >> (off % 8 * 8);
+}
+
+/* @len bytes of file @seed from @off into @buf. */
+static inline void fill_pattern(unsigned char *buf, unsigned int seed,
+				uint64_t off, size_t len)
+{
+	uint64_t w = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!i || !((off + i) % 8))
+			w = pattern_word(seed, (off + i) / 8);
+		buf[i] = w >> ((off + i) % 8 * 8);
+	}
+}
+
+/* Does @buf hold bytes [off, off + len) of file @seed? */
+static inline int is_pattern(const unsigned char *buf, unsigned int seed,
+			     uint64_t off, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != pattern_byte(seed, off + i))
+			return 0;
+	return 1;
+}
+
+/*
+ * Create @path holding @size bytes of file @seed's pattern; with no
+ * @path, a temporary file in /tmp, already unlinked.  Returns an O_RDWR
+ * descriptor, or -1.
  */
 static inline int make_file(const char *path, size_t size, unsigned int seed)
 {
-	static __thread uint32_t buf[1 << 14];
-	uint64_t x = 0x9e3779b97f4a7c15ULL * (seed + 1);
-	size_t done = 0, n, i;
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	static __thread unsigned char buf[1 << 16];
+	char tmp[] = "/tmp/zcopy-test-XXXXXX";
+	size_t done = 0, n;
+	int fd;
 
+	if (path) {
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	} else {
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(tmp);
+	}
 	if (fd < 0)
 		return -1;
 	while (done < size) {
-		for (i = 0; i < sizeof(buf) / sizeof(buf[0]); i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			buf[i] = (uint32_t)x;
-		}
 		n = size - done < sizeof(buf) ? size - done : sizeof(buf);
+		fill_pattern(buf, seed, done, n);
 		if (write(fd, buf, n) != (ssize_t)n) {
 			close(fd);
 			return -1;
@@ -316,38 +374,67 @@ static inline int drop_caches(void)
 	return ok ? 0 : -1;
 }
 
+/* tcp_pair_opt()'s flags. */
+#define TCP_PAIR_NONBLOCK	0x1	/* *tx non-blocking */
+#define TCP_PAIR_SMALL		0x2	/* buffers small enough that a few
+					 * hundred KiB fill the connection,
+					 * so a transfer waits for the reader */
+
 /*
  * A connected TCP pair over loopback: *tx sends, *rx receives.
- * @family is AF_INET or AF_INET6.
+ * @family is AF_INET or AF_INET6.  Returns 0, or -1 with both -1.
  */
-static inline int tcp_pair(int family, int *tx, int *rx)
+static inline int tcp_pair_opt(int family, int *tx, int *rx,
+			       unsigned int flags)
 {
 	struct sockaddr_storage ss = { .ss_family = family };
 	struct sockaddr_in *in4 = (void *)&ss;
 	struct sockaddr_in6 *in6 = (void *)&ss;
 	socklen_t len = family == AF_INET ? sizeof(*in4) : sizeof(*in6);
-	int l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int small = 16384, l;
 
+	*tx = *rx = -1;
+	l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l < 0)
 		return -1;
 	if (family == AF_INET)
 		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	else
 		in6->sin6_addr = in6addr_loopback;
-	if (bind(l, (void *)&ss, len) || listen(l, 1) ||
-	    getsockname(l, (void *)&ss, &len))
-		goto fail;
 	*tx = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*tx < 0 || connect(*tx, (void *)&ss, len))
+	if (*tx < 0)
+		goto fail;
+	if (flags & TCP_PAIR_SMALL) {
+		setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+		setsockopt(*tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	}
+	if (bind(l, (void *)&ss, len) || listen(l, 1) ||
+	    getsockname(l, (void *)&ss, &len) ||
+	    connect(*tx, (void *)&ss, len))
 		goto fail;
 	*rx = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	if (*rx < 0)
 		goto fail;
 	close(l);
+	if ((flags & TCP_PAIR_NONBLOCK) &&
+	    fcntl(*tx, F_SETFL, fcntl(*tx, F_GETFL) | O_NONBLOCK)) {
+		close(*rx);
+		l = -1;
+		goto fail;
+	}
 	return 0;
 fail:
-	close(l);
+	if (*tx >= 0)
+		close(*tx);
+	if (l >= 0)
+		close(l);
+	*tx = *rx = -1;
 	return -1;
+}
+
+static inline int tcp_pair(int family, int *tx, int *rx)
+{
+	return tcp_pair_opt(family, tx, rx, 0);
 }
 
 /* A thread that reads a socket to EOF, hashing what it gets. */
@@ -384,6 +471,101 @@ static inline int receiver_start(struct receiver *r, int fd)
 static inline void receiver_join(struct receiver *r)
 {
 	pthread_join(r->thread, NULL);
+}
+
+/*
+ * A thread that keeps what it reads: until EOF or @cap bytes, @chunk
+ * bytes a read, @delay_us between reads.
+ */
+struct reader {
+	int fd;
+	size_t chunk, cap;
+	unsigned int delay_us;
+	unsigned char *buf;
+	size_t got;
+	pthread_t thread;
+};
+
+static inline void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	ssize_t n;
+
+	while (r->got < r->cap) {
+		size_t want = r->cap - r->got < r->chunk ? r->cap - r->got : r->chunk;
+
+		n = read(r->fd, r->buf + r->got, want);
+		if (n <= 0)
+			break;
+		r->got += n;
+		if (r->delay_us)
+			usleep(r->delay_us);
+	}
+	return NULL;
+}
+
+static inline int reader_start(struct reader *r, int fd, size_t cap,
+			       size_t chunk, unsigned int delay_us)
+{
+	*r = (struct reader){ .fd = fd, .cap = cap, .chunk = chunk,
+			      .delay_us = delay_us };
+	r->buf = malloc(cap ? cap : 1);
+	if (!r->buf)
+		return -1;
+	return pthread_create(&r->thread, NULL, reader_main, r);
+}
+
+/* Waits for the reader; returns the bytes it got. */
+static inline size_t reader_join(struct reader *r)
+{
+	pthread_join(r->thread, NULL);
+	return r->got;
+}
+
+/*
+ * The id of generic netlink family @name, asked of the controller over
+ * @nl (a NETLINK_GENERIC socket); -1 if there is none.
+ */
+static inline int genl_family_id(int nl, const char *name)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr n;
+		struct genlmsghdr g;
+		char attrs[64];
+	} req = { 0 };
+	static __thread char reply[8192];
+	struct nlattr *a = (struct nlattr *)req.attrs;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
+	size_t size = strlen(name) + 1;
+	ssize_t n;
+	int len;
+
+	if (NLA_HDRLEN + size > sizeof(req.attrs))
+		return -1;
+	a->nla_type = CTRL_ATTR_FAMILY_NAME;
+	a->nla_len = NLA_HDRLEN + size;
+	memcpy(req.attrs + NLA_HDRLEN, name, size);
+	req.n.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(a->nla_len);
+	req.n.nlmsg_type = GENL_ID_CTRL;
+	req.n.nlmsg_flags = NLM_F_REQUEST;
+	req.g.cmd = CTRL_CMD_GETFAMILY;
+	req.g.version = 1;
+	if (sendto(nl, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) < 0)
+		return -1;
+	n = recv(nl, reply, sizeof(reply), 0);
+	if (n < 0 || !NLMSG_OK(nlh, n) || nlh->nlmsg_type != GENL_ID_CTRL)
+		return -1;
+	len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
+	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN) {
+		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+			return *(uint16_t *)((char *)a + NLA_HDRLEN);
+		len -= NLA_ALIGN(a->nla_len);
+		a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
+	}
+	return -1;
 }
 
 /*

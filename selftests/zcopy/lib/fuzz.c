@@ -295,42 +295,6 @@ static void mutate(struct prog *p)
 	}
 }
 
-static int nl_family(int nl)
-{
-	struct {
-		struct nlmsghdr n;
-		struct genlmsghdr g;
-		char attrs[64];
-	} req = { 0 };
-	char reply[4096];
-	struct nlattr *a = (struct nlattr *)req.attrs;
-	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
-	int len;
-
-	a->nla_type = CTRL_ATTR_FAMILY_NAME;
-	a->nla_len = NLA_HDRLEN + sizeof(ZCOPY_FAMILY_NAME);
-	memcpy(req.attrs + NLA_HDRLEN, ZCOPY_FAMILY_NAME, sizeof(ZCOPY_FAMILY_NAME));
-	req.n.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(a->nla_len);
-	req.n.nlmsg_type = GENL_ID_CTRL;
-	req.n.nlmsg_flags = NLM_F_REQUEST;
-	req.g.cmd = CTRL_CMD_GETFAMILY;
-	req.g.version = 1;
-	if (send(nl, &req, req.n.nlmsg_len, 0) < 0)
-		return -1;
-	len = recv(nl, reply, sizeof(reply), 0);
-	if (len <= 0 || nlh->nlmsg_type == NLMSG_ERROR)
-		return -1;
-	len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-	a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
-	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN) {
-		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-			return *(uint16_t *)((char *)a + NLA_HDRLEN);
-		len -= NLA_ALIGN(a->nla_len);
-		a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
-	}
-	return -1;
-}
-
 static void add(int fd)
 {
 	if (fd >= 0 && nr_pool < NR_POOL)
@@ -415,7 +379,7 @@ int main(int argc, char **argv)
 	page_gap = page_ok + page;
 	munmap(page_gap, page);
 	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	family_id = nl_family(nl);
+	family_id = genl_family_id(nl, ZCOPY_FAMILY_NAME);
 	if (family_id < 0)
 		goto fail;
 	make_pool();

@@ -22,9 +22,7 @@
 
 #include <zcopy.h>
 #include "tap.h"
-#include "util.h"
-
-#define MiB (1 << 20)
+#include "zc_util.h"
 
 #ifdef LIBZCOPY_TEST_MODULE
 static const bool module = true;
@@ -41,7 +39,9 @@ static int snd, rcv;
 static void setup(int nonblock, int small)
 {
 	CHECK_EQ(zcopy_open(&z, OPEN_FLAGS), 0);
-	CHECK_EQ(tcp_pair(&snd, &rcv, nonblock, small), 0);
+	CHECK_EQ(tcp_pair_opt(AF_INET, &snd, &rcv,
+			      (nonblock ? TCP_PAIR_NONBLOCK : 0) |
+			      (small ? TCP_PAIR_SMALL : 0)), 0);
 	CHECK_EQ(zcopy_register_socket(z, snd), 0);
 }
 
@@ -50,18 +50,6 @@ static void teardown(void)
 	zcopy_close(z);
 	close(snd);
 	close(rcv);
-}
-
-/*
- * @n ms on the machine the tests' limits were set on, scaled for this one
- * (ZCOPY_TIME_SCALE, from make check's calibration; at least 1).
- */
-static long scaled_ms(long n)
-{
-	const char *s = getenv("ZCOPY_TIME_SCALE");
-	double k = s ? strtod(s, NULL) : 1;
-
-	return k > 1 ? n * k : n;
 }
 
 static struct timespec ms(long n)
@@ -80,17 +68,9 @@ static int submit_one(int file, uint64_t off, uint64_t len, uint32_t flags,
 /* A completion within 10 s: the module may post it a little later. */
 static int wait10(struct zcopy_cqe *cqe)
 {
-	struct timespec t = ms(scaled_ms(10000));
+	struct timespec t = ms(zc_ms(10000));
 
 	return zcopy_wait_cqe(z, cqe, &t);
-}
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
 static void test_open_probe(void)
@@ -142,7 +122,7 @@ static void test_open_fallback(void)
 
 static void test_register_errors(void)
 {
-	int file = make_file(1, 10), udp, uds[2], fd2;
+	int file = make_file(NULL, 10, 1), udp, uds[2], fd2;
 
 	setup(0, 0);
 	udp = socket(AF_INET, SOCK_DGRAM, 0);
@@ -169,14 +149,14 @@ static void test_register_errors(void)
 
 static void test_submit_errors(void)
 {
-	int file = make_file(2, 100), wr, p[2], dir, other = -1, peer = -1, bad;
+	int file = make_file(NULL, 100, 2), wr, p[2], dir, other = -1, peer = -1, bad;
 
 	setup(0, 0);
 	wr = open("/tmp", O_WRONLY | O_TMPFILE, 0600);
 	CHECK(wr >= 0);
 	CHECK_EQ(pipe(p), 0);
 	dir = open("/tmp", O_RDONLY | O_DIRECTORY);
-	CHECK_EQ(tcp_pair(&other, &peer, 0, 0), 0);
+	CHECK_EQ(tcp_pair(AF_INET, &other, &peer), 0);
 	bad = dup(file);
 	close(bad);
 
@@ -241,7 +221,7 @@ static void test_submit_errors(void)
 static void test_blocking_whole_file(void)
 {
 	size_t size = 5 * MiB + 123;
-	int file = make_file(3, size);
+	int file = make_file(NULL, size, 3);
 	struct zcopy_cqe cqe;
 	struct reader r;
 
@@ -267,7 +247,7 @@ static void test_blocking_whole_file(void)
 static void test_ranges(void)
 {
 	size_t size = 100000;
-	int file = make_file(4, size);
+	int file = make_file(NULL, size, 4);
 	size_t want = 1000 + 500 + 0 + (size - 99000);
 	struct zcopy_cqe cqe[4];
 	struct reader r;
@@ -306,17 +286,17 @@ static void test_nonblocking_order(void)
 	struct zcopy_cqe cqe;
 	struct reader r;
 	int f[3], i;
-	double t0;
+	long long t0;
 
 	setup(1, 1);
 	for (i = 0; i < 3; i++)
-		f[i] = make_file(10 + i, size[i]);
+		f[i] = make_file(NULL, size[i], 10 + i);
 	reader_start(&r, rcv, total + 1, 16384, 100);
 	for (i = 0; i < 3; i++)
 		zcopy_prep(z, f[i], snd, 0, 0, 0, 100 + i);
 	t0 = now_ms();
 	CHECK_EQ(zcopy_submit(z), 3);
-	CHECK(now_ms() - t0 < scaled_ms(2000));
+	CHECK(now_ms() - t0 < zc_ms(2000));
 	for (i = 0; i < 3; i++)
 		close(f[i]);
 	CHECK_EQ(zcopy_peek_cqe(z, &cqe), -EAGAIN);
@@ -339,7 +319,7 @@ static void test_nonblocking_order(void)
 static void test_len0_size_at_submit(void)
 {
 	size_t size = 2 * MiB;
-	int file = make_file(5, size);
+	int file = make_file(NULL, size, 5);
 	struct zcopy_cqe cqe;
 	struct reader r;
 
@@ -360,7 +340,7 @@ static void test_len0_size_at_submit(void)
 /* Cancel: counted once, -ECANCELED; a waiting one behind it too. */
 static void test_cancel(void)
 {
-	int file = make_file(6, 8 * MiB);
+	int file = make_file(NULL, 8 * MiB, 6);
 	struct zcopy_cqe cqe[3];
 
 	setup(1, 1);
@@ -388,7 +368,7 @@ static void test_cancel(void)
 /* Unregistering cancels what is pending on the socket. */
 static void test_unregister_cancels(void)
 {
-	int file = make_file(7, 8 * MiB);
+	int file = make_file(NULL, 8 * MiB, 7);
 	struct zcopy_cqe cqe;
 
 	setup(1, 1);
@@ -403,17 +383,17 @@ static void test_unregister_cancels(void)
 
 static void test_timeout(void)
 {
-	int file = make_file(8, 8 * MiB);
+	int file = make_file(NULL, 8 * MiB, 8);
 	struct timespec t = ms(100), zero = ms(0);
 	struct zcopy_cqe cqe;
-	double t0;
+	long long t0;
 
 	setup(1, 1);
 	CHECK_EQ(submit_one(file, 0, 0, 0, 1), 1);
 	t0 = now_ms();
 	CHECK_EQ(zcopy_wait_cqe(z, &cqe, &t), -ETIME);
 	CHECK(now_ms() - t0 >= 99);
-	CHECK(now_ms() - t0 < scaled_ms(2000));
+	CHECK(now_ms() - t0 < zc_ms(2000));
 	CHECK_EQ(zcopy_wait_cqe(z, &cqe, &zero), -ETIME);
 	t.tv_nsec = 1000000000;
 	CHECK_EQ(zcopy_wait_cqe(z, &cqe, &t), -EINVAL);
@@ -436,7 +416,7 @@ static int readable(int fd, int timeout_ms)
 static void test_poll_fd(void)
 {
 	size_t size = 4 * MiB;
-	int file = make_file(9, size), ep, n, done = 0, loops = 0;
+	int file = make_file(NULL, size, 9), ep, n, done = 0, loops = 0;
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
 	struct zcopy_cqe cqe;
 	struct reader r;
@@ -484,7 +464,7 @@ static void test_poll_fd(void)
 /* A broken connection: -EPIPE or -ECONNRESET, and no SIGPIPE. */
 static void test_broken_connection(void)
 {
-	int file = make_file(10, 8 * MiB);
+	int file = make_file(NULL, 8 * MiB, 10);
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	struct zcopy_cqe cqe;
 
@@ -505,7 +485,7 @@ static void test_broken_connection(void)
 /* The module's per-context limit of transfers held, until read. */
 static void test_inflight_limit(void)
 {
-	int file = make_file(11, 10), i, n;
+	int file = make_file(NULL, 10, 11), i, n;
 	struct zcopy_cqe cqe[64];
 
 	setup(0, 0);
