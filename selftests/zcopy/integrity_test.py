@@ -17,10 +17,11 @@ import socket
 import subprocess
 import sys
 
-from ktap import scaled
-from wire import receiver
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "lib"))
+from ktap import scaled  # noqa: E402
+from wire import receiver  # noqa: E402
+
 SEND = os.path.join(HERE, "lib", "zcopy_send")
 SIZE = 2 << 20    # 512 pages, in many packets of many frags
 PORT = 20100

@@ -5,7 +5,6 @@
 # the virtio NICs: one namespace sends, the other receives and hashes, and
 # the sender's NIC counters account for every byte.
 
-import ctypes
 import hashlib
 import os
 import socket
@@ -13,25 +12,16 @@ import subprocess
 import sys
 import threading
 
-# The selftests' TAP helpers (selftests/zcopy/ktap.py).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "..", "..", "selftests", "zcopy"))
+# The selftests' TAP helpers (selftests/zcopy/ktap.py) and the wire
+# topology's (selftests/zcopy/lib/wire.py).
+SELFTESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "..", "..", "..", "selftests", "zcopy")
+sys.path[:0] = [SELFTESTS, os.path.join(SELFTESTS, "lib")]
 from ktap import scaled  # noqa: E402
+from wire import receiver, setns  # noqa: E402
 
 PAYLOAD = os.urandom(4 << 20)
 PORT = 20000
-CLONE_NEWNET = 0x40000000
-libc = ctypes.CDLL(None, use_errno=True)
-
-
-def setns(name):
-    fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
-    try:
-        # Per thread: each side of the transfer lives in its namespace.
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), f"setns {name}")
-    finally:
-        os.close(fd)
 
 
 def tx_bytes(ns, dev):
@@ -39,34 +29,6 @@ def tx_bytes(ns, dev):
                           f"/sys/class/net/{dev}/statistics/tx_bytes"],
                          check=True, capture_output=True, text=True)
     return int(out.stdout)
-
-
-def receiver(family, addr, port):
-    """A thread in wire1 taking one connection on (addr, port) and hashing
-    it to EOF into result["hash"]; returns (thread, result) once it
-    listens."""
-    result = {}
-    ready = threading.Event()
-
-    def receive():
-        setns("wire1")
-        with socket.socket(family, socket.SOCK_STREAM) as ls:
-            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            ls.bind((addr, port))
-            ls.listen(1)
-            ready.set()
-            ls.settimeout(scaled(300))
-            conn, _ = ls.accept()
-            h = hashlib.sha256()
-            with conn:
-                while chunk := conn.recv(1 << 16):
-                    h.update(chunk)
-            result["hash"] = h.hexdigest()
-
-    t = threading.Thread(target=receive)
-    t.start()
-    ready.wait(scaled(10))
-    return t, result
 
 
 def transfer(family, src, dst):
