@@ -7,17 +7,20 @@
 # Runs in the test VM with the module loaded; needs bash-completion.
 set -u
 cd "$(dirname "$0")" || exit 1
-. ./ktap.sh
+# The kernel's TAP helpers (kselftest/ktap_helpers.sh, copied here by the
+# Makefile).
+# shellcheck source=/dev/null
+. ./ktap_helpers.sh
 
 PROJECT=${ZCOPY_PROJECT:-$(cd ../.. && pwd)}
 ZCCTL=$PROJECT/tools/zcctl/zcctl
 COMPLETION=$PROJECT/tools/zcctl/zcctl.bash-completion
 BASH_COMPLETION=/usr/share/bash-completion/bash_completion
 
-ktap_plan 5
+ktap_print_header
+ktap_set_plan 5
 if [ ! -r "$BASH_COMPLETION" ]; then
-	ktap_info "$BASH_COMPLETION missing (package bash-completion)"
-	exit 1
+	ktap_exit_fail_msg "$BASH_COMPLETION missing (package bash-completion)"
 fi
 # shellcheck source=/dev/null
 . "$BASH_COMPLETION"
@@ -43,10 +46,10 @@ expect_completion() {
 	local got
 	got=$(complete_line "$2")
 	if [ "$got" = "$3" ]; then
-		ktap_ok "$1"
+		ktap_test_pass "$1"
 	else
-		ktap_info "'$2' completed to '$got', not '$3'"
-		ktap_fail "$1"
+		ktap_print_msg "'$2' completed to '$got', not '$3'"
+		ktap_test_fail "$1"
 	fi
 }
 
@@ -65,4 +68,4 @@ ids=$("$ZCCTL" -j contexts |
 	python3 -c 'import json, sys; print(*sorted(str(c["id"]) for c in json.load(sys.stdin)))')
 expect_completion context_ids "zcctl transfers " "$(printf '%s\n' $ids | sort | xargs)"
 exec 3<&-
-ktap_finish
+ktap_finished

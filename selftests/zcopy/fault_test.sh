@@ -11,21 +11,26 @@
 # gauges return to zero, and the run's own checks (module unload,
 # kmemleak, a clean kernel log) find nothing.  Needs the debug kernel.
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/ktap.sh"
+# The kernel's TAP helpers (kselftest/ktap_helpers.sh, copied here by the
+# Makefile), and the time limits scaled for the machine.
+# shellcheck source=/dev/null
+. "$here/ktap_helpers.sh"
+# shellcheck source=selftests/zcopy/lib/scale.sh
+. "$here/lib/scale.sh"
 zcctl=${ZCOPY_PROJECT:-$here/../..}/tools/zcctl/zcctl
 dbg=/sys/kernel/debug
-secs=${FAULT_SECONDS:-$(ktap_seconds 6)}
+secs=${FAULT_SECONDS:-$(zc_seconds 6)}
 times=1000000
 
-echo "TAP version 13"
+ktap_print_header
 if [ ! -d $dbg/failslab ] || [ ! -e $dbg/failslab/require-start ]; then
-	echo "1..0 # SKIP no failslab with a stack trace filter (the debug kernel has one)"
-	exit 4
+	ktap_skip_all "no failslab with a stack trace filter (the debug kernel has one)"
+	exit "$KSFT_SKIP"
 fi
 read -r _ size _ _ _ base _ < <(grep '^zcopy ' /proc/modules)
 if [ -z "$base" ]; then
-	echo "1..0 # SKIP the module is not loaded"
-	exit 4
+	ktap_skip_all "the module is not loaded"
+	exit "$KSFT_SKIP"
 fi
 # Kernel addresses do not fit bash's signed arithmetic: keep them hex.
 start=$(printf '%#018x' "$base")
@@ -44,7 +49,7 @@ inject() {
 	echo 32 >"$f/stacktrace-depth"
 	if [ "$(cat "$f/require-start")" != "$start" ] ||
 		[ "$(cat "$f/require-end")" != "$end" ]; then
-		echo "# $1: the stack trace filter did not take $start..$end"
+		ktap_print_msg "$1: the stack trace filter did not take $start..$end"
 		return 1
 	fi
 	echo N >"$f/task-filter"
@@ -69,13 +74,11 @@ gauge_is_zero() {
 	[ "$(gauge "$1")" = 0 ]
 }
 
-n=0 rc=0 total=0
-echo "1..2"
+total=0
+ktap_set_plan 2
 for kind in failslab fail_page_alloc; do
-	n=$((n + 1))
 	if ! inject $kind 20; then
-		echo "not ok $n $kind"
-		rc=1
+		ktap_test_fail $kind
 		continue
 	fi
 	"$here/lib/stress" -f -t "$secs" -c 0 -x 4 -d /tmp >/tmp/zcopy-fault.log 2>&1 &
@@ -95,18 +98,18 @@ for kind in failslab fail_page_alloc; do
 	grep '^#' /tmp/zcopy-fault.log
 	ok=1
 	[ "$status" = 0 ] || ok=0
-	[ "$injected" -gt 0 ] || { echo "# $kind: no fault was injected"; ok=0; }
+	[ "$injected" -gt 0 ] || { ktap_print_msg "$kind: no fault was injected"; ok=0; }
 	for g in contexts sockets transfers pages; do
-		ktap_wait 30 gauge_is_zero $g || { echo "# $kind: $g is $(gauge $g) after the run"; ok=0; }
+		zc_wait_until 30 gauge_is_zero $g ||
+			{ ktap_print_msg "$kind: $g is $(gauge $g) after the run"; ok=0; }
 	done
-	echo "# $kind: $injected allocations failed, $dumps netlink dumps"
+	ktap_print_msg "$kind: $injected allocations failed, $dumps netlink dumps"
 	if [ $ok = 1 ]; then
-		echo "ok $n $kind"
+		ktap_test_pass $kind
 	else
-		echo "not ok $n $kind"
-		rc=1
+		ktap_test_fail $kind
 	fi
 done
-echo "# faults injected in all: $total"
+ktap_print_msg "faults injected in all: $total"
 rm -f /tmp/zcopy-fault.log
-exit $rc
+ktap_finished

@@ -5,11 +5,16 @@
 # on a kernel whose KCOV instruments the module (the debug kernel).  The
 # fuzzer may change the configuration (it runs as root): it is put back.
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/ktap.sh"
+# The kernel's TAP helpers (kselftest/ktap_helpers.sh, copied here by the
+# Makefile), and the time limits scaled for the machine.
+# shellcheck source=/dev/null
+. "$here/ktap_helpers.sh"
+# shellcheck source=selftests/zcopy/lib/scale.sh
+. "$here/lib/scale.sh"
 zcctl=${ZCOPY_PROJECT:-$here/../..}/tools/zcctl/zcctl
 saved=$("$zcctl" -j config 2>/dev/null)
 
-"$here/lib/fuzz" -t "${FUZZ_SECONDS:-$(ktap_seconds 30)}"
+"$here/lib/fuzz" -t "${FUZZ_SECONDS:-$(zc_seconds 30)}"
 rc=$?
 if [ -n "$saved" ]; then
 	# shellcheck disable=SC2046 # KEY VALUE pairs, split on purpose
@@ -19,7 +24,7 @@ for k, v in json.loads(sys.argv[1]).items():
     print(k.replace("_", "-"), v)' "$saved") || rc=1
 fi
 if [ $rc != 4 ] && [ -n "${ZCOPY_MODULE:-}" ] && command -v objdump >/dev/null; then
-	echo "# the module has $(objdump -dr "$ZCOPY_MODULE" |
+	ktap_print_msg "the module has $(objdump -dr "$ZCOPY_MODULE" |
 		grep -c '__sanitizer_cov_trace_pc') KCOV call sites"
 fi
 exit $rc

@@ -18,8 +18,11 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The project's helpers in lib/; the kernel's ksft.py is beside the test.
 sys.path.insert(0, os.path.join(HERE, "lib"))
-from ktap import scaled  # noqa: E402
+import ksft  # noqa: E402
+from cases import skip_all  # noqa: E402
+from scale import scaled  # noqa: E402
 from wire import receiver  # noqa: E402
 
 SEND = os.path.join(HERE, "lib", "zcopy_send")
@@ -108,19 +111,17 @@ def check(name, path, want, family, dst, setup, teardown, proof=None):
     cached, disk = file_hash(path), file_hash(path, drop=True)
     ok = got == want and cached == want and disk == want and \
         (moved is None or moved >= SIZE)
-    print(f"# {name}: receiver {got == want}, page cache {cached == want}, "
-          f"disk {disk == want}" + (f", ESP bytes {moved}" if proof else ""))
+    ksft.print_msg(f"{name}: receiver {got == want}, page cache {cached == want}, "
+                   f"disk {disk == want}" + (f", ESP bytes {moved}" if proof else ""))
     return ok
 
 
 def main():
     if not os.path.exists("/run/netns/wire0"):
-        print("1..0 # SKIP no wire topology (tools/testing/vm/run --wire)")
-        return 4
+        return skip_all("no wire topology (tools/testing/vm/run --wire)")
     scratch = os.environ.get("ZCOPY_SCRATCH")
     if not scratch:
-        print("1..0 # SKIP ZCOPY_SCRATCH (a disk-backed directory) not set")
-        return 4
+        return skip_all("ZCOPY_SCRATCH (a disk-backed directory) not set")
     path = os.path.join(scratch, "zcopy-integrity")
     data = os.urandom(SIZE)
     with open(path, "wb") as f:
@@ -136,19 +137,18 @@ def main():
         ("nft_dup_ipv6", socket.AF_INET6, B6,
          lambda: nft_dup(True, B6), lambda: nft_dup(False, B6), None),
     ]
-    print("TAP version 13")
-    print(f"1..{len(cases)}")
-    failed = 0
-    for n, (name, family, dst, setup, teardown, proof) in enumerate(cases, 1):
+    ksft.print_header()
+    ksft.set_plan(len(cases))
+    for name, family, dst, setup, teardown, proof in cases:
         try:
             ok = check(name, path, want, family, dst, setup, teardown, proof)
         except Exception as e:      # this case's failure, not the run's
-            print(f"# {name}: {e}")
+            ksft.print_msg(f"{name}: {e}")
             ok = False
-        print(f"{'ok' if ok else 'not ok'} {n} {name}")
-        failed |= not ok
+        ksft.test_result(ok, name)
+        sys.stdout.flush()
     os.unlink(path)
-    return 1 if failed else 0
+    ksft.finished()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@
 # Runs in the test VM with the module already loaded from $ZCOPY_MODULE.
 set -u
 cd "$(dirname "$0")" || exit 1
-. ./ktap.sh
+# The kernel's TAP helpers (kselftest/ktap_helpers.sh, copied here by the
+# Makefile).
+# shellcheck source=/dev/null
+. ./ktap_helpers.sh
 
 # Enough to show that nothing builds up from one load to the next (a leak
 # shows in the first, through kmemleak): each costs seconds on the debug
@@ -20,8 +23,9 @@ CYCLES=8
 # modprobe's.
 module=${ZCOPY_MODULE:-$(modinfo -n zcopy 2>/dev/null)}
 if [ -z "$module" ]; then
-	echo "1..0 # SKIP no zcopy module: ZCOPY_MODULE unset and none installed"
-	exit 4
+	ktap_print_header
+	ktap_skip_all "no zcopy module: ZCOPY_MODULE unset and none installed"
+	exit "$KSFT_SKIP"
 fi
 version=$(modinfo -F version "$module")
 
@@ -42,15 +46,15 @@ log_since() {
 
 device_is_documented() {
 	local dev=/dev/zcopy
-	[ -c "$dev" ] || { ktap_info "$dev is not a character device"; return 1; }
+	[ -c "$dev" ] || { ktap_print_msg "$dev is not a character device"; return 1; }
 	[ "$(stat -c %Hr "$dev")" -eq 10 ] ||
-		{ ktap_info "major $(stat -c %Hr "$dev"), not misc (10)"; return 1; }
+		{ ktap_print_msg "major $(stat -c %Hr "$dev"), not misc (10)"; return 1; }
 	[ "$(stat -c %a "$dev")" = 666 ] ||
-		{ ktap_info "mode $(stat -c %a "$dev"), expected 666"; return 1; }
+		{ ktap_print_msg "mode $(stat -c %a "$dev"), expected 666"; return 1; }
 	[ "$(stat -c %U:%G "$dev")" = root:root ] ||
-		{ ktap_info "owner $(stat -c %U:%G "$dev"), expected root:root"; return 1; }
+		{ ktap_print_msg "owner $(stat -c %U:%G "$dev"), expected root:root"; return 1; }
 	[ "$(cat /sys/class/misc/zcopy/dev)" = "$(stat -c %Hr:%Lr "$dev")" ] ||
-		{ ktap_info "$dev does not match /sys/class/misc/zcopy/dev"; return 1; }
+		{ ktap_print_msg "$dev does not match /sys/class/misc/zcopy/dev"; return 1; }
 }
 
 # One unload + load; sets $why on failure.
@@ -77,7 +81,7 @@ refused_while_open() {
 	local ok=0
 	exec 7<>/dev/zcopy || return 1
 	if rmmod zcopy 2>/dev/null; then
-		ktap_info "rmmod succeeded with a context open"
+		ktap_print_msg "rmmod succeeded with a context open"
 		insmod "$module"
 		ok=1
 	fi
@@ -85,29 +89,34 @@ refused_while_open() {
 	[ "$ok" = 0 ] && grep -q '^zcopy ' /proc/modules
 }
 
-ktap_plan 5
+ktap_print_header
+ktap_set_plan 5
 
 grep -q '^zcopy ' /proc/modules || insmod "$module"
-ktap_check "device node has the documented mode" device_is_documented
+ktap_test_result "device node has the documented mode" device_is_documented
 
 boot_lines=$(dmesg | sed 's/^\[[ 0-9.]*\] //' | grep '^zcopy: ' |
 	grep -v -e 'taints kernel\.$' -e 'tainting kernel$')
-ktap_check "first load printed one version line" \
-	test "$boot_lines" = "zcopy: zcopy $version loaded"
+if [ "$boot_lines" = "zcopy: zcopy $version loaded" ]; then
+	ktap_test_pass "first load printed one version line"
+else
+	ktap_test_fail "first load printed one version line"
+fi
 
 why=
 for i in $(seq "$CYCLES"); do
 	cycle || { why="cycle $i: $why"; break; }
 done
 if [ -z "$why" ]; then
-	ktap_ok "$CYCLES unload/load cycles, one version line each"
+	ktap_test_pass "$CYCLES unload/load cycles, one version line each"
 else
-	ktap_info "$why"
-	ktap_fail "$CYCLES unload/load cycles, one version line each"
+	ktap_print_msg "$why"
+	ktap_test_fail "$CYCLES unload/load cycles, one version line each"
 	# Leave the module loaded for the tests after this one.
 	grep -q '^zcopy ' /proc/modules || insmod "$module"
 fi
 
-ktap_check "device node has the documented mode after reload" device_is_documented
-ktap_check "rmmod is refused while a context is open" refused_while_open
-ktap_finish
+ktap_test_result "device node has the documented mode after reload" \
+	device_is_documented
+ktap_test_result "rmmod is refused while a context is open" refused_while_open
+ktap_finished

@@ -8,33 +8,36 @@
 # STRESS_SECONDS sets each run's length (make stress: longer); by default
 # 8 s scaled for this machine, so that a slower one does as much work.
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/ktap.sh"
-secs=${STRESS_SECONDS:-$(ktap_seconds 8)}
+# The kernel's TAP helpers (kselftest/ktap_helpers.sh, copied here by the
+# Makefile), and the time limits scaled for the machine.
+# shellcheck source=/dev/null
+. "$here/ktap_helpers.sh"
+# shellcheck source=selftests/zcopy/lib/scale.sh
+. "$here/lib/scale.sh"
+secs=${STRESS_SECONDS:-$(zc_seconds 8)}
 img=/tmp/zcopy-stress-blk.img
-n=0 rc=0
 
 run() {
-	local name=$1 out
+	local name=$1 out status
 	shift
-	n=$((n + 1))
 	out=$("$here/lib/stress" -t "$secs" "$@" 2>&1)
-	local status=$?
+	status=$?
 	grep '^#' <<<"$out"
 	if [ "$status" = 0 ]; then
-		echo "ok $n $name"
+		ktap_test_pass "$name"
 	else
-		echo "not ok $n $name"
-		rc=1
+		ktap_test_fail "$name"
 	fi
 }
 
+# skip NAME WHY
 skip() {
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
+	ktap_print_msg "$1: $2"
+	ktap_test_skip "$1"
 }
 
-echo "TAP version 13"
-echo "1..5"
+ktap_print_header
+ktap_set_plan 5
 run tmpfs_ipv4 -d /tmp
 
 dev=
@@ -76,4 +79,4 @@ if [ -e /run/netns/wire0 ]; then
 else
 	skip wire_ipv4 "no wire topology (tools/testing/vm/run --wire)"
 fi
-exit "$rc"
+ktap_finished

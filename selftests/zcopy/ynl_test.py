@@ -17,9 +17,11 @@ import subprocess
 import sys
 import time
 
-from ktap import case, expect, run_cases, scaled, skip_all
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The project's helpers in lib/; the kernel's ksft.py is beside the test.
+sys.path.insert(0, os.path.join(HERE, "lib"))
+from cases import case, expect, run_cases, skip_all  # noqa: E402
+from scale import scaled  # noqa: E402
 PROJECT = os.environ.get("ZCOPY_PROJECT", os.path.join(HERE, "..", ".."))
 KSRC = os.environ.get("ZCOPY_KSRC", "")
 CLI = os.path.join(KSRC, "tools", "net", "ynl", "cli.py")

@@ -11,9 +11,11 @@ import os
 import subprocess
 import sys
 
-from ktap import case, expect, run_cases, scaled
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The project's helpers in lib/; the kernel's ksft.py is beside the test.
+sys.path.insert(0, os.path.join(HERE, "lib"))
+from cases import case, expect, run_cases  # noqa: E402
+from scale import scaled  # noqa: E402
 PROJECT = os.environ.get("ZCOPY_PROJECT", os.path.join(HERE, "..", ".."))
 ZCCTL = os.path.join(PROJECT, "tools", "zcctl", "zcctl")
 HELPER = os.path.join(HERE, "lib", "zc_helper")

@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 
-from ktap import scaled
+from scale import scaled
 
 CLONE_NEWNET = 0x40000000
 libc = ctypes.CDLL(None, use_errno=True)

@@ -9,21 +9,24 @@
 # copy.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=selftests/zcopy/ktap.sh
-. "$here/../../../selftests/zcopy/ktap.sh"
+# The kernel's TAP helpers (kselftest/ktap_helpers.sh), which the
+# selftests' Makefile copies beside them.
+# shellcheck source=/dev/null
+. "$here/../../../selftests/zcopy/ktap_helpers.sh"
 
+ktap_print_header
 if [ ! -e /run/netns/wire0 ]; then
-	echo "1..0 # SKIP no wire topology (tools/testing/vm/run --wire)"
-	exit 4
+	ktap_skip_all "no wire topology (tools/testing/vm/run --wire)"
+	exit "$KSFT_SKIP"
 fi
 
-ktap_plan 2
+ktap_set_plan 2
 out=$("$here/guest.sh" 2>&1)
 rc=$?
 sed 's/^/# /' <<<"$out"
-ktap_check "the demo's guest script exits 0 (hashes, zcopy counters, completion)" \
+ktap_test_result "the demo's guest script exits 0 (hashes, zcopy counters, completion)" \
 	test "$rc" = 0
 rows=$(grep -cE '^(read\+write|sendfile|zcopy|zcopy\+release) +[0-9]+ +ok ' <<<"$out")
-ktap_check "its table shows all four methods, each with a matching hash" \
+ktap_test_result "its table shows all four methods, each with a matching hash" \
 	test "$rows" = 4
-ktap_finish
+ktap_finished

@@ -12,12 +12,14 @@ import subprocess
 import sys
 import threading
 
-# The selftests' TAP helpers (selftests/zcopy/ktap.py) and the wire
-# topology's (selftests/zcopy/lib/wire.py).
+# The selftests' helpers: the kernel's ksft.py (copied beside them by
+# their Makefile), and in their lib/ the time limits and the wire topology.
 SELFTESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                          "..", "..", "..", "selftests", "zcopy")
 sys.path[:0] = [SELFTESTS, os.path.join(SELFTESTS, "lib")]
-from ktap import scaled  # noqa: E402
+import ksft  # noqa: E402
+from cases import skip_all  # noqa: E402
+from scale import scaled  # noqa: E402
 from wire import receiver, setns  # noqa: E402
 
 PAYLOAD = os.urandom(4 << 20)
@@ -52,24 +54,22 @@ def transfer(family, src, dst):
 
 def main():
     if not os.path.exists("/run/netns/wire0"):
-        print("1..0 # SKIP no wire topology (tools/testing/vm/run --wire)")
-        return 0
+        return skip_all("no wire topology (tools/testing/vm/run --wire)")
     want = hashlib.sha256(PAYLOAD).hexdigest()
     cases = [("IPv4", socket.AF_INET, "198.18.0.1", "198.18.0.2"),
              ("IPv6", socket.AF_INET6, "2001:db8::1", "2001:db8::2")]
-    print("TAP version 13")
-    print(f"1..{len(cases)}")
-    failed = 0
-    for n, (name, family, src, dst) in enumerate(cases, 1):
+    ksft.print_header()
+    ksft.set_plan(len(cases))
+    for name, family, src, dst in cases:
         before = tx_bytes("wire0", "wire0")
         got, sent = transfer(family, src, dst)
         nic = tx_bytes("wire0", "wire0") - before
         ok = sent and got == want and nic >= len(PAYLOAD)
-        print(f"# {name}: sent={sent} hash_match={got == want} "
-              f"nic_tx_bytes={nic} payload={len(PAYLOAD)}")
-        print(f"{'ok' if ok else 'not ok'} {n} TCP over {name} crosses the wire intact")
-        failed |= not ok
-    return failed
+        ksft.print_msg(f"{name}: sent={sent} hash_match={got == want} "
+                       f"nic_tx_bytes={nic} payload={len(PAYLOAD)}")
+        ksft.test_result(ok, f"TCP over {name} crosses the wire intact")
+        sys.stdout.flush()
+    ksft.finished()
 
 
 if __name__ == "__main__":
