@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 import ksft  # noqa: E402
 from cases import skip_all  # noqa: E402
 from scale import scaled  # noqa: E402
-from wire import receiver  # noqa: E402
+from topology import receiver  # noqa: E402
 
 SEND = os.path.join(HERE, "lib", "zcopy_send")
 SIZE = 2 << 20    # 512 pages, in many packets of many frags

@@ -20,7 +20,7 @@ sys.path[:0] = [SELFTESTS, os.path.join(SELFTESTS, "lib")]
 import ksft  # noqa: E402
 from cases import skip_all  # noqa: E402
 from scale import scaled  # noqa: E402
-from wire import receiver, setns  # noqa: E402
+from topology import receiver, setns  # noqa: E402
 
 PAYLOAD = os.urandom(4 << 20)
 PORT = 20000
