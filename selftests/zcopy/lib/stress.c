@@ -275,9 +275,9 @@ static int clean_start(struct clean *c, int id)
 	return pthread_create(&c->submitter, NULL, clean_submitter, c);
 }
 
+/* After its submitter has ended and stop is 2: drain, then check. */
 static void clean_finish(struct clean *c)
 {
-	pthread_join(c->submitter, NULL);
 	pthread_join(c->readers[0], NULL);
 	pthread_join(c->readers[1], NULL);
 	zc_reg(c->zc, ZCOPY_IOC_UNREGISTER, c->tx);
@@ -672,6 +672,13 @@ int main(int argc, char **argv)
 	atomic_store(&stop, 1);
 	for (i = 0; i < nr_chaos; i++)
 		pthread_join(threads[i], NULL);
+	/*
+	 * A reader quits once stop is 2 and it has read as many as were
+	 * submitted: every submission must be counted by then, or the
+	 * completions of a batch still being counted are never read.
+	 */
+	for (i = 0; i < nr_clean; i++)
+		pthread_join(clean[i].submitter, NULL);
 	atomic_store(&stop, 2);		/* readers: drain, then quit */
 	for (i = 0; i < nr_clean; i++)
 		clean_finish(&clean[i]);
