@@ -18,7 +18,6 @@
 #include "claim.h"
 #include "events.h"
 
-struct folio;
 struct socket;
 struct workqueue_struct;
 struct zcopy_ctx;
