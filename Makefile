@@ -18,7 +18,8 @@
 #   make style        checkpatch --strict on the kernel code and uapi header,
 #                     and whether the generated files match the netlink spec
 #   make regen        regenerate what the netlink spec gives (the family's
-#                     uapi header), with the kernel's YNL generator
+#                     uapi header, kmod/generated/), with the kernel's YNL
+#                     generator
 #   make sparse       sparse on the kernel code (same as: make module C=2)
 #   make deps         install the Debian packages everything above needs
 #   make vm           an interactive shell in a guest (KERNEL=distro|debug)

@@ -18,6 +18,7 @@ probe SPLICE_PAGES		linux/skbuff.h		'skb_splice_from_iter\('
 probe SPLICE_EOF		linux/net.h		'\(\*splice_eof\)'
 probe FILEMAP_SPLICE_READ	linux/fs.h		'filemap_splice_read\('
 probe GENL_SPLIT_OPS		net/genetlink.h		'^struct genl_split_ops \{'
+probe CONST_NLA_RANGE		net/netlink.h		'const struct netlink_range_validation \*range;'
 probe GENL_INFO_DUMP		net/genetlink.h		'genl_info_dump\('
 probe LIST_COUNT_NODES		linux/list.h		'list_count_nodes\('
 echo

@@ -8,19 +8,6 @@
 
 #include "compat.h"
 
-#ifndef ZCOPY_HAVE_GENL_SPLIT_OPS
-static_assert((int)ZCOPY_GENL_NO_ATTRS_MAX >= (int)ZCOPY_A_CONFIG_MAX &&
-	      (int)ZCOPY_GENL_NO_ATTRS_MAX >= (int)ZCOPY_A_CONTEXT_MAX &&
-	      (int)ZCOPY_GENL_NO_ATTRS_MAX >= (int)ZCOPY_A_TRANSFER_MAX);
-
-const struct nla_policy zcopy_genl_no_attrs[ZCOPY_GENL_NO_ATTRS_MAX + 1] = {
-	[0 ... ZCOPY_GENL_NO_ATTRS_MAX] = {
-		.type = NLA_REJECT,
-		.reject_message = "this command takes no attributes",
-	},
-};
-#endif
-
 #ifndef ZCOPY_HAVE_SPLICE_PAGES
 /*
  * MSG_SPLICE_PAGES by the socket's sendpage(), one page at a time, as

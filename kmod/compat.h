@@ -113,33 +113,29 @@ static inline struct folio *zcopy_get_folio(struct address_space *mapping,
 }
 
 /*
- * Generic netlink: split do/dump ops since 6.2 (one struct genl_ops per
- * command before, the same fields), and a dump's parsed request in a
- * struct genl_info since 6.7.
+ * Generic netlink, for the generated family (generated/genl.c): split
+ * do/dump ops since 6.2 (one struct genl_ops per command before, with
+ * the same fields; the GENL_CMD_CAP_* in .flags only repeat what the
+ * core sees for itself), and a dump's parsed request in a struct
+ * genl_info since 6.7.
  */
-#ifdef ZCOPY_HAVE_GENL_SPLIT_OPS
-#define ZCOPY_GENL_OPS(table, n)	.split_ops = (table), .n_split_ops = (n)
-#else
-/* GENL_CMD_CAP_* in .flags only repeat what the core sees for itself. */
+#ifndef ZCOPY_HAVE_GENL_SPLIT_OPS
 #define genl_split_ops		genl_ops
-#define ZCOPY_GENL_OPS(table, n)	.ops = (table), .n_ops = (n)
+#define split_ops		ops
+#define n_split_ops		n_ops
 #endif
 
 /*
- * A command that takes no attributes.  Split ops leave the check to the
- * handler (zcopy_nl_no_attrs()); before them, the core gave such a
- * command a policy refusing attribute 1 with a message of its own, and
- * every other type as unknown.  This one refuses every type the family
- * defines with ours (higher ones are still unknown: EINVAL either way).
+ * A policy's range of values is const since 6.2; before, the pointer
+ * was not, though the core only ever read through it.
  */
-#ifdef ZCOPY_HAVE_GENL_SPLIT_OPS
-#define ZCOPY_GENL_NO_ATTRS
-#else
-/* The family's highest attribute number (compat.c checks it). */
-#define ZCOPY_GENL_NO_ATTRS_MAX	ZCOPY_A_STATS_MAX
-extern const struct nla_policy zcopy_genl_no_attrs[ZCOPY_GENL_NO_ATTRS_MAX + 1];
-#define ZCOPY_GENL_NO_ATTRS					\
-	.policy = zcopy_genl_no_attrs, .maxattr = ZCOPY_GENL_NO_ATTRS_MAX,
+#ifndef ZCOPY_HAVE_CONST_NLA_RANGE
+#undef NLA_POLICY_FULL_RANGE
+#define NLA_POLICY_FULL_RANGE(tp, _range) {				\
+	.type = NLA_ENSURE_UINT_OR_BINARY_TYPE(tp),			\
+	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
+	.range = (struct netlink_range_validation *)(_range),		\
+}
 #endif
 
 static inline struct nlattr **zcopy_genl_dump_attrs(struct netlink_callback *cb)

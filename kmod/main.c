@@ -10,7 +10,6 @@
 #include "dev.h"
 #include "limits.h"
 #include "netlink.h"
-#include "stats.h"
 #include "version.h"
 #include "xfer.h"
 
@@ -18,11 +17,10 @@ static int __init zcopy_init(void)
 {
 	int ret;
 
-	zcopy_stats_init();
 	zcopy_limits_init();
 	ret = zcopy_engine_init();
 	if (ret)
-		goto err_stats;
+		return ret;
 	ret = zcopy_nl_init();
 	if (ret)
 		goto err_engine;
@@ -37,8 +35,6 @@ err_nl:
 	zcopy_nl_exit();
 err_engine:
 	zcopy_engine_exit();
-err_stats:
-	zcopy_stats_exit();
 	return ret;
 }
 
@@ -47,7 +43,6 @@ static void __exit zcopy_exit(void)
 	zcopy_dev_exit();
 	zcopy_nl_exit();
 	zcopy_engine_exit();
-	zcopy_stats_exit();
 }
 
 module_init(zcopy_init);

@@ -3,13 +3,16 @@
  * The "zcopy" generic netlink family: counters, configuration, listings
  * of contexts and transfers, and events.
  *
- * The policies and op table follow Documentation/netlink/specs/zcopy.yaml
- * attribute for attribute; change both together.  Validation is strict
- * (the genetlink default for a new family): unknown attributes, wrong
- * types and sizes are refused by the core with an extack message, and
- * the range checks live in the policies, so the handlers only see
- * well-formed values.  Commands that take no attributes say so
- * themselves, since the core does not parse a message without a policy.
+ * The policies, the op table, the events group and the family itself
+ * are generated from Documentation/netlink/specs/zcopy.yaml into
+ * generated/genl.[ch] (make regen); this file holds the handlers the op
+ * table names.  Validation is strict (the genetlink default for a new
+ * family): unknown attributes, wrong types and sizes are refused by the
+ * core with an extack message, and the range checks live in the
+ * policies, so the handlers only see well-formed values.  A command
+ * whose request the spec gives no attributes has no policy: since 6.2
+ * the core then does not parse the message, and zcopy_nl_no_attrs()
+ * refuses attributes itself; before, the core refused them.
  *
  * Listings carry pids, command names, descriptors, inode numbers and
  * user_data (often a pointer): no business of other users.  A caller
@@ -38,51 +41,14 @@
 
 #include "compat.h"
 #include "ctx.h"
+#include "generated/genl.h"
 #include "limits.h"
 #include "netlink.h"
 #include "stats.h"
 #include "xfer.h"
 
-enum zcopy_nl_group {
-	ZCOPY_NLGRP_EVENTS,
-};
-
-static struct genl_family zcopy_nl_family;
-
 /* Serializes configuration changes and their notifications. */
 static DEFINE_MUTEX(zcopy_config_lock);
-
-/*
- * Both bounds are beyond what NLA_POLICY_RANGE's s16 can hold.  Not
- * const: before 6.2 a policy pointed at a mutable one.
- */
-static struct netlink_range_validation zcopy_max_inflight_range = {
-	.min = ZCOPY_MAX_INFLIGHT_MIN,
-	.max = ZCOPY_MAX_INFLIGHT_MAX,
-};
-
-static struct netlink_range_validation zcopy_max_pinned_range = {
-	.min = ZCOPY_MAX_PINNED_MIN,
-	.max = ZCOPY_MAX_PINNED_MAX,
-};
-
-static struct netlink_range_validation zcopy_max_user_sockets_range = {
-	.min = ZCOPY_MAX_USER_SOCKETS_MIN,
-	.max = ZCOPY_MAX_USER_SOCKETS_MAX,
-};
-
-static const struct nla_policy zcopy_config_set_policy[ZCOPY_A_CONFIG_MAX + 1] = {
-	[ZCOPY_A_CONFIG_MAX_INFLIGHT] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &zcopy_max_inflight_range),
-	[ZCOPY_A_CONFIG_MAX_PINNED] =
-		NLA_POLICY_FULL_RANGE(NLA_U64, &zcopy_max_pinned_range),
-	[ZCOPY_A_CONFIG_MAX_USER_SOCKETS] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &zcopy_max_user_sockets_range),
-};
-
-static const struct nla_policy zcopy_transfer_get_policy[ZCOPY_A_TRANSFER_CONTEXT_ID + 1] = {
-	[ZCOPY_A_TRANSFER_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
 
 /* For the commands whose request carries no attributes at all. */
 static int zcopy_nl_no_attrs(const struct nlmsghdr *nlh,
@@ -121,19 +87,22 @@ static int zcopy_nl_reply(struct genl_info *info,
 	return genlmsg_reply(msg, info);
 }
 
+atomic64_t zcopy_stats[ZCOPY_A_STATS_MAX + 1];
+
+/* Every attribute of the set is a counter, but the padding. */
 static int zcopy_nl_put_stats(struct sk_buff *msg)
 {
 	unsigned int i;
 
 	for (i = 1; i <= ZCOPY_A_STATS_MAX; i++)
-		if (zcopy_stat_name(i) &&
+		if (i != ZCOPY_A_STATS_PAD &&
 		    nla_put_u64_64bit(msg, i, atomic64_read(&zcopy_stats[i]),
 				      ZCOPY_A_STATS_PAD))
 			return -EMSGSIZE;
 	return 0;
 }
 
-static int zcopy_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+int zcopy_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return zcopy_nl_reply(info, zcopy_nl_put_stats);
 }
@@ -151,8 +120,7 @@ static int zcopy_nl_put_config(struct sk_buff *msg)
 	return 0;
 }
 
-static int zcopy_nl_config_get_doit(struct sk_buff *skb,
-				    struct genl_info *info)
+int zcopy_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return zcopy_nl_reply(info, zcopy_nl_put_config);
 }
@@ -179,8 +147,7 @@ static void zcopy_nl_config_notify(void)
 	genlmsg_multicast_allns(&zcopy_nl_family, msg, 0, ZCOPY_NLGRP_EVENTS);
 }
 
-static int zcopy_nl_config_set_doit(struct sk_buff *skb,
-				    struct genl_info *info)
+int zcopy_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *inflight = info->attrs[ZCOPY_A_CONFIG_MAX_INFLIGHT];
 	struct nlattr *pinned = info->attrs[ZCOPY_A_CONFIG_MAX_PINNED];
@@ -266,8 +233,8 @@ static int zcopy_nl_put_context(struct sk_buff *skb, struct zcopy_ctx *ctx,
 	return 0;
 }
 
-static int zcopy_nl_context_get_dumpit(struct sk_buff *skb,
-				       struct netlink_callback *cb)
+int zcopy_nl_context_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
 {
 	struct zcopy_nl_viewer viewer;
 	unsigned long id;
@@ -369,8 +336,8 @@ static bool zcopy_nl_context_exists(const struct zcopy_nl_viewer *v, u32 id)
 	return ret;
 }
 
-static int zcopy_nl_transfer_get_dumpit(struct sk_buff *skb,
-					struct netlink_callback *cb)
+int zcopy_nl_transfer_get_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
 {
 	struct nlattr *only = zcopy_genl_dump_attrs(cb)[ZCOPY_A_TRANSFER_CONTEXT_ID];
 	unsigned long first = 1, last = ULONG_MAX, id;
@@ -432,59 +399,6 @@ void zcopy_nl_transfer_failed(const struct zcopy_xfer *x, s64 err)
 	genlmsg_multicast_netns(&zcopy_nl_family, net, msg, 0,
 				ZCOPY_NLGRP_EVENTS, GFP_KERNEL);
 }
-
-static const struct genl_split_ops zcopy_nl_ops[] = {
-	{
-		.cmd		= ZCOPY_CMD_STATS_GET,
-		.doit		= zcopy_nl_stats_get_doit,
-		ZCOPY_GENL_NO_ATTRS
-		.flags		= GENL_CMD_CAP_DO,
-	},
-	{
-		.cmd		= ZCOPY_CMD_CONFIG_GET,
-		.doit		= zcopy_nl_config_get_doit,
-		ZCOPY_GENL_NO_ATTRS
-		.flags		= GENL_CMD_CAP_DO,
-	},
-	{
-		.cmd		= ZCOPY_CMD_CONFIG_SET,
-		.doit		= zcopy_nl_config_set_doit,
-		.policy		= zcopy_config_set_policy,
-		.maxattr	= ZCOPY_A_CONFIG_MAX,
-		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
-	},
-	{
-		.cmd		= ZCOPY_CMD_CONTEXT_GET,
-		.dumpit		= zcopy_nl_context_get_dumpit,
-		ZCOPY_GENL_NO_ATTRS
-		.flags		= GENL_CMD_CAP_DUMP,
-	},
-	{
-		.cmd		= ZCOPY_CMD_TRANSFER_GET,
-		.dumpit		= zcopy_nl_transfer_get_dumpit,
-		.policy		= zcopy_transfer_get_policy,
-		.maxattr	= ZCOPY_A_TRANSFER_CONTEXT_ID,
-		.flags		= GENL_CMD_CAP_DUMP,
-	},
-};
-
-static const struct genl_multicast_group zcopy_nl_mcgrps[] = {
-	[ZCOPY_NLGRP_EVENTS] = {
-		.name	= ZCOPY_MCGRP_EVENTS,
-		.flags	= GENL_MCAST_CAP_NET_ADMIN,
-	},
-};
-
-static struct genl_family zcopy_nl_family __ro_after_init = {
-	.name		= ZCOPY_FAMILY_NAME,
-	.version	= ZCOPY_FAMILY_VERSION,
-	.netnsok	= true,
-	.parallel_ops	= true,
-	.module		= THIS_MODULE,
-	ZCOPY_GENL_OPS(zcopy_nl_ops, ARRAY_SIZE(zcopy_nl_ops)),
-	.mcgrps		= zcopy_nl_mcgrps,
-	.n_mcgrps	= ARRAY_SIZE(zcopy_nl_mcgrps),
-};
 
 int __init zcopy_nl_init(void)
 {

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Module-wide counters.  Atomic, so they can be read at any time, through
- * netlink (ZCOPY_CMD_STATS_GET) or debugfs, without stopping the engine.
+ * Module-wide counters.  Atomic, so netlink can read them at any time
+ * (ZCOPY_CMD_STATS_GET, netlink.c) without stopping the engine.
  *
  * A counter is its netlink attribute: zcopy_stats[] is indexed by
  * ZCOPY_A_STATS_* (the "stats" set of Documentation/netlink/specs/
- * zcopy.yaml), so adding one takes the spec, the uapi enum, its name in
- * stats.c and the code that counts it.  Documentation/zcopy.rst says what
- * each one counts.
+ * zcopy.yaml, whose docs say what each one counts).  Adding one takes
+ * the spec (then make regen) and the code that counts it.
  */
 #ifndef ZCOPY_STATS_H
 #define ZCOPY_STATS_H
@@ -23,9 +22,5 @@ static inline void zcopy_stat_add(unsigned int stat, s64 delta)
 {
 	atomic64_add(delta, &zcopy_stats[stat]);
 }
-
-const char *zcopy_stat_name(unsigned int stat);
-void zcopy_stats_init(void);
-void zcopy_stats_exit(void);
 
 #endif /* ZCOPY_STATS_H */

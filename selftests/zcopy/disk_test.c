@@ -325,8 +325,8 @@ struct counts {
 
 static struct counts counts_now(void)
 {
-	return (struct counts){ stat_value("reads_async"),
-				stat_value("reads_blocking") };
+	return (struct counts){ stat_value(ZCOPY_A_STATS_READS_ASYNC),
+				stat_value(ZCOPY_A_STATS_READS_BLOCKING) };
 }
 
 FIXTURE(disk) {
@@ -399,8 +399,8 @@ TEST_F_TIMEOUT(disk, cold_files_are_read_without_a_sleeping_thread, 300)
 	       s.samples, s.peak_meta);
 	EXPECT_LT(0, after.async - before.async);
 	EXPECT_EQ(0, after.blocking - before.blocking);
-	EXPECT_EQ(0, stat_wait("disk_waiting", 0, 5000));
-	EXPECT_EQ(0, stat_value("read_threads"));
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_DISK_WAITING, 0, 5000));
+	EXPECT_EQ(0, stat_value(ZCOPY_A_STATS_READ_THREADS));
 }
 
 TEST_F_TIMEOUT(disk, cold_block_device_is_read_without_a_sleeping_thread, 300)
@@ -623,17 +623,17 @@ TEST_F_TIMEOUT(disk, cancel_and_close_while_the_disk_reads, 300)
 	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 32 * MiB, 5, 0));
 	ASSERT_EQ(1, zc_submit1(zc2, fd, tx2, 16 * MiB, 16 * MiB, 6, 0));
 	/* A worker starts the reads: wait for it to have done so. */
-	for (i = 0; i < zc_ms(5000) / 10 && stat_value("disk_waiting") < 2; i++)
+	for (i = 0; i < zc_ms(5000) / 10 && stat_value(ZCOPY_A_STATS_DISK_WAITING) < 2; i++)
 		usleep(10000);
-	EXPECT_LE(2, stat_value("disk_waiting"));
+	EXPECT_LE(2, stat_value(ZCOPY_A_STATS_DISK_WAITING));
 	EXPECT_EQ(1, zc_cancel(zc, 5));
 	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, 30000));
 	EXPECT_EQ(-ECANCELED, cqe.res);
 	EXPECT_EQ(0, zc_reg(zc2, ZCOPY_IOC_UNREGISTER, tx2));
 	close(zc2);
 	close(zc);
-	EXPECT_EQ(0, stat_wait("disk_waiting", 0, 30000));
-	EXPECT_EQ(0, stat_wait("transfers", 0, 30000));
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_DISK_WAITING, 0, 30000));
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_TRANSFERS, 0, 30000));
 	close(tx);
 	close(rx);
 	close(tx2);

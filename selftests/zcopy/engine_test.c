@@ -488,7 +488,7 @@ TEST(blocked_workers_bounded_per_user)
 			close(rx[round][k]);
 		}
 	close(fd);
-	EXPECT_EQ(0, stat_wait("contexts", 0, TIMEOUT_MS));
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_CONTEXTS, 0, TIMEOUT_MS));
 }
 
 ZC_HARNESS_MAIN

@@ -65,9 +65,10 @@ disarm() {
 	echo 0 >"$dbg/$1/probability"
 }
 
-# A counter from the module's debugfs file.
+# A counter of the module's, as zcctl reads it over netlink.
 gauge() {
-	awk -v k="$1" '$1 == k { print $2 }' $dbg/zcopy/stats
+	"$zcctl" -j stats | python3 -c \
+		'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }
 
 gauge_is_zero() {

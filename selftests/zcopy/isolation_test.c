@@ -163,8 +163,8 @@ TEST(memlock_bounds_pinned_pages)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child status %#x", status);
-	EXPECT_EQ(0, stat_wait("transfers", 0, TIMEOUT_MS));
-	EXPECT_EQ(0, stat_wait("contexts", 0, TIMEOUT_MS));
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_TRANSFERS, 0, TIMEOUT_MS));
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_CONTEXTS, 0, TIMEOUT_MS));
 	close(fd);
 	unlink(path);
 }

@@ -330,8 +330,11 @@ TEST_F(nl, attributes_on_commands_without_any)
 			pos = put_attr(self->msg, pos, types[t], &v, sizeof(v));
 			ASSERT_EQ(0, request(self->fd, self->msg, pos, &self->r));
 			EXPECT_EQ(-EINVAL, self->r.error);
-			EXPECT_STREQ("this command takes no attributes",
-				     self->r.extack);
+			/*
+			 * Since 6.2 the module says so; before, the core
+			 * refused the attribute with a message of its own.
+			 */
+			EXPECT_STRNE("", self->r.extack);
 			EXPECT_EQ(0, self->r.nr_data);
 		}
 }

@@ -310,7 +310,7 @@ TEST(close_with_transfers_in_flight_leaks_nothing)
 	int zc[CTX], tx[CTX][SOCKS], rx[CTX][SOCKS], fd, c, s, small = 16384;
 
 	/* Counters are module-wide: start from a quiet module. */
-	ASSERT_EQ(0, stat_wait("transfers", 0, TIMEOUT_MS));
+	ASSERT_EQ(0, stat_wait(ZCOPY_A_STATS_TRANSFERS, 0, TIMEOUT_MS));
 	fd = make_file(TMPFILE, 4 * MiB, 2);
 	ASSERT_LE(0, fd);
 	for (c = 0; c < CTX; c++) {
@@ -329,8 +329,8 @@ TEST(close_with_transfers_in_flight_leaks_nothing)
 		}
 	}
 	usleep(200000);
-	EXPECT_LT(0, stat_value("pages"));
-	EXPECT_EQ(CTX * SOCKS * 2, stat_value("transfers"));
+	EXPECT_LT(0, stat_value(ZCOPY_A_STATS_PAGES));
+	EXPECT_EQ(CTX * SOCKS * 2, stat_value(ZCOPY_A_STATS_TRANSFERS));
 	for (c = 0; c < CTX; c++)
 		close(zc[c]);
 	/* Closed contexts cannot go before the stack lets go of pages. */
@@ -340,10 +340,10 @@ TEST(close_with_transfers_in_flight_leaks_nothing)
 			close(rx[c][s]);
 		}
 	}
-	EXPECT_EQ(0, stat_wait("transfers", 0, TIMEOUT_MS));
-	EXPECT_EQ(0, stat_value("pages"));
-	EXPECT_EQ(0, stat_value("sockets"));
-	EXPECT_EQ(0, stat_value("contexts"));
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_TRANSFERS, 0, TIMEOUT_MS));
+	EXPECT_EQ(0, stat_value(ZCOPY_A_STATS_PAGES));
+	EXPECT_EQ(0, stat_value(ZCOPY_A_STATS_SOCKETS));
+	EXPECT_EQ(0, stat_value(ZCOPY_A_STATS_CONTEXTS));
 	close(fd);
 	unlink(TMPFILE);
 }

@@ -198,7 +198,7 @@ TEST_F(xfer, truncated_file_gives_short_res)
  */
 TEST_F(xfer, release_over_loopback_reports_copy)
 {
-	long long copied = stat_value("bytes_copied");
+	long long copied = stat_value(ZCOPY_A_STATS_BYTES_COPIED);
 	struct zcopy_cqe cqe;
 
 	self->fd = make_file(TMPFILE, 4 * MiB, 2);
@@ -209,7 +209,7 @@ TEST_F(xfer, release_over_loopback_reports_copy)
 	ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
 	EXPECT_EQ(4 * MiB, cqe.res);
 	EXPECT_EQ(ZCOPY_CQE_F_COPIED, cqe.flags);
-	EXPECT_LE(copied + 4 * (long long)MiB, stat_value("bytes_copied"));
+	EXPECT_LE(copied + 4 * (long long)MiB, stat_value(ZCOPY_A_STATS_BYTES_COPIED));
 	shutdown(self->tx, SHUT_WR);
 	receiver_join(&self->recv);
 	EXPECT_EQ(hash_file(self->fd, HASH_INIT, 0, 4 * MiB),

@@ -116,8 +116,8 @@ FIXTURE_TEARDOWN(wire)
 
 TEST_F(wire, proof_64M)
 {
-	long long ref = stat_value("bytes_zerocopy");
-	long long copied = stat_value("bytes_copied");
+	long long ref = stat_value(ZCOPY_A_STATS_BYTES_ZEROCOPY);
+	long long copied = stat_value(ZCOPY_A_STATS_BYTES_COPIED);
 	struct wire_result res;
 	struct zcopy_cqe cqe;
 
@@ -134,9 +134,9 @@ TEST_F(wire, proof_64M)
 	EXPECT_EQ(hash_file(self->fd, HASH_INIT, 0, SIZE), res.hash);
 
 	/* Every page is back: the copy counter has its final say. */
-	EXPECT_EQ(0, stat_wait("pages", 0, TIMEOUT_MS));
-	EXPECT_EQ(ref + (long long)SIZE, stat_value("bytes_zerocopy"));
-	EXPECT_EQ(copied, stat_value("bytes_copied"));
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_PAGES, 0, TIMEOUT_MS));
+	EXPECT_EQ(ref + (long long)SIZE, stat_value(ZCOPY_A_STATS_BYTES_ZEROCOPY));
+	EXPECT_EQ(copied, stat_value(ZCOPY_A_STATS_BYTES_COPIED));
 }
 
 ZC_HARNESS_MAIN

@@ -38,27 +38,7 @@
 #include <linux/netlink.h>
 #include <linux/zcopy.h>
 
-#define ZC_STATS	"/sys/kernel/debug/zcopy/stats"
 #define MiB		(1024UL * 1024)
-
-/* One counter from the module's debugfs file; -1 if unreadable. */
-static inline long long stat_value(const char *name)
-{
-	char key[64];
-	long long v;
-	FILE *f = fopen(ZC_STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2) {
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return v;
-		}
-	}
-	fclose(f);
-	return -1;
-}
 
 static inline int zc_open(void)
 {
@@ -186,17 +166,6 @@ static inline int zc_wait(int zc, struct zcopy_cqe *cqes, int n,
 		got += r / sizeof(*cqes);
 	}
 	return got;
-}
-
-/* Wait up to @timeout_ms (scaled) for a counter to reach @want. */
-static inline long long stat_wait(const char *name, long long want,
-				  int timeout_ms)
-{
-	long long deadline = now_ms() + zc_ms(timeout_ms), v;
-
-	while ((v = stat_value(name)) != want && now_ms() < deadline)
-		usleep(10000);
-	return v;
 }
 
 /* FNV-1a, 64 bits: enough to tell a misplaced or missing byte. */
@@ -522,6 +491,23 @@ static inline size_t reader_join(struct reader *r)
 	return r->got;
 }
 
+/* Attribute @type of the generic netlink message @nlh, or NULL. */
+static inline struct nlattr *genl_attr(struct nlmsghdr *nlh, int type)
+{
+	int len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nlh) +
+					     GENL_HDRLEN);
+
+	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+	       a->nla_len <= len) {
+		if (a->nla_type == type)
+			return a;
+		len -= NLA_ALIGN(a->nla_len);
+		a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
+	}
+	return NULL;
+}
+
 /*
  * The id of generic netlink family @name, asked of the controller over
  * @nl (a NETLINK_GENERIC socket); -1 if there is none.
@@ -539,7 +525,6 @@ static inline int genl_family_id(int nl, const char *name)
 	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
 	size_t size = strlen(name) + 1;
 	ssize_t n;
-	int len;
 
 	if (NLA_HDRLEN + size > sizeof(req.attrs))
 		return -1;
@@ -557,15 +542,61 @@ static inline int genl_family_id(int nl, const char *name)
 	n = recv(nl, reply, sizeof(reply), 0);
 	if (n < 0 || !NLMSG_OK(nlh, n) || nlh->nlmsg_type != GENL_ID_CTRL)
 		return -1;
-	len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-	a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
-	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN) {
-		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-			return *(uint16_t *)((char *)a + NLA_HDRLEN);
-		len -= NLA_ALIGN(a->nla_len);
-		a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
-	}
-	return -1;
+	a = genl_attr(nlh, CTRL_ATTR_FAMILY_ID);
+	return a ? *(uint16_t *)((char *)a + NLA_HDRLEN) : -1;
+}
+
+/*
+ * Counter @attr (a ZCOPY_A_STATS_*) of the module, asked over netlink
+ * (stats-get); -1 if it cannot be read.
+ */
+static inline long long stat_value(int attr)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr n;
+		struct genlmsghdr g;
+	} req = { 0 };
+	static __thread char reply[8192];
+	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
+	long long v = -1;
+	struct nlattr *a;
+	int nl, id;
+	ssize_t n;
+
+	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl < 0)
+		return -1;
+	id = genl_family_id(nl, ZCOPY_FAMILY_NAME);
+	if (id < 0)
+		goto out;
+	req.n.nlmsg_len = sizeof(req);
+	req.n.nlmsg_type = id;
+	req.n.nlmsg_flags = NLM_F_REQUEST;
+	req.g.cmd = ZCOPY_CMD_STATS_GET;
+	req.g.version = ZCOPY_FAMILY_VERSION;
+	if (sendto(nl, &req, sizeof(req), 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) < 0)
+		goto out;
+	n = recv(nl, reply, sizeof(reply), 0);
+	if (n < 0 || !NLMSG_OK(nlh, n) || nlh->nlmsg_type != id)
+		goto out;
+	a = genl_attr(nlh, attr);
+	if (a && a->nla_len == NLA_HDRLEN + sizeof(uint64_t))
+		memcpy(&v, (char *)a + NLA_HDRLEN, sizeof(v));
+out:
+	close(nl);
+	return v;
+}
+
+/* Wait up to @timeout_ms (scaled) for counter @attr to reach @want. */
+static inline long long stat_wait(int attr, long long want, int timeout_ms)
+{
+	long long deadline = now_ms() + zc_ms(timeout_ms), v;
+
+	while ((v = stat_value(attr)) != want && now_ms() < deadline)
+		usleep(10000);
+	return v;
 }
 
 /*

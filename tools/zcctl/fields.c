@@ -10,6 +10,7 @@
 #include <linux/zcopy.h>
 
 #include "fields.h"
+#include "generated/stats.h"
 #include "out.h"
 
 #define OBJECT(max, table) {					\
@@ -18,23 +19,10 @@
 	.nr_fields = sizeof(table) / sizeof((table)[0]),	\
 }
 
+/* Every counter of the spec, named as it names them (make regen). */
+#define STATS_FIELD(attr, key)	{ attr, key, FIELD_U64 },
 static const struct field stats_fields[] = {
-	{ ZCOPY_A_STATS_CONTEXTS, "contexts", FIELD_U64 },
-	{ ZCOPY_A_STATS_SOCKETS, "sockets", FIELD_U64 },
-	{ ZCOPY_A_STATS_TRANSFERS, "transfers", FIELD_U64 },
-	{ ZCOPY_A_STATS_SUBMITTED, "submitted", FIELD_U64 },
-	{ ZCOPY_A_STATS_COMPLETED, "completed", FIELD_U64 },
-	{ ZCOPY_A_STATS_FAILED, "failed", FIELD_U64 },
-	{ ZCOPY_A_STATS_CANCELLED, "cancelled", FIELD_U64 },
-	{ ZCOPY_A_STATS_BYTES_ZEROCOPY, "bytes_zerocopy", FIELD_U64 },
-	{ ZCOPY_A_STATS_BYTES_COPIED, "bytes_copied", FIELD_U64 },
-	{ ZCOPY_A_STATS_PAGES, "pages", FIELD_U64 },
-	{ ZCOPY_A_STATS_BYTES_INLINE, "bytes_inline", FIELD_U64 },
-	{ ZCOPY_A_STATS_WORKER_PASSES, "worker_passes", FIELD_U64 },
-	{ ZCOPY_A_STATS_READS_ASYNC, "reads_async", FIELD_U64 },
-	{ ZCOPY_A_STATS_READS_BLOCKING, "reads_blocking", FIELD_U64 },
-	{ ZCOPY_A_STATS_DISK_WAITING, "disk_waiting", FIELD_U64 },
-	{ ZCOPY_A_STATS_READ_THREADS, "read_threads", FIELD_U64 },
+	ZCOPY_STATS(STATS_FIELD)
 };
 const struct object stats_object = OBJECT(ZCOPY_A_STATS_MAX, stats_fields);
 

@@ -408,9 +408,9 @@ int main(int argc, char **argv)
 	/* Everything the inputs made must go with their contexts. */
 	for (i = 0; i < (unsigned int)nr_pool; i++)
 		close(pool[i]);
-	gone = stat_wait("contexts", 0, 60000) == 0 &&
-	       stat_wait("transfers", 0, 60000) == 0 &&
-	       stat_wait("sockets", 0, 60000) == 0;
+	gone = stat_wait(ZCOPY_A_STATS_CONTEXTS, 0, 60000) == 0 &&
+	       stat_wait(ZCOPY_A_STATS_TRANSFERS, 0, 60000) == 0 &&
+	       stat_wait(ZCOPY_A_STATS_SOCKETS, 0, 60000) == 0;
 	if (!gone)
 		printf("# contexts, sockets or transfers left behind\n");
 	if (nr_pcs && gone) {

@@ -620,8 +620,15 @@ int main(int argc, char **argv)
 	struct chaos *chaos;
 	pthread_t *threads;
 	long long start;
-	const char *gauge[] = { "contexts", "sockets", "transfers",
-				"pages" };
+	static const struct {
+		int attr;
+		const char *name;
+	} gauge[] = {
+		{ ZCOPY_A_STATS_CONTEXTS, "contexts" },
+		{ ZCOPY_A_STATS_SOCKETS, "sockets" },
+		{ ZCOPY_A_STATS_TRANSFERS, "transfers" },
+		{ ZCOPY_A_STATS_PAGES, "pages" },
+	};
 
 	while ((opt = getopt(argc, argv, "t:c:x:6d:b:fn:")) != -1) {
 		switch (opt) {
@@ -684,10 +691,11 @@ int main(int argc, char **argv)
 		clean_finish(&clean[i]);
 
 	for (i = 0; i < (int)(sizeof(gauge) / sizeof(gauge[0])); i++) {
-		long long v = stat_wait(gauge[i], 0, WAIT_MS);
+		long long v = stat_wait(gauge[i].attr, 0, WAIT_MS);
 
 		if (v)
-			FAIL("gauge %s is %lld after the run", gauge[i], v);
+			FAIL("gauge %s is %lld after the run", gauge[i].name,
+			     v);
 	}
 	printf("# submit calls %ld, transfers accepted %ld, completed %ld (cancelled %ld), dropped unread with their context %ld\n",
 	       atomic_load(&ops_submit), atomic_load(&ops_accepted),
