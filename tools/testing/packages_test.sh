@@ -21,9 +21,12 @@ start=$(date +%s)
 rm -rf "$out"
 mkdir -p "$out"
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n $*"; }
-fail() { n=$((n + 1)); echo "not ok $n $*"; }
+ksrc=${KSRC:-$("$project/tools/scripts/ksrc.sh")}
+# The kernel's TAP helpers.
+# shellcheck source=/dev/null
+. "$ksrc/tools/testing/selftests/kselftest/ktap_helpers.sh"
+ok() { ktap_test_pass "$*"; }
+fail() { ktap_test_fail "$*"; }
 check() {
 	local name=$1
 	shift
@@ -45,8 +48,8 @@ host_state() {
 }
 before=$(host_state)
 
-echo "TAP version 13"
-echo "1..$((8 + ${#kernels[@]}))"
+ktap_print_header
+ktap_set_plan $((8 + ${#kernels[@]}))
 
 # 1: the packages.
 changes=$("$project/tools/packaging/build-deb.sh" "$out/deb" 2>"$out/build-deb.err")
@@ -168,3 +171,4 @@ check "host's /var/lib/dkms and /lib/modules untouched" \
 	test "$(host_state)" = "$before"
 
 echo "# packages: $(($(date +%s) - start)) s"
+ktap_finished

@@ -16,11 +16,12 @@
  * unmapped page.  Inputs that reach module code no earlier input
  * reached are kept, and mutated further.
  *
- * Prints TAP: one case, with the iterations, the inputs kept and the
- * module PCs reached.  It passes if the run completes, reaches module
+ * Prints TAP with the kernel's kselftest.h: one case, with the
+ * iterations, the inputs kept and the module PCs reached.  It passes if the run completes, reaches module
  * code, and leaves no context, socket or transfer behind.
  */
 #include "../zc_util.h"
+#include "kselftest.h"
 
 #include <linux/genetlink.h>
 #include <linux/kcov.h>
@@ -361,13 +362,11 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n");
+	ksft_print_header();
 	kcov = open("/sys/kernel/debug/kcov", O_RDWR | O_CLOEXEC);
-	if (kcov < 0) {
-		printf("1..0 # SKIP no KCOV (the debug kernel has it)\n");
-		return 4;
-	}
-	printf("1..1\n");
+	if (kcov < 0)
+		ksft_exit_skip("no KCOV (the debug kernel has it)\n");
+	ksft_set_plan(1);
 	if (ioctl(kcov, KCOV_INIT_TRACE, COVER_WORDS))
 		goto fail;
 	cover = mmap(NULL, COVER_WORDS * sizeof(unsigned long),
@@ -402,8 +401,8 @@ int main(int argc, char **argv)
 		iterations++;
 	}
 	ioctl(kcov, KCOV_DISABLE, 0);
-	printf("# %lld iterations in %lld s, %d inputs kept, %ld module PCs reached\n",
-	       iterations, secs, nr_corpus, nr_pcs);
+	ksft_print_msg("%lld iterations in %lld s, %d inputs kept, %ld module PCs reached\n",
+		       iterations, secs, nr_corpus, nr_pcs);
 
 	/* Everything the inputs made must go with their contexts. */
 	for (i = 0; i < (unsigned int)nr_pool; i++)
@@ -412,15 +411,11 @@ int main(int argc, char **argv)
 	       stat_wait(ZCOPY_A_STATS_TRANSFERS, 0, 60000) == 0 &&
 	       stat_wait(ZCOPY_A_STATS_SOCKETS, 0, 60000) == 0;
 	if (!gone)
-		printf("# contexts, sockets or transfers left behind\n");
-	if (nr_pcs && gone) {
-		printf("ok 1 fuzz\n");
-		return 0;
-	}
-	printf("not ok 1 fuzz\n");
-	return 1;
+		ksft_print_msg("contexts, sockets or transfers left behind\n");
+	ksft_test_result(nr_pcs && gone, "fuzz\n");
+	ksft_finished();
 fail:
-	printf("# setup: %s\n", strerror(errno));
-	printf("not ok 1 fuzz\n");
-	return 1;
+	ksft_print_msg("setup: %s\n", strerror(errno));
+	ksft_test_result_fail("fuzz\n");
+	ksft_finished();
 }

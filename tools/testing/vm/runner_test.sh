@@ -5,12 +5,15 @@
 # case boots the distribution kernel with something wrong and expects
 # run to report it: a failing command's status, a kernel oops, a kernel
 # warning in the log, a guest that stops printing, and one that keeps
-# printing past its hard limit.  Prints TAP.
+# printing past its hard limit.  Prints TAP, with the kernel's helpers.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: runner_test.sh OUTDIR}
-n=0 failed=0
+n=0
+ksrc=${KSRC:-$("$here/../../scripts/ksrc.sh")}
+# shellcheck source=/dev/null
+. "$ksrc/tools/testing/selftests/kselftest/ktap_helpers.sh"
 
 # expect NAME WANT_STATUS GREP_IN_STDERR RUN_ARGS...
 expect() {
@@ -19,12 +22,11 @@ expect() {
 	n=$((n + 1))
 	"$here/run" --no-module --out "$out/$n" "$@" >"$out/$n.out" 2>&1 || rc=$?
 	if [ "$rc" = "$want" ] && grep -q -- "$pattern" "$out/$n.out"; then
-		echo "ok $n runner reports $name"
+		ktap_test_pass "runner reports $name"
 	else
-		echo "# exit $rc (want $want); last lines:"
+		ktap_print_msg "exit $rc (want $want); last lines:"
 		tail -n 5 "$out/$n.out" | sed 's/^/#   /'
-		echo "not ok $n runner reports $name"
-		failed=1
+		ktap_test_fail "runner reports $name"
 	fi
 }
 
@@ -33,8 +35,8 @@ quiet=$("$here/seconds" 20)
 limit=$quiet
 
 mkdir -p "$out"
-echo "TAP version 13"
-echo "1..5"
+ktap_print_header
+ktap_set_plan 5
 expect "a command's exit status" 7 "exit 7" -- sh -c 'exit 7'
 expect "a kernel crash" 1 "reported no exit status" -- sh -c 'echo c >/proc/sysrq-trigger'
 expect "a warning in the kernel log" 1 "kernel-log: .*WARNING:" -- \
@@ -43,4 +45,4 @@ expect "a guest that prints nothing" 1 "printed nothing for ${quiet}s" \
 	--quiet "$quiet" -- sleep 1000
 expect "a guest past its hard limit" 1 "timed out after ${limit}s" \
 	--timeout "$limit" -- sh -c 'while :; do echo still here; sleep 1; done'
-exit "$failed"
+ktap_finished
