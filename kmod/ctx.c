@@ -97,11 +97,11 @@ static void zcopy_ctx_free(struct zcopy_ctx *ctx)
 {
 	xa_erase(&zcopy_contexts, ctx->id);
 	destroy_workqueue(ctx->wq);
+	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_CONTEXTS, -1);
 	put_net(ctx->net);
 	put_pid(ctx->pid);
 	mutex_destroy(&ctx->ev.mtx);
 	kfree(ctx);
-	zcopy_stat_add(ZCOPY_A_STATS_CONTEXTS, -1);
 	module_put(THIS_MODULE);
 }
 
@@ -123,6 +123,7 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 	ctx->uid = current_uid();
 	get_task_comm(ctx->comm, current);
 	ctx->net = get_net(current->nsproxy->net_ns);
+	ctx->stats = zcopy_net(ctx->net);
 	spin_lock_init(&ctx->xfers_lock);
 	INIT_LIST_HEAD(&ctx->xfers);
 	INIT_WORK(&ctx->free_work, zcopy_ctx_free_work);
@@ -139,7 +140,7 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 			    &zcopy_next_ctx_id, GFP_KERNEL_ACCOUNT) < 0)
 		goto err_wq;
 	__module_get(THIS_MODULE);
-	zcopy_stat_add(ZCOPY_A_STATS_CONTEXTS, 1);
+	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_CONTEXTS, 1);
 	return ctx;
 
 err_wq:
@@ -287,7 +288,7 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 	ret = zcopy_xfer_create(ctx, sqe, zs->item.file, &x);
 	if (ret)
 		return ret;
-	zcopy_stat_add(ZCOPY_A_STATS_SUBMITTED, 1);
+	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_SUBMITTED, 1);
 	zcopy_sock_queue(zs, x);
 	zcopy_sock_get(zs);
 	*zsp = zs;

@@ -25,6 +25,7 @@
 #define ZCOPY_FEATURES		(ZCOPY_FEAT_ASYNC_READ | ZCOPY_FEAT_SPLICE_PAGES)
 
 struct net;
+struct zcopy_net;
 struct pid;
 struct zcopy_submit;
 
@@ -44,6 +45,7 @@ struct zcopy_ctx {
 	kuid_t uid;			/* the opener's: who may list it */
 	char comm[TASK_COMM_LEN];
 	struct net *net;		/* the opener's network namespace */
+	struct zcopy_net *stats;	/* its counters (stats.h) */
 	/* Over the context's life; submitted also numbers its transfers. */
 	atomic64_t submitted;
 	atomic64_t completed;

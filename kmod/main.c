@@ -10,6 +10,7 @@
 #include "dev.h"
 #include "limits.h"
 #include "netlink.h"
+#include "stats.h"
 #include "version.h"
 #include "xfer.h"
 
@@ -18,9 +19,12 @@ static int __init zcopy_init(void)
 	int ret;
 
 	zcopy_limits_init();
-	ret = zcopy_engine_init();
+	ret = zcopy_stats_init();
 	if (ret)
 		return ret;
+	ret = zcopy_engine_init();
+	if (ret)
+		goto err_stats;
 	ret = zcopy_nl_init();
 	if (ret)
 		goto err_engine;
@@ -35,6 +39,8 @@ err_nl:
 	zcopy_nl_exit();
 err_engine:
 	zcopy_engine_exit();
+err_stats:
+	zcopy_stats_exit();
 	return ret;
 }
 
@@ -43,6 +49,7 @@ static void __exit zcopy_exit(void)
 	zcopy_dev_exit();
 	zcopy_nl_exit();
 	zcopy_engine_exit();
+	zcopy_stats_exit();
 }
 
 module_init(zcopy_init);

@@ -23,9 +23,8 @@
  * Listings hold zcopy_contexts' xa_lock while they read a context (and
  * ctx->xfers_lock inside it while they read its transfers), so nothing
  * they look at can be freed under them; they never sleep there (LOCKING,
- * ctx.c).  A dump
- * resumes from ids, not pointers: cb->args[0] is the next context id,
- * cb->args[1] the next transfer id within it.
+ * ctx.c).  A dump resumes from ids, not pointers (struct
+ * zcopy_nl_dump).
  */
 
 #include <linux/cred.h>
@@ -62,10 +61,10 @@ static int zcopy_nl_no_attrs(const struct nlmsghdr *nlh,
 
 /*
  * The reply to a "get" command that takes no attributes: one message
- * filled by @put.
+ * filled by @put, for the sender's network namespace.
  */
 static int zcopy_nl_reply(struct genl_info *info,
-			  int (*put)(struct sk_buff *msg))
+			  int (*put)(struct sk_buff *msg, struct net *net))
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -79,7 +78,7 @@ static int zcopy_nl_reply(struct genl_info *info,
 		return -ENOMEM;
 	hdr = genlmsg_put(msg, info->snd_portid, info->snd_seq,
 			  &zcopy_nl_family, 0, info->genlhdr->cmd);
-	if (!hdr || put(msg)) {
+	if (!hdr || put(msg, genl_info_net(info))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -87,16 +86,18 @@ static int zcopy_nl_reply(struct genl_info *info,
 	return genlmsg_reply(msg, info);
 }
 
-atomic64_t zcopy_stats[ZCOPY_A_STATS_MAX + 1];
-
-/* Every attribute of the set is a counter, but the padding. */
-static int zcopy_nl_put_stats(struct sk_buff *msg)
+/*
+ * @net's counters (stats.h): every attribute of the set is one, but the
+ * padding.
+ */
+static int zcopy_nl_put_stats(struct sk_buff *msg, struct net *net)
 {
+	atomic64_t *stats = zcopy_net(net)->stats;
 	unsigned int i;
 
 	for (i = 1; i <= ZCOPY_A_STATS_MAX; i++)
 		if (i != ZCOPY_A_STATS_PAD &&
-		    nla_put_u64_64bit(msg, i, atomic64_read(&zcopy_stats[i]),
+		    nla_put_u64_64bit(msg, i, atomic64_read(&stats[i]),
 				      ZCOPY_A_STATS_PAD))
 			return -EMSGSIZE;
 	return 0;
@@ -107,7 +108,8 @@ int zcopy_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return zcopy_nl_reply(info, zcopy_nl_put_stats);
 }
 
-static int zcopy_nl_put_config(struct sk_buff *msg)
+/* The configuration is global: @net does not matter. */
+static int zcopy_nl_put_config(struct sk_buff *msg, struct net *net)
 {
 	if (nla_put_u32(msg, ZCOPY_A_CONFIG_MAX_INFLIGHT,
 			READ_ONCE(zcopy_limits.max_inflight)) ||
@@ -139,7 +141,7 @@ static void zcopy_nl_config_notify(void)
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &zcopy_nl_family, 0, ZCOPY_CMD_CONFIG_NTF);
-	if (!hdr || zcopy_nl_put_config(msg)) {
+	if (!hdr || zcopy_nl_put_config(msg, NULL)) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -170,26 +172,43 @@ int zcopy_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
-/* Whose contexts a dump may show; see the top of this file. */
-struct zcopy_nl_viewer {
-	struct net *net;
-	kuid_t uid;
-	bool all;
+/*
+ * A dump's state, over cb->ctx.  Whose contexts it may show (see the top
+ * of this file) is fixed when the request arrives, in the sender's task:
+ * the later parts of a dump are made in whichever task reads them, and
+ * that may be another user's.  It resumes from ids, never pointers.
+ */
+struct zcopy_nl_dump {
+	kuid_t uid;			/* the sender's real uid */
+	bool all;			/* CAP_NET_ADMIN over the namespace */
+	unsigned long next_ctx;		/* the next context id; 0: not begun */
+	u64 next_xfer;			/* the next transfer id within it */
 };
 
-static void zcopy_nl_viewer_init(struct zcopy_nl_viewer *v,
-				 struct sk_buff *skb,
-				 struct netlink_callback *cb)
+static_assert(sizeof(struct zcopy_nl_dump) <=
+	      sizeof_field(struct netlink_callback, ctx));
+
+static struct zcopy_nl_dump *zcopy_nl_dump(struct netlink_callback *cb)
 {
-	v->net = sock_net(skb->sk);
-	v->uid = current_uid();
-	v->all = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
+	return (struct zcopy_nl_dump *)cb->ctx;
 }
 
-static bool zcopy_nl_may_see(const struct zcopy_nl_viewer *v,
+/* The .start of both dumps: the core runs it as the request arrives. */
+int zcopy_nl_dump_start(struct netlink_callback *cb)
+{
+	struct zcopy_nl_dump *d = zcopy_nl_dump(cb);
+
+	d->uid = current_uid();
+	d->all = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
+	return 0;
+}
+
+static bool zcopy_nl_may_see(const struct zcopy_nl_dump *d,
+			     const struct sk_buff *skb,
 			     const struct zcopy_ctx *ctx)
 {
-	return net_eq(ctx->net, v->net) && (v->all || uid_eq(ctx->uid, v->uid));
+	return net_eq(ctx->net, sock_net(skb->sk)) &&
+	       (d->all || uid_eq(ctx->uid, d->uid));
 }
 
 static int zcopy_nl_put_context(struct sk_buff *skb, struct zcopy_ctx *ctx,
@@ -236,26 +255,25 @@ static int zcopy_nl_put_context(struct sk_buff *skb, struct zcopy_ctx *ctx,
 int zcopy_nl_context_get_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
-	struct zcopy_nl_viewer viewer;
+	struct zcopy_nl_dump *d = zcopy_nl_dump(cb);
 	unsigned long id;
 	struct zcopy_ctx *ctx;
 	int ret = 0;
 
-	zcopy_nl_viewer_init(&viewer, skb, cb);
-	if (!cb->args[0]) {
+	if (!d->next_ctx) {
 		ret = zcopy_nl_no_attrs(cb->nlh, cb->extack);
 		if (ret)
 			return ret;
-		cb->args[0] = 1;
+		d->next_ctx = 1;
 	}
 	xa_lock(&zcopy_contexts);
-	xa_for_each_start(&zcopy_contexts, id, ctx, cb->args[0]) {
-		if (!zcopy_nl_may_see(&viewer, ctx))
+	xa_for_each_start(&zcopy_contexts, id, ctx, d->next_ctx) {
+		if (!zcopy_nl_may_see(d, skb, ctx))
 			continue;
 		ret = zcopy_nl_put_context(skb, ctx, cb);
 		if (ret)
 			break;
-		cb->args[0] = id + 1;
+		d->next_ctx = id + 1;
 	}
 	xa_unlock(&zcopy_contexts);
 	return ret && !skb->len ? ret : skb->len;
@@ -323,15 +341,16 @@ static int zcopy_nl_put_transfers(struct sk_buff *skb, struct zcopy_ctx *ctx,
 	return ret;
 }
 
-/* Is there a context @id the caller may see?  (For the filter.) */
-static bool zcopy_nl_context_exists(const struct zcopy_nl_viewer *v, u32 id)
+/* Is there a context @id the dump may show?  (For the filter.) */
+static bool zcopy_nl_context_exists(const struct zcopy_nl_dump *d,
+				    const struct sk_buff *skb, u32 id)
 {
 	struct zcopy_ctx *ctx;
 	bool ret;
 
 	xa_lock(&zcopy_contexts);
 	ctx = xa_load(&zcopy_contexts, id);
-	ret = ctx && zcopy_nl_may_see(v, ctx);
+	ret = ctx && zcopy_nl_may_see(d, skb, ctx);
 	xa_unlock(&zcopy_contexts);
 	return ret;
 }
@@ -341,31 +360,30 @@ int zcopy_nl_transfer_get_dumpit(struct sk_buff *skb,
 {
 	struct nlattr *only = zcopy_genl_dump_attrs(cb)[ZCOPY_A_TRANSFER_CONTEXT_ID];
 	unsigned long first = 1, last = ULONG_MAX, id;
-	struct zcopy_nl_viewer viewer;
-	u64 next = cb->args[1];
+	struct zcopy_nl_dump *d = zcopy_nl_dump(cb);
+	u64 next = d->next_xfer;
 	struct zcopy_ctx *ctx;
 	int ret = 0;
 
-	zcopy_nl_viewer_init(&viewer, skb, cb);
 	if (only) {
 		first = nla_get_u32(only);
 		last = first;
-		if (!cb->args[0] && !zcopy_nl_context_exists(&viewer, first)) {
+		if (!d->next_ctx && !zcopy_nl_context_exists(d, skb, first)) {
 			NL_SET_ERR_MSG_ATTR(cb->extack, only, "no such context");
 			return -ENOENT;
 		}
 	}
-	if (cb->args[0])
-		first = cb->args[0];
+	if (d->next_ctx)
+		first = d->next_ctx;
 	xa_lock(&zcopy_contexts);
 	xa_for_each_range(&zcopy_contexts, id, ctx, first, last) {
-		if (!zcopy_nl_may_see(&viewer, ctx))
+		if (!zcopy_nl_may_see(d, skb, ctx))
 			continue;
 		/*
 		 * Transfer ids are per context: if the one we stopped in
 		 * has gone, its resume point means nothing here.
 		 */
-		if (id != cb->args[0])
+		if (id != d->next_ctx)
 			next = 0;
 		ret = zcopy_nl_put_transfers(skb, ctx, cb, &next);
 		if (ret)
@@ -375,8 +393,8 @@ int zcopy_nl_transfer_get_dumpit(struct sk_buff *skb,
 	}
 	xa_unlock(&zcopy_contexts);
 	/* Resume in the context that did not fit, or after the last one. */
-	cb->args[0] = ret ? id : first;
-	cb->args[1] = next;
+	d->next_ctx = ret ? id : first;
+	d->next_xfer = next;
 	return ret && !skb->len ? ret : skb->len;
 }
 

@@ -49,9 +49,9 @@ static void zcopy_notif_released(struct work_struct *work)
 	bool busy = false;
 
 	if (!test_and_set_bit(ZCOPY_XFER_RELEASED, &x->state)) {
-		zcopy_stat_add(ZCOPY_A_STATS_PAGES, -(s64)x->pages);
+		zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_PAGES, -(s64)x->pages);
 		if (test_bit(ZCOPY_XFER_COPIED, &x->state))
-			zcopy_stat_add(ZCOPY_A_STATS_BYTES_COPIED,
+			zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_BYTES_COPIED,
 				       x->bytes_zerocopy);
 	}
 	if (x->flags & ZCOPY_F_DONTCACHE)

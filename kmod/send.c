@@ -145,8 +145,8 @@ static void zcopy_send_wait_folio(struct zcopy_sock *zs,
 	set_bit(ZCOPY_SOCK_DISK_WAIT, &zs->flags);
 	zs->disk.folio = folio;
 	zs->disk.bit_nr = PG_locked;
-	zcopy_stat_add(ZCOPY_A_STATS_READS_ASYNC, 1);
-	zcopy_stat_add(ZCOPY_A_STATS_DISK_WAITING, 1);
+	zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_READS_ASYNC, 1);
+	zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_DISK_WAITING, 1);
 	folio_add_wait_queue(folio, &zs->disk.wait);
 }
 
@@ -176,10 +176,10 @@ static void zcopy_account(struct zcopy_xfer *x, const struct bio_vec *bv,
 	if (!zerocopy) {
 		/* No scatter-gather on the route: TCP copied into its own. */
 		x->copied_at_send = true;
-		zcopy_stat_add(ZCOPY_A_STATS_BYTES_COPIED, sent);
+		zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_BYTES_COPIED, sent);
 		return;
 	}
-	zcopy_stat_add(ZCOPY_A_STATS_BYTES_ZEROCOPY, sent);
+	zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_BYTES_ZEROCOPY, sent);
 	/* Only a transfer told of the release knows when they go again. */
 	if (!test_bit(ZCOPY_XFER_NOTIFY, &x->state))
 		return;
@@ -187,7 +187,7 @@ static void zcopy_account(struct zcopy_xfer *x, const struct bio_vec *bv,
 		left -= min_t(size_t, left, bv->bv_len);
 	x->bytes_zerocopy += sent;
 	x->pages += pages;
-	zcopy_stat_add(ZCOPY_A_STATS_PAGES, pages);
+	zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_PAGES, pages);
 }
 
 /*
@@ -619,10 +619,10 @@ static ssize_t zcopy_push_read(struct zcopy_xfer *x, struct zcopy_sock *zs,
 	from = x->pos - p.skip;
 	sd.pos = from;
 	zcopy_xfer_spare(x, x->pos + p.limit - 1);
-	zcopy_stat_add(ZCOPY_A_STATS_READS_BLOCKING, 1);
-	zcopy_stat_add(ZCOPY_A_STATS_READ_THREADS, 1);
+	zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_READS_BLOCKING, 1);
+	zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_READ_THREADS, 1);
 	n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
-	zcopy_stat_add(ZCOPY_A_STATS_READ_THREADS, -1);
+	zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_READ_THREADS, -1);
 	zcopy_xfer_read_to(x, from + p.read);
 	*full = p.err == -EAGAIN;
 	if (p.sent || *full)

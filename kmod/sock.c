@@ -195,7 +195,7 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 		pos = x->pos;
 		ret = zcopy_send_xfer(x, zs, budget);
 		if (!may_block)
-			zcopy_stat_add(ZCOPY_A_STATS_BYTES_INLINE,
+			zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_BYTES_INLINE,
 				       x->pos - pos);
 		if (ret == ZCOPY_SEND_PARKED) {
 			if (x->pos != pos)
@@ -286,7 +286,7 @@ static void zcopy_sock_work(struct work_struct *work)
 		zcopy_sock_put(zs);
 		return;
 	}
-	zcopy_stat_add(ZCOPY_A_STATS_WORKER_PASSES, 1);
+	zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_WORKER_PASSES, 1);
 	while (zcopy_sock_begin(zs)) {
 		zcopy_sock_run(zs, NULL);
 		if (!zcopy_sock_end(zs))
@@ -355,7 +355,7 @@ static int zcopy_sock_folio_wake(struct wait_queue_entry *wait,
 	if (!wake_page_match(&zs->disk, key))
 		return 0;
 	list_del_init(&wait->entry);
-	zcopy_stat_add(ZCOPY_A_STATS_DISK_WAITING, -1);
+	zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_DISK_WAITING, -1);
 	/*
 	 * After the entry is off the queue: a pass that sees the bit clear
 	 * (test_bit_acquire()) may put it on another.
@@ -428,7 +428,7 @@ struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd)
 	init_waitqueue_func_entry(&zs->disk.wait, zcopy_sock_folio_wake);
 	zs->whead = sk_sleep(zs->sock->sk);
 	add_wait_queue(zs->whead, &zs->wait);
-	zcopy_stat_add(ZCOPY_A_STATS_SOCKETS, 1);
+	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_SOCKETS, 1);
 	return zs;
 
 out_fput:
@@ -512,6 +512,6 @@ void zcopy_sock_destroy(struct zcopy_sock *zs)
 	zcopy_send_shut(zs);
 	zcopy_sock_cancel_some(zs, NULL);
 	zcopy_unclaim_socket(&zs->claim);
-	zcopy_stat_add(ZCOPY_A_STATS_SOCKETS, -1);
+	zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_SOCKETS, -1);
 	zcopy_sock_put(zs);
 }

@@ -42,7 +42,7 @@ void zcopy_xfer_put(struct zcopy_xfer *x)
 	if (!x->uncharged)
 		zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
 	kfree(x);
-	zcopy_stat_add(ZCOPY_A_STATS_TRANSFERS, -1);
+	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_TRANSFERS, -1);
 	zcopy_ctx_put(ctx);	/* may be the module's last reference */
 }
 
@@ -64,14 +64,14 @@ void zcopy_xfer_post(struct zcopy_xfer *x)
 	    (test_bit(ZCOPY_XFER_COPIED, &x->state) || x->copied_at_send))
 		x->event.cqe.flags |= ZCOPY_CQE_F_COPIED;
 	if (res == -ECANCELED) {
-		zcopy_stat_add(ZCOPY_A_STATS_CANCELLED, 1);
+		zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_CANCELLED, 1);
 		atomic64_inc(&x->ctx->failed);
 	} else if (res < 0) {
-		zcopy_stat_add(ZCOPY_A_STATS_FAILED, 1);
+		zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_FAILED, 1);
 		atomic64_inc(&x->ctx->failed);
 		zcopy_nl_transfer_failed(x, res);
 	} else {
-		zcopy_stat_add(ZCOPY_A_STATS_COMPLETED, 1);
+		zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_COMPLETED, 1);
 		atomic64_inc(&x->ctx->completed);
 	}
 	zcopy_events_post(&x->ctx->ev, &x->event);
@@ -172,7 +172,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	x->id = atomic64_inc_return(&ctx->submitted);	/* list in id order */
 	list_add_tail(&x->ctx_link, &ctx->xfers);
 	spin_unlock(&ctx->xfers_lock);
-	zcopy_stat_add(ZCOPY_A_STATS_TRANSFERS, 1);
+	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_TRANSFERS, 1);
 	*xp = x;
 	return 0;
 

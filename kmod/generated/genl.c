@@ -60,11 +60,13 @@ static const struct genl_split_ops zcopy_nl_ops[] = {
 	},
 	{
 		.cmd	= ZCOPY_CMD_CONTEXT_GET,
+		.start	= zcopy_nl_dump_start,
 		.dumpit	= zcopy_nl_context_get_dumpit,
 		.flags	= GENL_CMD_CAP_DUMP,
 	},
 	{
 		.cmd		= ZCOPY_CMD_TRANSFER_GET,
+		.start		= zcopy_nl_dump_start,
 		.dumpit		= zcopy_nl_transfer_get_dumpit,
 		.policy		= zcopy_transfer_get_nl_policy,
 		.maxattr	= ZCOPY_A_TRANSFER_CONTEXT_ID,

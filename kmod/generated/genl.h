@@ -12,6 +12,8 @@
 #include <uapi/linux/zcopy_netlink.h>
 #include <compat.h>
 
+int zcopy_nl_dump_start(struct netlink_callback *cb);
+
 int zcopy_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info);
 int zcopy_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info);
 int zcopy_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info);

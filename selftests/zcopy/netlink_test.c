@@ -9,6 +9,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <stdint.h>
@@ -364,6 +366,80 @@ TEST_F(nl, transfer_dump_filter)
 	pos = put_attr(self->msg, pos, ZCOPY_A_TRANSFER_ID, &id, 4);
 	ASSERT_EQ(0, request(self->fd, self->msg, pos, &self->r));
 	EXPECT_EQ(-EINVAL, self->r.error);
+}
+
+/*
+ * What a dump may show is its sender's to see, whoever reads the rest of
+ * it: here nobody sends a context listing (on a socket nobody opened)
+ * and root reads it.  Nobody's contexts fill more than the first part,
+ * made as the request arrives; root's are opened after it, so that only
+ * the parts made as root reads could show them.  None of root's may
+ * show, and all of nobody's must.
+ */
+TEST(dump_shows_what_its_sender_may_see)
+{
+	enum { NOBODYS = 512, ROOTS = 4 };
+	int zc[NOBODYS + ROOTS], fd, family, i;
+	struct reply r;
+	char msg[64];
+	size_t pos;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	ASSERT_EQ(0, setresuid(65534, 65534, 0));
+	for (i = 0; i < NOBODYS; i++)
+		ASSERT_LE(0, zc[i] = zc_open());
+	fd = nl_socket();
+	ASSERT_LE(0, fd);
+	family = genl_family_id(fd, ZCOPY_FAMILY_NAME);
+	ASSERT_LT(0, family);
+	pos = put_header(msg, family, ZCOPY_CMD_CONTEXT_GET, NLM_F_DUMP);
+	ASSERT_EQ(0, send_msg(fd, msg, pos));
+
+	ASSERT_EQ(0, setresuid(0, 0, 0));
+	for (; i < NOBODYS + ROOTS; i++)
+		ASSERT_LE(0, zc[i] = zc_open());
+	ASSERT_EQ(0, recv_reply(fd, &r));
+	EXPECT_EQ(0, r.error);
+	EXPECT_EQ(NOBODYS, r.nr_data);
+	close(fd);
+	for (i = 0; i < NOBODYS + ROOTS; i++)
+		close(zc[i]);
+}
+
+/*
+ * Counters are per network namespace, as /proc/net's are: a new one
+ * starts from zero and counts only the contexts opened in it, and the
+ * first namespace keeps counting its own.
+ */
+TEST(counters_are_per_network_namespace)
+{
+	int zc, zc_here, first;
+	long long before;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	before = stat_value(ZCOPY_A_STATS_CONTEXTS);
+	ASSERT_LE(1, before);
+	first = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, first);
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+
+	EXPECT_EQ(0, stat_value(ZCOPY_A_STATS_CONTEXTS));
+	EXPECT_EQ(0, stat_value(ZCOPY_A_STATS_SUBMITTED));
+	zc_here = zc_open();
+	ASSERT_LE(0, zc_here);
+	EXPECT_EQ(1, stat_value(ZCOPY_A_STATS_CONTEXTS));
+
+	/* Other tests' closed contexts may go meanwhile, none may come. */
+	ASSERT_EQ(0, setns(first, CLONE_NEWNET));
+	EXPECT_GE(before, stat_value(ZCOPY_A_STATS_CONTEXTS));
+	EXPECT_LE(1, stat_value(ZCOPY_A_STATS_CONTEXTS));
+	close(zc_here);
+	close(first);
+	close(zc);
 }
 
 /*

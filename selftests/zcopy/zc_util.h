@@ -547,21 +547,23 @@ static inline int genl_family_id(int nl, const char *name)
 }
 
 /*
- * Counter @attr (a ZCOPY_A_STATS_*) of the module, asked over netlink
- * (stats-get); -1 if it cannot be read.
+ * One zcopy family request @cmd over a new socket, with a u32 attribute
+ * @attr = @value unless @attr is 0.  Returns 0 with the family's answer
+ * (if any) in @reply, or -1: no family, or an error in the ack.
  */
-static inline long long stat_value(int attr)
+static inline int zc_genl(int cmd, int attr, uint32_t value,
+			  char *reply, size_t size)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct {
 		struct nlmsghdr n;
 		struct genlmsghdr g;
+		struct nlattr a;
+		uint32_t value;
 	} req = { 0 };
-	static __thread char reply[8192];
 	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
-	long long v = -1;
-	struct nlattr *a;
-	int nl, id;
+	int nl, id, ret = -1;
+	char ack[1024];
 	ssize_t n;
 
 	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
@@ -570,23 +572,60 @@ static inline long long stat_value(int attr)
 	id = genl_family_id(nl, ZCOPY_FAMILY_NAME);
 	if (id < 0)
 		goto out;
-	req.n.nlmsg_len = sizeof(req);
+	req.n.nlmsg_len = attr ? sizeof(req) : NLMSG_HDRLEN + GENL_HDRLEN;
 	req.n.nlmsg_type = id;
-	req.n.nlmsg_flags = NLM_F_REQUEST;
-	req.g.cmd = ZCOPY_CMD_STATS_GET;
+	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.g.cmd = cmd;
 	req.g.version = ZCOPY_FAMILY_VERSION;
-	if (sendto(nl, &req, sizeof(req), 0, (struct sockaddr *)&sa,
+	req.a.nla_type = attr;
+	req.a.nla_len = NLA_HDRLEN + sizeof(value);
+	req.value = value;
+	if (sendto(nl, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&sa,
 		   sizeof(sa)) < 0)
 		goto out;
-	n = recv(nl, reply, sizeof(reply), 0);
-	if (n < 0 || !NLMSG_OK(nlh, n) || nlh->nlmsg_type != id)
+	/* The answer, if any, comes first, then the ack. */
+	n = recv(nl, reply, size, 0);
+	if (n < 0 || !NLMSG_OK(nlh, n))
 		goto out;
-	a = genl_attr(nlh, attr);
-	if (a && a->nla_len == NLA_HDRLEN + sizeof(uint64_t))
-		memcpy(&v, (char *)a + NLA_HDRLEN, sizeof(v));
+	if (nlh->nlmsg_type == id) {
+		nlh = (struct nlmsghdr *)ack;
+		n = recv(nl, ack, sizeof(ack), 0);
+		if (n < 0 || !NLMSG_OK(nlh, n))
+			goto out;
+	}
+	if (nlh->nlmsg_type == NLMSG_ERROR &&
+	    !((struct nlmsgerr *)NLMSG_DATA(nlh))->error)
+		ret = 0;
 out:
 	close(nl);
-	return v;
+	return ret;
+}
+
+/* Attribute @attr of @cmd's answer, a u32 or u64; -1 if there is none. */
+static inline long long zc_genl_get(int cmd, int attr)
+{
+	static __thread char reply[8192];
+	struct nlattr *a;
+	uint64_t v64;
+	uint32_t v32;
+
+	if (zc_genl(cmd, 0, 0, reply, sizeof(reply)))
+		return -1;
+	a = genl_attr((struct nlmsghdr *)reply, attr);
+	if (!a)
+		return -1;
+	if (a->nla_len == NLA_HDRLEN + sizeof(v64)) {
+		memcpy(&v64, (char *)a + NLA_HDRLEN, sizeof(v64));
+		return v64;
+	}
+	memcpy(&v32, (char *)a + NLA_HDRLEN, sizeof(v32));
+	return v32;
+}
+
+/* Counter @attr (a ZCOPY_A_STATS_*); -1 if it cannot be read. */
+static inline long long stat_value(int attr)
+{
+	return zc_genl_get(ZCOPY_CMD_STATS_GET, attr);
 }
 
 /* Wait up to @timeout_ms (scaled) for counter @attr to reach @want. */
