@@ -40,7 +40,7 @@
  * ZCOPY_DROP_HOLD tries only, which cover the stack's own last frags;
  * the rest go on after it, so that another holder of the pages cannot
  * hold the completion up, nor the transfer's place in its context's
- * limits.
+ * limits once the completion has been read (zcopy_xfer_unhold()).
  */
 static void zcopy_notif_released(struct work_struct *work)
 {
@@ -57,10 +57,8 @@ static void zcopy_notif_released(struct work_struct *work)
 	if (x->flags & ZCOPY_F_DONTCACHE)
 		busy = zcopy_dontcache_drop_gaps(&x->gaps, x->file) &&
 		       x->drop_tries < ZCOPY_DROP_TRIES;
-	if (busy && x->drop_tries == ZCOPY_DROP_HOLD) {
-		zcopy_ctx_uncharge(x->ctx, x->range.end - x->range.start);
-		x->uncharged = true;
-	}
+	if (busy && x->drop_tries == ZCOPY_DROP_HOLD)
+		zcopy_xfer_unhold(x);
 	/* Once: when the drop is done, or when it has held long enough. */
 	if ((x->flags & ZCOPY_F_RELEASE) &&
 	    (x->drop_tries < ZCOPY_DROP_HOLD ? !busy :

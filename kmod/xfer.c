@@ -39,17 +39,34 @@ void zcopy_xfer_put(struct zcopy_xfer *x)
 	zcopy_dontcache_forget_gaps(&x->gaps);
 	zcopy_owner_put(&x->owner);
 	fput(x->file);
-	if (!x->uncharged)
+	if (atomic_read(&x->charge_holds))
 		zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
 	kfree(x);
 	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_TRANSFERS, -1);
 	zcopy_ctx_put(ctx);	/* may be the module's last reference */
 }
 
+/*
+ * A transfer keeps its place in its context's limits (max_inflight,
+ * max_pinned) until its completion has been read and the release work
+ * no longer needs it.  Each of the two lets go here, the release work
+ * early when others keep a ZCOPY_F_DONTCACHE drop going (notif.c); the
+ * later one gives the place back, or the free does if the work never
+ * let go.  Any context.
+ */
+void zcopy_xfer_unhold(struct zcopy_xfer *x)
+{
+	if (atomic_dec_and_test(&x->charge_holds))
+		zcopy_ctx_uncharge(x->ctx, x->range.end - x->range.start);
+}
+
 /* The reader has consumed the completion record (or the context closed). */
 static void zcopy_xfer_event_release(struct zcopy_event *e)
 {
-	zcopy_xfer_put(container_of(e, struct zcopy_xfer, event));
+	struct zcopy_xfer *x = container_of(e, struct zcopy_xfer, event);
+
+	zcopy_xfer_unhold(x);
+	zcopy_xfer_put(x);
 }
 
 void zcopy_xfer_post(struct zcopy_xfer *x)
@@ -161,6 +178,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	x->event.release = zcopy_xfer_event_release;
 	INIT_LIST_HEAD(&x->link);
 	refcount_set(&x->ref, 2);
+	atomic_set(&x->charge_holds, 2);
 	x->ctx = ctx;
 	zcopy_ctx_get(ctx);
 	x->sock_fd = sqe->sock_fd;

@@ -60,13 +60,15 @@ struct zcopy_xfer {
 	struct zcopy_gaps gaps;
 	struct delayed_work release_work;
 	unsigned int drop_tries;	/* of the gaps, still held by the stack */
-	bool uncharged;			/* the context let go of it already */
+	/* Holders of its place in the context's limits: zcopy_xfer_unhold(). */
+	atomic_t charge_holds;
 };
 
 extern struct workqueue_struct *zcopy_wq;
 
 int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		      struct file *sock_file, struct zcopy_xfer **xp);
+void zcopy_xfer_unhold(struct zcopy_xfer *x);
 void zcopy_xfer_finish(struct zcopy_xfer *x, struct zcopy_sock *zs, s64 res);
 u32 zcopy_xfer_state(const struct zcopy_xfer *x);
 /* For the release (notif.c). */

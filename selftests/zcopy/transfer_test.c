@@ -593,6 +593,83 @@ TEST(dontcache_waits_for_other_holders)
 }
 
 /*
+ * A transfer keeps its place in its context's limits until its
+ * completion has been read, even while a DONTCACHE drop goes on after
+ * the release because another holder has the pages (as above): with
+ * max-inflight at 1, the release completion waits unread, and nothing
+ * more is accepted until it is read.  The configuration is global: the
+ * fixture puts it back whatever happens.
+ */
+FIXTURE(one_inflight) {
+	long long saved;
+};
+
+FIXTURE_SETUP(one_inflight)
+{
+	self->saved = zc_config_set(ZCOPY_A_CONFIG_MAX_INFLIGHT, 1);
+	ASSERT_LT(0, self->saved);
+}
+
+FIXTURE_TEARDOWN(one_inflight)
+{
+	if (self->saved > 0)
+		zc_config_set(ZCOPY_A_CONFIG_MAX_INFLIGHT, self->saved);
+}
+
+TEST_F(one_inflight, unread_dontcache_completion_keeps_its_place)
+{
+	const size_t size = 64 * 1024;
+	int zc, tx, rx, tx2, rx2, fd, i, defer;
+	struct pollfd pfd = { .events = POLLIN };
+	struct receiver r, r2;
+	struct zcopy_cqe cqe;
+	char path[PATH_MAX];
+	off_t off = 0;
+
+	if (!getenv("ZCOPY_SCRATCH"))
+		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
+	fd = cold_file(_metadata, path, size);
+	ASSERT_LE(0, fd);
+	defer = skb_defer_max(0);
+	ASSERT_LE(0, defer);
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx2, &rx2));
+	submit_parked(_metadata, zc, fd, 4096, &tx, &rx);
+	ASSERT_EQ((ssize_t)size, sendfile(tx2, fd, &off, size));
+	ASSERT_EQ(0, receiver_start(&r, rx));
+	for (i = 0; i < zc_ms(30000) / 10 &&
+		    __atomic_load_n(&r.bytes, __ATOMIC_RELAXED) < size; i++)
+		usleep(10000);
+
+	/* Released, rx2 still holding the pages: the completion comes. */
+	pfd.fd = zc;
+	ASSERT_EQ(1, poll(&pfd, 1, zc_ms(TIMEOUT_MS)));
+	EXPECT_EQ(-1, zc_submit1(zc, fd, tx, 0, 1, 2, 0));
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ((int64_t)size, cqe.res);
+	EXPECT_EQ(1, zc_submit1(zc, fd, tx, 0, 1, 2, 0));
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ(2, cqe.user_data);
+
+	ASSERT_EQ(0, receiver_start(&r2, rx2));
+	shutdown(tx2, SHUT_WR);
+	receiver_join(&r2);
+	shutdown(tx, SHUT_WR);
+	receiver_join(&r);
+	EXPECT_EQ(size + 1, r.bytes);
+	close(zc);
+	close(tx);
+	close(rx);
+	close(tx2);
+	close(rx2);
+	close(fd);
+	skb_defer_max(defer);
+	unlink(path);
+}
+
+/*
  * A page another reader brings in while the transfer waits for the
  * socket is that reader's: DONTCACHE drops only the pages the transfer
  * itself read in.  The transfer parks early on a peer that does not

@@ -628,6 +628,21 @@ static inline long long stat_value(int attr)
 	return zc_genl_get(ZCOPY_CMD_STATS_GET, attr);
 }
 
+/*
+ * Set the u32 configuration attribute @attr (a ZCOPY_A_CONFIG_*) to
+ * @value; returns its value before, or -1 (and changes nothing).
+ */
+static inline long long zc_config_set(int attr, uint32_t value)
+{
+	char reply[1024];
+	long long old = zc_genl_get(ZCOPY_CMD_CONFIG_GET, attr);
+
+	if (old < 0 || zc_genl(ZCOPY_CMD_CONFIG_SET, attr, value, reply,
+			       sizeof(reply)))
+		return -1;
+	return old;
+}
+
 /* Wait up to @timeout_ms (scaled) for counter @attr to reach @want. */
 static inline long long stat_wait(int attr, long long want, int timeout_ms)
 {
