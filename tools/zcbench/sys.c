@@ -94,7 +94,10 @@ static int json_u64(const char *text, const char *key, uint64_t *v)
 	return 0;
 }
 
-/* Module-wide counters, through zcctl (the generic netlink family). */
+/*
+ * The counters of the calling thread's network namespace (the sender's,
+ * where its contexts are), through zcctl (the generic netlink family).
+ */
 int zcb_zcopy_counters(uint64_t *zerocopy, uint64_t *copied)
 {
 	char text[4096];

@@ -105,8 +105,9 @@ drop_caches() {
 	echo 3 >/proc/sys/vm/drop_caches
 }
 
+# The counters of the server's network namespace.
 stats() {
-	zcctl -j stats 2>/dev/null || true
+	ip netns exec wire0 zcctl -j stats 2>/dev/null || true
 }
 
 echo "server,size,conns,seconds,files,cache_mib,requests_per_s,transfer_mib_s,errors," \

@@ -64,7 +64,8 @@ port=7400
 results=()
 for method in read+write sendfile zcopy zcopy+release; do
 	port=$((port + 1))
-	[[ $method == zcopy* ]] && before=$("$zcctl" -j stats)
+	# The counters are per network namespace: the sender's.
+	[[ $method == zcopy* ]] && before=$(ip netns exec wire0 "$zcctl" -j stats)
 	ip netns exec wire1 sh -c "'$zcdemo' recv $port | sha256sum >'$work/recv'" &
 	recv=$!
 	line=$(ip netns exec wire0 "$zcdemo" send "$method" "$file" "$addr" "$port") ||
@@ -79,7 +80,7 @@ for method in read+write sendfile zcopy zcopy+release; do
 	# The stack may still hold pages of a transfer that completed when
 	# handed over; the copy counter has its final say once all are back.
 	for _ in $(seq "$("$project/tools/testing/vm/seconds" 300)"); do
-		after=$("$zcctl" -j stats)
+		after=$(ip netns exec wire0 "$zcctl" -j stats)
 		[ "$(counter "$after" pages)" = 0 ] && break
 		sleep 0.1
 	done
