@@ -5,7 +5,9 @@
  * with no module; built with -DLIBZCOPY_TEST_MODULE (the selftest
  * libzcopy_test) it runs against /dev/zcopy in the guest.  That both
  * pass is what says the fallback gives the module's completions,
- * ordering, cancellation, readiness and errnos.  TAP on stdout.
+ * ordering, cancellation, readiness and errnos.  TAP on stdout, from
+ * the kernel's kselftest_harness.h as the other selftests; its logs, as
+ * "# " lines, on stderr.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* accept4, O_TMPFILE */
@@ -21,8 +23,9 @@
 #include <time.h>
 
 #include <zcopy.h>
-#include "tap.h"
 #include "zc_util.h"
+
+#include "kselftest_harness.h"
 
 #ifdef LIBZCOPY_TEST_MODULE
 static const bool module = true;
@@ -35,14 +38,17 @@ static const bool module;
 static struct zcopy *z;
 static int snd, rcv;
 
-/* A fallback context with one registered connection. */
-static void setup(int nonblock, int small)
+/*
+ * A fallback context with one registered connection.  The harness runs
+ * each test in a process of its own, so these globals are the test's.
+ */
+static void setup(struct __test_metadata *_metadata, int nonblock, int small)
 {
-	CHECK_EQ(zcopy_open(&z, OPEN_FLAGS), 0);
-	CHECK_EQ(tcp_pair_opt(AF_INET, &snd, &rcv,
-			      (nonblock ? TCP_PAIR_NONBLOCK : 0) |
-			      (small ? TCP_PAIR_SMALL : 0)), 0);
-	CHECK_EQ(zcopy_register_socket(z, snd), 0);
+	ASSERT_EQ(0, zcopy_open(&z, OPEN_FLAGS));
+	ASSERT_EQ(0, tcp_pair_opt(AF_INET, &snd, &rcv,
+				  (nonblock ? TCP_PAIR_NONBLOCK : 0) |
+				  (small ? TCP_PAIR_SMALL : 0)));
+	ASSERT_EQ(0, zcopy_register_socket(z, snd));
 }
 
 static void teardown(void)
@@ -73,72 +79,73 @@ static int wait10(struct zcopy_cqe *cqe)
 	return zcopy_wait_cqe(z, cqe, &t);
 }
 
-static void test_open_probe(void)
+TEST(open_and_probe_a_context)
 {
 	struct zcopy_features f;
 	struct zcopy *d;
 
-	CHECK_EQ(zcopy_open(&d, 1U << 7), -EINVAL);
-	CHECK_EQ(zcopy_open(&d, OPEN_FLAGS), 0);
-	CHECK_EQ(zcopy_probe(d, &f), 0);
+	EXPECT_EQ(-EINVAL, zcopy_open(&d, 1U << 7));
+	ASSERT_EQ(0, zcopy_open(&d, OPEN_FLAGS));
+	EXPECT_EQ(0, zcopy_probe(d, &f));
 	if (module) {
-		CHECK_EQ(f.flags, 0);
-		CHECK_EQ(f.sqe_flags & ~ZCOPY_F_ALL, 0);
-		CHECK_EQ(f.features & ~(ZCOPY_FEAT_ASYNC_READ |
-					ZCOPY_FEAT_SPLICE_PAGES), 0);
-		printf("# sqe_flags %#x features %#x\n", f.sqe_flags, f.features);
+		EXPECT_EQ(0, f.flags);
+		EXPECT_EQ(0, f.sqe_flags & ~ZCOPY_F_ALL);
+		EXPECT_EQ(0, f.features & ~(ZCOPY_FEAT_ASYNC_READ |
+					    ZCOPY_FEAT_SPLICE_PAGES));
+		TH_LOG("sqe_flags %#x features %#x", f.sqe_flags, f.features);
 	} else {
-		CHECK_EQ(f.flags, ZCOPY_FEATURES_FALLBACK);
-		CHECK_EQ(f.sqe_flags, 0);	/* RELEASE, DONTCACHE: not honoured */
-		CHECK_EQ(f.features, 0);
+		EXPECT_EQ(ZCOPY_FEATURES_FALLBACK, f.flags);
+		EXPECT_EQ(0, f.sqe_flags);	/* RELEASE, DONTCACHE: not honoured */
+		EXPECT_EQ(0, f.features);
 	}
-	CHECK(zcopy_fd(d) >= 0);
+	EXPECT_LE(0, zcopy_fd(d));
 	zcopy_close(d);
 }
 
 /* FALLBACK only when there is no module: then a plain open fails. */
-static void test_open_fallback(void)
+TEST(fallback_only_when_there_is_no_module)
 {
 	struct zcopy_features f;
 	struct zcopy *d;
 
 	if (module) {
-		CHECK_EQ(zcopy_open(&d, ZCOPY_OPEN_FALLBACK), 0);
-		CHECK_EQ(zcopy_probe(d, &f), 0);
-		CHECK_EQ(f.flags, 0);
+		ASSERT_EQ(0, zcopy_open(&d, ZCOPY_OPEN_FALLBACK));
+		EXPECT_EQ(0, zcopy_probe(d, &f));
+		EXPECT_EQ(0, f.flags);
 		zcopy_close(d);
 		return;
 	}
-	if (!access("/dev/zcopy", F_OK)) {
-		printf("# /dev/zcopy exists: nothing to fall back from\n");
-		return;
-	}
-	CHECK_EQ(zcopy_open(&d, 0), -ENOENT);
-	CHECK_EQ(zcopy_open(&d, ZCOPY_OPEN_FALLBACK), 0);
-	CHECK_EQ(zcopy_probe(d, &f), 0);
-	CHECK_EQ(f.flags, ZCOPY_FEATURES_FALLBACK);
+	if (!access("/dev/zcopy", F_OK))
+		SKIP(return, "/dev/zcopy exists: nothing to fall back from");
+	EXPECT_EQ(-ENOENT, zcopy_open(&d, 0));
+	ASSERT_EQ(0, zcopy_open(&d, ZCOPY_OPEN_FALLBACK));
+	EXPECT_EQ(0, zcopy_probe(d, &f));
+	EXPECT_EQ(ZCOPY_FEATURES_FALLBACK, f.flags);
 	zcopy_close(d);
 }
 
-static void test_register_errors(void)
+TEST(register_gives_the_modules_errnos)
 {
 	int file = make_file(NULL, 10, 1), udp, uds[2], fd2;
 
-	setup(0, 0);
+	ASSERT_LE(0, file);
+	setup(_metadata, 0, 0);
 	udp = socket(AF_INET, SOCK_DGRAM, 0);
-	socketpair(AF_UNIX, SOCK_STREAM, 0, uds);
-	CHECK_EQ(zcopy_register_socket(z, file), -ENOTSOCK);
-	CHECK_EQ(zcopy_register_socket(z, 1000), -EBADF);
-	CHECK_EQ(zcopy_register_socket(z, udp), -EOPNOTSUPP);
-	CHECK_EQ(zcopy_register_socket(z, uds[0]), -EOPNOTSUPP);
-	CHECK_EQ(zcopy_register_socket(z, snd), -EEXIST);
+	ASSERT_LE(0, udp);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, uds));
+	EXPECT_EQ(-ENOTSOCK, zcopy_register_socket(z, file));
+	EXPECT_EQ(-EBADF, zcopy_register_socket(z, 1000));
+	EXPECT_EQ(-EOPNOTSUPP, zcopy_register_socket(z, udp));
+	EXPECT_EQ(-EOPNOTSUPP, zcopy_register_socket(z, uds[0]));
+	EXPECT_EQ(-EEXIST, zcopy_register_socket(z, snd));
 	fd2 = dup(snd);
-	CHECK_EQ(zcopy_register_socket(z, fd2), -EBUSY);
-	CHECK_EQ(zcopy_unregister_socket(z, rcv), -ENOENT);
-	CHECK_EQ(zcopy_unregister_socket(z, 1000), -EBADF);
-	CHECK_EQ(zcopy_unregister_socket(z, snd), 0);
-	CHECK_EQ(zcopy_unregister_socket(z, snd), -ENOENT);
-	CHECK_EQ(zcopy_register_socket(z, fd2), 0);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(-EBUSY, zcopy_register_socket(z, fd2));
+	EXPECT_EQ(-ENOENT, zcopy_unregister_socket(z, rcv));
+	EXPECT_EQ(-EBADF, zcopy_unregister_socket(z, 1000));
+	EXPECT_EQ(0, zcopy_unregister_socket(z, snd));
+	EXPECT_EQ(-ENOENT, zcopy_unregister_socket(z, snd));
+	EXPECT_EQ(0, zcopy_register_socket(z, fd2));
 	close(fd2);
 	close(udp);
 	close(uds[0]);
@@ -147,63 +154,65 @@ static void test_register_errors(void)
 	teardown();
 }
 
-static void test_submit_errors(void)
+TEST(submit_gives_the_modules_errnos_batches_stop_at_a_refusal)
 {
-	int file = make_file(NULL, 100, 2), wr, p[2], dir, other = -1, peer = -1, bad;
+	int file = make_file(NULL, 100, 2), wr, p[2], dir, other, peer, bad;
 
-	setup(0, 0);
+	ASSERT_LE(0, file);
+	setup(_metadata, 0, 0);
 	wr = open("/tmp", O_WRONLY | O_TMPFILE, 0600);
-	CHECK(wr >= 0);
-	CHECK_EQ(pipe(p), 0);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(0, pipe(p));
 	dir = open("/tmp", O_RDONLY | O_DIRECTORY);
-	CHECK_EQ(tcp_pair(AF_INET, &other, &peer), 0);
+	ASSERT_LE(0, dir);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &other, &peer));
 	bad = dup(file);
 	close(bad);
 
-	CHECK_EQ(submit_one(file, 0, 0, 1U << 5, 1), -EINVAL);
-	CHECK_EQ(zcopy_prep(z, file, snd, 0, 0, 0, 1), 0);
-	CHECK_EQ(zcopy_queued(z), 2);	/* a refused entry stays */
-	CHECK_EQ(zcopy_discard(z, 1), 1);
-	CHECK_EQ(zcopy_queued(z), 1);
+	EXPECT_EQ(-EINVAL, submit_one(file, 0, 0, 1U << 5, 1));
+	EXPECT_EQ(0, zcopy_prep(z, file, snd, 0, 0, 0, 1));
+	EXPECT_EQ(2, zcopy_queued(z));	/* a refused entry stays */
+	EXPECT_EQ(1, zcopy_discard(z, 1));
+	EXPECT_EQ(1, zcopy_queued(z));
 	zcopy_discard(z, 1);
 	if (!module) {
-		CHECK_EQ(submit_one(file, 0, 0, ZCOPY_F_RELEASE, 1), -EOPNOTSUPP);
+		EXPECT_EQ(-EOPNOTSUPP, submit_one(file, 0, 0, ZCOPY_F_RELEASE, 1));
 		zcopy_discard(z, 1);
-		CHECK_EQ(submit_one(file, 0, 0, ZCOPY_F_DONTCACHE, 1), -EOPNOTSUPP);
+		EXPECT_EQ(-EOPNOTSUPP, submit_one(file, 0, 0, ZCOPY_F_DONTCACHE, 1));
 		zcopy_discard(z, 1);
 	}
-	CHECK_EQ(zcopy_prep(z, file, other, 0, 0, 0, 1), 0);
-	CHECK_EQ(zcopy_submit(z), -ENOENT);
+	EXPECT_EQ(0, zcopy_prep(z, file, other, 0, 0, 0, 1));
+	EXPECT_EQ(-ENOENT, zcopy_submit(z));
 	zcopy_discard(z, 1);
-	CHECK_EQ(zcopy_prep(z, file, bad, 0, 0, 0, 1), 0);
-	CHECK_EQ(zcopy_submit(z), -EBADF);
+	EXPECT_EQ(0, zcopy_prep(z, file, bad, 0, 0, 0, 1));
+	EXPECT_EQ(-EBADF, zcopy_submit(z));
 	zcopy_discard(z, 1);
-	CHECK_EQ(submit_one(bad, 0, 0, 0, 1), -EBADF);
+	EXPECT_EQ(-EBADF, submit_one(bad, 0, 0, 0, 1));
 	zcopy_discard(z, 1);
-	CHECK_EQ(submit_one(wr, 0, 0, 0, 1), -EBADF);
+	EXPECT_EQ(-EBADF, submit_one(wr, 0, 0, 0, 1));
 	zcopy_discard(z, 1);
-	CHECK_EQ(submit_one(p[0], 0, 0, 0, 1), -ESPIPE);
+	EXPECT_EQ(-ESPIPE, submit_one(p[0], 0, 0, 0, 1));
 	zcopy_discard(z, 1);
-	CHECK_EQ(submit_one(dir, 0, 0, 0, 1), -EINVAL);
+	EXPECT_EQ(-EINVAL, submit_one(dir, 0, 0, 0, 1));
 	zcopy_discard(z, 1);
-	CHECK_EQ(submit_one(file, 1ULL << 63, 0, 0, 1), -EINVAL);
+	EXPECT_EQ(-EINVAL, submit_one(file, 1ULL << 63, 0, 0, 1));
 	zcopy_discard(z, 1);
-	CHECK_EQ(submit_one(file, 1ULL << 62, 1ULL << 62, 0, 1), -EINVAL);
+	EXPECT_EQ(-EINVAL, submit_one(file, 1ULL << 62, 1ULL << 62, 0, 1));
 	zcopy_discard(z, 1);
-	CHECK_EQ(submit_one(file, ~0ULL, 2, 0, 1), -EINVAL);
-	CHECK_EQ(zcopy_discard(z, 1), 1);
-	CHECK_EQ(zcopy_queued(z), 0);
-	CHECK_EQ(zcopy_submit(z), 0);	/* nothing to submit */
+	EXPECT_EQ(-EINVAL, submit_one(file, ~0ULL, 2, 0, 1));
+	EXPECT_EQ(1, zcopy_discard(z, 1));
+	EXPECT_EQ(0, zcopy_queued(z));
+	EXPECT_EQ(0, zcopy_submit(z));	/* nothing to submit */
 
 	/* A batch stops at the refused entry; resubmitting says why. */
 	zcopy_prep(z, file, snd, 0, 10, 0, 1);
 	zcopy_prep(z, p[0], snd, 0, 10, 0, 2);
 	zcopy_prep(z, file, snd, 10, 10, 0, 3);
-	CHECK_EQ(zcopy_submit(z), 1);
-	CHECK_EQ(zcopy_queued(z), 2);
-	CHECK_EQ(zcopy_submit(z), -ESPIPE);
-	CHECK_EQ(zcopy_discard(z, 1), 1);
-	CHECK_EQ(zcopy_submit(z), 1);
+	EXPECT_EQ(1, zcopy_submit(z));
+	EXPECT_EQ(2, zcopy_queued(z));
+	EXPECT_EQ(-ESPIPE, zcopy_submit(z));
+	EXPECT_EQ(1, zcopy_discard(z, 1));
+	EXPECT_EQ(1, zcopy_submit(z));
 	close(wr);
 	close(p[0]);
 	close(p[1]);
@@ -218,33 +227,32 @@ static void test_submit_errors(void)
  * Blocking socket, slow reader: the fallback sends it all in submit;
  * the module completes it later.
  */
-static void test_blocking_whole_file(void)
+TEST(blocking_socket_whole_file_slow_reader)
 {
 	size_t size = 5 * MiB + 123;
 	int file = make_file(NULL, size, 3);
 	struct zcopy_cqe cqe;
 	struct reader r;
 
-	setup(0, 1);
-	reader_start(&r, rcv, size + 1, 65536, 200);
-	CHECK_EQ(submit_one(file, 0, 0, 0, 42), 1);
-	if (!module)
-		CHECK_EQ(zcopy_peek_cqe(z, &cqe), 0);
-	else
-		CHECK_EQ(zcopy_wait_cqe(z, &cqe, NULL), 0);
-	CHECK_EQ(cqe.user_data, 42);
-	CHECK_EQ(cqe.res, size);
-	CHECK_EQ(cqe.flags, 0);
+	ASSERT_LE(0, file);
+	setup(_metadata, 0, 1);
+	ASSERT_EQ(0, reader_start(&r, rcv, size + 1, 65536, 200));
+	EXPECT_EQ(1, submit_one(file, 0, 0, 0, 42));
+	EXPECT_EQ(0, module ? zcopy_wait_cqe(z, &cqe, NULL) :
+		     zcopy_peek_cqe(z, &cqe));
+	EXPECT_EQ(42, cqe.user_data);
+	EXPECT_EQ(size, cqe.res);
+	EXPECT_EQ(0, cqe.flags);
 	shutdown(snd, SHUT_WR);
-	CHECK_EQ(reader_join(&r), size);
-	CHECK(is_pattern(r.buf, 3, 0, size));
+	EXPECT_EQ(size, reader_join(&r));
+	EXPECT_TRUE(is_pattern(r.buf, 3, 0, size));
 	free(r.buf);
 	close(file);
 	teardown();
 }
 
 /* Ranges, clipping at the end of file, an empty range, len 0 at an offset. */
-static void test_ranges(void)
+TEST(ranges_clipping_empty_range_len0_from_an_offset)
 {
 	size_t size = 100000;
 	int file = make_file(NULL, size, 4);
@@ -252,24 +260,25 @@ static void test_ranges(void)
 	struct zcopy_cqe cqe[4];
 	struct reader r;
 
-	setup(1, 0);
-	reader_start(&r, rcv, want + 1, 4096, 0);
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 0);
+	ASSERT_EQ(0, reader_start(&r, rcv, want + 1, 4096, 0));
 	zcopy_prep(z, file, snd, 5000, 1000, 0, 1);
 	zcopy_prep(z, file, snd, size - 500, 9999, 0, 2);	/* clipped */
 	zcopy_prep(z, file, snd, size + 10, 0, 0, 3);		/* empty */
 	zcopy_prep(z, file, snd, 99000, 0, 0, 4);		/* to the end */
-	CHECK_EQ(zcopy_submit(z), 4);
+	EXPECT_EQ(4, zcopy_submit(z));
 	for (int i = 0; i < 4; i++)
-		CHECK_EQ(zcopy_wait_cqe(z, &cqe[i], NULL), 0);
-	CHECK_EQ(cqe[0].res, 1000);
-	CHECK_EQ(cqe[1].res, 500);
-	CHECK_EQ(cqe[2].res, 0);
-	CHECK_EQ(cqe[3].res, size - 99000);
+		EXPECT_EQ(0, zcopy_wait_cqe(z, &cqe[i], NULL));
+	EXPECT_EQ(1000, cqe[0].res);
+	EXPECT_EQ(500, cqe[1].res);
+	EXPECT_EQ(0, cqe[2].res);
+	EXPECT_EQ(size - 99000, cqe[3].res);
 	shutdown(snd, SHUT_WR);
-	CHECK_EQ(reader_join(&r), want);
-	CHECK(is_pattern(r.buf, 4, 5000, 1000));
-	CHECK(is_pattern(r.buf + 1000, 4, size - 500, 500));
-	CHECK(is_pattern(r.buf + 1500, 4, 99000, size - 99000));
+	EXPECT_EQ(want, reader_join(&r));
+	EXPECT_TRUE(is_pattern(r.buf, 4, 5000, 1000));
+	EXPECT_TRUE(is_pattern(r.buf + 1000, 4, size - 500, 500));
+	EXPECT_TRUE(is_pattern(r.buf + 1500, 4, 99000, size - 99000));
 	free(r.buf);
 	close(file);
 	teardown();
@@ -280,7 +289,7 @@ static void test_ranges(void)
  * goes out while waiting, files in submission order; the file may be
  * closed once submitted; completions come in order of finishing.
  */
-static void test_nonblocking_order(void)
+TEST(nonblocking_socket_in_order_submit_returns_at_once)
 {
 	size_t size[3] = { 3 * MiB, 7, MiB + 1 }, total = 4 * MiB + 8, off = 0;
 	struct zcopy_cqe cqe;
@@ -288,27 +297,29 @@ static void test_nonblocking_order(void)
 	int f[3], i;
 	long long t0;
 
-	setup(1, 1);
-	for (i = 0; i < 3; i++)
+	setup(_metadata, 1, 1);
+	for (i = 0; i < 3; i++) {
 		f[i] = make_file(NULL, size[i], 10 + i);
-	reader_start(&r, rcv, total + 1, 16384, 100);
+		ASSERT_LE(0, f[i]);
+	}
+	ASSERT_EQ(0, reader_start(&r, rcv, total + 1, 16384, 100));
 	for (i = 0; i < 3; i++)
 		zcopy_prep(z, f[i], snd, 0, 0, 0, 100 + i);
 	t0 = now_ms();
-	CHECK_EQ(zcopy_submit(z), 3);
-	CHECK(now_ms() - t0 < zc_ms(2000));
+	EXPECT_EQ(3, zcopy_submit(z));
+	EXPECT_GT(zc_ms(2000), now_ms() - t0);
 	for (i = 0; i < 3; i++)
 		close(f[i]);
-	CHECK_EQ(zcopy_peek_cqe(z, &cqe), -EAGAIN);
+	EXPECT_EQ(-EAGAIN, zcopy_peek_cqe(z, &cqe));
 	for (i = 0; i < 3; i++) {
-		CHECK_EQ(zcopy_wait_cqe(z, &cqe, NULL), 0);
-		CHECK_EQ(cqe.user_data, 100 + i);
-		CHECK_EQ(cqe.res, size[i]);
+		EXPECT_EQ(0, zcopy_wait_cqe(z, &cqe, NULL));
+		EXPECT_EQ(100 + i, cqe.user_data);
+		EXPECT_EQ(size[i], cqe.res);
 	}
 	shutdown(snd, SHUT_WR);
-	CHECK_EQ(reader_join(&r), total);
+	EXPECT_EQ(total, reader_join(&r));
 	for (i = 0; i < 3; i++) {
-		CHECK(is_pattern(r.buf + off, 10 + i, 0, size[i]));
+		EXPECT_TRUE(is_pattern(r.buf + off, 10 + i, 0, size[i]));
 		off += size[i];
 	}
 	free(r.buf);
@@ -316,87 +327,91 @@ static void test_nonblocking_order(void)
 }
 
 /* len 0 is the size at submission: bytes appended later are not sent. */
-static void test_len0_size_at_submit(void)
+TEST(len0_is_the_size_at_submission)
 {
 	size_t size = 2 * MiB;
 	int file = make_file(NULL, size, 5);
 	struct zcopy_cqe cqe;
 	struct reader r;
 
-	setup(1, 1);
-	CHECK_EQ(submit_one(file, 0, 0, 0, 7), 1);
-	CHECK_EQ(zcopy_peek_cqe(z, &cqe), -EAGAIN);	/* still sending */
-	CHECK_EQ(pwrite(file, "more", 4, size), 4);
-	reader_start(&r, rcv, size + 5, 65536, 0);
-	CHECK_EQ(zcopy_wait_cqe(z, &cqe, NULL), 0);
-	CHECK_EQ(cqe.res, size);
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 1);
+	EXPECT_EQ(1, submit_one(file, 0, 0, 0, 7));
+	EXPECT_EQ(-EAGAIN, zcopy_peek_cqe(z, &cqe));	/* still sending */
+	EXPECT_EQ(4, pwrite(file, "more", 4, size));
+	ASSERT_EQ(0, reader_start(&r, rcv, size + 5, 65536, 0));
+	EXPECT_EQ(0, zcopy_wait_cqe(z, &cqe, NULL));
+	EXPECT_EQ(size, cqe.res);
 	shutdown(snd, SHUT_WR);
-	CHECK_EQ(reader_join(&r), size);
+	EXPECT_EQ(size, reader_join(&r));
 	free(r.buf);
 	close(file);
 	teardown();
 }
 
 /* Cancel: counted once, -ECANCELED; a waiting one behind it too. */
-static void test_cancel(void)
+TEST(cancel_counted_once_ecanceled)
 {
 	int file = make_file(NULL, 8 * MiB, 6);
 	struct zcopy_cqe cqe[3];
 
-	setup(1, 1);
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 1);
 	zcopy_prep(z, file, snd, 0, 0, 0, 1);
 	zcopy_prep(z, file, snd, 0, 0, 0, 2);
 	zcopy_prep(z, file, snd, 0, 100, 0, 2);
-	CHECK_EQ(zcopy_submit(z), 3);
-	CHECK_EQ(zcopy_cancel(z, 9), -ENOENT);
-	CHECK_EQ(zcopy_cancel(z, 2), 2);
-	CHECK_EQ(zcopy_cancel(z, 2), -ENOENT);
-	CHECK_EQ(wait10(&cqe[0]), 0);
-	CHECK_EQ(wait10(&cqe[1]), 0);
-	CHECK_EQ(cqe[0].user_data, 2);
-	CHECK_EQ(cqe[0].res, -ECANCELED);
-	CHECK_EQ(cqe[1].res, -ECANCELED);
-	CHECK_EQ(zcopy_cancel(z, 1), 1);	/* part-way */
-	CHECK_EQ(wait10(&cqe[0]), 0);
-	CHECK_EQ(cqe[0].user_data, 1);
-	CHECK_EQ(cqe[0].res, -ECANCELED);
-	CHECK_EQ(zcopy_peek_cqe(z, &cqe[0]), -EAGAIN);
+	EXPECT_EQ(3, zcopy_submit(z));
+	EXPECT_EQ(-ENOENT, zcopy_cancel(z, 9));
+	EXPECT_EQ(2, zcopy_cancel(z, 2));
+	EXPECT_EQ(-ENOENT, zcopy_cancel(z, 2));
+	EXPECT_EQ(0, wait10(&cqe[0]));
+	EXPECT_EQ(0, wait10(&cqe[1]));
+	EXPECT_EQ(2, cqe[0].user_data);
+	EXPECT_EQ(-ECANCELED, cqe[0].res);
+	EXPECT_EQ(-ECANCELED, cqe[1].res);
+	EXPECT_EQ(1, zcopy_cancel(z, 1));	/* part-way */
+	EXPECT_EQ(0, wait10(&cqe[0]));
+	EXPECT_EQ(1, cqe[0].user_data);
+	EXPECT_EQ(-ECANCELED, cqe[0].res);
+	EXPECT_EQ(-EAGAIN, zcopy_peek_cqe(z, &cqe[0]));
 	close(file);
 	teardown();
 }
 
 /* Unregistering cancels what is pending on the socket. */
-static void test_unregister_cancels(void)
+TEST(unregister_cancels_pending_transfers)
 {
 	int file = make_file(NULL, 8 * MiB, 7);
 	struct zcopy_cqe cqe;
 
-	setup(1, 1);
-	CHECK_EQ(submit_one(file, 0, 0, 0, 5), 1);
-	CHECK_EQ(zcopy_unregister_socket(z, snd), 0);
-	CHECK_EQ(wait10(&cqe), 0);
-	CHECK_EQ(cqe.user_data, 5);
-	CHECK_EQ(cqe.res, -ECANCELED);
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 1);
+	EXPECT_EQ(1, submit_one(file, 0, 0, 0, 5));
+	EXPECT_EQ(0, zcopy_unregister_socket(z, snd));
+	EXPECT_EQ(0, wait10(&cqe));
+	EXPECT_EQ(5, cqe.user_data);
+	EXPECT_EQ(-ECANCELED, cqe.res);
 	close(file);
 	teardown();
 }
 
-static void test_timeout(void)
+TEST(wait_timeout_expires_with_etime)
 {
 	int file = make_file(NULL, 8 * MiB, 8);
 	struct timespec t = ms(100), zero = ms(0);
 	struct zcopy_cqe cqe;
 	long long t0;
 
-	setup(1, 1);
-	CHECK_EQ(submit_one(file, 0, 0, 0, 1), 1);
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 1);
+	EXPECT_EQ(1, submit_one(file, 0, 0, 0, 1));
 	t0 = now_ms();
-	CHECK_EQ(zcopy_wait_cqe(z, &cqe, &t), -ETIME);
-	CHECK(now_ms() - t0 >= 99);
-	CHECK(now_ms() - t0 < zc_ms(2000));
-	CHECK_EQ(zcopy_wait_cqe(z, &cqe, &zero), -ETIME);
+	EXPECT_EQ(-ETIME, zcopy_wait_cqe(z, &cqe, &t));
+	EXPECT_LE(99, now_ms() - t0);
+	EXPECT_GT(zc_ms(2000), now_ms() - t0);
+	EXPECT_EQ(-ETIME, zcopy_wait_cqe(z, &cqe, &zero));
 	t.tv_nsec = 1000000000;
-	CHECK_EQ(zcopy_wait_cqe(z, &cqe, &t), -EINVAL);
+	EXPECT_EQ(-EINVAL, zcopy_wait_cqe(z, &cqe, &t));
 	close(file);
 	teardown();
 }
@@ -413,7 +428,7 @@ static int readable(int fd, int timeout_ms)
  * while a completion waits, and when a waiting transfer's socket has
  * room; never readable for nothing at all.
  */
-static void test_poll_fd(void)
+TEST(poll_descriptor_in_an_epoll_loop)
 {
 	size_t size = 4 * MiB;
 	int file = make_file(NULL, size, 9), ep, n, done = 0, loops = 0;
@@ -421,40 +436,42 @@ static void test_poll_fd(void)
 	struct zcopy_cqe cqe;
 	struct reader r;
 
-	setup(1, 1);
-	CHECK(!readable(zcopy_fd(z), 0));
-	CHECK_EQ(submit_one(file, 0, 100, 0, 1), 1);
-	CHECK(readable(zcopy_fd(z), module ? 10000 : 0));
-	CHECK_EQ(zcopy_peek_cqe(z, &cqe), 0);
-	CHECK(!readable(zcopy_fd(z), 0));
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 1);
+	EXPECT_FALSE(readable(zcopy_fd(z), 0));
+	EXPECT_EQ(1, submit_one(file, 0, 100, 0, 1));
+	EXPECT_TRUE(readable(zcopy_fd(z), module ? 10000 : 0));
+	EXPECT_EQ(0, zcopy_peek_cqe(z, &cqe));
+	EXPECT_FALSE(readable(zcopy_fd(z), 0));
 
-	CHECK_EQ(submit_one(file, 0, 0, 0, 2), 1);
+	EXPECT_EQ(1, submit_one(file, 0, 0, 0, 2));
 	/*
 	 * Nobody reads: readable only while the socket makes room (the
 	 * connection's queues filling up), then not at all.
 	 */
 	for (n = 0; n < 1000 && readable(zcopy_fd(z), 100); n++)
-		CHECK_EQ(zcopy_peek_cqe(z, &cqe), -EAGAIN);
-	printf("# %d wakeups until the connection was full\n", n);
-	CHECK(n < 1000);
-	CHECK(!readable(zcopy_fd(z), 100));
-	reader_start(&r, rcv, size + 101, 65536, 0);
+		EXPECT_EQ(-EAGAIN, zcopy_peek_cqe(z, &cqe));
+	TH_LOG("%d wakeups until the connection was full", n);
+	EXPECT_GT(1000, n);
+	EXPECT_FALSE(readable(zcopy_fd(z), 100));
+	ASSERT_EQ(0, reader_start(&r, rcv, size + 101, 65536, 0));
 	ep = epoll_create1(0);
-	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, zcopy_fd(z), &ev), 0);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, zcopy_fd(z), &ev));
 	while (!done && loops++ < 100000) {
 		n = epoll_wait(ep, &ev, 1, 5000);
-		CHECK_EQ(n, 1);
+		EXPECT_EQ(1, n);
 		if (n != 1)
 			break;
 		while (zcopy_peek_cqe(z, &cqe) == 0) {
-			CHECK_EQ(cqe.user_data, 2);
-			CHECK_EQ(cqe.res, size);
+			EXPECT_EQ(2, cqe.user_data);
+			EXPECT_EQ(size, cqe.res);
 			done = 1;
 		}
 	}
-	CHECK(done);
+	EXPECT_TRUE(done);
 	shutdown(snd, SHUT_WR);
-	CHECK_EQ(reader_join(&r), size + 100);
+	EXPECT_EQ(size + 100, reader_join(&r));
 	free(r.buf);
 	close(ep);
 	close(file);
@@ -462,72 +479,56 @@ static void test_poll_fd(void)
 }
 
 /* A broken connection: -EPIPE or -ECONNRESET, and no SIGPIPE. */
-static void test_broken_connection(void)
+TEST(broken_connection_an_errno_no_sigpipe)
 {
 	int file = make_file(NULL, 8 * MiB, 10);
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	struct zcopy_cqe cqe;
 
 	sigaction(SIGPIPE, &dfl, NULL);
-	setup(1, 1);
-	CHECK_EQ(submit_one(file, 0, 0, 0, 1), 1);
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 1);
+	EXPECT_EQ(1, submit_one(file, 0, 0, 0, 1));
 	close(rcv);		/* unread data: the peer resets */
 	rcv = -1;
-	CHECK_EQ(zcopy_wait_cqe(z, &cqe, NULL), 0);
-	CHECK(cqe.res == -EPIPE || cqe.res == -ECONNRESET);
-	CHECK_EQ(submit_one(file, 0, 10, 0, 2), 1);
-	CHECK_EQ(zcopy_wait_cqe(z, &cqe, NULL), 0);
-	CHECK(cqe.res == -EPIPE || cqe.res == -ECONNRESET);
+	EXPECT_EQ(0, zcopy_wait_cqe(z, &cqe, NULL));
+	EXPECT_TRUE(cqe.res == -EPIPE || cqe.res == -ECONNRESET)
+		TH_LOG("res %d", cqe.res);
+	EXPECT_EQ(1, submit_one(file, 0, 10, 0, 2));
+	EXPECT_EQ(0, zcopy_wait_cqe(z, &cqe, NULL));
+	EXPECT_TRUE(cqe.res == -EPIPE || cqe.res == -ECONNRESET)
+		TH_LOG("res %d", cqe.res);
 	close(file);
 	teardown();
 }
 
 /* The module's per-context limit of transfers held, until read. */
-static void test_inflight_limit(void)
+TEST(inflight_limit_eagain_until_completions_are_read)
 {
 	int file = make_file(NULL, 10, 11), i, n;
 	struct zcopy_cqe cqe[64];
 
-	setup(0, 0);
+	ASSERT_LE(0, file);
+	setup(_metadata, 0, 0);
 	for (i = 0; i < ZCOPY_DEFAULT_MAX_INFLIGHT + 1; i++)
 		zcopy_prep(z, file, snd, 100, 0, 0, i);	/* empty ranges */
-	CHECK_EQ(zcopy_submit(z), ZCOPY_DEFAULT_MAX_INFLIGHT);
-	CHECK_EQ(zcopy_submit(z), -EAGAIN);
+	EXPECT_EQ(ZCOPY_DEFAULT_MAX_INFLIGHT, zcopy_submit(z));
+	EXPECT_EQ(-EAGAIN, zcopy_submit(z));
 	for (i = 0; i < 64; i++) {
-		CHECK_EQ(wait10(&cqe[0]), 0);
-		CHECK_EQ(cqe[0].user_data, i);	/* one socket: in order */
-		CHECK_EQ(cqe[0].res, 0);
+		EXPECT_EQ(0, wait10(&cqe[0]));
+		EXPECT_EQ(i, cqe[0].user_data);	/* one socket: in order */
+		EXPECT_EQ(0, cqe[0].res);
 	}
-	CHECK_EQ(zcopy_submit(z), 1);
+	EXPECT_EQ(1, zcopy_submit(z));
 	/* The rest, many per call. */
 	for (n = 0; n < ZCOPY_DEFAULT_MAX_INFLIGHT - 64 + 1; n += i) {
-		CHECK_EQ(wait10(&cqe[0]), 0);
+		EXPECT_EQ(0, wait10(&cqe[0]));
 		i = zcopy_peek_batch(z, cqe + 1, 63);
 		i = i < 0 ? 1 : i + 1;
 	}
-	CHECK_EQ(n, ZCOPY_DEFAULT_MAX_INFLIGHT - 64 + 1);
+	EXPECT_EQ(ZCOPY_DEFAULT_MAX_INFLIGHT - 64 + 1, n);
 	close(file);
 	teardown();
 }
 
-int main(void)
-{
-	static const struct tap_test tests[] = {
-		{ "open and probe a fallback context", test_open_probe },
-		{ "FALLBACK: only when there is no module", test_open_fallback },
-		{ "register: the module's errnos", test_register_errors },
-		{ "submit: the module's errnos, batches stop at a refusal", test_submit_errors },
-		{ "blocking socket: a whole file, slow reader", test_blocking_whole_file },
-		{ "ranges, clipping, empty range, len 0 from an offset", test_ranges },
-		{ "non-blocking socket: in order, submit returns at once", test_nonblocking_order },
-		{ "len 0 is the size at submission", test_len0_size_at_submit },
-		{ "cancel: counted once, -ECANCELED", test_cancel },
-		{ "unregister cancels pending transfers", test_unregister_cancels },
-		{ "wait timeout expires with -ETIME", test_timeout },
-		{ "the poll descriptor in an epoll loop", test_poll_fd },
-		{ "broken connection: an errno, no SIGPIPE", test_broken_connection },
-		{ "in-flight limit: EAGAIN until completions are read", test_inflight_limit },
-	};
-
-	return tap_run(tests, sizeof(tests) / sizeof(tests[0]));
-}
+ZC_HARNESS_MAIN
