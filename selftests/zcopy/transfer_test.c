@@ -532,73 +532,107 @@ static int skb_defer_max(int value)
 	return old;
 }
 
+/*
+ * A transfer whose pages another holder keeps after its release: a cold
+ * file is read in whole by a DONTCACHE | RELEASE transfer parked on a
+ * full socket, the same pages are sent with sendfile to a second
+ * connection whose peer (rx2) does not read, and then rx reads the
+ * whole transfer: it ends and is released (loopback copies on receive)
+ * while rx2's receive queue still holds the pages.
+ */
+struct held_pages {
+	size_t size;
+	int zc, fd, tx, rx, tx2, rx2, defer;
+	struct receiver r;
+	char path[PATH_MAX];
+};
+
+static void held_pages_start(struct __test_metadata *_metadata,
+			     struct held_pages *h)
+{
+	off_t off = 0;
+	int i;
+
+	h->size = 64 * 1024;
+	h->fd = cold_file(_metadata, h->path, h->size);
+	ASSERT_LE(0, h->fd);
+	h->defer = skb_defer_max(0);
+	ASSERT_LE(0, h->defer);
+	h->zc = zc_open();
+	ASSERT_LE(0, h->zc);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &h->tx2, &h->rx2));
+	submit_parked(_metadata, h->zc, h->fd, 4096, &h->tx, &h->rx);
+	ASSERT_EQ((ssize_t)h->size, sendfile(h->tx2, h->fd, &off, h->size));
+	ASSERT_EQ(0, receiver_start(&h->r, h->rx));
+	for (i = 0; i < zc_ms(30000) / 10 &&
+		    __atomic_load_n(&h->r.bytes, __ATOMIC_RELAXED) < h->size; i++)
+		usleep(10000);
+}
+
+/* rx2 reads, and so lets go of the pages. */
+static void held_pages_let_go(struct __test_metadata *_metadata,
+			      struct held_pages *h)
+{
+	struct receiver r2;
+
+	ASSERT_EQ(0, receiver_start(&r2, h->rx2));
+	shutdown(h->tx2, SHUT_WR);
+	receiver_join(&r2);
+	EXPECT_EQ(h->size, r2.bytes);
+}
+
+/* rx must have received @stream bytes in all; everything is closed. */
+static void held_pages_end(struct __test_metadata *_metadata,
+			   struct held_pages *h, size_t stream)
+{
+	shutdown(h->tx, SHUT_WR);
+	receiver_join(&h->r);
+	EXPECT_EQ(stream, h->r.bytes);
+	close(h->zc);
+	close(h->tx);
+	close(h->rx);
+	close(h->tx2);
+	close(h->rx2);
+	close(h->fd);
+	skb_defer_max(h->defer);
+	unlink(h->path);
+}
+
+/*
+ * rx2 lets go only after the release: the drop must come back for the
+ * pages, and they must still leave the cache.
+ */
 TEST(dontcache_waits_for_other_holders)
 {
-	const size_t size = 64 * 1024;
-	int zc, tx, rx, tx2, rx2, fd, i, defer;
-	struct receiver r, r2;
 	struct zcopy_cqe cqe;
-	char path[PATH_MAX];
-	off_t off = 0;
+	struct held_pages h;
+	int i;
 
 	if (!getenv("ZCOPY_SCRATCH"))
 		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
-	fd = cold_file(_metadata, path, size);
-	ASSERT_LE(0, fd);
-	defer = skb_defer_max(0);
-	ASSERT_LE(0, defer);
-	zc = zc_open();
-	ASSERT_LE(0, zc);
-	ASSERT_EQ(0, tcp_pair(AF_INET, &tx2, &rx2));
-
-	/* Read in whole, parked on the full socket. */
-	submit_parked(_metadata, zc, fd, 4096, &tx, &rx);
-	ASSERT_EQ(0, zc_wait(zc, &cqe, 1, 0));
-	/* The same pages, held by rx2's receive queue. */
-	ASSERT_EQ((ssize_t)size, sendfile(tx2, fd, &off, size));
-	/*
-	 * rx reads all: the transfer ends and is released (loopback copies
-	 * on receive) while rx2 holds the pages; then rx2 lets go.
-	 */
-	ASSERT_EQ(0, receiver_start(&r, rx));
-	for (i = 0; i < zc_ms(30000) / 10 &&
-		    __atomic_load_n(&r.bytes, __ATOMIC_RELAXED) < size; i++)
-		usleep(10000);
+	held_pages_start(_metadata, &h);
 	usleep(100000);
-	ASSERT_EQ(0, receiver_start(&r2, rx2));
-	shutdown(tx2, SHUT_WR);
-	receiver_join(&r2);
-	EXPECT_EQ(size, r2.bytes);
+	held_pages_let_go(_metadata, &h);
 
 	/*
 	 * The release completion waits only for the stack's own frags; the
 	 * drop goes on after it, for up to about two seconds.
 	 */
-	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
-	EXPECT_EQ((int64_t)size, cqe.res);
-	for (i = 0; i < zc_ms(5000) / 10 && resident_pages(fd, size); i++)
+	ASSERT_EQ(1, zc_wait(h.zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ((int64_t)h.size, cqe.res);
+	for (i = 0; i < zc_ms(5000) / 10 && resident_pages(h.fd, h.size); i++)
 		usleep(10000);
-	EXPECT_EQ(0, resident_pages(fd, size));
-	shutdown(tx, SHUT_WR);
-	receiver_join(&r);
-	EXPECT_EQ(size, r.bytes);
-	close(zc);
-	close(tx);
-	close(rx);
-	close(tx2);
-	close(rx2);
-	close(fd);
-	skb_defer_max(defer);
-	unlink(path);
+	EXPECT_EQ(0, resident_pages(h.fd, h.size));
+	held_pages_end(_metadata, &h, h.size);
 }
 
 /*
  * A transfer keeps its place in its context's limits until its
  * completion has been read, even while a DONTCACHE drop goes on after
- * the release because another holder has the pages (as above): with
- * max-inflight at 1, the release completion waits unread, and nothing
- * more is accepted until it is read.  The configuration is global: the
- * fixture puts it back whatever happens.
+ * the release because another holder has the pages: with max-inflight
+ * at 1, the release completion waits unread, and nothing more is
+ * accepted until it is read.  The configuration is global: the fixture
+ * puts it back whatever happens.
  */
 FIXTURE(one_inflight) {
 	long long saved;
@@ -618,55 +652,26 @@ FIXTURE_TEARDOWN(one_inflight)
 
 TEST_F(one_inflight, unread_dontcache_completion_keeps_its_place)
 {
-	const size_t size = 64 * 1024;
-	int zc, tx, rx, tx2, rx2, fd, i, defer;
 	struct pollfd pfd = { .events = POLLIN };
-	struct receiver r, r2;
 	struct zcopy_cqe cqe;
-	char path[PATH_MAX];
-	off_t off = 0;
+	struct held_pages h;
 
 	if (!getenv("ZCOPY_SCRATCH"))
 		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
-	fd = cold_file(_metadata, path, size);
-	ASSERT_LE(0, fd);
-	defer = skb_defer_max(0);
-	ASSERT_LE(0, defer);
-	zc = zc_open();
-	ASSERT_LE(0, zc);
-	ASSERT_EQ(0, tcp_pair(AF_INET, &tx2, &rx2));
-	submit_parked(_metadata, zc, fd, 4096, &tx, &rx);
-	ASSERT_EQ((ssize_t)size, sendfile(tx2, fd, &off, size));
-	ASSERT_EQ(0, receiver_start(&r, rx));
-	for (i = 0; i < zc_ms(30000) / 10 &&
-		    __atomic_load_n(&r.bytes, __ATOMIC_RELAXED) < size; i++)
-		usleep(10000);
+	held_pages_start(_metadata, &h);
 
 	/* Released, rx2 still holding the pages: the completion comes. */
-	pfd.fd = zc;
+	pfd.fd = h.zc;
 	ASSERT_EQ(1, poll(&pfd, 1, zc_ms(TIMEOUT_MS)));
-	EXPECT_EQ(-1, zc_submit1(zc, fd, tx, 0, 1, 2, 0));
+	EXPECT_EQ(-1, zc_submit1(h.zc, h.fd, h.tx, 0, 1, 2, 0));
 	EXPECT_EQ(EAGAIN, errno);
-	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
-	EXPECT_EQ((int64_t)size, cqe.res);
-	EXPECT_EQ(1, zc_submit1(zc, fd, tx, 0, 1, 2, 0));
-	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	ASSERT_EQ(1, zc_wait(h.zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ((int64_t)h.size, cqe.res);
+	EXPECT_EQ(1, zc_submit1(h.zc, h.fd, h.tx, 0, 1, 2, 0));
+	ASSERT_EQ(1, zc_wait(h.zc, &cqe, 1, TIMEOUT_MS));
 	EXPECT_EQ(2, cqe.user_data);
-
-	ASSERT_EQ(0, receiver_start(&r2, rx2));
-	shutdown(tx2, SHUT_WR);
-	receiver_join(&r2);
-	shutdown(tx, SHUT_WR);
-	receiver_join(&r);
-	EXPECT_EQ(size + 1, r.bytes);
-	close(zc);
-	close(tx);
-	close(rx);
-	close(tx2);
-	close(rx2);
-	close(fd);
-	skb_defer_max(defer);
-	unlink(path);
+	held_pages_let_go(_metadata, &h);
+	held_pages_end(_metadata, &h, h.size + 1);
 }
 
 /*
