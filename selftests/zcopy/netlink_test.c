@@ -176,49 +176,35 @@ static int config_set(struct _test_data_nl *self, uint16_t type,
 	return request(self->fd, self->msg, pos, &self->r);
 }
 
-/* The current max-inflight, read back with config-get. */
-static uint32_t max_inflight(struct _test_data_nl *self)
+/* The current max-inflight, read back with config-get; -1 if unreadable. */
+static long long max_inflight(void)
 {
-	static char buf[BUF_SIZE];
-	size_t pos = put_header(self->msg, self->family, ZCOPY_CMD_CONFIG_GET, 0);
-	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
-	struct nlattr *a;
-	uint32_t v = 0;
-	ssize_t n;
-
-	((struct nlmsghdr *)self->msg)->nlmsg_flags = NLM_F_REQUEST;
-	if (send_msg(self->fd, self->msg, pos))
-		return 0;
-	n = recv(self->fd, buf, sizeof(buf), 0);
-	if (n <= 0 || !NLMSG_OK(nlh, n) || nlh->nlmsg_type != self->family)
-		return 0;
-	a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
-	if (a->nla_type == ZCOPY_A_CONFIG_MAX_INFLIGHT)
-		memcpy(&v, (char *)a + NLA_HDRLEN, sizeof(v));
-	return v;
+	return zc_genl_get(ZCOPY_CMD_CONFIG_GET, ZCOPY_A_CONFIG_MAX_INFLIGHT);
 }
 
 TEST_F(nl, unknown_attribute)
 {
 	uint32_t v = 10;
-	uint32_t before = max_inflight(self);
+	long long before = max_inflight();
 
+	ASSERT_LT(0, before);
 	ASSERT_EQ(0, config_set(self, ZCOPY_A_CONFIG_MAX + 5, &v, sizeof(v)));
 	EXPECT_EQ(-EINVAL, self->r.error);
 	EXPECT_STRNE("", self->r.extack);
 	/* The pad attribute is for replies only. */
 	ASSERT_EQ(0, config_set(self, ZCOPY_A_CONFIG_PAD, &v, sizeof(v)));
 	EXPECT_EQ(-EINVAL, self->r.error);
-	EXPECT_EQ(before, max_inflight(self));
+	EXPECT_EQ(before, max_inflight());
 }
 
 TEST_F(nl, wrong_sizes)
 {
 	uint64_t v = 10;
-	uint32_t before = max_inflight(self);
+	long long before = max_inflight();
 	uint16_t sizes[] = { 0, 1, 2, 3, 8 };
 	unsigned int i;
 
+	ASSERT_LT(0, before);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		ASSERT_EQ(0, config_set(self, ZCOPY_A_CONFIG_MAX_INFLIGHT, &v,
 					sizes[i]));
@@ -227,7 +213,7 @@ TEST_F(nl, wrong_sizes)
 	}
 	ASSERT_EQ(0, config_set(self, ZCOPY_A_CONFIG_MAX_PINNED, &v, 4));
 	EXPECT_TRUE(self->r.error == -EINVAL || self->r.error == -ERANGE);
-	EXPECT_EQ(before, max_inflight(self));
+	EXPECT_EQ(before, max_inflight());
 }
 
 TEST_F(nl, missing_attribute)
@@ -241,12 +227,13 @@ TEST_F(nl, missing_attribute)
 
 TEST_F(nl, out_of_range)
 {
-	uint32_t before = max_inflight(self);
+	long long before = max_inflight();
 	uint32_t big32[] = { 0, ZCOPY_MAX_INFLIGHT_MAX + 1, UINT32_MAX };
 	uint64_t big64[] = { 0, ZCOPY_MAX_PINNED_MIN - 1,
 			     ZCOPY_MAX_PINNED_MAX + 1, UINT64_MAX };
 	unsigned int i;
 
+	ASSERT_LT(0, before);
 	for (i = 0; i < sizeof(big32) / sizeof(big32[0]); i++) {
 		ASSERT_EQ(0, config_set(self, ZCOPY_A_CONFIG_MAX_INFLIGHT,
 					&big32[i], 4));
@@ -258,7 +245,7 @@ TEST_F(nl, out_of_range)
 					&big64[i], 8));
 		EXPECT_EQ(-ERANGE, self->r.error);
 	}
-	EXPECT_EQ(before, max_inflight(self));
+	EXPECT_EQ(before, max_inflight());
 }
 
 TEST_F(nl, attribute_overflows_message)
