@@ -160,6 +160,38 @@ static void zcopy_sock_retry_later(struct zcopy_sock *zs)
 	zcopy_sock_park(zs);
 }
 
+static void zcopy_sock_cancel_list(struct list_head *list)
+{
+	struct zcopy_xfer *x, *tmp;
+
+	list_for_each_entry_safe(x, tmp, list, link) {
+		list_del_init(&x->link);
+		zcopy_xfer_finish(x, -ECANCELED);
+	}
+}
+
+/*
+ * Under zs->lock: the transfer at the head of the queue ended early and
+ * is off it, so the stream lacks bytes the peer expects.  Move the
+ * transfers queued behind it onto @list to complete cancelled, unless
+ * they were submitted ZCOPY_F_INDEPENDENT, as a failed io_uring request
+ * fails the rest of its link.  None of them has started: only the head
+ * can have.  Marked cancelled, so that no CANCEL counts them.
+ */
+static void __zcopy_sock_cancel_behind(struct zcopy_sock *zs,
+				       struct list_head *list)
+{
+	struct zcopy_xfer *x, *tmp;
+
+	lockdep_assert_held(&zs->lock);
+	list_for_each_entry_safe(x, tmp, &zs->queue, link) {
+		if (x->flags & ZCOPY_F_INDEPENDENT ||
+		    test_and_set_bit(ZCOPY_XFER_CANCEL, &x->state))
+			continue;
+		list_move_tail(&x->link, list);
+	}
+}
+
 /*
  * One pass over the queue.  @budget: inline, what the pass may send
  * before it leaves the rest to the workqueue, which it also does with a
@@ -170,6 +202,7 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 {
 	bool may_block = !budget;
 	unsigned int retries = 0;
+	LIST_HEAD(cancelled);
 	struct zcopy_xfer *x;
 	u64 pos;
 	int ret;
@@ -229,8 +262,12 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 		list_del_init(&x->link);
 		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
 			ret = -ECANCELED;
+		ret = zcopy_xfer_ended(x, ret);
+		if (ret)
+			__zcopy_sock_cancel_behind(zs, &cancelled);
 		spin_unlock(&zs->lock);
-		zcopy_xfer_finish(x, zs, ret ?: (s64)(x->pos - x->range.start));
+		zcopy_xfer_finish(x, ret);
+		zcopy_sock_cancel_list(&cancelled);
 		cond_resched();
 	}
 }
@@ -444,51 +481,49 @@ void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x)
 	spin_unlock(&zs->lock);
 }
 
-static void zcopy_sock_cancel_list(struct zcopy_sock *zs,
-				   struct list_head *list)
-{
-	struct zcopy_xfer *x, *tmp;
-
-	list_for_each_entry_safe(x, tmp, list, link) {
-		list_del_init(&x->link);
-		zcopy_xfer_finish(x, zs, -ECANCELED);
-	}
-}
-
 /*
  * Cancel the queued transfers matching @match (all of them if NULL is
  * passed as @user_data).  One not yet started completes here; the one a
  * pass is sending stops at its next chunk, in the pass, which is kicked
  * in case it is parked.  Either way each one counted completes with
  * -ECANCELED, and is counted once: it is still on the queue, under
- * zs->lock, and its CANCEL bit was clear.  Returns how many were
- * cancelled.
+ * zs->lock, and its CANCEL bit was clear.  What is queued behind a
+ * cancelled transfer is cancelled too, uncounted unless it matches:
+ * here, or by the pass as for any transfer that ends early
+ * (__zcopy_sock_cancel_behind()).  Returns how many matched.
  */
 static unsigned int zcopy_sock_cancel_some(struct zcopy_sock *zs,
 					   const u64 *user_data)
 {
 	struct zcopy_xfer *x, *tmp;
 	unsigned int n = 0;
-	bool kick = false;
+	bool kick = false, behind = false;
 	LIST_HEAD(cancelled);
 
 	spin_lock(&zs->lock);
-	list_for_each_entry_safe(x, tmp, &zs->queue, link) {
+	list_for_each_entry(x, &zs->queue, link) {
 		if (user_data && x->event.cqe.user_data != *user_data)
 			continue;
 		if (test_and_set_bit(ZCOPY_XFER_CANCEL, &x->state))
 			continue;	/* counted by an earlier CANCEL */
 		n++;
-		if (test_bit(ZCOPY_XFER_STARTED, &x->state)) {
-			kick = true;
+		kick |= test_bit(ZCOPY_XFER_STARTED, &x->state);
+	}
+	/* Those not started, with what is behind them, complete here. */
+	list_for_each_entry_safe(x, tmp, &zs->queue, link) {
+		if (test_bit(ZCOPY_XFER_STARTED, &x->state))
 			continue;
-		}
+		if (!test_bit(ZCOPY_XFER_CANCEL, &x->state) &&
+		    (!behind || x->flags & ZCOPY_F_INDEPENDENT))
+			continue;
+		set_bit(ZCOPY_XFER_CANCEL, &x->state);
 		list_move_tail(&x->link, &cancelled);
+		behind = true;
 	}
 	spin_unlock(&zs->lock);
 	if (kick)
 		zcopy_sock_kick(zs);
-	zcopy_sock_cancel_list(zs, &cancelled);
+	zcopy_sock_cancel_list(&cancelled);
 	return n;
 }
 

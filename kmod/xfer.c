@@ -71,7 +71,7 @@ static void zcopy_xfer_event_release(struct zcopy_event *e)
 
 void zcopy_xfer_post(struct zcopy_xfer *x)
 {
-	s64 res = x->event.cqe.res;
+	s32 err = x->event.cqe.error;
 
 	/*
 	 * Only a release completion can say for certain; reporting a copy
@@ -80,14 +80,15 @@ void zcopy_xfer_post(struct zcopy_xfer *x)
 	if ((x->flags & ZCOPY_F_RELEASE) &&
 	    (test_bit(ZCOPY_XFER_COPIED, &x->state) || x->copied_at_send))
 		x->event.cqe.flags |= ZCOPY_CQE_F_COPIED;
-	if (res == -ECANCELED) {
+	if (err == -ECANCELED) {
 		zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_CANCELLED, 1);
 		atomic64_inc(&x->ctx->failed);
-	} else if (res < 0) {
+	} else if (err && err != -ENODATA) {
 		zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_FAILED, 1);
 		atomic64_inc(&x->ctx->failed);
-		zcopy_nl_transfer_failed(x, res);
+		zcopy_nl_transfer_failed(x, err);
 	} else {
+		/* Sent in full, or to where its file now ends. */
 		zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_COMPLETED, 1);
 		atomic64_inc(&x->ctx->completed);
 	}
@@ -129,8 +130,8 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	struct zcopy_range range;
 	struct zcopy_xfer *x;
 	struct file *file;
+	loff_t pos, isize;
 	size_t count;
-	loff_t pos;
 	u64 bytes;
 	int ret;
 
@@ -141,8 +142,8 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	if (ret)
 		goto out_fput;
 	/* The mapping's host: a block device's size is not on its node. */
-	ret = zcopy_range_resolve(sqe->offset, sqe->len,
-				  i_size_read(file->f_mapping->host), &range);
+	isize = i_size_read(file->f_mapping->host);
+	ret = zcopy_range_resolve(sqe->offset, sqe->len, isize, &range);
 	if (ret)
 		goto out_fput;
 	bytes = range.end - range.start;
@@ -184,6 +185,8 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	x->sock_fd = sqe->sock_fd;
 	x->file = file;
 	x->range = range;
+	/* No size to clip to: the file's own read says where it ends. */
+	x->until_eof = sqe->len && isize <= 0;
 	x->pos = range.start;
 	x->flags = sqe->flags;
 	spin_lock(&ctx->xfers_lock);
@@ -202,16 +205,23 @@ out_fput:
 }
 
 /*
- * The transfer will hand nothing more to the socket: post its completion
- * now unless it waits for the pages' release, and drop our own reference
- * on the ubuf_info so that the last skb to let go completes it.  One
- * sent without a ubuf_info is done with the socket here.  (A tail held
- * back with MSG_MORE for the next transfer goes out with it, or when
- * the pass ends: sock.c.)
+ * The transfer will hand nothing more to the socket, because of @err
+ * (0 if it got to its end; see zcopy_xfer_ended()): post its completion
+ * now unless it waits for the pages' release, and drop our own
+ * reference on the ubuf_info so that the last skb to let go completes
+ * it.  One sent without a ubuf_info is done with the socket here.  (A
+ * tail held back with MSG_MORE for the next transfer goes out with it,
+ * or when the pass ends: sock.c.)
+ *
+ * The record says how many bytes went to the socket, as a write() cut
+ * short does, and why it stopped early, if it did.
  */
-void zcopy_xfer_finish(struct zcopy_xfer *x, struct zcopy_sock *zs, s64 res)
+void zcopy_xfer_finish(struct zcopy_xfer *x, int err)
 {
-	x->event.cqe.res = res;
+	u64 sent = x->pos - x->range.start;
+
+	x->event.cqe.res = sent || !err || err == -ENODATA ? (s64)sent : err;
+	x->event.cqe.error = err;
 	set_bit(ZCOPY_XFER_HANDED, &x->state);
 	if (!(x->flags & ZCOPY_F_RELEASE))
 		zcopy_xfer_post(x);

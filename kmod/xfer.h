@@ -46,6 +46,7 @@ struct zcopy_xfer {
 	int sock_fd;			/* as registered, for listings */
 	struct file *file;
 	struct zcopy_range range;	/* clipped to the size at submission */
+	bool until_eof;			/* no size to clip to: up to its EOF */
 	u64 pos;			/* next byte to hand to the socket */
 	u32 flags;			/* ZCOPY_F_* */
 	struct mmpin mmp;		/* the range, in the user's locked_vm */
@@ -69,7 +70,20 @@ extern struct workqueue_struct *zcopy_wq;
 int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		      struct file *sock_file, struct zcopy_xfer **xp);
 void zcopy_xfer_unhold(struct zcopy_xfer *x);
-void zcopy_xfer_finish(struct zcopy_xfer *x, struct zcopy_sock *zs, s64 res);
+void zcopy_xfer_finish(struct zcopy_xfer *x, int err);
+
+/*
+ * Why @x stopped, given @err from its last send (0: it got to the end
+ * of its file): a file that now ends before the range did (truncated
+ * since SUBMIT) is -ENODATA, unless it had no size to clip the range to.
+ */
+static inline int zcopy_xfer_ended(const struct zcopy_xfer *x, int err)
+{
+	if (!err && x->pos < x->range.end && !x->until_eof)
+		return -ENODATA;
+	return err;
+}
+
 u32 zcopy_xfer_state(const struct zcopy_xfer *x);
 /* For the release (notif.c). */
 void zcopy_xfer_post(struct zcopy_xfer *x);

@@ -90,9 +90,9 @@ int main(int argc, char **argv)
 		for (; zcopy_peek_cqe(z, &cqe) == 0; done++) {
 			const char *name = argv[cqe.user_data + 3];
 
-			if (cqe.res < 0) {
+			if (cqe.error) {	/* res: what went out first */
 				fprintf(stderr, "%s: %s\n", name,
-					strerror(-cqe.res));
+					strerror(-cqe.error));
 				failed = 1;
 				continue;
 			}

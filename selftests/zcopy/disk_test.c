@@ -628,7 +628,7 @@ TEST_F_TIMEOUT(disk, cancel_and_close_while_the_disk_reads, 300)
 	EXPECT_LE(2, stat_value(ZCOPY_A_STATS_DISK_WAITING));
 	EXPECT_EQ(1, zc_cancel(zc, 5));
 	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, 30000));
-	EXPECT_EQ(-ECANCELED, cqe.res);
+	EXPECT_EQ(-ECANCELED, cqe.error);
 	EXPECT_EQ(0, zc_reg(zc2, ZCOPY_IOC_UNREGISTER, tx2));
 	close(zc2);
 	close(zc);

@@ -167,7 +167,10 @@ TEST_F(xfer, thousand_transfers_in_order)
 	EXPECT_EQ(h, self->recv.hash);
 }
 
-/* The file shrinks while the transfer waits for the peer: res is short. */
+/*
+ * The file shrinks while the transfer waits for the peer: res is short,
+ * and the record says why.
+ */
 TEST_F(xfer, truncated_file_gives_short_res)
 {
 	int small = 16384;
@@ -185,6 +188,7 @@ TEST_F(xfer, truncated_file_gives_short_res)
 	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
 	ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
 	EXPECT_EQ(MiB, cqe.res);
+	EXPECT_EQ(-ENODATA, cqe.error);	/* the range went further */
 	shutdown(self->tx, SHUT_WR);
 	receiver_join(&self->recv);
 	EXPECT_EQ(MiB, self->recv.bytes);
@@ -228,7 +232,7 @@ TEST_F(xfer, default_completion_has_no_flags)
 	ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
 	EXPECT_EQ(100000, cqe.res);
 	EXPECT_EQ(0, cqe.flags);
-	EXPECT_EQ(0, cqe.reserved);
+	EXPECT_EQ(0, cqe.error);
 	shutdown(self->tx, SHUT_WR);
 	receiver_join(&self->recv);
 }

@@ -219,8 +219,8 @@ static long long send_zcopy(int file, int sock, uint32_t flags,
 	if (ret >= 0)
 		ret = zcopy_wait_cqe(z, cqe, &timeout);
 	zcopy_close(z);		/* unregisters the socket */
-	if (!ret && cqe->res < 0)
-		ret = cqe->res;		/* the transfer failed */
+	if (!ret && cqe->error)
+		ret = cqe->error;	/* the transfer failed or was cut short */
 	if (ret < 0)
 		goto fail;
 	return cqe->res;

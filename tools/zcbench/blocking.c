@@ -158,9 +158,9 @@ static int zcopy_timed(const int *socks, const int *files, int n, size_t size,
 			goto out;
 		}
 		for (i = 0; i < got / (ssize_t)sizeof(*cqe); i++)
-			if (cqe[i].res < 0) {
+			if (cqe[i].error) {
 				fprintf(stderr, "zcbench: zcopy transfer failed: %s\n",
-					strerror(-cqe[i].res));
+					strerror(-cqe[i].error));
 				goto out;
 			}
 		reaped += got / sizeof(*cqe);

@@ -93,9 +93,9 @@ static int reap(struct run *r, struct zc *z)
 			return -1;
 		}
 		for (j = 0; j < got; j++) {
-			if (cqe[j].res != (int64_t)r->size) {
+			if (cqe[j].error || cqe[j].res != (int64_t)r->size) {
 				fprintf(stderr, "zcbench: zcopy transfer: %s\n",
-					cqe[j].res < 0 ? strerror(-cqe[j].res) : "short");
+					cqe[j].error ? strerror(-cqe[j].error) : "short");
 				return -1;
 			}
 			z->inflight--;

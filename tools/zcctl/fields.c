@@ -97,13 +97,15 @@ static const char *state_name(uint64_t state)
 
 static void print_sqe_flags(const char *key, uint64_t flags)
 {
-	const char *names[3];
+	const char *names[4];
 	int n = 0;
 
 	if (flags & ZCOPY_F_RELEASE)
 		names[n++] = "release";
 	if (flags & ZCOPY_F_DONTCACHE)
 		names[n++] = "dontcache";
+	if (flags & ZCOPY_F_INDEPENDENT)
+		names[n++] = "independent";
 	if (flags & ~(uint64_t)ZCOPY_F_ALL)
 		names[n++] = "unknown";
 	out_strs(key, names, n);

@@ -168,7 +168,7 @@ int body_zcopy_reap(struct server *s)
 			if (!c || c->gen != (uint32_t)cqe[i].user_data ||
 			    c->state != ST_WAIT_ZCOPY)
 				continue;	/* its connection is gone */
-			if (cqe[i].res != (int64_t)c->left) {
+			if (cqe[i].error || cqe[i].res != (int64_t)c->left) {
 				conn_close(s, c);
 				continue;
 			}

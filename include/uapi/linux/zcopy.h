@@ -50,12 +50,16 @@ struct zcopy_reg {
  *			file's pages, not when the last byte was handed over
  * ZCOPY_F_DONTCACHE	once released, drop the range's pages that were not
  *			in the page cache before the transfer
+ * ZCOPY_F_INDEPENDENT	go out even if a transfer queued before it on the
+ *			socket ended early ("Failures" in "The model")
  * ZCOPY_F_ALL		every flag above; ZCOPY_IOC_PROBE says which ones
  *			the running kernel honours
  */
 #define ZCOPY_F_RELEASE		(1U << 0)
 #define ZCOPY_F_DONTCACHE	(1U << 1)
-#define ZCOPY_F_ALL		(ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE)
+#define ZCOPY_F_INDEPENDENT	(1U << 2)
+#define ZCOPY_F_ALL		(ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE | \
+				 ZCOPY_F_INDEPENDENT)
 
 /*
  * One submission entry: a transfer of bytes [offset, offset + len) of a
@@ -132,12 +136,19 @@ struct zcopy_probe {
  */
 #define ZCOPY_CQE_F_COPIED	(1U << 0)
 
-/* A completion record; read() returns whole ones ("Reading completions"). */
+/*
+ * A completion record; read() returns whole ones ("Reading completions").
+ * res counts the bytes handed to the socket, or is a negative errno if
+ * the transfer failed before the first.  A transfer that handed its
+ * whole range has error 0; one that ended early says why in error, and
+ * then the transfers queued behind it on its socket complete -ECANCELED
+ * ("Failures" in "The model").
+ */
 struct zcopy_cqe {
 	__u64 user_data;	/* the submission's, as is */
-	__s64 res;		/* bytes sent, or a negative errno */
+	__s64 res;		/* bytes handed over, or a negative errno */
 	__u32 flags;		/* ZCOPY_CQE_F_* */
-	__u32 reserved;		/* zero */
+	__s32 error;		/* 0, or a negative errno: why it ended early */
 };
 
 /*

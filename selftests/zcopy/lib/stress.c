@@ -380,6 +380,7 @@ static void chaos_reap(struct chaos *ch, int timeout_ms)
 		for (i = 0; i < n / (ssize_t)sizeof(cqe[0]); i++) {
 			uint64_t ud = cqe[i].user_data;
 			int64_t res = cqe[i].res;
+			int err = cqe[i].error;
 
 			if (ud >= ch->submitted || ch->seen[ud]++) {
 				FAIL("chaos %d: completion %llu unknown or twice",
@@ -388,18 +389,24 @@ static void chaos_reap(struct chaos *ch, int timeout_ms)
 			}
 			ch->done++;
 			atomic_fetch_add(&ops_completed, 1);
-			if (res == -ECANCELED)
+			if (err == -ECANCELED)
 				atomic_fetch_add(&ops_cancelled, 1);
+			if (res < 0 && err != res)
+				FAIL("chaos %d: transfer %llu: res %lld, error %d",
+				     ch->id, (unsigned long long)ud,
+				     (long long)res, err);
 			if (res >= 0 && ch->range[ud] &&
 			    (uint64_t)res > ch->range[ud])
 				FAIL("chaos %d: transfer %llu sent %lld > %llu",
 				     ch->id, (unsigned long long)ud,
 				     (long long)res,
 				     (unsigned long long)ch->range[ud]);
-			if (res < 0 && res != -ECANCELED && res != -EPIPE &&
-			    res != -ECONNRESET && res != -ENOTCONN && !faults)
-				FAIL("chaos %d: transfer %llu: res %lld", ch->id,
-				     (unsigned long long)ud, (long long)res);
+			/* Truncation cuts a transfer short: -ENODATA. */
+			if (err && err != -ECANCELED && err != -EPIPE &&
+			    err != -ECONNRESET && err != -ENOTCONN &&
+			    err != -ENODATA && !faults)
+				FAIL("chaos %d: transfer %llu: error %d", ch->id,
+				     (unsigned long long)ud, err);
 		}
 	} while (now_ms() < deadline);
 	if (timeout_ms && ch->done != ch->submitted)

@@ -135,8 +135,8 @@ static int do_fail(void)
 	close(rx);
 	if (zc_wait(zc, &cqe, 1, 30000) != 1)
 		return fail("completion");
-	printf("res %lld\n", (long long)cqe.res);
-	return cqe.res < 0 && cqe.res != -ECANCELED ? 0 : 1;
+	printf("res %lld error %d\n", (long long)cqe.res, cqe.error);
+	return cqe.error && cqe.error != -ECANCELED ? 0 : 1;
 }
 
 static int do_register(unsigned int n)

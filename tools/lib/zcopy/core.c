@@ -67,6 +67,7 @@ ZCOPY_EXPORT int zcopy_probe(struct zcopy *z, struct zcopy_features *f)
 	memset(f, 0, sizeof(*f));
 	if (z->fallback) {
 		/* sendfile can honour neither RELEASE nor DONTCACHE. */
+		f->sqe_flags = FB_SQE_FLAGS;
 		f->flags = ZCOPY_FEATURES_FALLBACK;
 		return 0;
 	}

@@ -39,6 +39,8 @@ struct fb_xfer {
 	uint64_t left;
 	int64_t sent;
 	uint64_t user_data;
+	bool until_eof;		/* no size to clip to: its read ends it */
+	bool independent;	/* ZCOPY_F_INDEPENDENT */
 };
 
 struct fb_sock {
@@ -107,14 +109,40 @@ static void unsignal(struct fb *fb)
 		fb->signalled = read(fb->efd, &v, sizeof(v)) != sizeof(v);
 }
 
-/* Never full: inflight, which counts these too, is bounded by its size. */
-static void complete(struct fb *fb, struct fb_xfer *x, int64_t res)
+/*
+ * Complete @x, ended by @err (0: it got to its end), as the module does:
+ * res is the bytes sent, or the errno if it failed before the first.
+ * Never full: inflight, which counts these too, is bounded by its size.
+ */
+static void complete(struct fb *fb, struct fb_xfer *x, int err)
 {
 	unsigned int i = (fb->cq_head + fb->cq_len++) % FB_MAX_INFLIGHT;
+	int64_t res = x->sent || !err || err == -ENODATA ? x->sent : err;
 
-	fb->cq[i] = (struct zcopy_cqe){ .user_data = x->user_data, .res = res };
+	fb->cq[i] = (struct zcopy_cqe){ .user_data = x->user_data,
+					.res = res, .error = err };
 	close(x->file);
 	free(x);
+}
+
+/*
+ * The transfer at the head of the FIFO ended early, and is off it:
+ * cancel the ones queued behind it, except ZCOPY_F_INDEPENDENT ones, as
+ * the module does.
+ */
+static void cancel_behind(struct fb *fb, struct fb_sock *s)
+{
+	struct fb_xfer **p = &s->head, *x;
+
+	while ((x = *p)) {
+		if (x->independent) {
+			p = &x->next;
+			continue;
+		}
+		*p = x->next;
+		complete(fb, x, -ECANCELED);
+	}
+	s->tail = p;
 }
 
 /* Waiting for room, or not: only sockets waiting are in the epoll set. */
@@ -148,11 +176,11 @@ static bool run_sock(struct fb *fb, struct fb_sock *s)
 {
 	struct fb_xfer *x;
 	bool epipe = false;
-	int64_t res;
 	ssize_t n;
+	int err;
 
 	while ((x = s->head)) {
-		res = x->sent;
+		err = 0;
 		if (x->left) {
 			n = sendfile(s->dup, x->file, &x->pos,
 				     x->left < FB_CHUNK ? x->left : FB_CHUNK);
@@ -167,13 +195,13 @@ static bool run_sock(struct fb *fb, struct fb_sock *s)
 				x->left -= n;
 				continue;
 			}
-			/* n == 0: the file ended early; res is what was sent. */
-			if (n < 0) {
-				res = -errno;
-				epipe |= errno == EPIPE;
-			}
+			/* n == 0: the file ended before the range did. */
+			err = n < 0 ? -errno : x->until_eof ? 0 : -ENODATA;
+			epipe |= err == -EPIPE;
 		}
-		complete(fb, pop(s), res);
+		complete(fb, pop(s), err);
+		if (err)
+			cancel_behind(fb, s);
 	}
 	arm(fb, s, false);
 	return epipe;
@@ -233,21 +261,28 @@ fail:
 	return ret;
 }
 
-/* Cancel the socket's transfers; returns how many matched. */
+/*
+ * Cancel the socket's transfers that match, and what is queued behind
+ * each, except independent ones, as the module does; returns how many
+ * matched.
+ */
 static int cancel_sock(struct fb *fb, struct fb_sock *s, bool all,
 		       uint64_t user_data)
 {
 	struct fb_xfer **p = &s->head, *x;
+	bool match, behind = false;
 	int n = 0;
 
 	while ((x = *p)) {
-		if (!all && x->user_data != user_data) {
+		match = all || x->user_data == user_data;
+		if (!match && (!behind || x->independent)) {
 			p = &x->next;
 			continue;
 		}
 		*p = x->next;
 		complete(fb, x, -ECANCELED);
-		n++;
+		n += match;
+		behind = true;
 	}
 	s->tail = p;
 	if (!s->head)
@@ -395,18 +430,20 @@ static int submit_one(struct fb *fb, const struct zcopy_sqe *sqe,
 {
 	struct fb_sock **p;
 	struct fb_xfer *x;
+	bool until_eof;
 	uint64_t len;
 	int ret;
 
 	if (sqe->flags & ~ZCOPY_F_ALL || sqe->reserved0 ||
 	    sqe->reserved[0] || sqe->reserved[1])
 		return -EINVAL;
-	if (sqe->flags)		/* RELEASE, DONTCACHE: see zcopy_probe() */
+	/* RELEASE, DONTCACHE: see zcopy_probe() */
+	if (sqe->flags & ~FB_SQE_FLAGS)
 		return -EOPNOTSUPP;
 	p = find_sock(fb, sqe->sock_fd, &ret);
 	if (!p)
 		return ret;
-	ret = fb_check_sqe(sqe, &len);
+	ret = fb_check_sqe(sqe, &len, &until_eof);
 	if (ret)
 		return ret;
 	if (fb->inflight >= FB_MAX_INFLIGHT)
@@ -423,6 +460,8 @@ static int submit_one(struct fb *fb, const struct zcopy_sqe *sqe,
 	x->pos = sqe->offset;
 	x->left = len;
 	x->user_data = sqe->user_data;
+	x->until_eof = until_eof;
+	x->independent = sqe->flags & ZCOPY_F_INDEPENDENT;
 	*(*p)->tail = x;
 	(*p)->tail = &x->next;
 	fb->inflight++;

@@ -81,9 +81,10 @@ static uint64_t file_size(int fd, const struct stat *st)
  * The file side of an entry (its socket is looked up by the caller,
  * before this, as the module does).  On success *len is the number of
  * bytes to send: len == 0 resolved and the range clipped to the size,
- * as the module's zcopy_range_resolve() does.
+ * as the module's zcopy_range_resolve() does; *until_eof is set if there
+ * was no size to clip to, so that the source's own end ends it.
  */
-int fb_check_sqe(const struct zcopy_sqe *sqe, uint64_t *len)
+int fb_check_sqe(const struct zcopy_sqe *sqe, uint64_t *len, bool *until_eof)
 {
 	uint64_t end, size;
 	struct stat st;
@@ -105,5 +106,6 @@ int fb_check_sqe(const struct zcopy_sqe *sqe, uint64_t *len)
 		end = size > sqe->offset ? size : sqe->offset;
 	}
 	*len = end - sqe->offset;
+	*until_eof = sqe->len && !size;
 	return 0;
 }

@@ -15,6 +15,9 @@
 /* Completions read from the device per read(): one read serves many. */
 #define ZCOPY_CQE_BUF	64
 
+/* The entry flags the fallback honours: sendfile knows no release. */
+#define FB_SQE_FLAGS	ZCOPY_F_INDEPENDENT
+
 struct fb;
 
 struct zcopy {
@@ -51,6 +54,6 @@ int fb_cancel(struct zcopy *z, uint64_t user_data);
 
 /* fb_check.c: the module's errnos, found from userspace */
 int fb_check_socket(int sock_fd);
-int fb_check_sqe(const struct zcopy_sqe *sqe, uint64_t *len);
+int fb_check_sqe(const struct zcopy_sqe *sqe, uint64_t *len, bool *until_eof);
 
 #endif

@@ -95,7 +95,8 @@ TEST(open_and_probe_a_context)
 		TH_LOG("sqe_flags %#x features %#x", f.sqe_flags, f.features);
 	} else {
 		EXPECT_EQ(ZCOPY_FEATURES_FALLBACK, f.flags);
-		EXPECT_EQ(0, f.sqe_flags);	/* RELEASE, DONTCACHE: not honoured */
+		/* RELEASE, DONTCACHE: not honoured. */
+		EXPECT_EQ(ZCOPY_F_INDEPENDENT, f.sqe_flags);
 		EXPECT_EQ(0, f.features);
 	}
 	EXPECT_LE(0, zcopy_fd(d));
@@ -369,11 +370,54 @@ TEST(cancel_counted_once_ecanceled)
 	EXPECT_EQ(2, cqe[0].user_data);
 	EXPECT_EQ(-ECANCELED, cqe[0].res);
 	EXPECT_EQ(-ECANCELED, cqe[1].res);
-	EXPECT_EQ(1, zcopy_cancel(z, 1));	/* part-way */
+	EXPECT_EQ(1, zcopy_cancel(z, 1));	/* part-way: says how far */
 	EXPECT_EQ(0, wait10(&cqe[0]));
 	EXPECT_EQ(1, cqe[0].user_data);
-	EXPECT_EQ(-ECANCELED, cqe[0].res);
+	EXPECT_EQ(-ECANCELED, cqe[0].error);
+	EXPECT_LT(0, cqe[0].res);
 	EXPECT_EQ(-EAGAIN, zcopy_peek_cqe(z, &cqe[0]));
+	close(file);
+	teardown();
+}
+
+/*
+ * A transfer cut short (its file truncated under it) says why, with the
+ * bytes it sent, and cancels the transfers queued behind it on its
+ * socket, except an independent one, in both modes.
+ */
+TEST(short_transfer_cancels_the_rest_of_its_socket)
+{
+	int file = make_file(NULL, 8 * MiB, 8);
+	struct zcopy_cqe cqe, by_ud[4];
+	struct reader r;
+	int i;
+
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 1);
+	zcopy_prep(z, file, snd, 0, 0, 0, 1);
+	zcopy_prep(z, file, snd, 0, 4096, 0, 2);
+	zcopy_prep(z, file, snd, 0, 4096, ZCOPY_F_INDEPENDENT, 3);
+	zcopy_prep(z, file, snd, 0, 4096, 0, 4);
+	EXPECT_EQ(4, zcopy_submit(z));
+	EXPECT_EQ(-EAGAIN, zcopy_peek_cqe(z, &cqe));	/* still sending */
+	ASSERT_EQ(0, ftruncate(file, MiB));
+	ASSERT_EQ(0, reader_start(&r, rcv, MiB + 4096, 65536, 0));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, wait10(&cqe));
+		ASSERT_LE(1, cqe.user_data);
+		ASSERT_GE(4, cqe.user_data);
+		by_ud[cqe.user_data - 1] = cqe;
+	}
+	EXPECT_EQ(MiB, by_ud[0].res);
+	EXPECT_EQ(-ENODATA, by_ud[0].error);
+	EXPECT_EQ(-ECANCELED, by_ud[1].res);
+	EXPECT_EQ(-ECANCELED, by_ud[1].error);
+	EXPECT_EQ(4096, by_ud[2].res);
+	EXPECT_EQ(0, by_ud[2].error);
+	EXPECT_EQ(-ECANCELED, by_ud[3].error);
+	shutdown(snd, SHUT_WR);
+	EXPECT_EQ(MiB + 4096, reader_join(&r));
+	free(r.buf);
 	close(file);
 	teardown();
 }
@@ -390,7 +434,7 @@ TEST(unregister_cancels_pending_transfers)
 	EXPECT_EQ(0, zcopy_unregister_socket(z, snd));
 	EXPECT_EQ(0, wait10(&cqe));
 	EXPECT_EQ(5, cqe.user_data);
-	EXPECT_EQ(-ECANCELED, cqe.res);
+	EXPECT_EQ(-ECANCELED, cqe.error);
 	close(file);
 	teardown();
 }
@@ -492,12 +536,14 @@ TEST(broken_connection_an_errno_no_sigpipe)
 	close(rcv);		/* unread data: the peer resets */
 	rcv = -1;
 	EXPECT_EQ(0, zcopy_wait_cqe(z, &cqe, NULL));
-	EXPECT_TRUE(cqe.res == -EPIPE || cqe.res == -ECONNRESET)
-		TH_LOG("res %d", cqe.res);
+	/* res counts what went out before. */
+	EXPECT_TRUE(cqe.error == -EPIPE || cqe.error == -ECONNRESET)
+		TH_LOG("error %d", cqe.error);
 	EXPECT_EQ(1, submit_one(file, 0, 10, 0, 2));
 	EXPECT_EQ(0, zcopy_wait_cqe(z, &cqe, NULL));
 	EXPECT_TRUE(cqe.res == -EPIPE || cqe.res == -ECONNRESET)
-		TH_LOG("res %d", cqe.res);
+		TH_LOG("res %lld", (long long)cqe.res);
+	EXPECT_EQ(cqe.res, cqe.error);
 	close(file);
 	teardown();
 }
