@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "dev.h"
+#include "fault.h"
 #include "limits.h"
 #include "netlink.h"
 #include "stats.h"
@@ -32,6 +33,7 @@ static int __init zcopy_init(void)
 	if (ret)
 		goto err_nl;
 
+	zcopy_fault_init();
 	pr_info("zcopy " ZCOPY_VERSION " loaded\n");
 	return 0;
 
@@ -46,6 +48,7 @@ err_stats:
 
 static void __exit zcopy_exit(void)
 {
+	zcopy_fault_exit();
 	zcopy_dev_exit();
 	zcopy_nl_exit();
 	zcopy_engine_exit();

@@ -51,6 +51,7 @@
 
 #include "compat.h"
 #include "ctx.h"
+#include "fault.h"
 #include "limits.h"
 #include "send.h"
 #include "sock.h"
@@ -61,6 +62,12 @@
  * Every send to the socket: none once it is unregistered, and none to
  * a socket that kTLS or sockmap took over since (zcopy_check_socket(),
  * sock.c).
+ *
+ * -EINPROGRESS is the send that starts a TCP_FASTOPEN_CONNECT socket's
+ * connect without data in the SYN: it is a full send buffer to us, and
+ * the connect's end wakes the socket as freed space would (the pass
+ * tries again, then the retry timer does: sock.c).  It must not reach
+ * the pass as is: there it means that the disk is reading (below).
  */
 static int zcopy_send_msg(struct zcopy_sock *zs, struct msghdr *msg)
 {
@@ -73,9 +80,11 @@ static int zcopy_send_msg(struct zcopy_sock *zs, struct msghdr *msg)
 	else if (!test_bit(SOCK_SUPPORT_ZC, &zs->sock->flags))
 		ret = -EOPNOTSUPP;
 	else
-		ret = zcopy_sendmsg(zs->sock, msg);
+		ret = zcopy_fault_send() ?: zcopy_sendmsg(zs->sock, msg);
 	if (ret > 0)
 		zs->corked = more;
+	else if (ret == -EINPROGRESS)
+		ret = -EAGAIN;
 	mutex_unlock(&zs->send_mtx);
 	return ret;
 }

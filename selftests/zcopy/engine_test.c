@@ -197,17 +197,6 @@ TEST(deferred_read_runs_as_submitter)
 	fuse_stop(dir, server);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 /* One "key value" line of a cgroup's memory.stat; -1 if absent. */
 static long long memory_stat(const char *cg, const char *key)
 {

@@ -4,7 +4,7 @@
  * how many bytes it handed to the socket and why it stopped, and the
  * transfers queued behind it complete -ECANCELED (unless submitted
  * ZCOPY_F_INDEPENDENT), so the peer never gets a stream with a hole in
- * it.
+ * it.  And whatever errno a send returns, every transfer completes.
  */
 #include "zc_util.h"
 
@@ -120,6 +120,99 @@ TEST_F(order, cancel_part_way_reports_bytes_sent)
 	EXPECT_EQ(cqe[0].res, self->recv.bytes);
 	EXPECT_EQ(hash_file(self->fd, HASH_INIT, 0, cqe[0].res),
 		  self->recv.hash);
+}
+
+/* The module's fault-injection point on sends (debug kernel). */
+#define FAIL_SEND	"/sys/kernel/debug/zcopy_fail_send"
+
+/* Make this thread's next send through the module return -@err, once. */
+static int fail_next_send(int err)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%d", err);
+	return write_str(FAIL_SEND "/errno", v) ||
+	       write_str(FAIL_SEND "/task-filter", "Y") ||
+	       write_str(FAIL_SEND "/probability", "100") ||
+	       write_str(FAIL_SEND "/interval", "1") ||
+	       write_str(FAIL_SEND "/verbose", "0") ||
+	       write_str(FAIL_SEND "/times", "1") ||
+	       write_str("/proc/thread-self/make-it-fail", "1") ? -1 : 0;
+}
+
+/* How many more faults zcopy_fail_send may inject; -1 if unknown. */
+static long faults_left(void)
+{
+	char buf[32] = "";
+	int fd = open(FAIL_SEND "/times", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+static void fail_nothing(void)
+{
+	write_str("/proc/thread-self/make-it-fail", "0");
+	write_str(FAIL_SEND "/probability", "0");
+}
+
+/*
+ * Every errno a send can return ends in a completion: the first send of
+ * each transfer (inline, in SUBMIT) fails with it, and the transfer
+ * either goes on and sends everything, or fails and says so, with the
+ * bytes the peer got.  -EINPROGRESS is what TCP returns for the send
+ * that starts a TCP_FASTOPEN_CONNECT socket's connect when the SYN
+ * carries no data; -EAGAIN and -ENOBUFS a full socket or no memory.
+ */
+TEST(every_send_error_completes)
+{
+	static const int errs[] = {
+		EINPROGRESS, EAGAIN, ENOBUFS, ENOMEM, EALREADY, EPIPE,
+		ECONNRESET, ENOTCONN, EINTR, ENODATA, EFAULT, EMSGSIZE,
+	};
+	struct receiver recv;
+	struct zcopy_cqe cqe;
+	int zc, tx, rx, fd;
+	unsigned int i;
+
+	if (access(FAIL_SEND, F_OK))
+		SKIP(return, "no zcopy_fail_send (the debug kernel has it)");
+	fd = make_file(TMPFILE, 256 * 1024, 22);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < ARRAY_SIZE(errs); i++) {
+		zc = zc_open();
+		ASSERT_LE(0, zc);
+		ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+		ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+		ASSERT_EQ(0, receiver_start(&recv, rx));
+		ASSERT_EQ(0, fail_next_send(errs[i]))
+			TH_LOG("arming zcopy_fail_send: %s", strerror(errno));
+		ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1, 0));
+		EXPECT_EQ(0, faults_left()) TH_LOG("no fault was injected");
+		fail_nothing();
+		ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS))
+			TH_LOG("%s: no completion", strerrorname_np(errs[i]));
+		shutdown(tx, SHUT_WR);
+		receiver_join(&recv);
+		if (!cqe.error) {
+			EXPECT_EQ(256 * 1024, cqe.res);
+			EXPECT_EQ(hash_file(fd, HASH_INIT, 0, 256 * 1024),
+				  recv.hash);
+		} else {
+			EXPECT_EQ(cqe.res < 0 ? 0 : cqe.res, recv.bytes);
+		}
+		TH_LOG("%s: res %lld, error %d", strerrorname_np(errs[i]),
+		       (long long)cqe.res, cqe.error);
+		close(zc);
+		close(tx);
+		close(rx);
+	}
+	close(fd);
+	unlink(TMPFILE);
 }
 
 ZC_HARNESS_MAIN

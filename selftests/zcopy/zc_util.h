@@ -315,6 +315,18 @@ static inline long resident_pages(int fd, size_t size)
 	return resident_range(fd, 0, size);
 }
 
+/* Write @s to the file at @path (sysfs, procfs, cgroupfs); 0 or -1. */
+static inline int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 /* Move the calling thread into the named network namespace (ip netns). */
 static inline int enter_netns(const char *name)
 {
