@@ -272,7 +272,7 @@ struct batch {
  * length, and checks what each receiver got.
  */
 static int send_batch(struct __test_metadata *_metadata, struct batch *b,
-		      int64_t *res0)
+		      struct zcopy_cqe *cqe0)
 {
 	static struct zcopy_sqe sqe[N_MAX];
 	static struct zcopy_cqe cqe[N_MAX];
@@ -300,17 +300,21 @@ static int send_batch(struct __test_metadata *_metadata, struct batch *b,
 	got += zc_wait(zc, cqe + got, b->nr - got, 120000);
 	EXPECT_EQ(b->nr, got);
 	for (i = 0; i < got; i++) {
-		if (cqe[i].user_data == 0 && res0)
-			*res0 = cqe[i].res;
-		if (cqe[i].res == (int64_t)b->len[cqe[i].user_data])
+		if (cqe[i].user_data == 0 && cqe0)
+			*cqe0 = cqe[i];
+		if (!cqe[i].error &&
+		    cqe[i].res == (int64_t)b->len[cqe[i].user_data])
 			done++;
 	}
 	for (i = 0; i < b->nr; i++) {
 		shutdown(b->tx[i], SHUT_WR);
 		receiver_join(&b->recv[i]);
-		if (!res0 || i) {
+		if (!cqe0 || i) {
 			EXPECT_EQ(b->len[i], b->recv[i].bytes);
 			EXPECT_EQ(b->want[i], b->recv[i].hash);
+		} else {
+			/* What the first one says it sent, the peer got. */
+			EXPECT_EQ(cqe0->res, b->recv[i].bytes);
 		}
 		close(b->tx[i]);
 		close(b->rx[i]);
@@ -468,8 +472,8 @@ TEST_F_TIMEOUT(disk, sequential_transfer_reads_ahead, 300)
 
 /*
  * A device that fails reads in [8 MiB, 9 MiB): a transfer across it
- * completes -EIO; one that stops short of it, or starts past it,
- * succeeds.  A failed read leaves every folio of its request not up to
+ * fails with -EIO after the 8 MiB before it, and says so; one that
+ * stops short of it, or starts past it, succeeds.  A failed read leaves every folio of its request not up to
  * date, those the device had too; each goes to the file's own read (a
  * megabyte at a time), which retries once, as for sendfile, and fails
  * on the bad ones.  The rest is read asynchronously.
@@ -477,8 +481,8 @@ TEST_F_TIMEOUT(disk, sequential_transfer_reads_ahead, 300)
 TEST_F_TIMEOUT(disk, read_error_completes_eio, 300)
 {
 	struct counts before, after;
+	struct zcopy_cqe cqe0 = { 0 };
 	char table[256];
-	int64_t res = 0;
 	int fd, i;
 
 	if (disk_up(false))
@@ -507,9 +511,10 @@ TEST_F_TIMEOUT(disk, read_error_completes_eio, 300)
 	close(fd);
 	ASSERT_EQ(0, drop_caches());
 	before = counts_now();
-	EXPECT_EQ(2, send_batch(_metadata, &self->b, &res));
+	EXPECT_EQ(2, send_batch(_metadata, &self->b, &cqe0));
 	after = counts_now();
-	EXPECT_EQ(-EIO, res);
+	EXPECT_EQ(-EIO, cqe0.error);
+	EXPECT_EQ(8 * MiB, cqe0.res);
 	EXPECT_LT(0, after.async - before.async);
 	EXPECT_GE(4, after.blocking - before.blocking);
 	TH_LOG("%lld asynchronous reads, %lld blocking",
