@@ -53,6 +53,7 @@
 
 #include "compat.h"
 #include "ctx.h"
+#include "fault.h"
 #include "limits.h"
 #include "send.h"
 #include "sock.h"
@@ -135,12 +136,18 @@ static bool zcopy_sock_park(struct zcopy_sock *zs)
 	return test_and_clear_bit(ZCOPY_SOCK_PARKED, &zs->flags);
 }
 
+/*
+ * The timer's reference goes with the pass it queues, or is dropped if
+ * one is queued already: once queued, the pass may run, end and drop
+ * the last reference before this returns, so nothing here may touch the
+ * registration after.
+ */
 static void zcopy_sock_retry_timer(struct timer_list *t)
 {
 	struct zcopy_sock *zs = from_timer(zs, t, retry);
 
-	zcopy_sock_kick(zs);
-	zcopy_sock_put_atomic(zs);
+	zcopy_sock_queue_work(zs);
+	zcopy_fault_delay_timer();
 }
 
 /*

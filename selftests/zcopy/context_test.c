@@ -6,6 +6,8 @@
 #include "zc_util.h"
 
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 
 #include "kselftest_harness.h"
@@ -181,6 +183,108 @@ TEST(close_releases_registrations)
 	close(zc);
 	EXPECT_EQ(ctx0, stat_value(ZCOPY_A_STATS_CONTEXTS));
 	EXPECT_EQ(socks0, stat_value(ZCOPY_A_STATS_SOCKETS));
+}
+
+/* The module's delay point in its retry timer (debug kernel). */
+#define DELAY_TIMER	"/sys/kernel/debug/zcopy_delay_timer"
+
+/* /dev/kmsg, positioned after what the kernel has logged so far. */
+static int kmsg_from_now(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* The first report (BUG, WARNING, lockdep) logged since; NULL if none. */
+static const char *kmsg_report(int fd, char *rec, size_t size)
+{
+	static const char *const reports[] = {
+		"BUG:", "WARNING:", "inconsistent lock state",
+		"possible circular locking", "scheduling while atomic",
+	};
+	unsigned int i;
+	ssize_t n;
+
+	while ((n = read(fd, rec, size - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n < 0)
+			continue;	/* records overwritten: read on */
+		rec[n] = 0;
+		for (i = 0; i < ARRAY_SIZE(reports); i++)
+			if (strstr(rec, reports[i]))
+				return rec;
+	}
+	return NULL;
+}
+
+/*
+ * A socket whose connect never completes (its SYNs are dropped: the
+ * listener's accept queue is full) takes nothing, so its transfer parks
+ * on the retry timer.  Close the context while the timer runs, with the
+ * timer held up after it has queued its pass (zcopy_delay_timer): the
+ * pass runs, ends and drops its reference meanwhile, and the timer must
+ * hold none by then, or the last put, and the free of the registration
+ * and of the context, would happen in softirq ("sleeping function
+ * called from invalid context").  The context must go, and the kernel
+ * log must stay clean.
+ */
+TEST(close_while_the_retry_timer_runs)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	long long ctx0 = stat_value(ZCOPY_A_STATS_CONTEXTS);
+	int zc, l, queued, tx, fd, kmsg;
+	char rec[1024];
+
+	if (access(DELAY_TIMER, F_OK))
+		SKIP(return, "no zcopy_delay_timer (the debug kernel has it)");
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	queued = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	tx = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, queued);
+	ASSERT_LE(0, tx);
+	/* Backlog 0: one connection fills the queue, and SYNs are dropped. */
+	ASSERT_EQ(0, bind(l, (void *)&a, len));
+	ASSERT_EQ(0, listen(l, 0));
+	ASSERT_EQ(0, getsockname(l, (void *)&a, &len));
+	ASSERT_EQ(0, connect(queued, (void *)&a, len));
+	usleep(100000);
+	ASSERT_EQ(-1, connect(tx, (void *)&a, len));
+	ASSERT_EQ(EINPROGRESS, errno);
+
+	fd = make_file("/tmp/zcopy-ctx-timer", 65536, 5);
+	ASSERT_LE(0, fd);
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1, 0));
+	usleep(200000);		/* parked: the timer comes round */
+
+	kmsg = kmsg_from_now();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, write_str(DELAY_TIMER "/ms", "1000") ||
+		     write_str(DELAY_TIMER "/task-filter", "N") ||
+		     write_str(DELAY_TIMER "/interval", "1") ||
+		     write_str(DELAY_TIMER "/verbose", "0") ||
+		     write_str(DELAY_TIMER "/times", "1") ||
+		     write_str(DELAY_TIMER "/probability", "100"));
+	close(zc);
+	EXPECT_EQ(ctx0, stat_wait(ZCOPY_A_STATS_CONTEXTS, ctx0, 10000));
+	EXPECT_EQ(0, read_long(DELAY_TIMER "/times"))
+		TH_LOG("the timer never came round");
+	write_str(DELAY_TIMER "/probability", "0");
+	EXPECT_EQ(NULL, kmsg_report(kmsg, rec, sizeof(rec)))
+		TH_LOG("kernel: %s", rec);
+	close(kmsg);
+	close(fd);
+	unlink("/tmp/zcopy-ctx-timer");
+	close(tx);
+	close(queued);
+	close(l);
 }
 
 ZC_HARNESS_MAIN

@@ -315,6 +315,20 @@ static inline long resident_pages(int fd, size_t size)
 	return resident_range(fd, 0, size);
 }
 
+/* The number the file at @path (sysfs, procfs, debugfs) holds; -1 if none. */
+static inline long long read_long(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtoll(buf, NULL, 10) : -1;
+}
+
 /* Write @s to the file at @path (sysfs, procfs, cgroupfs); 0 or -1. */
 static inline int write_str(const char *path, const char *s)
 {
