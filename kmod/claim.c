@@ -21,7 +21,8 @@
  * until it is unregistered: one whose last pass is stuck in a file's
  * read (a FUSE server that never answers) still holds a worker, so it
  * must still count.  The socket itself is free for another registration
- * as soon as the first is unregistered, which sends nothing more.
+ * once the first is unregistered and sends nothing more: at once, or,
+ * if a pass was under way, when that pass ends (sock.c).
  *
  * Each user also runs at most ZCOPY_USER_MAX_PASSES worker passes at
  * once (sock.c), across all of its contexts: the bound on the kernel
@@ -121,15 +122,20 @@ out:
 	return ret;
 }
 
-/* Unregistered: another registration may claim the socket now. */
+/*
+ * Unregistered, and no send of the registration is under way: another
+ * registration may claim the socket now.  Unregistration and the pass
+ * it did not wait for may both get here (sock.c): the second does
+ * nothing.
+ */
 void zcopy_unclaim_socket(struct zcopy_claim *c)
 {
-	if (!c->sock)
-		return;
 	spin_lock(&zcopy_claims_lock);
-	hash_del(&c->node);
+	if (c->sock) {
+		hash_del(&c->node);
+		c->sock = NULL;
+	}
 	spin_unlock(&zcopy_claims_lock);
-	c->sock = NULL;
 }
 
 /* Freed: give the registration back to its user, if it was claimed. */

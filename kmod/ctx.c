@@ -19,17 +19,19 @@
  *     resolve (userfaultfd, FUSE) must stall only the caller that took
  *     it, not every user of the context.
  *  3. zs->push_mtx (mutex; sock.c): one pass over a socket's queue.
- *     Only ever trylocked, so no thread waits for a pass, and never held
- *     together with ev.mtx: SUBMIT lets go of ev.mtx before its inline
- *     pass.  A pass may sleep in a file's read holding it.
+ *     Only ever trylocked, so no thread waits for a pass, and held with
+ *     ev.mtx only by unregistration's trylock, which unlocks at once:
+ *     SUBMIT lets go of ev.mtx before its inline pass.  A pass may sleep
+ *     in a file's read, or for the socket's lock, holding it.
  *  4. folio locks (the page cache's): taken by the readahead and the
  *     file's own read that a pass in a worker starts, which may sleep on
  *     them; the pass itself only trylocks one, and unlocks it at once
  *     (send.c, zcopy_read_folio()).
- *  5. zs->send_mtx (mutex; send.c): one non-blocking sendmsg(), the
- *     uncork, and the mark that unregistration sets; held under ev.mtx
- *     (unregistration) or push_mtx (a pass), and what unregistration
- *     waits for, never a pass.
+ *  5. zs->send_mtx (mutex; send.c): one non-blocking sendmsg() or the
+ *     uncork, in a pass (under push_mtx), against the mark that
+ *     unregistration sets; it may wait for the socket's lock, which the
+ *     socket's owner can hold for as long as it likes, so nothing but
+ *     the pass holding push_mtx ever takes it.
  *  6. the socket's own lock (lock_sock(), inside sendmsg()): TCP's.
  *  7. the wait-queue locks of a folio (the page cache's hashed queue)
  *     and of a socket: a pass adds its entry on a folio's queue under

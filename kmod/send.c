@@ -75,7 +75,7 @@ static int zcopy_send_msg(struct zcopy_sock *zs, struct msghdr *msg)
 	int ret;
 
 	mutex_lock(&zs->send_mtx);
-	if (zs->dead)
+	if (test_bit(ZCOPY_SOCK_DEAD, &zs->flags))
 		ret = -ECANCELED;
 	else if (!test_bit(SOCK_SUPPORT_ZC, &zs->sock->flags))
 		ret = -EOPNOTSUPP;
@@ -91,36 +91,17 @@ static int zcopy_send_msg(struct zcopy_sock *zs, struct msghdr *msg)
 
 /*
  * Push out a tail the last send held back with MSG_MORE: the next bytes
- * are not coming at once after all (see zcopy_send_more()).  Under
- * send_mtx.
+ * are not coming at once after all (see zcopy_send_more()).  Also once
+ * the socket is unregistered: the tail is ours, and no more comes.  In
+ * a pass (under push_mtx).
  */
-static void __zcopy_send_uncork(struct zcopy_sock *zs)
-{
-	struct socket *sock = zs->sock;
-
-	lockdep_assert_held(&zs->send_mtx);
-	if (zs->corked && !zs->dead)
-		zcopy_splice_eof(sock);
-	zs->corked = false;
-}
-
 void zcopy_send_uncork(struct zcopy_sock *zs)
 {
+	lockdep_assert_held(&zs->push_mtx);
 	mutex_lock(&zs->send_mtx);
-	__zcopy_send_uncork(zs);
-	mutex_unlock(&zs->send_mtx);
-}
-
-/*
- * Unregistration (sock.c): push out a tail held back with MSG_MORE, and
- * let nothing more reach the socket once this returns.  It waits for a
- * send under way, never for a pass: a pass finds out at its next send.
- */
-void zcopy_send_shut(struct zcopy_sock *zs)
-{
-	mutex_lock(&zs->send_mtx);
-	__zcopy_send_uncork(zs);
-	zs->dead = true;
+	if (zs->corked)
+		zcopy_splice_eof(zs->sock);
+	zs->corked = false;
 	mutex_unlock(&zs->send_mtx);
 }
 

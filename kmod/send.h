@@ -23,6 +23,5 @@ struct zcopy_xfer;
 
 int zcopy_send_xfer(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget);
 void zcopy_send_uncork(struct zcopy_sock *zs);
-void zcopy_send_shut(struct zcopy_sock *zs);
 
 #endif /* ZCOPY_SEND_H */

@@ -33,10 +33,12 @@
  * work (ZCOPY_SOCK_DISK_WAIT; send.c).
  *
  * Unregistration never waits for a pass: a pass can sit in the file's
- * read for as long as the file likes (FUSE).  It marks the socket dead
- * under send_mtx, which every send holds, so once it returns nothing
- * more reaches the socket; the pass finds out at its next send and the
- * registration is freed by the last reference.
+ * read for as long as the file likes (FUSE), or wait for the socket's
+ * lock while its owner's own send() sleeps in a page fault.  It marks
+ * the socket dead, which every send checks under send_mtx; the pass
+ * finds out at its next send, lets the socket go to another
+ * registration when it ends, and the registration is freed by the last
+ * reference.
  *
  * Locks: ev.mtx or push_mtx, then send_mtx, then zs->lock; ev.mtx and
  * push_mtx are never held together.  The full list, with the folio's
@@ -299,15 +301,22 @@ static bool zcopy_sock_begin(struct zcopy_sock *zs)
 	return true;
 }
 
-/* Returns true if another pass asked for one while this one ran. */
+/*
+ * Returns true if another pass asked for one while this one ran.  If
+ * the socket was unregistered while it ran, this pass was the last that
+ * could send: the socket may be registered again (zcopy_sock_destroy()).
+ */
 static bool zcopy_sock_end(struct zcopy_sock *zs)
 {
 	mutex_unlock(&zs->push_mtx);
 	/*
-	 * The unlock, then the look at the bit; a pass that failed its
-	 * trylock set the bit before it: one of the two sees the other.
+	 * The unlock, then the look at the bits; a pass that failed its
+	 * trylock set RERUN before it, and unregistration DEAD before its
+	 * own: one of the two sees the other.
 	 */
 	smp_mb();
+	if (test_bit(ZCOPY_SOCK_DEAD, &zs->flags))
+		zcopy_unclaim_socket(&zs->claim);
 	return test_bit(ZCOPY_SOCK_RERUN, &zs->flags);
 }
 
@@ -362,6 +371,16 @@ void zcopy_sock_push_now(struct zcopy_sock *zs)
 	if (test_bit(ZCOPY_SOCK_PARKED, &zs->flags) ||
 	    test_bit_acquire(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
 		return;
+	/*
+	 * A call of the socket's owner holds its lock (a send that faults
+	 * on a page a FUSE server never brings holds it for good): leave
+	 * the wait to the workqueue, not to SUBMIT.  Only a look: the lock
+	 * may still be taken between it and the send.
+	 */
+	if (sock_owned_by_user_nocheck(zs->sock->sk)) {
+		zcopy_sock_kick(zs);
+		return;
+	}
 	if (!zcopy_sock_begin(zs))
 		return;
 	zcopy_sock_run(zs, &budget);
@@ -540,20 +559,32 @@ unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data)
 }
 
 /*
- * Unregister, without waiting for a pass (see the top of this file):
- * after this, no wake-up can queue a pass, no send reaches the socket,
- * and every queued transfer completes cancelled, now or when the pass
- * holding it gets back from the file.  A tail held back with MSG_MORE
- * goes out first.  The socket can be registered again at once: the dead
- * registration can no longer touch it.  It counts against its user
- * until it is freed (claim.c).
+ * Unregister, without waiting for anything a user controls (see the top
+ * of this file): after this, no wake-up can queue a pass, no new send
+ * starts, and every queued transfer completes cancelled, now or when
+ * the pass holding it gets back from the file or the socket's lock.  A
+ * tail held back with MSG_MORE goes out from a pass.
+ *
+ * The socket can be registered again once no send of this registration
+ * can be under way: at once if no pass runs; else when the running one
+ * ends (zcopy_sock_end()), which may be sending, or waiting for the
+ * socket's lock behind its owner's own send.  It counts against its
+ * user until it is freed (claim.c).
  */
 void zcopy_sock_destroy(struct zcopy_sock *zs)
 {
 	remove_wait_queue(zs->whead, &zs->wait);
-	zcopy_send_shut(zs);
+	set_bit(ZCOPY_SOCK_DEAD, &zs->flags);
+	/* Pairs with the barrier in zcopy_sock_end(). */
+	smp_mb__after_atomic();
+	if (mutex_trylock(&zs->push_mtx)) {
+		mutex_unlock(&zs->push_mtx);
+		zcopy_unclaim_socket(&zs->claim);
+	}
 	zcopy_sock_cancel_some(zs, NULL);
-	zcopy_unclaim_socket(&zs->claim);
+	/* A pass that finds the queue empty pushes the tail out. */
+	if (READ_ONCE(zs->corked))
+		zcopy_sock_kick(zs);
 	zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_SOCKETS, -1);
 	zcopy_sock_put(zs);
 }

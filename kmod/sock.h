@@ -27,6 +27,7 @@ enum {
 	ZCOPY_SOCK_PARKED,	/* the send buffer is full: a wake-up resumes */
 	ZCOPY_SOCK_DISK_WAIT,	/* waiting for a folio: its unlock resumes */
 	ZCOPY_SOCK_RERUN,	/* a pass was asked for while one ran */
+	ZCOPY_SOCK_DEAD,	/* unregistered: send nothing more */
 };
 
 struct zcopy_sock {
@@ -44,7 +45,6 @@ struct zcopy_sock {
 
 	struct mutex push_mtx;		/* one pass at a time: in order */
 	struct mutex send_mtx;		/* held across each send; and: */
-	bool dead;			/* unregistered: send nothing more */
 	bool corked;			/* the last send said MSG_MORE */
 
 	struct work_struct work;	/* a pass that may sleep on the file */

@@ -3,7 +3,8 @@
  * What a hostile local user could do to the module, and what the module
  * must do instead: one registration per socket, pinned pages charged to
  * the user's RLIMIT_MEMLOCK, a SUBMIT stuck on a user page fault
- * stalling nobody else, CANCEL counts that are exact, sources whose size
+ * stalling nobody else, nor a socket's owner stuck in one while holding
+ * the socket's lock, CANCEL counts that are exact, sources whose size
  * their inode does not give, a file that says EAGAIN, and sockets taken
  * over by kTLS.
  */
@@ -252,6 +253,140 @@ TEST(faulting_submit_stalls_only_itself)
 	EXPECT_TRUE(in_time) TH_LOG("the other calls waited for the fault");
 	EXPECT_EQ(-1, sub.ret);
 	close(sub.zc);
+	munmap(map, page);
+	close(uffd);
+}
+
+/* A send() of the socket's owner, from a page that faults. */
+struct owner_send {
+	int fd;
+	void *buf;
+	size_t len;
+	pthread_t thread;
+	atomic_int done;
+};
+
+static void *owner_send_main(void *arg)
+{
+	struct owner_send *o = arg;
+
+	send(o->fd, o->buf, o->len, MSG_NOSIGNAL);
+	atomic_store(&o->done, 1);
+	return NULL;
+}
+
+/* What the context's calls do while the owners' sends are stuck. */
+struct ctx_calls {
+	int zc, file, tx[2];
+	int submitted;
+	atomic_int submit_done, teardown_done;
+};
+
+static void *submit_both(void *arg)
+{
+	struct ctx_calls *c = arg;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		c->submitted += zc_submit1(c->zc, c->file, c->tx[i], 0, 0, i, 0);
+	atomic_store(&c->submit_done, 1);
+	return NULL;
+}
+
+/* Unregister the first socket, then close the context with the second. */
+static void *unregister_and_close(void *arg)
+{
+	struct ctx_calls *c = arg;
+
+	zc_reg(c->zc, ZCOPY_IOC_UNREGISTER, c->tx[0]);
+	close(c->zc);
+	atomic_store(&c->teardown_done, 1);
+	return NULL;
+}
+
+/* Wait up to @ms (scaled) for *@flag; returns it. */
+static int wait_flag(atomic_int *flag, int ms)
+{
+	long long deadline = now_ms() + zc_ms(ms);
+
+	while (!atomic_load(flag) && now_ms() < deadline)
+		usleep(10000);
+	return atomic_load(flag);
+}
+
+/*
+ * The socket's owner holds its lock for as long as it likes: a send()
+ * from a page that faults and does not resolve (userfaultfd here; a
+ * FUSE-backed mapping in the wild) holds it throughout.  SUBMIT to that
+ * socket returns, and so do UNREGISTER and close() of the context, the
+ * transfers waiting in the module's own time; once the fault resolves,
+ * everything is let go.
+ */
+TEST(owner_holding_the_socket_lock_stalls_no_call)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { .mode = 0 };
+	long long ctx0 = stat_value(ZCOPY_A_STATS_CONTEXTS);
+	long long socks0 = stat_value(ZCOPY_A_STATS_SOCKETS);
+	struct owner_send owner[2] = { 0 };
+	struct ctx_calls c = { 0 };
+	pthread_t sub, down;
+	int uffd, rx[2], i;
+	void *map;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	map = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	reg.range.start = (uintptr_t)map;
+	reg.range.len = page;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	c.file = make_file("/tmp/zcopy-iso-owner", 65536, 8);
+	ASSERT_LE(0, c.file);
+	c.zc = zc_open();
+	ASSERT_LE(0, c.zc);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, tcp_pair(AF_INET, &c.tx[i], &rx[i]));
+		ASSERT_EQ(0, zc_reg(c.zc, ZCOPY_IOC_REGISTER, c.tx[i]));
+		owner[i] = (struct owner_send){ .fd = c.tx[i], .buf = map,
+						.len = page };
+		ASSERT_EQ(0, pthread_create(&owner[i].thread, NULL,
+					    owner_send_main, &owner[i]));
+	}
+	usleep(300000);
+	/* Both owners are stuck in the fault, holding their sockets. */
+	EXPECT_EQ(0, atomic_load(&owner[0].done));
+	EXPECT_EQ(0, atomic_load(&owner[1].done));
+
+	ASSERT_EQ(0, pthread_create(&sub, NULL, submit_both, &c));
+	EXPECT_TRUE(wait_flag(&c.submit_done, 5000))
+		TH_LOG("SUBMIT waited for the socket's owner");
+	ASSERT_EQ(0, pthread_create(&down, NULL, unregister_and_close, &c));
+	EXPECT_TRUE(wait_flag(&c.teardown_done, 5000))
+		TH_LOG("UNREGISTER or close() waited for the socket's owner");
+
+	/* Resolve the fault: the owners send their page, all is let go. */
+	zero.range = reg.range;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	for (i = 0; i < 2; i++)
+		pthread_join(owner[i].thread, NULL);
+	pthread_join(sub, NULL);
+	pthread_join(down, NULL);
+	EXPECT_EQ(2, c.submitted);
+	EXPECT_EQ(ctx0, stat_wait(ZCOPY_A_STATS_CONTEXTS, ctx0, TIMEOUT_MS));
+	EXPECT_EQ(socks0, stat_wait(ZCOPY_A_STATS_SOCKETS, socks0, TIMEOUT_MS));
+	for (i = 0; i < 2; i++) {
+		close(c.tx[i]);
+		close(rx[i]);
+	}
+	close(c.file);
+	unlink("/tmp/zcopy-iso-owner");
 	munmap(map, page);
 	close(uffd);
 }
