@@ -67,7 +67,9 @@
  * connect without data in the SYN: it is a full send buffer to us, and
  * the connect's end wakes the socket as freed space would (the pass
  * tries again, then the retry timer does: sock.c).  It must not reach
- * the pass as is: there it means that the disk is reading (below).
+ * the pass as is: there it means that the disk is reading (below), as
+ * -ENODATA means that the file's own read must go on, which no send of
+ * TCP's returns: an -EIO then.
  */
 static int zcopy_send_msg(struct zcopy_sock *zs, struct msghdr *msg)
 {
@@ -82,9 +84,11 @@ static int zcopy_send_msg(struct zcopy_sock *zs, struct msghdr *msg)
 	else
 		ret = zcopy_fault_send() ?: zcopy_sendmsg(zs->sock, msg);
 	if (ret > 0)
-		zs->corked = more;
+		WRITE_ONCE(zs->corked, more);
 	else if (ret == -EINPROGRESS)
 		ret = -EAGAIN;
+	else if (ret == -ENODATA)
+		ret = -EIO;	/* not ours: "use the file's own read" */
 	mutex_unlock(&zs->send_mtx);
 	return ret;
 }
@@ -101,7 +105,7 @@ void zcopy_send_uncork(struct zcopy_sock *zs)
 	mutex_lock(&zs->send_mtx);
 	if (zs->corked)
 		zcopy_splice_eof(zs->sock);
-	zs->corked = false;
+	WRITE_ONCE(zs->corked, false);
 	mutex_unlock(&zs->send_mtx);
 }
 

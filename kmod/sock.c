@@ -40,8 +40,9 @@
  * registration when it ends, and the registration is freed by the last
  * reference.
  *
- * Locks: ev.mtx or push_mtx, then send_mtx, then zs->lock; ev.mtx and
- * push_mtx are never held together.  The full list, with the folio's
+ * Locks: ev.mtx or push_mtx, then zs->lock; push_mtx, then send_mtx;
+ * ev.mtx and push_mtx are held together only by unregistration's
+ * trylock.  The full list, with the folio's
  * and the socket's wait-queue locks under which the wake-ups run, is
  * LOCKING in ctx.c.
  */
@@ -73,6 +74,8 @@ static void zcopy_sock_free(struct work_struct *work)
 					     free_work);
 	struct zcopy_ctx *ctx = zs->ctx;
 
+	/* Every transfer completed before the last pass let go. */
+	WARN_ON_ONCE(!list_empty(&zs->queue));
 	zcopy_release_socket(&zs->claim);
 	fput(zs->item.file);
 	kfree(zs);
@@ -269,11 +272,14 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 		 */
 		spin_lock(&zs->lock);
 		list_del_init(&x->link);
-		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
+		if (test_bit(ZCOPY_XFER_CANCEL, &x->state)) {
+			/* CANCEL took what was behind it then, if it was to. */
 			ret = -ECANCELED;
-		ret = zcopy_xfer_ended(x, ret);
-		if (ret)
-			__zcopy_sock_cancel_behind(zs, &cancelled);
+		} else {
+			ret = zcopy_xfer_ended(x, ret);
+			if (ret)
+				__zcopy_sock_cancel_behind(zs, &cancelled);
+		}
 		spin_unlock(&zs->lock);
 		zcopy_xfer_finish(x, ret);
 		zcopy_sock_cancel_list(&cancelled);
@@ -293,8 +299,9 @@ static bool zcopy_sock_begin(struct zcopy_sock *zs)
 		set_bit(ZCOPY_SOCK_RERUN, &zs->flags);
 		/* Pairs with the barrier in zcopy_sock_end(). */
 		smp_mb__after_atomic();
+		/* The holder, a pass or unregistration, will see the bit. */
 		if (!mutex_trylock(&zs->push_mtx))
-			return false;	/* the holder will see the bit */
+			return false;
 	}
 	/* This pass looks at the queue after every request made so far. */
 	clear_bit(ZCOPY_SOCK_RERUN, &zs->flags);
@@ -302,21 +309,26 @@ static bool zcopy_sock_begin(struct zcopy_sock *zs)
 }
 
 /*
- * Returns true if another pass asked for one while this one ran.  If
- * the socket was unregistered while it ran, this pass was the last that
- * could send: the socket may be registered again (zcopy_sock_destroy()).
+ * Returns true if another pass asked for one while this one ran.
+ *
+ * A pass that sees the socket unregistered, holding push_mtx, made the
+ * registration's last send: no other runs, and every pass after it
+ * sees the mark too, so sends nothing (zcopy_send_msg()).  It pushes
+ * out a tail it held back and lets the socket go to another
+ * registration (zcopy_sock_destroy() kicks one, so one always does).
  */
 static bool zcopy_sock_end(struct zcopy_sock *zs)
 {
+	if (test_bit(ZCOPY_SOCK_DEAD, &zs->flags)) {
+		zcopy_send_uncork(zs);
+		zcopy_unclaim_socket(&zs->claim);
+	}
 	mutex_unlock(&zs->push_mtx);
 	/*
-	 * The unlock, then the look at the bits; a pass that failed its
-	 * trylock set RERUN before it, and unregistration DEAD before its
-	 * own: one of the two sees the other.
+	 * The unlock, then the look at the bit; a pass that failed its
+	 * trylock set the bit before it: one of the two sees the other.
 	 */
 	smp_mb();
-	if (test_bit(ZCOPY_SOCK_DEAD, &zs->flags))
-		zcopy_unclaim_socket(&zs->claim);
 	return test_bit(ZCOPY_SOCK_RERUN, &zs->flags);
 }
 
@@ -377,7 +389,7 @@ void zcopy_sock_push_now(struct zcopy_sock *zs)
 	 * the wait to the workqueue, not to SUBMIT.  Only a look: the lock
 	 * may still be taken between it and the send.
 	 */
-	if (sock_owned_by_user_nocheck(zs->sock->sk)) {
+	if (data_race(sock_owned_by_user_nocheck(zs->sock->sk))) {
 		zcopy_sock_kick(zs);
 		return;
 	}
@@ -508,22 +520,21 @@ void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x)
 }
 
 /*
- * Cancel the queued transfers matching @match (all of them if NULL is
- * passed as @user_data).  One not yet started completes here; the one a
- * pass is sending stops at its next chunk, in the pass, which is kicked
- * in case it is parked.  Either way each one counted completes with
- * -ECANCELED, and is counted once: it is still on the queue, under
- * zs->lock, and its CANCEL bit was clear.  What is queued behind a
- * cancelled transfer is cancelled too, uncounted unless it matches:
- * here, or by the pass as for any transfer that ends early
- * (__zcopy_sock_cancel_behind()).  Returns how many matched.
+ * Cancel the queued transfers whose user_data is *@user_data (all of
+ * them if it is NULL).  One not yet started completes here; the one a
+ * pass is sending stops at its next chunk, in the pass.  Either way
+ * each one counted completes with -ECANCELED, and is counted once: it
+ * is still on the queue, under zs->lock, and its CANCEL bit was clear.
+ * What is queued behind a cancelled transfer now is cancelled with it,
+ * here, uncounted unless it matches, except ZCOPY_F_INDEPENDENT ones.
+ * Returns how many matched.
  */
 static unsigned int zcopy_sock_cancel_some(struct zcopy_sock *zs,
 					   const u64 *user_data)
 {
+	bool kick = false, behind = false, head = false;
 	struct zcopy_xfer *x, *tmp;
 	unsigned int n = 0;
-	bool kick = false, behind = false;
 	LIST_HEAD(cancelled);
 
 	spin_lock(&zs->lock);
@@ -533,12 +544,19 @@ static unsigned int zcopy_sock_cancel_some(struct zcopy_sock *zs,
 		if (test_and_set_bit(ZCOPY_XFER_CANCEL, &x->state))
 			continue;	/* counted by an earlier CANCEL */
 		n++;
-		kick |= test_bit(ZCOPY_XFER_STARTED, &x->state);
+		head |= test_bit(ZCOPY_XFER_STARTED, &x->state);
 	}
-	/* Those not started, with what is behind them, complete here. */
+	/*
+	 * Those not started, with what is behind them, complete here; the
+	 * one a pass started completes in the pass, which is kicked in case
+	 * it is parked.
+	 */
 	list_for_each_entry_safe(x, tmp, &zs->queue, link) {
-		if (test_bit(ZCOPY_XFER_STARTED, &x->state))
+		if (test_bit(ZCOPY_XFER_STARTED, &x->state)) {
+			kick = true;
+			behind = head;	/* cancelled by this call */
 			continue;
+		}
 		if (!test_bit(ZCOPY_XFER_CANCEL, &x->state) &&
 		    (!behind || x->flags & ZCOPY_F_INDEPENDENT))
 			continue;
@@ -560,30 +578,38 @@ unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data)
 
 /*
  * Unregister, without waiting for anything a user controls (see the top
- * of this file): after this, no wake-up can queue a pass, no new send
- * starts, and every queued transfer completes cancelled, now or when
- * the pass holding it gets back from the file or the socket's lock.  A
- * tail held back with MSG_MORE goes out from a pass.
+ * of this file): after this, no new send starts, no wake-up of the
+ * socket queues a pass, and every queued transfer completes cancelled,
+ * now or when the pass holding it gets back from the file or the
+ * socket's lock.
  *
  * The socket can be registered again once no send of this registration
- * can be under way: at once if no pass runs; else when the running one
- * ends (zcopy_sock_end()), which may be sending, or waiting for the
+ * can be under way: at once if no pass runs and no tail held back with
+ * MSG_MORE waits to be pushed out; else a pass lets it go when it ends
+ * (zcopy_sock_end()), which may be after a send that waits for the
  * socket's lock behind its owner's own send.  It counts against its
  * user until it is freed (claim.c).
  */
 void zcopy_sock_destroy(struct zcopy_sock *zs)
 {
+	bool let_go = false;
+
 	remove_wait_queue(zs->whead, &zs->wait);
 	set_bit(ZCOPY_SOCK_DEAD, &zs->flags);
-	/* Pairs with the barrier in zcopy_sock_end(). */
-	smp_mb__after_atomic();
-	if (mutex_trylock(&zs->push_mtx)) {
-		mutex_unlock(&zs->push_mtx);
-		zcopy_unclaim_socket(&zs->claim);
-	}
 	zcopy_sock_cancel_some(zs, NULL);
-	/* A pass that finds the queue empty pushes the tail out. */
-	if (READ_ONCE(zs->corked))
+	/* Holding push_mtx, as a pass would: see zcopy_sock_end(). */
+	if (mutex_trylock(&zs->push_mtx)) {
+		if (!READ_ONCE(zs->corked)) {
+			zcopy_unclaim_socket(&zs->claim);
+			let_go = true;
+		}
+		mutex_unlock(&zs->push_mtx);
+		/* A pass that found it taken left its work to us. */
+		smp_mb();
+		if (test_bit(ZCOPY_SOCK_RERUN, &zs->flags))
+			let_go = false;
+	}
+	if (!let_go)
 		zcopy_sock_kick(zs);
 	zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_SOCKETS, -1);
 	zcopy_sock_put(zs);

@@ -175,16 +175,16 @@ TEST_F(sub, cancel)
 
 	/*
 	 * The first is parked on the full socket: it stops there, with
-	 * what it sent, and the one queued behind it is cancelled.
+	 * what it sent, and the one queued behind it is cancelled at once.
 	 */
 	EXPECT_EQ(1, zc_cancel(self->zc, 1));
 	ASSERT_EQ(2, zc_wait(self->zc, cqe, 2, TIMEOUT_MS));
-	EXPECT_EQ(1, cqe[0].user_data);
+	EXPECT_EQ(2, cqe[0].user_data);
+	EXPECT_EQ(-ECANCELED, cqe[0].res);
 	EXPECT_EQ(-ECANCELED, cqe[0].error);
-	EXPECT_LT(0, cqe[0].res);
-	EXPECT_EQ(2, cqe[1].user_data);
-	EXPECT_EQ(-ECANCELED, cqe[1].res);
+	EXPECT_EQ(1, cqe[1].user_data);
 	EXPECT_EQ(-ECANCELED, cqe[1].error);
+	EXPECT_LT(0, cqe[1].res);
 	EXPECT_EQ(-1, zc_cancel(self->zc, 1));
 	EXPECT_EQ(ENOENT, errno);
 }

@@ -139,7 +139,8 @@ struct zcopy_probe {
 /*
  * A completion record; read() returns whole ones ("Reading completions").
  * res counts the bytes handed to the socket, or is a negative errno if
- * the transfer failed before the first.  A transfer that handed its
+ * the transfer failed before the first (a file that ends too soon is
+ * not a failure: res counts, even 0).  A transfer that handed its
  * whole range has error 0; one that ended early says why in error, and
  * then the transfers queued behind it on its socket complete -ECANCELED
  * ("Failures" in "The model").
