@@ -306,9 +306,9 @@ static int zcopy_send_actor(struct pipe_inode_info *pipe,
 /*
  * The local block filesystems (and block devices) whose own reads add
  * nothing to the generic page-cache read that a cached folio would need
- * (a check for a shut-down filesystem, an inode lock, direct I/O), and
- * whose readahead submits its reads and returns: each folio is unlocked
- * when its read ends.
+ * (an inode lock, direct I/O) but a check that the filesystem is not
+ * shut down (zcopy_fs_refuses_reads()), and whose readahead submits its
+ * reads and returns: each folio is unlocked when its read ends.
  */
 static bool zcopy_fs_reads_plainly(const struct inode *host)
 {
@@ -321,6 +321,31 @@ static bool zcopy_fs_reads_plainly(const struct inode *host)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * ext4 and XFS refuse every read, cached or not, once shut down (their
+ * read_iter and splice_read both check first): ask theirs, with a read
+ * of nothing that never waits, before serving their cached folios.
+ * Returns 0, or the filesystem's -EIO.  (-EAGAIN: XFS would have had to
+ * wait for its inode lock to say; the next chunk asks again.)
+ */
+static int zcopy_fs_refuses_reads(struct file *file, loff_t pos)
+{
+	struct inode *host = file->f_mapping->host;
+	struct iov_iter none;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	if (host->i_sb->s_magic != EXT4_SUPER_MAGIC &&
+	    host->i_sb->s_magic != XFS_SUPER_MAGIC)
+		return 0;
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_pos = pos;
+	kiocb.ki_flags |= IOCB_NOWAIT;
+	iov_iter_kvec(&none, ITER_DEST, NULL, 0, 0);
+	ret = file->f_op->read_iter(&kiocb, &none);
+	return ret < 0 && ret != -EAGAIN ? ret : 0;
 }
 
 /*
@@ -501,15 +526,19 @@ static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
 			     size_t limit, u64 left, bool start, bool *full)
 {
 	struct address_space *mapping = x->file->f_mapping;
-	bool dontcache = x->flags & ZCOPY_F_DONTCACHE;
+	bool dontcache = x->flags & ZCOPY_F_DONTCACHE, poisoned = false;
 	struct bio_vec bvec[ZCOPY_SEND_PAGES];
 	struct folio *folio = NULL;
+	struct page *page;
 	u64 pos = x->pos, next;
 	size_t len = 0, seg;
 	unsigned int n = 0, nsend, i;
 	loff_t isize;
 	int ret;
 
+	ret = zcopy_fs_refuses_reads(x->file, pos);
+	if (ret)
+		return ret;
 	if (dontcache)
 		zcopy_xfer_spare(x, pos + limit - 1);
 	/*
@@ -538,16 +567,20 @@ static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
 			if (!dontcache)
 				folio_mark_accessed(folio);
 		}
+		page = folio_page(folio, (next - folio_pos(folio)) >> PAGE_SHIFT);
+		/* A poisoned page (tmpfs keeps them): -EIO, as its read says. */
+		if (PageHWPoison(page)) {
+			folio_put(folio);
+			poisoned = true;
+			break;
+		}
 		seg = min_t(size_t, PAGE_SIZE - offset_in_page(next),
 			    limit - len);
-		bvec_set_page(&bvec[n++],
-			      folio_page(folio, (next - folio_pos(folio)) >>
-						PAGE_SHIFT),
-			      seg, offset_in_page(next));
+		bvec_set_page(&bvec[n++], page, seg, offset_in_page(next));
 		len += seg;
 	}
 	if (!n)
-		return zcopy_read_folio(x, zs, pos, start);
+		return poisoned ? -EIO : zcopy_read_folio(x, zs, pos, start);
 	if (dontcache) {
 		zcopy_xfer_read_to(x, pos + len);
 		if (start && ((pos + len) >> PAGE_SHIFT) +

@@ -15,6 +15,7 @@
 
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fsnotify.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -222,6 +223,9 @@ void zcopy_xfer_finish(struct zcopy_xfer *x, int err)
 
 	x->event.cqe.res = sent || !err || err == -ENODATA ? (s64)sent : err;
 	x->event.cqe.error = err;
+	/* As sendfile() tells watchers of its input (inotify, fanotify). */
+	if (sent)
+		fsnotify_access(x->file);
 	set_bit(ZCOPY_XFER_HANDED, &x->state);
 	if (!(x->flags & ZCOPY_F_RELEASE))
 		zcopy_xfer_post(x);

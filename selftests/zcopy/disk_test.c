@@ -26,6 +26,8 @@
 
 #include <dirent.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include "kselftest_harness.h"
 
@@ -597,6 +599,45 @@ TEST_F_TIMEOUT(disk, o_direct_takes_the_blocking_read, 300)
 	after = counts_now();
 	EXPECT_EQ(0, after.async - before.async);
 	EXPECT_LT(0, after.blocking - before.blocking);
+}
+
+/* ext4's shut-down ioctl (XFS's XFS_IOC_GOINGDOWN is the same number). */
+#define EXT4_IOC_SHUTDOWN		_IOR('X', 125, __u32)
+#define EXT4_GOING_FLAGS_NOLOGFLUSH	0x2
+
+/*
+ * A filesystem shut down refuses every read, cached or not: sendfile
+ * fails with EIO, and so must a transfer of a file whose pages are all
+ * in the page cache.
+ */
+TEST_F_TIMEOUT(disk, shut_down_filesystem_refuses_cached_reads, 300)
+{
+	__u32 how = EXT4_GOING_FLAGS_NOLOGFLUSH;
+	struct zcopy_cqe cqe;
+	int fd, zc, tx, rx;
+	off_t off = 0;
+
+	if (disk_up(true))
+		SKIP(return, "no loop, dm-delay or ext4");
+	fd = make_file(MNT "/down", MiB, 14);
+	ASSERT_LE(0, fd);
+	/* Cached: make_file() wrote it, hash_file() reads it all. */
+	hash_file(fd, HASH_INIT, 0, MiB);
+	ASSERT_EQ(0, ioctl(fd, EXT4_IOC_SHUTDOWN, &how));
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	EXPECT_EQ(-1, sendfile(tx, fd, &off, MiB));
+	EXPECT_EQ(EIO, errno);
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, MiB, 1, 0));
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, 30000));
+	EXPECT_EQ(-EIO, cqe.res);
+	EXPECT_EQ(-EIO, cqe.error);
+	close(zc);
+	close(tx);
+	close(rx);
+	close(fd);
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <linux/tls.h>
 #include <linux/userfaultfd.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
@@ -531,6 +532,71 @@ TEST(char_device_source)
 	EXPECT_EQ(100000, bytes);
 	EXPECT_EQ(hash_bytes(HASH_INIT, zeros, sizeof(zeros)), got);
 	close(fd);
+}
+
+/*
+ * A tmpfs page with a memory error keeps its place in the page cache,
+ * marked poisoned, and every read of it fails with EIO: sendfile stops
+ * before it, and so must a transfer, saying why, with what it sent
+ * first.  (MADV_HWPOISON: root, and a kernel with memory-failure
+ * handling; the page is lost to the guest, which is thrown away.)
+ */
+TEST(poisoned_page_fails_like_sendfile)
+{
+	const char *path = "/tmp/zcopy-iso-poison";
+	long page = sysconf(_SC_PAGESIZE);
+	struct zcopy_cqe cqe;
+	struct receiver r;
+	int fd, zc, tx, rx, status;
+	off_t off = 0;
+	ssize_t sent;
+	char *map;
+	pid_t pid;
+
+	fd = make_file(path, 3 * page, 11);
+	ASSERT_LE(0, fd);
+	/* The poisoner, which maps the page, gets a SIGBUS for it. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		map = mmap(NULL, 3 * page, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED)
+			_exit(errno);
+		(void)*(volatile char *)(map + page);
+		_exit(madvise(map + page, page, MADV_HWPOISON) ? errno : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	if (WIFEXITED(status) && WEXITSTATUS(status)) {
+		close(fd);
+		unlink(path);
+		SKIP(return, "MADV_HWPOISON: %s", strerror(WEXITSTATUS(status)));
+	}
+
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	sent = sendfile(tx, fd, &off, 3 * page);
+	EXPECT_EQ(page, sent);
+	EXPECT_EQ(-1, sendfile(tx, fd, &off, 2 * page));
+	EXPECT_EQ(EIO, errno);
+	close(tx);
+	close(rx);
+
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(0, receiver_start(&r, rx));
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 3 * page, 1, 0));
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ(page, cqe.res);
+	EXPECT_EQ(-EIO, cqe.error);
+	close(zc);
+	close(tx);
+	receiver_join(&r);
+	EXPECT_EQ(page, r.bytes);
+	EXPECT_EQ(hash_file(fd, HASH_INIT, 0, page), r.hash);
+	close(rx);
+	close(fd);
+	unlink(path);
 }
 
 /*

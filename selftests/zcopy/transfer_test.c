@@ -13,6 +13,7 @@
 
 #include <limits.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/sendfile.h>
 
 #include "kselftest_harness.h"
@@ -193,6 +194,41 @@ TEST_F(xfer, truncated_file_gives_short_res)
 	receiver_join(&self->recv);
 	EXPECT_EQ(MiB, self->recv.bytes);
 	EXPECT_EQ(hash_file(self->fd, HASH_INIT, 0, MiB), self->recv.hash);
+}
+
+/*
+ * A transfer reads its file as sendfile() does, so watchers of the file
+ * (inotify here, fanotify alike) hear of the access, whichever path the
+ * bytes take.
+ */
+TEST_F(xfer, file_watchers_see_the_read)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	struct zcopy_cqe cqe;
+	bool accessed = false;
+	int in;
+	ssize_t n;
+
+	self->fd = make_file(TMPFILE, 100000, 6);
+	ASSERT_LE(0, self->fd);
+	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (in < 0 && errno == ENOSYS)
+		SKIP(return, "no inotify in this kernel");
+	ASSERT_LE(0, in);
+	ASSERT_LE(0, inotify_add_watch(in, TMPFILE, IN_ACCESS));
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 1, 0));
+	ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ(100000, cqe.res);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		for (ev = (void *)buf; (char *)ev < buf + n;
+		     ev = (void *)((char *)ev + sizeof(*ev) + ev->len))
+			accessed |= ev->mask & IN_ACCESS;
+	EXPECT_TRUE(accessed);
+	close(in);
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
 }
 
 /*
