@@ -204,6 +204,54 @@ static void *cancel_register_unregister(void *arg)
 }
 
 /*
+ * A page that faults and does not resolve until UFFDIO_ZEROPAGE on
+ * *@uffd (a userfaultfd registered for missing pages).  Returns the
+ * page, or MAP_FAILED with errno set and nothing left open.
+ */
+static void *stuck_page(long page, int *uffd)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	void *map;
+
+	*uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (*uffd < 0)
+		return MAP_FAILED;
+	map = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (uintptr_t)map;
+	reg.range.len = page;
+	if (map == MAP_FAILED || ioctl(*uffd, UFFDIO_API, &api) ||
+	    ioctl(*uffd, UFFDIO_REGISTER, &reg)) {
+		if (map != MAP_FAILED)
+			munmap(map, page);
+		close(*uffd);
+		return MAP_FAILED;
+	}
+	return map;
+}
+
+/* Resolve the page's fault with a zero page. */
+static int unstick_page(int uffd, void *map, long page)
+{
+	struct uffdio_zeropage zero = {
+		.range = { .start = (uintptr_t)map, .len = page },
+	};
+
+	return ioctl(uffd, UFFDIO_ZEROPAGE, &zero);
+}
+
+/* Wait up to @ms (scaled) for *@flag; returns it. */
+static int wait_flag(atomic_int *flag, int ms)
+{
+	long long deadline = now_ms() + zc_ms(ms);
+
+	while (!atomic_load(flag) && now_ms() < deadline)
+		usleep(10000);
+	return atomic_load(flag);
+}
+
+/*
  * A SUBMIT whose batch sits on a page that faults and does not resolve
  * (userfaultfd here; a FUSE-backed mapping in the wild) stalls only
  * itself: CANCEL, REGISTER and UNREGISTER of the same context go on.
@@ -211,26 +259,15 @@ static void *cancel_register_unregister(void *arg)
 TEST(faulting_submit_stalls_only_itself)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct uffdio_zeropage zero = { .mode = 0 };
 	struct stalled sub = { 0 }, other = { 0 };
 	pthread_t a, b;
-	bool in_time = false;
-	long long deadline;
+	bool in_time;
 	void *map;
 	int uffd;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (uffd < 0)
+	map = stuck_page(page, &uffd);
+	if (map == MAP_FAILED)
 		SKIP(return, "no userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	map = mmap(NULL, page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, map);
-	reg.range.start = (uintptr_t)map;
-	reg.range.len = page;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
 
 	sub.zc = other.zc = zc_open();
 	ASSERT_LE(0, sub.zc);
@@ -240,15 +277,10 @@ TEST(faulting_submit_stalls_only_itself)
 	EXPECT_EQ(0, atomic_load(&sub.done));	/* it is stuck in the fault */
 	ASSERT_EQ(0, pthread_create(&b, NULL, cancel_register_unregister,
 				    &other));
-	deadline = now_ms() + zc_ms(5000);
-	while (!in_time && now_ms() < deadline) {
-		in_time = atomic_load(&other.done);
-		usleep(10000);
-	}
+	in_time = wait_flag(&other.done, 5000);
 
 	/* Resolve the fault with a zero page: the stuck entry is refused. */
-	zero.range = reg.range;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	ASSERT_EQ(0, unstick_page(uffd, map, page));
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
 	EXPECT_TRUE(in_time) TH_LOG("the other calls waited for the fault");
@@ -305,16 +337,6 @@ static void *unregister_and_close(void *arg)
 	return NULL;
 }
 
-/* Wait up to @ms (scaled) for *@flag; returns it. */
-static int wait_flag(atomic_int *flag, int ms)
-{
-	long long deadline = now_ms() + zc_ms(ms);
-
-	while (!atomic_load(flag) && now_ms() < deadline)
-		usleep(10000);
-	return atomic_load(flag);
-}
-
 /*
  * The socket's owner holds its lock for as long as it likes: a send()
  * from a page that faults and does not resolve (userfaultfd here; a
@@ -326,9 +348,6 @@ static int wait_flag(atomic_int *flag, int ms)
 TEST(owner_holding_the_socket_lock_stalls_no_call)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct uffdio_zeropage zero = { .mode = 0 };
 	long long ctx0 = stat_value(ZCOPY_A_STATS_CONTEXTS);
 	long long socks0 = stat_value(ZCOPY_A_STATS_SOCKETS);
 	struct owner_send owner[2] = { 0 };
@@ -337,16 +356,9 @@ TEST(owner_holding_the_socket_lock_stalls_no_call)
 	int uffd, rx[2], i;
 	void *map;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (uffd < 0)
+	map = stuck_page(page, &uffd);
+	if (map == MAP_FAILED)
 		SKIP(return, "no userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	map = mmap(NULL, page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, map);
-	reg.range.start = (uintptr_t)map;
-	reg.range.len = page;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
 
 	c.file = make_file("/tmp/zcopy-iso-owner", 65536, 8);
 	ASSERT_LE(0, c.file);
@@ -373,8 +385,7 @@ TEST(owner_holding_the_socket_lock_stalls_no_call)
 		TH_LOG("UNREGISTER or close() waited for the socket's owner");
 
 	/* Resolve the fault: the owners send their page, all is let go. */
-	zero.range = reg.range;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	ASSERT_EQ(0, unstick_page(uffd, map, page));
 	for (i = 0; i < 2; i++)
 		pthread_join(owner[i].thread, NULL);
 	pthread_join(sub, NULL);
