@@ -29,6 +29,8 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/mount.h>
 #include "kselftest_harness.h"
 
 #define DISK		"/tmp/zc-disk.img"
@@ -599,6 +601,99 @@ TEST_F_TIMEOUT(disk, o_direct_takes_the_blocking_read, 300)
 	after = counts_now();
 	EXPECT_EQ(0, after.async - before.async);
 	EXPECT_LT(0, after.blocking - before.blocking);
+}
+
+#define CGROUP		"/sys/fs/cgroup"
+#define IO_BPS		(2 * MiB)	/* io.max: the device reads at this */
+#define IO_FILE		(8 * MiB)	/* 4 s of it */
+
+/* Seconds to send @fd whole, cold, through zcopy (@zcopy) or sendfile(). */
+static double cold_send_seconds(int fd, bool zcopy)
+{
+	struct zcopy_cqe cqe;
+	struct receiver recv;
+	int zc = -1, tx, rx;
+	long long t0, ok;
+	off_t off = 0;
+
+	if (drop_caches() || tcp_pair(AF_INET, &tx, &rx) ||
+	    receiver_start(&recv, rx))
+		return -1;
+	t0 = now_ms();
+	if (zcopy) {
+		zc = zc_open();
+		ok = zc >= 0 && !zc_reg(zc, ZCOPY_IOC_REGISTER, tx) &&
+		     zc_submit1(zc, fd, tx, 0, 0, 1, 0) == 1 &&
+		     zc_wait(zc, &cqe, 1, 120000) == 1 &&
+		     cqe.res == (int64_t)IO_FILE;
+	} else {
+		ok = sendfile(tx, fd, &off, IO_FILE) == (ssize_t)IO_FILE;
+	}
+	shutdown(tx, SHUT_WR);
+	receiver_join(&recv);
+	ok = ok && recv.bytes == IO_FILE;
+	t0 = now_ms() - t0;
+	close(zc);
+	close(tx);
+	close(rx);
+	return ok ? t0 / 1000.0 : -1;
+}
+
+/*
+ * io.max on the submitter's block cgroup throttles the reads a cold
+ * transfer starts, as it throttles sendfile()'s: at IO_BPS, IO_FILE
+ * takes 4 s; both must take at least half of that.  (A slower machine
+ * only takes longer: the bound cannot fail for lack of speed.)
+ */
+TEST_F_TIMEOUT(disk, io_max_throttles_cold_reads_like_sendfile, 300)
+{
+	char cg[64], path[96], limit[64], pid[16];
+	double times[2] = { 0 }, *shared;
+	struct stat st;
+	int status, fd;
+	pid_t child;
+
+	if (disk_up(true))
+		SKIP(return, "no loop, dm-delay or ext4");
+	if (access(CGROUP "/cgroup.controllers", F_OK))
+		mount("cgroup2", CGROUP, "cgroup2", 0, NULL);
+	if (write_str(CGROUP "/cgroup.subtree_control", "+io"))
+		SKIP(return, "no cgroup2 io controller: %s", strerror(errno));
+	fd = make_file(MNT "/throttled", IO_FILE, 13);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, run("sync"));
+	ASSERT_EQ(0, stat(DM_DEV, &st));
+	snprintf(cg, sizeof(cg), CGROUP "/zcopy-io-%d", getpid());
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	snprintf(path, sizeof(path), "%s/io.max", cg);
+	snprintf(limit, sizeof(limit), "%u:%u rbps=%lu", major(st.st_rdev),
+		 minor(st.st_rdev), IO_BPS);
+	ASSERT_EQ(0, write_str(path, limit));
+	shared = mmap(NULL, sizeof(times), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (write_str(path, pid))
+			_exit(10);
+		shared[0] = cold_send_seconds(fd, true);
+		shared[1] = cold_send_seconds(fd, false);
+		_exit(0);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	memcpy(times, shared, sizeof(times));
+	TH_LOG("%lu MiB cold at %lu MiB/s: zcopy %.2f s, sendfile %.2f s",
+	       IO_FILE / MiB, IO_BPS / MiB, times[0], times[1]);
+	EXPECT_LE(2.0, times[0]);
+	EXPECT_LE(2.0, times[1]);
+	munmap(shared, sizeof(times));
+	close(fd);
+	EXPECT_EQ(0, rmdir(cg));
 }
 
 /* ext4's shut-down ioctl (XFS's XFS_IOC_GOINGDOWN is the same number). */
