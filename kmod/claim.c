@@ -19,16 +19,10 @@
  *
  * A registration counts against its user until it is freed, not only
  * until it is unregistered: one whose last pass is stuck in a file's
- * read (a FUSE server that never answers) still holds a worker, so it
+ * read (a FUSE server that never answers) still holds its socket, so it
  * must still count.  The socket itself is free for another registration
  * once the first is unregistered and sends nothing more: at once, or,
  * if a pass was under way, when that pass ends (sock.c).
- *
- * Each user also runs at most ZCOPY_USER_MAX_PASSES worker passes at
- * once (sock.c), across all of its contexts: the bound on the kernel
- * threads it can keep busy, or asleep in files that never answer.  A
- * pass over the bound waits on the user's list, with no thread, until
- * one of the user's passes ends.
  *
  * All of it is under zcopy_claims_lock, a plain spinlock: taken in
  * process context only, and nothing else is taken inside it (LOCKING,
@@ -51,8 +45,6 @@ struct zcopy_user {
 	struct hlist_node node;		/* in zcopy_users, by uid */
 	kuid_t uid;
 	unsigned int sockets;		/* registrations held; > 0 */
-	unsigned int passes;		/* worker passes running */
-	struct list_head waiting;	/* passes waiting for one to end */
 };
 
 static DEFINE_SPINLOCK(zcopy_claims_lock);
@@ -109,7 +101,6 @@ int zcopy_claim_socket(struct zcopy_claim *c, struct socket *sock)
 		user = fresh;
 		fresh = NULL;
 		user->uid = uid;
-		INIT_LIST_HEAD(&user->waiting);
 		hash_add(zcopy_users, &user->node, __kuid_val(uid));
 	}
 	user->sockets++;
@@ -154,46 +145,4 @@ void zcopy_release_socket(struct zcopy_claim *c)
 	spin_unlock(&zcopy_claims_lock);
 	kfree(gone);
 	c->user = NULL;
-}
-
-/*
- * A worker pass for a registration of @user is about to run, holding a
- * reference on it.  Returns ZCOPY_PASS_RUN if it may; otherwise the
- * registration's @wait entry is on the user's list, now (the list keeps
- * the reference) or already (see claim.h).
- */
-int zcopy_user_begin_pass(struct zcopy_user *user, struct list_head *wait)
-{
-	int ret = ZCOPY_PASS_RUN;
-
-	spin_lock(&zcopy_claims_lock);
-	if (user->passes < ZCOPY_USER_MAX_PASSES) {
-		user->passes++;
-	} else if (list_empty(wait)) {
-		list_add_tail(wait, &user->waiting);
-		ret = ZCOPY_PASS_WAITING;
-	} else {
-		ret = ZCOPY_PASS_QUEUED;
-	}
-	spin_unlock(&zcopy_claims_lock);
-	return ret;
-}
-
-/*
- * A pass of @user ended.  Returns the entry of a registration that was
- * waiting for it, off the list (the caller queues its pass and owns its
- * reference), or NULL.
- */
-struct list_head *zcopy_user_end_pass(struct zcopy_user *user)
-{
-	struct list_head *next = NULL;
-
-	spin_lock(&zcopy_claims_lock);
-	user->passes--;
-	if (!list_empty(&user->waiting)) {
-		next = user->waiting.next;
-		list_del_init(next);
-	}
-	spin_unlock(&zcopy_claims_lock);
-	return next;
 }

@@ -23,12 +23,4 @@ int zcopy_claim_socket(struct zcopy_claim *c, struct socket *sock);
 void zcopy_unclaim_socket(struct zcopy_claim *c);
 void zcopy_release_socket(struct zcopy_claim *c);
 
-/* zcopy_user_begin_pass() */
-#define ZCOPY_PASS_RUN		0	/* go ahead */
-#define ZCOPY_PASS_WAITING	1	/* queued: the list has the reference */
-#define ZCOPY_PASS_QUEUED	2	/* queued already: drop the reference */
-
-int zcopy_user_begin_pass(struct zcopy_user *user, struct list_head *wait);
-struct list_head *zcopy_user_end_pass(struct zcopy_user *user);
-
 #endif /* ZCOPY_CLAIM_H */

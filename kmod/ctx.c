@@ -24,7 +24,7 @@
  *     SUBMIT lets go of ev.mtx before its inline pass.  A pass may sleep
  *     in a file's read, or for the socket's lock, holding it.
  *  4. folio locks (the page cache's): taken by the readahead and the
- *     file's own read that a pass in a worker starts, which may sleep on
+ *     file's own read that a deferred pass starts, which may sleep on
  *     them; the pass itself only trylocks one, and unlocks it at once
  *     (send.c, zcopy_read_folio()).
  *  5. zs->send_mtx (mutex; send.c): one non-blocking sendmsg() or the
@@ -38,11 +38,11 @@
  *     it (folio_add_wait_queue()), registration and unregistration on
  *     the socket's; the unlock that ends a read calls
  *     zcopy_sock_folio_wake() under it, and TCP zcopy_sock_wake(), in any
- *     context, hardirq included: they queue work (workqueue locks) and
- *     drop a reference on the registration, whose free, if it was the
- *     last, they queue too.
+ *     context, hardirq included: they queue a pass (15) and drop a
+ *     reference on the registration, whose free, if it was the last,
+ *     they queue (workqueue locks).
  *  8. zcopy_claims_lock (spinlock; claim.c), leaf: registrations
- *     module-wide, each user's counts and its waiting passes.  Process
+ *     module-wide and each user's count of them.  Process
  *     context only.
  *  9. zs->lock (spinlock; sock.c), leaf: a socket's transfer queue and
  *     the STARTED and CANCEL bits of the transfers on it.  Process
@@ -60,6 +60,12 @@
  *     context is released after it is let go.
  * 13. ctx->ev.wq.lock (the readers' wait queue), leaf: inside ev.lock,
  *     by the wake-up that a post makes.
+ * 14. ctx->lent.lock (spinlock; lend.c), leaf: the threads lent to a
+ *     context and the registrations waiting for one.  Process context,
+ *     taken with none of the above held.
+ * 15. zs->task_lock (spinlock, irq-safe; sock.c), leaf: the thread a
+ *     registration's deferred passes go to, around task_work_add().
+ *     Any context, under 7 too.
  *
  * Besides, owner.c reads the submitter's cgroups under RCU, and the
  * transfers' and registrations' bits and counters are atomics.
@@ -70,9 +76,9 @@
  * under a page release callback; it is dropped last, from process
  * context (see zcopy_ctx_put()).
  *
- * Transfers run as their submitter, on the context's own workqueue when
- * they cannot go at once (sock.c, owner.c); see the source map in
- * Documentation/zcopy.rst.
+ * Transfers run as their submitter, in its own thread or one the
+ * application lent, when they cannot go at once (sock.c, lend.c,
+ * owner.c); see the source map in Documentation/zcopy.rst.
  */
 
 #include <linux/cred.h>
@@ -98,7 +104,6 @@ static u32 zcopy_next_ctx_id;
 static void zcopy_ctx_free(struct zcopy_ctx *ctx)
 {
 	xa_erase(&zcopy_contexts, ctx->id);
-	destroy_workqueue(ctx->wq);
 	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_CONTEXTS, -1);
 	put_net(ctx->net);
 	put_pid(ctx->pid);
@@ -129,24 +134,15 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 	spin_lock_init(&ctx->xfers_lock);
 	INIT_LIST_HEAD(&ctx->xfers);
 	INIT_WORK(&ctx->free_work, zcopy_ctx_free_work);
-	/*
-	 * At most ZCOPY_CTX_MAX_WORKERS of its sockets in a pass at once:
-	 * the bound on the threads one context can keep sleeping on files
-	 * that do not answer.  Other contexts do not wait behind them.
-	 */
-	ctx->wq = alloc_workqueue("zcopy", WQ_UNBOUND, ZCOPY_CTX_MAX_WORKERS);
-	if (!ctx->wq)
-		goto err_free;
+	zcopy_lent_init(&ctx->lent);
 	/* Cyclic, so that an id seen in a listing is not soon reused. */
 	if (xa_alloc_cyclic(&zcopy_contexts, &ctx->id, ctx, xa_limit_31b,
 			    &zcopy_next_ctx_id, GFP_KERNEL_ACCOUNT) < 0)
-		goto err_wq;
+		goto err_free;
 	__module_get(THIS_MODULE);
 	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_CONTEXTS, 1);
 	return ctx;
 
-err_wq:
-	destroy_workqueue(ctx->wq);
 err_free:
 	put_net(ctx->net);
 	put_pid(ctx->pid);
@@ -161,21 +157,16 @@ void zcopy_ctx_get(struct zcopy_ctx *ctx)
 
 /*
  * The last reference goes with the file, with a transfer's completion
- * or release, or with a registration's last pass.  A worker cannot
- * destroy the workqueue it may be running on, so from a worker the
- * context is freed by the module's own workqueue instead, whose
- * destruction at module exit waits for it: the module reference that
- * the context holds is dropped there, last, so the module cannot go
- * away under it.
+ * or release, or with a registration's last pass, which may run as task
+ * work: module code that nothing but the context keeps loaded.  So the
+ * context is freed by the module's own workqueue, whose destruction at
+ * module exit waits for it: the module reference that the context holds
+ * is dropped there, last, so the module cannot go away under it.
  */
 void zcopy_ctx_put(struct zcopy_ctx *ctx)
 {
-	if (!refcount_dec_and_test(&ctx->ref))
-		return;
-	if (current_work())
+	if (refcount_dec_and_test(&ctx->ref))
 		queue_work(zcopy_wq, &ctx->free_work);
-	else
-		zcopy_ctx_free(ctx);
 }
 
 /* The file is closing: cancel everything and drop unread completions. */

@@ -15,6 +15,7 @@
 #include <linux/xarray.h>
 
 #include "events.h"
+#include "lend.h"
 
 /*
  * What ZCOPY_IOC_PROBE reports and SUBMIT accepts: every flag and feature,
@@ -22,7 +23,8 @@
  * be left out here, with what compat.h finds.
  */
 #define ZCOPY_F_SUPPORTED	ZCOPY_F_ALL
-#define ZCOPY_FEATURES		(ZCOPY_FEAT_ASYNC_READ | ZCOPY_FEAT_SPLICE_PAGES)
+#define ZCOPY_FEATURES		(ZCOPY_FEAT_ASYNC_READ | \
+				 ZCOPY_FEAT_SPLICE_PAGES | ZCOPY_FEAT_LEND)
 
 struct net;
 struct zcopy_net;
@@ -35,9 +37,8 @@ struct zcopy_ctx {
 	refcount_t ref;
 	atomic_t inflight;		/* transfers held, against the limit */
 	atomic64_t pinned;		/* their bytes */
-	/* Passes that may sleep on a file: this context's alone. */
-	struct workqueue_struct *wq;
-	struct work_struct free_work;	/* the last put, from a worker */
+	struct work_struct free_work;	/* the last put, on zcopy_wq */
+	struct zcopy_lent lent;		/* threads lent to it (lend.c) */
 
 	/* What netlink reports.  Fixed at open unless marked. */
 	u32 id;				/* key in zcopy_contexts */

@@ -31,6 +31,23 @@ static int zcopy_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
+/*
+ * Every close() of a descriptor.  The last one takes back the threads
+ * lent to the context: each holds a reference to the file while it sits
+ * in ZCOPY_IOC_LEND, so otherwise the file would never be released.
+ * A close() that another holder outlives (a thread in another call)
+ * cannot tell it is the last: ZCOPY_LEND_STOP before it, as libzcopy
+ * does, is exact.
+ */
+static int zcopy_flush(struct file *file, fl_owner_t id)
+{
+	struct zcopy_ctx *ctx = file->private_data;
+
+	if (file_count(file) <= 1 + zcopy_lent_threads(&ctx->lent))
+		zcopy_lent_stop(&ctx->lent);
+	return 0;
+}
+
 static int zcopy_release(struct inode *inode, struct file *file)
 {
 	zcopy_ctx_close(file->private_data);
@@ -125,6 +142,14 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return zcopy_ctx_cancel(ctx, cancel.user_data);
 	case ZCOPY_IOC_PROBE:
 		return zcopy_probe(uarg);
+	case ZCOPY_IOC_LEND:
+		if (arg & ~(unsigned long)ZCOPY_LEND_STOP)
+			return -EINVAL;
+		if (arg & ZCOPY_LEND_STOP) {
+			zcopy_lent_stop(&ctx->lent);
+			return 0;
+		}
+		return zcopy_lent_serve(&ctx->lent);
 	case ZCOPY_IOC_REGISTER:
 	case ZCOPY_IOC_UNREGISTER:
 		ret = zcopy_get_reg(uarg, &reg);
@@ -141,6 +166,7 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static const struct file_operations zcopy_fops = {
 	.owner		= THIS_MODULE,
 	.open		= zcopy_open,
+	.flush		= zcopy_flush,
 	.release	= zcopy_release,
 	.read		= zcopy_read,
 	.poll		= zcopy_poll,

@@ -28,8 +28,6 @@ extern struct zcopy_limits zcopy_limits;
 void zcopy_limits_init(void);
 
 /* What one caller can make the kernel run or hold. */
-#define ZCOPY_CTX_MAX_WORKERS	8	/* a context's passes at once (ctx.c) */
-#define ZCOPY_USER_MAX_PASSES	64	/* a user's worker passes (claim.c) */
 #define ZCOPY_DONTCACHE_MAX_GAPS 256	/* runs recorded (dontcache.c) */
 
 /* One pass over a socket (sock.c, send.c). */

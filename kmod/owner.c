@@ -1,31 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The submitter's identity, carried into a worker the way the loop
- * driver carries a bio's cgroups into its own: a reference on each at
- * submission, applied around the work, dropped with the transfer.
+ * The submitter's identity, carried into a deferred pass the way the
+ * loop driver carries a bio's cgroups into its worker: a reference on
+ * each at submission, applied around the work, dropped with the
+ * transfer.
  */
 
 #include <linux/cgroup.h>
 #include <linux/cred.h>
-#include <linux/kthread.h>
 #include <linux/memcontrol.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 
 #include "owner.h"
 
 /* Take the calling task's identity. */
 void zcopy_owner_get(struct zcopy_owner *o)
 {
+	o->task = get_task_struct(current);
 	o->cred = get_current_cred();
 	o->memcg = NULL;
-	o->blkcg = NULL;
 #ifdef CONFIG_MEMCG
 	if (current->mm)
 		o->memcg = get_mem_cgroup_from_mm(current->mm);
-#endif
-#ifdef CONFIG_BLK_CGROUP
-	o->blkcg = task_get_css(current, io_cgrp_id);
 #endif
 }
 
@@ -35,9 +33,8 @@ void zcopy_owner_put(struct zcopy_owner *o)
 	if (o->memcg)
 		mem_cgroup_put(o->memcg);
 #endif
-	if (o->blkcg)
-		css_put(o->blkcg);
 	put_cred(o->cred);
+	put_task_struct(o->task);
 }
 
 /*
@@ -54,29 +51,21 @@ bool zcopy_owner_is_current(const struct zcopy_owner *o)
 	    o->memcg != mem_cgroup_from_task(current))
 		same = false;
 #endif
-#ifdef CONFIG_BLK_CGROUP
-	if (o->blkcg != task_css(current, io_cgrp_id))
-		same = false;
-#endif
 	rcu_read_unlock();
 	return same;
 }
 
-/* In a worker: run as @o until zcopy_owner_leave(). */
+/* In a deferred pass: run as @o until zcopy_owner_leave(). */
 void zcopy_owner_enter(const struct zcopy_owner *o,
 		       struct zcopy_owner_saved *saved)
 {
 	saved->cred = override_creds(o->cred);
 	saved->memcg = set_active_memcg(o->memcg);
-	if (o->blkcg)
-		kthread_associate_blkcg(o->blkcg);
 }
 
 void zcopy_owner_leave(const struct zcopy_owner *o,
 		       struct zcopy_owner_saved *saved)
 {
-	if (o->blkcg)
-		kthread_associate_blkcg(NULL);
 	set_active_memcg(saved->memcg);
 	revert_creds(saved->cred);
 }

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Who a transfer works for: the submitter's credentials, memory cgroup
- * and block cgroup, taken at SUBMIT and put on by a worker for the
- * length of each pass, so that the file's read and the socket's sendmsg
- * are checked against the submitter (LSM, FUSE, permission hooks), the
- * page cache they bring in is charged to its memory cgroup, and their
- * disk reads count against its io.max, as if it had made them itself.
+ * Who a transfer works for: the thread that submitted it, in which its
+ * deferred passes run (sock.c), so that their CPU time, namespaces,
+ * cgroups and limits are the submitter's; and its credentials, memory
+ * cgroup, taken at SUBMIT and put on for the length of each deferred
+ * pass, so that the file's read and the socket's sendmsg are checked
+ * against the submitter (LSM, FUSE, permission hooks) and the page cache
+ * they bring in is charged to its memory cgroup, even in a thread lent
+ * to the context by another.  Disk reads are the running thread's own:
+ * its block cgroup's io.max applies, as to its read().
  */
 #ifndef ZCOPY_OWNER_H
 #define ZCOPY_OWNER_H
@@ -13,13 +16,13 @@
 #include <linux/types.h>
 
 struct cred;
-struct cgroup_subsys_state;
+struct task_struct;
 struct mem_cgroup;
 
 struct zcopy_owner {
+	struct task_struct *task;		/* the thread that submitted */
 	const struct cred *cred;
 	struct mem_cgroup *memcg;		/* NULL: none to apply */
-	struct cgroup_subsys_state *blkcg;	/* NULL: none to apply */
 };
 
 /* What the worker was running as, to go back to. */

@@ -12,7 +12,7 @@
  *    anything more (zcopy_file_cached()): the folios go into a bio_vec
  *    array and from there to the socket, with no pipe in between, and
  *    without ever sleeping on the disk, so this is what runs inline in
- *    SUBMIT.  For a folio that is not there yet, a worker starts
+ *    SUBMIT.  For a folio that is not there yet, a deferred pass starts
  *    readahead and returns; the folio's unlock, at the end of the read,
  *    resumes the socket's pass (zcopy_read_folio(), and the wake-up in
  *    sock.c).  So no thread waits for the disk, and what is cached goes
@@ -21,8 +21,8 @@
  *    truncation and holes handled by the filesystem) into a private
  *    pipe, for every other file (FUSE, network filesystems, procfs,
  *    O_DIRECT) and for tmpfs pages that are swapped out.  That read may
- *    sleep, so it runs only in a worker: at most ZCOPY_CTX_MAX_WORKERS
- *    at once per context (ctx.c) and ZCOPY_USER_MAX_PASSES per user.
+ *    sleep, so it runs only in a thread lent to the context, or in the
+ *    submitter's, where sendfile() would have run it (sock.c).
  *
  * Either way the socket takes page references, not copies.  A transfer
  * that asked to know when the stack lets go of the pages (ZCOPY_F_RELEASE,
@@ -35,14 +35,16 @@
  * place: they are page-cache pages.
  *
  * Everything here runs in process context, as the submitter: inline in
- * SUBMIT, or in a worker running as the submitter (owner.c).  Every send
- * holds the socket's send_mtx (see the locking rules in ctx.c).
+ * SUBMIT, or in a deferred pass running as the submitter (owner.c).
+ * Every send holds the socket's send_mtx (see the locking rules in
+ * ctx.c).
  */
 
 #include <linux/fs.h>
 #include <linux/net.h>
 #include <linux/pagemap.h>
 #include <linux/pipe_fs_i.h>
+#include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/sizes.h>
 #include <linux/splice.h>
@@ -372,7 +374,7 @@ static bool zcopy_file_cached(struct file *file)
  * thread waiting: zcopy_fs_reads_plainly()'s.  Others that use the
  * generic read may wait in their readahead (network filesystems for the
  * server, some for a cluster lock) or have none, and tmpfs reads from
- * swap: their missing pages take the file's own read, in a worker.
+ * swap: their missing pages take the file's own read, which may sleep.
  */
 static bool zcopy_file_reads_async(struct file *file)
 {
@@ -442,14 +444,15 @@ static void zcopy_read_ahead(struct zcopy_xfer *x, pgoff_t index)
  * readahead's mark: have it read without waiting for it.  A missing one
  * is read ahead; one being read (locked) is waited for by an entry on
  * its wait queue, which resumes the pass when the read ends and unlocks
- * it (sock.c).  Only a worker starts reads (@start): submitting them
- * costs milliseconds of CPU, which SUBMIT leaves to the worker; inline,
+ * it (sock.c).  Only a deferred pass starts reads (@start): submitting
+ * them costs milliseconds of CPU, which SUBMIT leaves to it; inline,
  * the caller only arms waits for reads already under way.
  *
  * Returns -EINPROGRESS when that unlock will resume the pass, -EAGAIN
  * if the folio is up to date after all (look again), 0 if the file ends
- * before @pos, or -ENODATA if a worker must go on: inline, to start a
- * read; and in the worker, if only the file's own read can tell: the
+ * before @pos, or -ENODATA if another pass must go on: inline, a
+ * deferred one, to start a read; deferred, one that may sleep in the
+ * file's own read, if only that read can tell: the
  * file is not one read this way, readahead found no memory, or the
  * folio is neither locked nor up to date.  That last is a read that
  * failed, or a folio holding only part of its data: the file's read
@@ -520,7 +523,7 @@ static void zcopy_read_ahead_more(struct zcopy_xfer *x, struct folio *folio)
  *
  * A ZCOPY_F_DONTCACHE transfer leaves the folios' LRU state alone (it
  * drops those it read) and keeps the next ZCOPY_DONTCACHE_RA pages on
- * their way while it sends.  Reads are started only if @start (a worker).
+ * their way while it sends.  Reads are started only if @start (deferred).
  */
 static int zcopy_push_cached(struct zcopy_xfer *x, struct zcopy_sock *zs,
 			     size_t limit, u64 left, bool start, bool *full)
@@ -617,6 +620,30 @@ out:
 }
 
 /*
+ * Whether a read that ended with @n, having moved nothing, was only cut
+ * short by task work queued to this thread meanwhile (another socket's
+ * pass: TIF_NOTIFY_SIGNAL, which signal_pending() reports too), while
+ * this one runs in task work itself: then it is read again.  The flag
+ * can be cleared here: task_work_run(), which called this pass, runs
+ * what was queued before it returns, and sets nothing else by it.  A
+ * real signal still ends the read, as it would end sendfile()'s.
+ */
+static bool zcopy_interrupted(ssize_t n)
+{
+	return n == -EINTR || n == -ERESTARTSYS || n == -ERESTARTNOINTR ||
+	       n == -ERESTARTNOHAND || n == -ERESTART_RESTARTBLOCK;
+}
+
+static bool zcopy_read_again(ssize_t n, enum zcopy_block block)
+{
+	if (block != ZCOPY_BLOCK_TASK_WORK || !zcopy_interrupted(n) ||
+	    task_sigpending(current) || fatal_signal_pending(current))
+		return false;
+	clear_notify_signal();
+	return true;
+}
+
+/*
  * One splice_direct_to_actor() call through the file's own read, of at
  * most ZCOPY_PUSH_MAX bytes from x->pos.  Returns the bytes the socket
  * took, with *@full set if its send buffer filled first, 0 at the end of
@@ -632,24 +659,32 @@ out:
  * For the page cache that costs a page reference, not a copy.
  */
 static ssize_t zcopy_push_read(struct zcopy_xfer *x, struct zcopy_sock *zs,
-			       u64 left, bool *full)
+			       u64 left, enum zcopy_block block, bool *full)
 {
-	struct zcopy_push p = { .x = x, .zs = zs };
-	struct splice_desc sd = { .u.data = &p };
+	struct zcopy_push p;
+	struct splice_desc sd;
 	ssize_t n;
 	u64 from;
 
-	p.limit = min_t(u64, left, ZCOPY_PUSH_MAX);
-	p.skip = offset_in_page(x->pos);
-	sd.total_len = PAGE_ALIGN(p.skip + p.limit);
-	sd.flags = p.limit < left || zcopy_send_more(zs, x) ? SPLICE_F_MORE : 0;
-	from = x->pos - p.skip;
-	sd.pos = from;
-	zcopy_xfer_spare(x, x->pos + p.limit - 1);
 	zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_READS_BLOCKING, 1);
 	zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_READ_THREADS, 1);
-	n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
+	do {
+		p = (struct zcopy_push){ .x = x, .zs = zs };
+		sd = (struct splice_desc){ .u.data = &p };
+		p.limit = min_t(u64, left, ZCOPY_PUSH_MAX);
+		p.skip = offset_in_page(x->pos);
+		sd.total_len = PAGE_ALIGN(p.skip + p.limit);
+		sd.flags = p.limit < left || zcopy_send_more(zs, x) ?
+			   SPLICE_F_MORE : 0;
+		from = x->pos - p.skip;
+		sd.pos = from;
+		zcopy_xfer_spare(x, x->pos + p.limit - 1);
+		n = splice_direct_to_actor(x->file, &sd, zcopy_send_actor);
+	} while (!p.read && !p.sent && zcopy_read_again(n, block));
 	zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_READ_THREADS, -1);
+	/* A signal to the thread ends the read: no restart for a transfer. */
+	if (zcopy_interrupted(n))
+		n = -EINTR;
 	zcopy_xfer_read_to(x, from + p.read);
 	*full = p.err == -EAGAIN;
 	if (p.sent || *full)
@@ -677,16 +712,16 @@ static ssize_t zcopy_push_read(struct zcopy_xfer *x, struct zcopy_sock *zs,
  * (dontcache.c): that is what they drop afterwards.
  */
 static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
-		      u64 *budget)
+		      u64 *budget, enum zcopy_block block)
 {
-	bool may_block = !budget, cached = false, full = false;
+	bool start = !budget, cached = false, full = false;
 	unsigned int again = 0;
 	ssize_t n = -ENODATA;
 	u64 left;
 
 	if ((x->flags & ZCOPY_F_DONTCACHE) && !x->scanned) {
-		/* The walk is one look per page: a long one, in a worker. */
-		if (!may_block &&
+		/* The walk is one look per page: a long one, deferred. */
+		if (!start &&
 		    x->range.end - x->range.start > ZCOPY_DONTCACHE_SCAN_INLINE)
 			return ZCOPY_SEND_DEFER;
 		zcopy_dontcache_find_gaps(&x->gaps, x->file, x->range.start,
@@ -701,7 +736,7 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		if (zcopy_file_cached(x->file)) {
 			n = zcopy_push_cached(x, zs, min_t(u64, left,
 							   ZCOPY_PUSH_MAX),
-					      left, may_block, &full);
+					      left, start, &full);
 			cached |= n > 0;
 			if (n == -EINPROGRESS)
 				break;
@@ -713,9 +748,9 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 			}
 		}
 		if (n == -ENODATA) {
-			if (!may_block)
+			if (block == ZCOPY_NO_BLOCK)
 				return ZCOPY_SEND_DEFER;
-			n = zcopy_push_read(x, zs, left, &full);
+			n = zcopy_push_read(x, zs, left, block, &full);
 		}
 		if (n > 0)	/* listings read it */
 			WRITE_ONCE(x->pos, x->pos + n);
@@ -746,10 +781,12 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 /*
  * Send what of @x the socket takes now (zcopy_push()), in a pass of @zs
  * (under push_mtx): inline (@budget: the bytes it may still send), only
- * what can go without waiting and only as its own submitter; in a
- * worker (@budget NULL), as its submitter.
+ * what can go without waiting and only as its own submitter; deferred
+ * (@budget NULL), as its submitter, starting reads, and sleeping in the
+ * file's own read as @block allows.
  */
-int zcopy_send_xfer(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget)
+int zcopy_send_xfer(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget,
+		    enum zcopy_block block)
 {
 	struct zcopy_owner_saved saved;
 	int ret;
@@ -757,9 +794,10 @@ int zcopy_send_xfer(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget)
 	lockdep_assert_held(&zs->push_mtx);
 	if (budget)
 		return zcopy_owner_is_current(&x->owner) ?
-		       zcopy_push(x, zs, budget) : ZCOPY_SEND_DEFER;
+		       zcopy_push(x, zs, budget, ZCOPY_NO_BLOCK) :
+		       ZCOPY_SEND_DEFER;
 	zcopy_owner_enter(&x->owner, &saved);
-	ret = zcopy_push(x, zs, NULL);
+	ret = zcopy_push(x, zs, NULL, block);
 	zcopy_owner_leave(&x->owner, &saved);
 	return ret;
 }

@@ -16,12 +16,20 @@ struct zcopy_xfer;
  */
 /* The send buffer is full; the socket's wake-up resumes the pass. */
 #define ZCOPY_SEND_PARKED	1
-/* Inline: the rest must wait for the file, in a worker. */
+/* The rest must wait: inline, for a deferred pass; there, for the file. */
 #define ZCOPY_SEND_DEFER	2
 /* The disk is reading the next folio; its unlock resumes the pass. */
 #define ZCOPY_SEND_WAIT		3
 
-int zcopy_send_xfer(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget);
+/* Whether, and where, a deferred pass may sleep in the file's own read. */
+enum zcopy_block {
+	ZCOPY_NO_BLOCK,		/* no: another pass must go on */
+	ZCOPY_BLOCK_LENT,	/* in a lent thread: a signal ends the read */
+	ZCOPY_BLOCK_TASK_WORK,	/* in task work, in the submitter's thread */
+};
+
+int zcopy_send_xfer(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget,
+		    enum zcopy_block block);
 void zcopy_send_uncork(struct zcopy_sock *zs);
 
 #endif /* ZCOPY_SEND_H */

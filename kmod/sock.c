@@ -10,27 +10,41 @@
  * A pass that finds another running asks it to go round once more and
  * leaves (ZCOPY_SOCK_RERUN): no thread waits for another's pass.
  *
- * Where a pass runs, cheapest first:
+ * Every pass runs in a thread of the application, never in one of the
+ * kernel's, so that what it costs (CPU time, memory, I/O) is charged
+ * where the submitter's own sendfile() would be charged, and what it
+ * reads (procfs, sysfs: the namespaces) is what that sendfile() would
+ * read.  Where, cheapest first:
  *
- *  - inline, in SUBMIT, as the submitter: what the page cache holds goes
- *    to the socket at once, without a thread hop (zcopy_sock_push_now());
- *  - otherwise on the context's own workqueue, as the submitter (its
- *    credentials and cgroups, owner.c): a pass there may sleep on the
- *    file.  Each context has its own workqueue and bound on busy
- *    workers, and each user a bound across its contexts (claim.c), so a
- *    file that never answers stalls only its context and its user.
+ *  - inline, in SUBMIT: what the page cache holds goes to the socket at
+ *    once, without a thread hop (zcopy_sock_push_now());
+ *  - deferred, in the thread that submitted the transfer at the head of
+ *    the queue, as task work (zcopy_sock_queue_work()), which it runs on
+ *    its way back to user space: a pass resumed by the socket or the
+ *    disk, one that starts reads, the rest of one over its inline
+ *    budget.  It runs as the submitter (owner.c) and does not sleep on
+ *    the file or on the socket's lock;
+ *  - a step that may sleep in the file's own read (FUSE, network
+ *    filesystems, procfs, character devices, O_DIRECT), in a thread lent
+ *    to the context (lend.c), or, with none lent, in the submitter's,
+ *    where its sendfile() would have run it.
+ *
+ * A pass in one thread that finds the next transfer submitted by
+ * another hands the queue on to that one.  A thread that exited runs no
+ * more passes: its transfers are cancelled, and the queue goes on in the
+ * thread of the next transfer's submitter.
  *
  * When the send buffer fills, the pass returns and nothing waits: at
  * registration an entry was put on the socket's wait queue, as epoll
  * does, and TCP wakes it when space frees up (or on error or hang-up).
- * The wake-up callback runs in softirq and only queues the work, and
+ * The wake-up callback runs in softirq and only queues a pass, and
  * only when a pass parked (ZCOPY_SOCK_PARKED): the wake-ups a socket
  * gets while a pass is sending cost nothing.
  *
  * When the next bytes are on their way from the disk, the pass returns
  * too, and nothing waits either: an entry on the folio's wait queue,
- * which the end of the read wakes as it unlocks the folio, queues the
- * work (ZCOPY_SOCK_DISK_WAIT; send.c).
+ * which the end of the read wakes as it unlocks the folio, queues a
+ * pass (ZCOPY_SOCK_DISK_WAIT; send.c).
  *
  * Unregistration never waits for a pass: a pass can sit in the file's
  * read for as long as the file likes (FUSE), or wait for the socket's
@@ -42,16 +56,18 @@
  *
  * Locks: ev.mtx or push_mtx, then zs->lock; push_mtx, then send_mtx;
  * ev.mtx and push_mtx are held together only by unregistration's
- * trylock.  The full list, with the folio's
- * and the socket's wait-queue locks under which the wake-ups run, is
- * LOCKING in ctx.c.
+ * trylock; task_lock, a leaf, in any of them or none.  The full list,
+ * with the folio's and the socket's wait-queue locks under which the
+ * wake-ups run, is LOCKING in ctx.c.
  */
 
 #include <linux/file.h>
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/sizes.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 #include <net/sock.h>
 
 #include "compat.h"
@@ -77,12 +93,13 @@ static void zcopy_sock_free(struct work_struct *work)
 	/* Every transfer completed before the last pass let go. */
 	WARN_ON_ONCE(!list_empty(&zs->queue));
 	zcopy_release_socket(&zs->claim);
+	put_task_struct(zs->task);
 	fput(zs->item.file);
 	kfree(zs);
 	zcopy_ctx_put(ctx);
 }
 
-/* Process context: the free takes the claims lock and may free the context. */
+/* Process context: the free takes the claims lock. */
 void zcopy_sock_put(struct zcopy_sock *zs)
 {
 	if (refcount_dec_and_test(&zs->ref))
@@ -104,16 +121,54 @@ static void zcopy_sock_put_atomic(struct zcopy_sock *zs)
 }
 
 /*
- * Queue a pass with a reference the caller passes on; if the work is
- * queued already, the caller's goes.  Any context.
+ * The thread deferred passes run in from now on: the submitter of the
+ * transfer at the head of the queue.  Process context.
+ */
+static void zcopy_sock_set_task(struct zcopy_sock *zs,
+				struct task_struct *task)
+{
+	struct task_struct *old;
+	unsigned long flags;
+
+	if (READ_ONCE(zs->task) == task)
+		return;
+	get_task_struct(task);
+	spin_lock_irqsave(&zs->task_lock, flags);
+	old = zs->task;
+	WRITE_ONCE(zs->task, task);
+	spin_unlock_irqrestore(&zs->task_lock, flags);
+	put_task_struct(old);
+}
+
+/*
+ * Queue a deferred pass with a reference the caller passes on; if one
+ * is queued already, the caller's goes.  Any context.
+ *
+ * It goes to the thread of the head transfer's submitter, which runs it
+ * on its way back to user space, as io_uring runs its retries: with
+ * TWA_SIGNAL, so that a thread asleep in a call is woken for it (the
+ * call is restarted, or returns EINTR where it would for a signal, as
+ * epoll_wait() does).  A thread past running task work has exited: the
+ * pass then runs on the module's workqueue, only to cancel the exited
+ * thread's transfers and hand the rest on.
  */
 static void zcopy_sock_queue_work(struct zcopy_sock *zs)
 {
-	if (!queue_work(zs->ctx->wq, &zs->work))
+	unsigned long flags;
+	int ret;
+
+	if (test_and_set_bit(ZCOPY_SOCK_QUEUED, &zs->flags)) {
 		zcopy_sock_put_atomic(zs);
+		return;
+	}
+	spin_lock_irqsave(&zs->task_lock, flags);
+	ret = task_work_add(zs->task, &zs->task_work, TWA_SIGNAL);
+	spin_unlock_irqrestore(&zs->task_lock, flags);
+	if (ret)
+		queue_work(zcopy_wq, &zs->exit_work);
 }
 
-/* Make sure a pass on the context's workqueue will see the queue. */
+/* Make sure a deferred pass will see the queue. */
 static void zcopy_sock_kick(struct zcopy_sock *zs)
 {
 	zcopy_sock_get(zs);
@@ -137,7 +192,7 @@ static bool zcopy_sock_park(struct zcopy_sock *zs)
 	if (!sk_stream_is_writeable(sk) && !READ_ONCE(sk->sk_err) &&
 	    !(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN))
 		return false;
-	/* If the wake-up took the flag first, it has queued the work. */
+	/* If the wake-up took the flag first, it has queued the pass. */
 	return test_and_clear_bit(ZCOPY_SOCK_PARKED, &zs->flags);
 }
 
@@ -160,9 +215,10 @@ static void zcopy_sock_retry_timer(struct timer_list *t)
  * ZCOPY_PARK_RETRIES retries made no progress: the socket looks
  * writeable but takes nothing (TCP memory pressure, a memory cgroup at
  * its limit, a connect in progress) and may have nothing in flight whose
- * ACK would wake it.  So park without relying on a wake-up: a timer
- * tries again after ZCOPY_RETRY_DELAY too, as sk_stream_wait_memory()
- * does for a blocking sender, whichever comes first.
+ * ACK would wake it.  Or its owner holds its lock, and no wake-up comes
+ * when it lets go.  So park without relying on a wake-up: a timer tries
+ * again after ZCOPY_RETRY_DELAY too, as sk_stream_wait_memory() does for
+ * a blocking sender, whichever comes first.
  */
 static void zcopy_sock_retry_later(struct zcopy_sock *zs)
 {
@@ -205,14 +261,57 @@ static void __zcopy_sock_cancel_behind(struct zcopy_sock *zs,
 }
 
 /*
- * One pass over the queue.  @budget: inline, what the pass may send
- * before it leaves the rest to the workqueue, which it also does with a
- * transfer that would have to wait for the file; NULL on the workqueue,
- * where the file's read may sleep.
+ * Whether a call of the socket's owner holds the socket's lock (a send()
+ * faulting on a page a FUSE server never brings holds it for good).
  */
-static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
+static bool zcopy_sock_owner_busy(struct zcopy_sock *zs)
 {
-	bool may_block = !budget;
+	/* Only a look, unlocked: the lock may still be taken before the send. */
+	return data_race(sock_owned_by_user_nocheck(zs->sock->sk));
+}
+
+/* Where a pass runs (see the top of this file). */
+enum zcopy_pass {
+	ZCOPY_PASS_INLINE,	/* in SUBMIT: what goes now, within a budget */
+	ZCOPY_PASS_TASK,	/* in the submitter's thread: no read sleeps */
+	ZCOPY_PASS_TASK_BLOCK,	/* there, reads that may sleep too */
+	ZCOPY_PASS_LENT,	/* in a lent thread: reads that may sleep */
+	ZCOPY_PASS_EXIT,	/* the submitter exited: wind down */
+};
+
+/* What a pass leaves to do (zcopy_sock_run()). */
+enum {
+	ZCOPY_LEFT_NONE,
+	ZCOPY_LEFT_KICK,	/* a deferred pass, in the submitter's thread */
+	ZCOPY_LEFT_BLOCK,	/* a pass that may sleep in the file's read */
+};
+
+/*
+ * Whether @x's next step may run in this pass: in the thread of its
+ * submitter, or in a thread lent to the context for it.  A pass winding
+ * down after a thread's exit runs nothing: it cancels the transfers of
+ * threads that exited and hands the rest on.
+ */
+static bool zcopy_sock_runs_here(const struct zcopy_xfer *x,
+				 enum zcopy_pass mode)
+{
+	if (mode == ZCOPY_PASS_LENT)
+		return true;
+	return mode != ZCOPY_PASS_EXIT && x->owner.task == current;
+}
+
+/*
+ * One pass over the queue, in @mode.  Inline, @budget is what it may
+ * send before it leaves the rest to a deferred pass, as it does a
+ * transfer that would have to wait for the file; NULL elsewhere.
+ * Returns what is left to do.
+ */
+static int zcopy_sock_run(struct zcopy_sock *zs, enum zcopy_pass mode,
+			  u64 *budget)
+{
+	enum zcopy_block block = mode == ZCOPY_PASS_LENT ? ZCOPY_BLOCK_LENT :
+				 mode == ZCOPY_PASS_TASK_BLOCK ?
+				 ZCOPY_BLOCK_TASK_WORK : ZCOPY_NO_BLOCK;
 	unsigned int retries = 0;
 	LIST_HEAD(cancelled);
 	struct zcopy_xfer *x;
@@ -222,8 +321,16 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 	lockdep_assert_held(&zs->push_mtx);
 	/* The folio's unlock queues the pass that goes on. */
 	if (test_bit_acquire(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
-		return;
+		return ZCOPY_LEFT_NONE;
 	clear_bit(ZCOPY_SOCK_PARKED, &zs->flags);
+	/*
+	 * The submitter's thread does not wait for the socket's lock while
+	 * another call of its owner holds it: it looks again later.
+	 */
+	if (mode == ZCOPY_PASS_TASK && zcopy_sock_owner_busy(zs)) {
+		zcopy_sock_retry_later(zs);
+		return ZCOPY_LEFT_NONE;
+	}
 	for (;;) {
 		spin_lock(&zs->lock);
 		x = list_first_entry_or_null(&zs->queue, struct zcopy_xfer,
@@ -234,12 +341,22 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 		if (!x) {
 			/* The last transfer's tail waited for a next one. */
 			zcopy_send_uncork(zs);
-			return;
+			return ZCOPY_LEFT_NONE;
 		}
 
+		if (!zcopy_sock_runs_here(x, mode)) {
+			ret = -ECANCELED;
+			if (mode == ZCOPY_PASS_EXIT &&
+			    x->owner.task->flags & PF_EXITING)
+				goto ended;
+			/* Its submitter's thread goes on. */
+			zcopy_sock_set_task(zs, x->owner.task);
+			zcopy_send_uncork(zs);
+			return ZCOPY_LEFT_KICK;
+		}
 		pos = x->pos;
-		ret = zcopy_send_xfer(x, zs, budget);
-		if (!may_block)
+		ret = zcopy_send_xfer(x, zs, budget, block);
+		if (budget)
 			zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_BYTES_INLINE,
 				       x->pos - pos);
 		if (ret == ZCOPY_SEND_PARKED) {
@@ -247,24 +364,23 @@ static void zcopy_sock_run(struct zcopy_sock *zs, u64 *budget)
 				retries = 0;
 			if (retries++ == ZCOPY_PARK_RETRIES) {
 				zcopy_sock_retry_later(zs);
-				return;
+				return ZCOPY_LEFT_NONE;
 			}
 			if (zcopy_sock_park(zs))
 				continue;
-			return;		/* until the socket wakes us */
+			return ZCOPY_LEFT_NONE;	/* until the socket wakes us */
 		}
 		if (ret == ZCOPY_SEND_DEFER) {
-			/* The worker may wait on the file first. */
+			/* A deferred pass goes on, or one that may wait on the file. */
 			zcopy_send_uncork(zs);
-			zcopy_sock_kick(zs);
-			return;
+			return budget ? ZCOPY_LEFT_KICK : ZCOPY_LEFT_BLOCK;
 		}
 		if (ret == ZCOPY_SEND_WAIT) {
 			/* What is sent goes out while the disk reads. */
 			zcopy_send_uncork(zs);
-			return;
+			return ZCOPY_LEFT_NONE;
 		}
-
+ended:
 		/*
 		 * Off the queue under the lock, so that CANCEL either counted
 		 * this transfer before (and it completes cancelled, whatever
@@ -333,70 +449,114 @@ static bool zcopy_sock_end(struct zcopy_sock *zs)
 }
 
 /*
- * A pass on the context's workqueue, one of at most
- * ZCOPY_USER_MAX_PASSES of the user's (claim.c): past that it waits,
- * without a thread, for one of them to end, which queues it again.
+ * Deferred passes in @mode, for as long as others ask for one.  Returns
+ * what the last left to do: a request made meanwhile is covered by the
+ * pass that does it.
  */
-static void zcopy_sock_work(struct work_struct *work)
+static int zcopy_sock_passes(struct zcopy_sock *zs, enum zcopy_pass mode)
 {
-	struct zcopy_sock *zs = container_of(work, struct zcopy_sock, work);
-	struct zcopy_user *user = zs->claim.user;
-	struct zcopy_sock *waiting;
-	struct list_head *next;
+	int left = ZCOPY_LEFT_NONE;
 
-	switch (zcopy_user_begin_pass(user, &zs->pass_wait)) {
-	case ZCOPY_PASS_WAITING:
-		return;
-	case ZCOPY_PASS_QUEUED:
-		zcopy_sock_put(zs);
-		return;
-	}
 	zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_WORKER_PASSES, 1);
 	while (zcopy_sock_begin(zs)) {
-		zcopy_sock_run(zs, NULL);
-		if (!zcopy_sock_end(zs))
+		left = zcopy_sock_run(zs, mode, NULL);
+		if (!zcopy_sock_end(zs) || left != ZCOPY_LEFT_NONE)
 			break;
 		cond_resched();
 	}
-	next = zcopy_user_end_pass(user);
-	if (next) {
-		/* Its reference, the list's, goes with the queued work. */
-		waiting = container_of(next, struct zcopy_sock, pass_wait);
-		zcopy_sock_queue_work(waiting);
+	return left;
+}
+
+/*
+ * A deferred pass, with the reference it was queued with: in the thread
+ * of the head transfer's submitter, or, once that thread is exiting, to
+ * wind down.  A step that may sleep in the file's read goes to a thread
+ * lent to the context (lend.c); with none lent, it runs here, where the
+ * submitter's sendfile() would have run it.
+ */
+static void zcopy_sock_deferred(struct zcopy_sock *zs, bool exiting)
+{
+	int left;
+
+	clear_bit(ZCOPY_SOCK_QUEUED, &zs->flags);
+	/*
+	 * Pairs with the test_and_set_bit() of the next queueing: what was
+	 * asked after the bit was seen set is seen by this pass.
+	 */
+	smp_mb__after_atomic();
+	left = zcopy_sock_passes(zs, exiting ? ZCOPY_PASS_EXIT :
+					       ZCOPY_PASS_TASK);
+	if (left == ZCOPY_LEFT_BLOCK) {
+		zcopy_sock_get(zs);
+		if (zcopy_lent_queue(&zs->ctx->lent, zs)) {
+			left = ZCOPY_LEFT_NONE;
+		} else {
+			zcopy_sock_put(zs);
+			left = zcopy_sock_passes(zs, ZCOPY_PASS_TASK_BLOCK);
+		}
 	}
+	if (left != ZCOPY_LEFT_NONE)
+		zcopy_sock_kick(zs);
 	zcopy_sock_put(zs);
+}
+
+static void zcopy_sock_task_pass(struct callback_head *head)
+{
+	struct zcopy_sock *zs = container_of(head, struct zcopy_sock,
+					     task_work);
+
+	zcopy_sock_deferred(zs, current->flags & PF_EXITING);
+}
+
+static void zcopy_sock_exit_pass(struct work_struct *work)
+{
+	zcopy_sock_deferred(container_of(work, struct zcopy_sock, exit_work),
+			    true);
+}
+
+/* In a lent thread (lend.c), with the reference its queue held. */
+void zcopy_sock_lent_pass(struct zcopy_sock *zs)
+{
+	if (zcopy_sock_passes(zs, ZCOPY_PASS_LENT) != ZCOPY_LEFT_NONE)
+		zcopy_sock_kick(zs);
+	zcopy_sock_put(zs);
+}
+
+/* No lent thread is left to run it: back to the submitter's thread. */
+void zcopy_sock_unlent(struct zcopy_sock *zs)
+{
+	zcopy_sock_queue_work(zs);
 }
 
 /*
  * Inline, in SUBMIT, with a reference held: send what can go now, up
- * to ZCOPY_INLINE_BUDGET bytes (one call moves a bounded amount; the
- * workqueue sends the rest).  If another pass holds the socket, it goes
- * round again for the new transfer.  A parked socket is left to its
- * wake-up, and one waiting for the disk to the end of the read.  A
- * request for another pass made meanwhile goes to the workqueue: it may
- * be for work that has to wait for the file.
+ * to ZCOPY_INLINE_BUDGET bytes (one call moves a bounded amount; a
+ * deferred pass sends the rest).  If another pass holds the socket, it
+ * goes round again for the new transfer.  A parked socket is left to
+ * its wake-up, and one waiting for the disk to the end of the read.  A
+ * request for another pass made meanwhile goes to a deferred pass: it
+ * may be for work that has to wait for the file.
  */
 void zcopy_sock_push_now(struct zcopy_sock *zs)
 {
 	u64 budget = ZCOPY_INLINE_BUDGET;
+	int left;
 
 	if (test_bit(ZCOPY_SOCK_PARKED, &zs->flags) ||
 	    test_bit_acquire(ZCOPY_SOCK_DISK_WAIT, &zs->flags))
 		return;
 	/*
-	 * A call of the socket's owner holds its lock (a send that faults
-	 * on a page a FUSE server never brings holds it for good): leave
-	 * the wait to the workqueue, not to SUBMIT.  Only a look: the lock
-	 * may still be taken between it and the send.
+	 * A call of the socket's owner holds its lock: leave the wait to a
+	 * deferred pass, which does not sleep for it either.
 	 */
-	if (data_race(sock_owned_by_user_nocheck(zs->sock->sk))) {
+	if (zcopy_sock_owner_busy(zs)) {
 		zcopy_sock_kick(zs);
 		return;
 	}
 	if (!zcopy_sock_begin(zs))
 		return;
-	zcopy_sock_run(zs, &budget);
-	if (zcopy_sock_end(zs))
+	left = zcopy_sock_run(zs, ZCOPY_PASS_INLINE, &budget);
+	if (zcopy_sock_end(zs) || left != ZCOPY_LEFT_NONE)
 		zcopy_sock_kick(zs);
 }
 
@@ -496,8 +656,11 @@ struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd)
 	INIT_LIST_HEAD(&zs->queue);
 	mutex_init(&zs->push_mtx);
 	mutex_init(&zs->send_mtx);
-	INIT_WORK(&zs->work, zcopy_sock_work);
-	INIT_LIST_HEAD(&zs->pass_wait);
+	spin_lock_init(&zs->task_lock);
+	zs->task = get_task_struct(current);
+	init_task_work(&zs->task_work, zcopy_sock_task_pass);
+	INIT_WORK(&zs->exit_work, zcopy_sock_exit_pass);
+	INIT_LIST_HEAD(&zs->lent_link);
 	timer_setup(&zs->retry, zcopy_sock_retry_timer, 0);
 	init_waitqueue_func_entry(&zs->wait, zcopy_sock_wake);
 	init_waitqueue_func_entry(&zs->disk.wait, zcopy_sock_folio_wake);
@@ -511,12 +674,20 @@ out_fput:
 	return ERR_PTR(ret);
 }
 
-/* Append @x to the queue; zcopy_sock_push_now() or a pass sends it. */
+/*
+ * Append @x to the queue; zcopy_sock_push_now() or a pass sends it.  At
+ * the head, its submitter's thread runs the deferred passes from now.
+ */
 void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x)
 {
+	bool head;
+
 	spin_lock(&zs->lock);
+	head = list_empty(&zs->queue);
 	list_add_tail(&x->link, &zs->queue);
 	spin_unlock(&zs->lock);
+	if (head)
+		zcopy_sock_set_task(zs, x->owner.task);
 }
 
 /*

@@ -19,7 +19,7 @@
 #include "events.h"
 
 struct socket;
-struct workqueue_struct;
+struct task_struct;
 struct zcopy_ctx;
 struct zcopy_xfer;
 
@@ -28,14 +28,15 @@ enum {
 	ZCOPY_SOCK_DISK_WAIT,	/* waiting for a folio: its unlock resumes */
 	ZCOPY_SOCK_RERUN,	/* a pass was asked for while one ran */
 	ZCOPY_SOCK_DEAD,	/* unregistered: send nothing more */
+	ZCOPY_SOCK_QUEUED,	/* a deferred pass is queued, not yet begun */
 };
 
 struct zcopy_sock {
 	struct zcopy_item item;		/* key: the socket's file and fd */
 	struct socket *sock;
 	struct zcopy_claim claim;	/* the socket is ours alone */
-	struct zcopy_ctx *ctx;		/* whose workqueue runs the work */
-	/* The registration, plus one per queued run of the work. */
+	struct zcopy_ctx *ctx;
+	/* The registration, plus one per queued pass and per wait. */
 	refcount_t ref;
 	unsigned long flags;		/* ZCOPY_SOCK_* */
 
@@ -47,9 +48,13 @@ struct zcopy_sock {
 	struct mutex send_mtx;		/* held across each send; and: */
 	bool corked;			/* the last send said MSG_MORE */
 
-	struct work_struct work;	/* a pass that may sleep on the file */
+	/* Deferred passes: in the submitter's thread, or a lent one. */
+	spinlock_t task_lock;		/* irq-safe, leaf: guards task */
+	struct task_struct *task;	/* the head transfer's submitter */
+	struct callback_head task_work;	/* a pass queued to that thread */
+	struct work_struct exit_work;	/* its thread exited: wind down */
+	struct list_head lent_link;	/* waiting for a lent thread */
 	struct work_struct free_work;	/* the last put, from a wake-up */
-	struct list_head pass_wait;	/* waiting for one of its user's */
 	struct wait_queue_entry wait;	/* on the socket: resumes the work */
 	struct wait_queue_head *whead;
 	struct timer_list retry;	/* when no wake-up is sure to come */
@@ -63,5 +68,7 @@ void zcopy_sock_put(struct zcopy_sock *zs);
 void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x);
 void zcopy_sock_push_now(struct zcopy_sock *zs);
 unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data);
+void zcopy_sock_lent_pass(struct zcopy_sock *zs);
+void zcopy_sock_unlent(struct zcopy_sock *zs);
 
 #endif /* ZCOPY_SOCK_H */

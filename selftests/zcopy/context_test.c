@@ -141,7 +141,7 @@ TEST_F(ctx, read_when_empty)
 	e.events = EPOLLIN;
 	e.data.fd = self->zc;
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->zc, &e));
-	EXPECT_EQ(0, epoll_wait(ep, &e, 1, 0));
+	EXPECT_EQ(0, epoll_wait_retry(ep, &e, 1, 0));
 	close(ep);
 }
 

@@ -286,22 +286,22 @@ static void epoll_mode(struct __test_metadata *_metadata,
 	self->fd = make_file(TMPFILE, 10000, 6);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
-	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 0));
+	EXPECT_EQ(0, epoll_wait_retry(ep, &out, 1, 0));
 
 	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 1, 0));
-	ASSERT_EQ(1, epoll_wait(ep, &out, 1, zc_ms(TIMEOUT_MS)));
+	ASSERT_EQ(1, epoll_wait_retry(ep, &out, 1, zc_ms(TIMEOUT_MS)));
 	EXPECT_EQ(EPOLLIN, out.events);
 	/* Nothing read yet: LT reports again, ET does not. */
-	EXPECT_EQ(mode == EPOLLET ? 0 : 1, epoll_wait(ep, &out, 1, 0));
+	EXPECT_EQ(mode == EPOLLET ? 0 : 1, epoll_wait_retry(ep, &out, 1, 0));
 
 	/* A new completion is a new edge. */
 	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 0, 2, 0));
-	ASSERT_EQ(1, epoll_wait(ep, &out, 1, zc_ms(TIMEOUT_MS)));
+	ASSERT_EQ(1, epoll_wait_retry(ep, &out, 1, zc_ms(TIMEOUT_MS)));
 	EXPECT_EQ(2, zc_wait(self->zc, cqe, 2, TIMEOUT_MS));
 	EXPECT_EQ(1, cqe[0].user_data);
 	EXPECT_EQ(2, cqe[1].user_data);
 	/* Drained: neither mode reports. */
-	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 0));
+	EXPECT_EQ(0, epoll_wait_retry(ep, &out, 1, 0));
 	close(ep);
 	shutdown(self->tx, SHUT_WR);
 	receiver_join(&self->recv);

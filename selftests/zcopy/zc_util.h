@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -677,6 +678,89 @@ static inline long long stat_wait(int attr, long long want, int timeout_ms)
 	while ((v = stat_value(attr)) != want && now_ms() < deadline)
 		usleep(10000);
 	return v;
+}
+
+/*
+ * epoll_wait(), again after EINTR: the module's task work in a thread
+ * that submitted interrupts it as a signal would ("Threads" in
+ * Documentation/zcopy.rst).
+ */
+static inline int epoll_wait_retry(int ep, struct epoll_event *ev, int n,
+				   int timeout_ms)
+{
+	int ret;
+
+	do
+		ret = epoll_wait(ep, ev, n, timeout_ms);
+	while (ret < 0 && errno == EINTR);
+	return ret;
+}
+
+/* A thread lent to a context (ZCOPY_IOC_LEND) until it is taken back. */
+struct lent_thread {
+	pthread_t thread;
+	int zc;
+	volatile pid_t tid;
+	int ret, err;		/* what the ioctl returned, and errno */
+	volatile int done;
+};
+
+static inline void *lent_main(void *arg)
+{
+	struct lent_thread *l = arg;
+
+	l->tid = gettid();
+	l->ret = ioctl(l->zc, ZCOPY_IOC_LEND, 0);
+	l->err = l->ret < 0 ? errno : 0;
+	l->done = 1;
+	return NULL;
+}
+
+/* Whether thread @tid of this process is asleep (in the ioctl, here). */
+static inline int thread_asleep(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+/*
+ * Lend a new thread to @zc, and wait until it sleeps in the ioctl.
+ * Returns 0, or -1 if it did not get there in 5 s.
+ */
+static inline int lend_start(struct lent_thread *l, int zc)
+{
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	l->zc = zc;
+	if (pthread_create(&l->thread, NULL, lent_main, l))
+		return -1;
+	for (i = 0; i < 500; i++) {
+		if (l->tid && !l->done && thread_asleep(l->tid))
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* Take every thread lent to @zc back, and wait for @l to return. */
+static inline int lend_stop(struct lent_thread *l)
+{
+	int ret = ioctl(l->zc, ZCOPY_IOC_LEND, ZCOPY_LEND_STOP);
+
+	pthread_join(l->thread, NULL);
+	return ret;
 }
 
 /*

@@ -105,7 +105,7 @@ static double sample(int way, struct pairs *p, int k, int zc, int ep, int file,
 	double t0, t;
 	fd_set set;
 	char b;
-	int i, found = -1, maxfd = 0;
+	int i, n, found = -1, maxfd = 0;
 
 	if (way == ZCOPY) {
 		if (ioctl(zc, ZCOPY_IOC_SUBMIT, &sub) != 1)
@@ -125,7 +125,10 @@ static double sample(int way, struct pairs *p, int k, int zc, int ep, int file,
 		found = k;
 		break;
 	case EPOLL:
-		if (epoll_wait(ep, &ev, 1, -1) != 1)
+		/* EINTR: the module's task work, in a thread that submitted. */
+		while ((n = epoll_wait(ep, &ev, 1, -1)) < 0 && errno == EINTR)
+			;
+		if (n != 1)
 			return -1;
 		found = ev.data.u32;
 		break;

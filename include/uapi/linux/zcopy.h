@@ -107,9 +107,12 @@ struct zcopy_cancel {
  *				no thread asleep
  * ZCOPY_FEAT_SPLICE_PAGES	transfers without ZCOPY_F_RELEASE hand pages
  *				to the socket as sendfile(2) does
+ * ZCOPY_FEAT_LEND		ZCOPY_IOC_LEND: reads that may block run in
+ *				threads the application lends
  */
 #define ZCOPY_FEAT_ASYNC_READ		(1U << 0)
 #define ZCOPY_FEAT_SPLICE_PAGES		(1U << 1)
+#define ZCOPY_FEAT_LEND			(1U << 2)
 
 /* What the module offers on the running kernel ("Probing"). */
 struct zcopy_probe {
@@ -120,6 +123,17 @@ struct zcopy_probe {
 
 /* Fill a struct zcopy_probe: the flags SUBMIT accepts, the features. */
 #define ZCOPY_IOC_PROBE		_IOR(ZCOPY_IOC_MAGIC, 5, struct zcopy_probe)
+
+/*
+ * LEND (argument 0) lends the calling thread to the context: the call
+ * runs the context's reads that may block (FUSE, network filesystems,
+ * procfs, character devices, O_DIRECT) and returns only when a signal
+ * arrives (-1, EINTR), or 0 once the context's threads are taken back:
+ * by LEND with ZCOPY_LEND_STOP, from then on, or by the close() of the
+ * context's last descriptor.  See "Threads" in "The model".
+ */
+#define ZCOPY_LEND_STOP		(1U << 0)
+#define ZCOPY_IOC_LEND		_IO(ZCOPY_IOC_MAGIC, 6)
 
 /*
  * The defaults of the per-context limits: transfers held, and the bytes

@@ -9,6 +9,9 @@
  *                               (byte at offset o: (o * 31 + o / 4093)
  *                               mod 256), and fail with EACCES for
  *                               anyone else
+ *   zc_fuse MOUNTPOINT reader   every read gives the id of the thread
+ *                               that asked, in decimal and followed by a
+ *                               newline, over and over
  *
  * The file is 64 KiB, opened with direct I/O so that every read reaches
  * this process (no page cache between).  Runs in the foreground, one
@@ -101,6 +104,25 @@ static int zc_read_owner(const char *path, char *buf, size_t size,
 	return size;
 }
 
+/* Who reads: the thread the kernel read for. */
+static int zc_read_reader(const char *path, char *buf, size_t size,
+			  off_t off, struct fuse_file_info *fi)
+{
+	char line[16];
+	size_t i, len;
+
+	(void)path;
+	(void)fi;
+	if (off >= FILE_SIZE)
+		return 0;
+	if (size > (size_t)(FILE_SIZE - off))
+		size = FILE_SIZE - off;
+	len = snprintf(line, sizeof(line), "%d\n", (int)fuse_get_context()->pid);
+	for (i = 0; i < size; i++)
+		buf[i] = line[i % len];
+	return size;
+}
+
 static struct fuse_operations zc_ops = {
 	.getattr	= zc_getattr,
 	.open		= zc_open,
@@ -116,12 +138,14 @@ int main(int argc, char **argv)
 		zc_ops.read = zc_read_eagain;
 	} else if (argc == 3 && !strcmp(mode, "hang")) {
 		zc_ops.read = zc_read_hang;
+	} else if (argc == 3 && !strcmp(mode, "reader")) {
+		zc_ops.read = zc_read_reader;
 	} else if (argc == 4 && !strcmp(mode, "uid")) {
 		owner = strtoul(argv[3], NULL, 10);
 		zc_ops.read = zc_read_owner;
 	} else {
 		fprintf(stderr,
-			"usage: zc_fuse MOUNTPOINT eagain|hang|uid UID\n");
+			"usage: zc_fuse MOUNTPOINT eagain|hang|reader|uid UID\n");
 		return 2;
 	}
 	return fuse_main(6, fuse_argv, &zc_ops, NULL);

@@ -91,7 +91,8 @@ TEST(open_and_probe_a_context)
 		EXPECT_EQ(0, f.flags);
 		EXPECT_EQ(0, f.sqe_flags & ~ZCOPY_F_ALL);
 		EXPECT_EQ(0, f.features & ~(ZCOPY_FEAT_ASYNC_READ |
-					    ZCOPY_FEAT_SPLICE_PAGES));
+					    ZCOPY_FEAT_SPLICE_PAGES |
+					    ZCOPY_FEAT_LEND));
 		TH_LOG("sqe_flags %#x features %#x", f.sqe_flags, f.features);
 	} else {
 		EXPECT_EQ(ZCOPY_FEATURES_FALLBACK, f.flags);
@@ -503,7 +504,7 @@ TEST(poll_descriptor_in_an_epoll_loop)
 	ASSERT_LE(0, ep);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, zcopy_fd(z), &ev));
 	while (!done && loops++ < 100000) {
-		n = epoll_wait(ep, &ev, 1, 5000);
+		n = epoll_wait_retry(ep, &ev, 1, 5000);
 		EXPECT_EQ(1, n);
 		if (n != 1)
 			break;
