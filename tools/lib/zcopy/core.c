@@ -23,7 +23,8 @@ ZCOPY_EXPORT int zcopy_open(struct zcopy **zp, unsigned int flags)
 	struct zcopy *z;
 	int ret;
 
-	if (flags & ~(ZCOPY_OPEN_FALLBACK | ZCOPY_OPEN_FORCE_FALLBACK))
+	if (flags & ~(ZCOPY_OPEN_FALLBACK | ZCOPY_OPEN_FORCE_FALLBACK |
+		      ZCOPY_OPEN_LEND))
 		return -EINVAL;
 	z = calloc(1, sizeof(*z));
 	if (!z)
@@ -36,6 +37,8 @@ ZCOPY_EXPORT int zcopy_open(struct zcopy **zp, unsigned int flags)
 		/* Only a missing module falls back: EACCES, EMFILE... do not. */
 		if (no_device(ret) && (flags & ZCOPY_OPEN_FALLBACK))
 			ret = fb_open(z);
+		else if (!ret && (flags & ZCOPY_OPEN_LEND))
+			ret = dev_lend(z);
 	}
 	if (ret) {
 		free(z);
@@ -52,7 +55,7 @@ ZCOPY_EXPORT void zcopy_close(struct zcopy *z)
 	if (z->fallback)
 		fb_close(z);
 	else
-		close(z->fd);	/* the module cancels and unregisters */
+		dev_close(z);	/* the module cancels and unregisters */
 	free(z->sq);
 	free(z);
 }

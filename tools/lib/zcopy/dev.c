@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -20,6 +22,64 @@ int dev_open(struct zcopy *z)
 {
 	z->fd = open("/dev/" ZCOPY_DEVICE_NAME, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	return z->fd < 0 ? -errno : 0;
+}
+
+/*
+ * The lent thread: it runs the context's reads that may block until
+ * dev_close() takes it back.  Every signal is blocked in it (a signal
+ * meant for the process goes to another thread), so EINTR comes only
+ * from the kernel's own notifications: it goes back in.
+ */
+static void *dev_lent_main(void *arg)
+{
+	struct zcopy *z = arg;
+
+	while (ioctl(z->fd, ZCOPY_IOC_LEND, 0) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/*
+ * ZCOPY_OPEN_LEND: lend the context a thread, where the module takes
+ * one (ZCOPY_FEAT_LEND).  A module without it runs such reads itself.
+ * On failure the device is closed.
+ */
+int dev_lend(struct zcopy *z)
+{
+	struct zcopy_features f = { 0 };
+	sigset_t all, old;
+	int ret;
+
+	ret = dev_probe(z, &f);
+	if (!ret && !(f.features & ZCOPY_FEAT_LEND))
+		return 0;
+	if (!ret) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		ret = -pthread_create(&z->lent, NULL, dev_lent_main, z);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (ret) {
+		close(z->fd);
+		return ret;
+	}
+	z->lending = true;
+	z->lender = getpid();
+	return 0;
+}
+
+/*
+ * Take the thread back before the close(): it holds the file open while
+ * it is lent.  Only in the process that lent it: after a fork(), the
+ * child's copy of the context must not take back the parent's thread.
+ */
+void dev_close(struct zcopy *z)
+{
+	if (z->lending && z->lender == getpid()) {
+		ioctl(z->fd, ZCOPY_IOC_LEND, ZCOPY_LEND_STOP);
+		pthread_join(z->lent, NULL);
+	}
+	close(z->fd);
 }
 
 int dev_probe(struct zcopy *z, struct zcopy_features *f)

@@ -6,7 +6,9 @@
 #ifndef LIBZCOPY_INTERNAL_H
 #define LIBZCOPY_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include "zcopy.h"
 
 /* Only what libzcopy.map lists is exported; the rest is hidden. */
@@ -33,10 +35,17 @@ struct zcopy {
 	unsigned int cq_head, cq_tail;
 
 	struct fb *fb;		/* fallback mode only */
+
+	/* ZCOPY_OPEN_LEND: the thread lent to the context, by this process. */
+	bool lending;
+	pid_t lender;
+	pthread_t lent;
 };
 
 /* dev.c: the module */
 int dev_open(struct zcopy *z);
+int dev_lend(struct zcopy *z);
+void dev_close(struct zcopy *z);
 int dev_probe(struct zcopy *z, struct zcopy_features *f);
 int dev_register(struct zcopy *z, int sock_fd, unsigned long cmd);
 int dev_submit(struct zcopy *z);

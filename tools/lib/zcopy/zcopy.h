@@ -27,6 +27,7 @@ extern "C" {
 /* zcopy_open() flags */
 #define ZCOPY_OPEN_FALLBACK		(1U << 0)	/* sendfile without the module */
 #define ZCOPY_OPEN_FORCE_FALLBACK	(1U << 1)	/* sendfile always (tests) */
+#define ZCOPY_OPEN_LEND			(1U << 2)	/* a thread for reads that block */
 
 /* struct zcopy_features.flags */
 #define ZCOPY_FEATURES_FALLBACK		(1U << 0)	/* the context uses sendfile */

@@ -104,6 +104,57 @@ TEST(open_and_probe_a_context)
 	zcopy_close(d);
 }
 
+/* The threads of this process, once the count is @want (1 s at most). */
+static int threads(int want)
+{
+	struct stat st;
+	int i, n = -1;
+
+	for (i = 0; i < 100; i++) {
+		/* A directory's link count: 2 + its subdirectories. */
+		if (stat("/proc/self/task", &st))
+			return -1;
+		n = st.st_nlink - 2;
+		if (n == want)
+			break;
+		usleep(10000);
+	}
+	return n;
+}
+
+/*
+ * ZCOPY_OPEN_LEND: with the module, one more thread, lent to the
+ * context until zcopy_close() takes it back; a read that may block
+ * (/dev/urandom, through the file's own read) goes through it.  The
+ * fallback needs no thread.
+ */
+TEST(lend_flag_lends_a_thread_until_close)
+{
+	int before = threads(-1), urandom, tx, rx;
+	struct zcopy_cqe cqe;
+	struct timespec t = ms(zc_ms(10000));
+	struct zcopy *d;
+	char buf[4096];
+
+	ASSERT_LT(0, before);
+	ASSERT_EQ(0, zcopy_open(&d, OPEN_FLAGS | ZCOPY_OPEN_LEND));
+	EXPECT_EQ(before + module, threads(before + module));
+	urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, urandom);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, zcopy_register_socket(d, tx));
+	ASSERT_EQ(0, zcopy_prep(d, urandom, tx, 0, sizeof(buf), 0, 1));
+	ASSERT_EQ(1, zcopy_submit(d));
+	ASSERT_EQ(0, zcopy_wait_cqe(d, &cqe, &t));
+	EXPECT_EQ((int64_t)sizeof(buf), cqe.res);
+	EXPECT_EQ((ssize_t)sizeof(buf), recv(rx, buf, sizeof(buf), MSG_WAITALL));
+	zcopy_close(d);
+	EXPECT_EQ(before, threads(before));
+	close(urandom);
+	close(tx);
+	close(rx);
+}
+
 /* FALLBACK only when there is no module: then a plain open fails. */
 TEST(fallback_only_when_there_is_no_module)
 {
