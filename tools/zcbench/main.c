@@ -7,6 +7,7 @@
  *   zcbench blocking [options]   how long submitting a cold file blocks
  *   zcbench scaling [options]    cost of reaping one completion among N
  *   zcbench dstate               peak of threads in D state, until a signal
+ *   zcbench cgroup [options]     whether the work stays in a capped cgroup
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ const struct method *zcb_method(const char *name)
 int zcb_blocking_main(int argc, char **argv);
 int zcb_scaling_main(int argc, char **argv);
 int zcb_dstate_main(int argc, char **argv);
+int zcb_cgroup_main(int argc, char **argv);
 
 static void usage(FILE *f)
 {
@@ -48,6 +50,7 @@ static void usage(FILE *f)
 "                        [--conns N] [--conns-size SIZE]\n"
 "       zcbench scaling [--sockets LIST] [--samples N]\n"
 "       zcbench dstate [--interval-us N]\n"
+"       zcbench cgroup [--cpu-max PCT] [--conns N] [--bytes SIZE] [--dir DIR]\n"
 "\n"
 "Sends the same file, over and over, to a receiver that discards it, with\n"
 "each method, and reports the median of the repeats and their spread (+- half\n"
@@ -117,6 +120,8 @@ int main(int argc, char **argv)
 		return zcb_scaling_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "dstate"))
 		return zcb_dstate_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "cgroup"))
+		return zcb_cgroup_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		argc--, argv++;
 	for (i = 0; zcb_methods[i]; i++)

@@ -6,7 +6,8 @@
 # method matrix (pipelined, and stop and wait for per-file latency), its
 # cold-submit and completion-scaling probes, then wrk from wire1 against
 # zcserve in each mode and against nginx (sendfile on, one worker) in
-# wire0, same files, same connection counts.  Last, the cold points of
+# wire0, same files, same connection counts, and whether a sender's work
+# stays in its capped cgroup (zcbench cgroup).  Last, the cold points of
 # issue 13 (disk reads): threads parked on disk by many cold files at
 # once (zcbench blocking --conns) and a CDN-like cold HTTP point
 # (http-cold.sh).  "cold" runs only those, with the cold zcbench points.
@@ -93,6 +94,8 @@ zcbench blocking "${blocking[@]}" --csv "$out/blocking.csv" | tee "$out/blocking
 if [ "$kind" != cold ]; then
 	echo "## zcbench scaling ${scaling[*]}"
 	zcbench scaling "${scaling[@]}" --csv "$out/scaling.csv" | tee "$out/scaling.txt"
+	echo "## zcbench cgroup --bytes 64M --conns 64"
+	zcbench cgroup --bytes 64M --conns 64 --dir "$data" | tee "$out/cgroup.txt"
 	"$project/tools/testing/bench/http.sh" "$out" "$data" "$wrk_secs"
 fi
 

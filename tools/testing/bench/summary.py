@@ -206,6 +206,30 @@ def scaling_table(out):
     print()
 
 
+def cgroup_table(out):
+    """zcbench cgroup: a capped sender's work, inside its cgroup or not."""
+    path = os.path.join(out, "cgroup.txt")
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        lines = [l.split() for l in f if l.strip() and not l.startswith("#")]
+    head, body = lines[0], {l[0]: l for l in lines[1:]}
+    print("### A sender in a cgroup capped by cpu.max "
+          "(/dev/urandom and cached files)\n")
+    print("| " + " | ".join(head) + " |")
+    print("|---|" + "---:|" * (len(head) - 1))
+    for l in body.values():
+        print("| " + " | ".join(l) + " |")
+    z, s = body.get("zcopy"), body.get("sendfile")
+    if z and s:
+        col = {h: i for i, h in enumerate(head)}
+        print(f"\nzcopy / sendfile: wall time "
+              f"{float(z[col['wall_s']]) / float(s[col['wall_s']]):.2f}x, "
+              f"system CPU per GiB "
+              f"{float(z[col['system/GiB']]) / float(s[col['system/GiB']]):.2f}x")
+    print()
+
+
 def http_rows(out):
     path = os.path.join(out, "http.csv")
     if not os.path.exists(path):
@@ -425,6 +449,7 @@ def main(out):
     cold_table(b)
     blocking_table(bl)
     scaling_table(out)
+    cgroup_table(out)
     http_table(h)
     http_cold_table(hc)
     # A cold-only run (make bench-cold) measures none of issue 12's points.
