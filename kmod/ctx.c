@@ -114,7 +114,8 @@ static void zcopy_ctx_free(struct zcopy_ctx *ctx)
 
 static void zcopy_ctx_free_work(struct work_struct *work)
 {
-	zcopy_ctx_free(container_of(work, struct zcopy_ctx, free_work));
+	zcopy_ctx_free(container_of(to_rcu_work(work), struct zcopy_ctx,
+				    free_work));
 }
 
 /* A context for the calling process, in its network namespace. */
@@ -133,7 +134,7 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 	ctx->stats = zcopy_net(ctx->net);
 	spin_lock_init(&ctx->xfers_lock);
 	INIT_LIST_HEAD(&ctx->xfers);
-	INIT_WORK(&ctx->free_work, zcopy_ctx_free_work);
+	INIT_RCU_WORK(&ctx->free_work, zcopy_ctx_free_work);
 	zcopy_lent_init(&ctx->lent);
 	/* Cyclic, so that an id seen in a listing is not soon reused. */
 	if (xa_alloc_cyclic(&zcopy_contexts, &ctx->id, ctx, xa_limit_31b,
@@ -160,13 +161,16 @@ void zcopy_ctx_get(struct zcopy_ctx *ctx)
  * or release, or with a registration's last pass, which may run as task
  * work: module code that nothing but the context keeps loaded.  So the
  * context is freed by the module's own workqueue, whose destruction at
- * module exit waits for it: the module reference that the context holds
- * is dropped there, last, so the module cannot go away under it.
+ * module exit waits for it, and only after an RCU grace period, which
+ * waits for the task work that dropped the reference to leave the
+ * module's code (sock.c drops it under rcu_read_lock()): the module
+ * reference that the context holds is dropped there, last, so the
+ * module cannot go away under either.
  */
 void zcopy_ctx_put(struct zcopy_ctx *ctx)
 {
 	if (refcount_dec_and_test(&ctx->ref))
-		queue_work(zcopy_wq, &ctx->free_work);
+		queue_rcu_work(zcopy_wq, &ctx->free_work);
 }
 
 /* The file is closing: cancel everything and drop unread completions. */
@@ -180,6 +184,8 @@ void zcopy_ctx_close(struct zcopy_ctx *ctx)
 		zcopy_sock_destroy(container_of(item, struct zcopy_sock, item));
 	}
 	mutex_unlock(&ctx->ev.mtx);
+	/* No thread is lent now: each would hold the file. */
+	zcopy_lent_give_back(&ctx->lent);
 	zcopy_events_close(&ctx->ev);
 	zcopy_ctx_put(ctx);
 }

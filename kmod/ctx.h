@@ -37,7 +37,7 @@ struct zcopy_ctx {
 	refcount_t ref;
 	atomic_t inflight;		/* transfers held, against the limit */
 	atomic64_t pinned;		/* their bytes */
-	struct work_struct free_work;	/* the last put, on zcopy_wq */
+	struct rcu_work free_work;	/* the last put, on zcopy_wq */
 	struct zcopy_lent lent;		/* threads lent to it (lend.c) */
 
 	/* What netlink reports.  Fixed at open unless marked. */

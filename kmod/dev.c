@@ -9,6 +9,7 @@
  * ctx.c), so the module cannot be unloaded under it.
  */
 
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -33,19 +34,37 @@ static int zcopy_open(struct inode *inode, struct file *file)
 
 /*
  * Every close() of a descriptor.  The last one takes back the threads
- * lent to the context: each holds a reference to the file while it sits
- * in ZCOPY_IOC_LEND, so otherwise the file would never be released.
- * A close() that another holder outlives (a thread in another call)
- * cannot tell it is the last: ZCOPY_LEND_STOP before it, as libzcopy
- * does, is exact.
+ * lent to the context: a thread sitting in ZCOPY_IOC_LEND keeps the
+ * file open (through its descriptor table, or, in a process whose table
+ * is shared, through the reference the call took), so otherwise the
+ * file would never be released.  A close() that another holder
+ * outlives (a thread in another call) cannot tell it is the last:
+ * ZCOPY_LEND_STOP before it, as libzcopy does, is exact.
  */
 static int zcopy_flush(struct file *file, fl_owner_t id)
 {
 	struct zcopy_ctx *ctx = file->private_data;
 
-	if (file_count(file) <= 1 + zcopy_lent_threads(&ctx->lent))
+	if (file_count(file) <= 1 + zcopy_lent_file_refs(&ctx->lent))
 		zcopy_lent_stop(&ctx->lent);
 	return 0;
+}
+
+/*
+ * ZCOPY_IOC_LEND.  The call took a reference to the file for itself
+ * only if the caller's descriptor table is shared (fdget()); else it
+ * borrows the table's, which the lent thread's process keeps.
+ */
+static long zcopy_lend(struct zcopy_ctx *ctx, unsigned long arg)
+{
+	if (arg & ~(unsigned long)ZCOPY_LEND_STOP)
+		return -EINVAL;
+	if (arg & ZCOPY_LEND_STOP) {
+		zcopy_lent_stop(&ctx->lent);
+		return 0;
+	}
+	return zcopy_lent_serve(&ctx->lent,
+				atomic_read(&current->files->count) > 1);
 }
 
 static int zcopy_release(struct inode *inode, struct file *file)
@@ -143,13 +162,7 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ZCOPY_IOC_PROBE:
 		return zcopy_probe(uarg);
 	case ZCOPY_IOC_LEND:
-		if (arg & ~(unsigned long)ZCOPY_LEND_STOP)
-			return -EINVAL;
-		if (arg & ZCOPY_LEND_STOP) {
-			zcopy_lent_stop(&ctx->lent);
-			return 0;
-		}
-		return zcopy_lent_serve(&ctx->lent);
+		return zcopy_lend(ctx, arg);
 	case ZCOPY_IOC_REGISTER:
 	case ZCOPY_IOC_UNREGISTER:
 		ret = zcopy_get_reg(uarg, &reg);

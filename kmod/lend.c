@@ -20,11 +20,12 @@
  * released.  Registrations still waiting then go back to their
  * submitters' threads.
  *
- * The count of threads and the queue are under lent->lock, a leaf
- * spinlock taken in process context only (LOCKING, ctx.c).
+ * The counts and the queue are under lent->lock, a leaf spinlock taken
+ * in process context only (LOCKING, ctx.c).
  */
 
 #include <linux/sched/signal.h>
+#include <linux/task_work.h>
 
 #include "lend.h"
 #include "sock.h"
@@ -36,9 +37,10 @@ void zcopy_lent_init(struct zcopy_lent *lent)
 	init_waitqueue_head(&lent->wait);
 }
 
-unsigned int zcopy_lent_threads(struct zcopy_lent *lent)
+/* The file references the lent threads hold in their ioctl (dev.c). */
+unsigned int zcopy_lent_file_refs(struct zcopy_lent *lent)
 {
-	return READ_ONCE(lent->threads);
+	return READ_ONCE(lent->file_refs);
 }
 
 /*
@@ -85,16 +87,47 @@ static struct zcopy_sock *zcopy_lent_next(struct zcopy_lent *lent,
 }
 
 /*
- * ZCOPY_IOC_LEND: serve the context's passes that may block until a
- * signal (-EINTR) or until the threads are taken back (0).  The last
- * thread to leave gives what is still queued back to the submitters'
- * threads: no registration waits for a thread that will not come.
+ * Give every registration still waiting for a lent thread back to its
+ * submitters' threads: the last thread left, or the context is closing.
+ * Each is taken off under the lock, as zcopy_lent_queue() looks at it.
  */
-int zcopy_lent_serve(struct zcopy_lent *lent)
+void zcopy_lent_give_back(struct zcopy_lent *lent)
 {
-	struct zcopy_sock *zs, *tmp;
-	bool stop = false;
-	LIST_HEAD(left);
+	struct zcopy_sock *zs;
+
+	for (;;) {
+		spin_lock(&lent->lock);
+		zs = list_first_entry_or_null(&lent->queue, struct zcopy_sock,
+					      lent_link);
+		if (zs)
+			list_del_init(&zs->lent_link);
+		spin_unlock(&lent->lock);
+		if (!zs)
+			return;
+		zcopy_sock_unlent(zs);
+	}
+}
+
+/*
+ * ZCOPY_IOC_LEND: serve the context's passes that may block until a
+ * signal is handled (EINTR, or the call restarted as SA_RESTART says)
+ * or until the threads are taken back (0).  @file_ref:
+ * the ioctl holds a reference to the context's file for this thread
+ * (dev.c counts them).
+ *
+ * A pass can drop the last reference to a file (a transfer's, or a
+ * socket's), and the file is then closed by task work, which runs only
+ * on the way back to user space: so after such a pass the thread goes
+ * there, and the call is restarted (-ERESTARTNOINTR, with
+ * TIF_NOTIFY_SIGNAL set so that the way back looks at it), still lent.
+ * The last thread to leave otherwise gives what is still queued back
+ * to the submitters' threads: no registration waits for a thread that
+ * will not come.
+ */
+int zcopy_lent_serve(struct zcopy_lent *lent, bool file_ref)
+{
+	bool stop = false, again = false;
+	struct zcopy_sock *zs;
 	int ret = 0;
 
 	spin_lock(&lent->lock);
@@ -103,9 +136,10 @@ int zcopy_lent_serve(struct zcopy_lent *lent)
 		return 0;
 	}
 	lent->threads++;
+	lent->file_refs += file_ref;
 	spin_unlock(&lent->lock);
 
-	while (!stop) {
+	while (!stop && !again) {
 		ret = wait_event_interruptible(lent->wait,
 					       (zs = zcopy_lent_next(lent, &stop)) ||
 					       stop);
@@ -113,18 +147,21 @@ int zcopy_lent_serve(struct zcopy_lent *lent)
 			break;
 		if (zs)
 			zcopy_sock_lent_pass(zs);
+		again = task_work_pending(current);
 		cond_resched();
 	}
 
 	spin_lock(&lent->lock);
-	if (!--lent->threads)
-		list_splice_init(&lent->queue, &left);
+	lent->file_refs -= file_ref;
+	stop = !--lent->threads && !again;
 	spin_unlock(&lent->lock);
-	list_for_each_entry_safe(zs, tmp, &left, lent_link) {
-		list_del_init(&zs->lent_link);
-		zcopy_sock_unlent(zs);
+	if (stop)
+		zcopy_lent_give_back(lent);
+	if (again && !ret) {
+		set_thread_flag(TIF_NOTIFY_SIGNAL);
+		return -ERESTARTNOINTR;
 	}
-	return ret ? -EINTR : 0;
+	return ret;	/* -ERESTARTSYS: EINTR, or restarted, as SA_RESTART says */
 }
 
 /* Take the threads back, for good: ZCOPY_LEND_STOP, or the last close(). */

@@ -287,6 +287,23 @@ enum {
 };
 
 /*
+ * Push out a tail held back with MSG_MORE (zcopy_send_uncork()), unless
+ * the pass must not wait for the socket's lock (all but those that may
+ * block) and a call of the socket's owner holds it: then the retry
+ * timer comes back for it.  Returns false if the tail was left.
+ */
+static bool zcopy_sock_uncork(struct zcopy_sock *zs, enum zcopy_pass mode)
+{
+	if (mode != ZCOPY_PASS_LENT && mode != ZCOPY_PASS_TASK_BLOCK &&
+	    READ_ONCE(zs->corked) && zcopy_sock_owner_busy(zs)) {
+		zcopy_sock_retry_later(zs);
+		return false;
+	}
+	zcopy_send_uncork(zs);
+	return true;
+}
+
+/*
  * Whether @x's next step may run in this pass: in the thread of its
  * submitter, or in a thread lent to the context for it.  A pass winding
  * down after a thread's exit runs nothing: it cancels the transfers of
@@ -340,10 +357,13 @@ static int zcopy_sock_run(struct zcopy_sock *zs, enum zcopy_pass mode,
 		spin_unlock(&zs->lock);
 		if (!x) {
 			/* The last transfer's tail waited for a next one. */
-			zcopy_send_uncork(zs);
+			zcopy_sock_uncork(zs, mode);
 			return ZCOPY_LEFT_NONE;
 		}
 
+		/* Wake-ups go to the thread whose transfer is at the head. */
+		if (mode == ZCOPY_PASS_LENT)
+			zcopy_sock_set_task(zs, x->owner.task);
 		if (!zcopy_sock_runs_here(x, mode)) {
 			ret = -ECANCELED;
 			if (mode == ZCOPY_PASS_EXIT &&
@@ -351,7 +371,7 @@ static int zcopy_sock_run(struct zcopy_sock *zs, enum zcopy_pass mode,
 				goto ended;
 			/* Its submitter's thread goes on. */
 			zcopy_sock_set_task(zs, x->owner.task);
-			zcopy_send_uncork(zs);
+			zcopy_sock_uncork(zs, mode);
 			return ZCOPY_LEFT_KICK;
 		}
 		pos = x->pos;
@@ -372,12 +392,12 @@ static int zcopy_sock_run(struct zcopy_sock *zs, enum zcopy_pass mode,
 		}
 		if (ret == ZCOPY_SEND_DEFER) {
 			/* A deferred pass goes on, or one that may wait on the file. */
-			zcopy_send_uncork(zs);
+			zcopy_sock_uncork(zs, mode);
 			return budget ? ZCOPY_LEFT_KICK : ZCOPY_LEFT_BLOCK;
 		}
 		if (ret == ZCOPY_SEND_WAIT) {
 			/* What is sent goes out while the disk reads. */
-			zcopy_send_uncork(zs);
+			zcopy_sock_uncork(zs, mode);
 			return ZCOPY_LEFT_NONE;
 		}
 ended:
@@ -431,14 +451,15 @@ static bool zcopy_sock_begin(struct zcopy_sock *zs)
  * registration's last send: no other runs, and every pass after it
  * sees the mark too, so sends nothing (zcopy_send_msg()).  It pushes
  * out a tail it held back and lets the socket go to another
- * registration (zcopy_sock_destroy() kicks one, so one always does).
+ * registration (zcopy_sock_destroy() kicks one, so one always does;
+ * a pass that may not wait for the socket's lock leaves both to the
+ * retry timer's, if the socket's owner holds it).
  */
-static bool zcopy_sock_end(struct zcopy_sock *zs)
+static bool zcopy_sock_end(struct zcopy_sock *zs, enum zcopy_pass mode)
 {
-	if (test_bit(ZCOPY_SOCK_DEAD, &zs->flags)) {
-		zcopy_send_uncork(zs);
+	if (test_bit(ZCOPY_SOCK_DEAD, &zs->flags) &&
+	    zcopy_sock_uncork(zs, mode))
 		zcopy_unclaim_socket(&zs->claim);
-	}
 	mutex_unlock(&zs->push_mtx);
 	/*
 	 * The unlock, then the look at the bit; a pass that failed its
@@ -460,7 +481,7 @@ static int zcopy_sock_passes(struct zcopy_sock *zs, enum zcopy_pass mode)
 	zcopy_stat_add(zs->ctx->stats, ZCOPY_A_STATS_WORKER_PASSES, 1);
 	while (zcopy_sock_begin(zs)) {
 		left = zcopy_sock_run(zs, mode, NULL);
-		if (!zcopy_sock_end(zs) || left != ZCOPY_LEFT_NONE)
+		if (!zcopy_sock_end(zs, mode) || left != ZCOPY_LEFT_NONE)
 			break;
 		cond_resched();
 	}
@@ -497,7 +518,14 @@ static void zcopy_sock_deferred(struct zcopy_sock *zs, bool exiting)
 	}
 	if (left != ZCOPY_LEFT_NONE)
 		zcopy_sock_kick(zs);
+	/*
+	 * Maybe the last reference, and the context's: its free waits for
+	 * a grace period (zcopy_ctx_put()), so that this code is left
+	 * before the module can go.  The free does not sleep.
+	 */
+	rcu_read_lock();
 	zcopy_sock_put(zs);
+	rcu_read_unlock();
 }
 
 static void zcopy_sock_task_pass(struct callback_head *head)
@@ -556,7 +584,8 @@ void zcopy_sock_push_now(struct zcopy_sock *zs)
 	if (!zcopy_sock_begin(zs))
 		return;
 	left = zcopy_sock_run(zs, ZCOPY_PASS_INLINE, &budget);
-	if (zcopy_sock_end(zs) || left != ZCOPY_LEFT_NONE)
+	if (zcopy_sock_end(zs, ZCOPY_PASS_INLINE) ||
+	    left != ZCOPY_LEFT_NONE)
 		zcopy_sock_kick(zs);
 }
 
@@ -686,8 +715,9 @@ void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x)
 	head = list_empty(&zs->queue);
 	list_add_tail(&x->link, &zs->queue);
 	spin_unlock(&zs->lock);
+	/* x may be gone already (a lent thread's pass): it was current's. */
 	if (head)
-		zcopy_sock_set_task(zs, x->owner.task);
+		zcopy_sock_set_task(zs, current);
 }
 
 /*
@@ -704,6 +734,7 @@ static unsigned int zcopy_sock_cancel_some(struct zcopy_sock *zs,
 					   const u64 *user_data)
 {
 	bool kick = false, behind = false, head = false;
+	struct task_struct *next;
 	struct zcopy_xfer *x, *tmp;
 	unsigned int n = 0;
 	LIST_HEAD(cancelled);
@@ -735,7 +766,15 @@ static unsigned int zcopy_sock_cancel_some(struct zcopy_sock *zs,
 		list_move_tail(&x->link, &cancelled);
 		behind = true;
 	}
+	/* The head may have gone: wake-ups go to the new one's thread. */
+	x = list_first_entry_or_null(&zs->queue, struct zcopy_xfer, link);
+	next = x && !list_empty(&cancelled) ? get_task_struct(x->owner.task) :
+					       NULL;
 	spin_unlock(&zs->lock);
+	if (next) {
+		zcopy_sock_set_task(zs, next);
+		put_task_struct(next);
+	}
 	if (kick)
 		zcopy_sock_kick(zs);
 	zcopy_sock_cancel_list(&cancelled);

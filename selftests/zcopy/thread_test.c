@@ -138,11 +138,10 @@ static void on_signal(int sig)
 	(void)sig;
 }
 
-/* A signal takes a lent thread back: EINTR, whatever SA_RESTART says. */
+/* A signal caught without SA_RESTART takes a lent thread back: EINTR. */
 TEST(signal_takes_lent_thread_back)
 {
-	struct sigaction sa = { .sa_handler = on_signal,
-				.sa_flags = SA_RESTART };
+	struct sigaction sa = { .sa_handler = on_signal };
 	struct lent_thread lent;
 	int zc = zc_open();
 
@@ -195,6 +194,50 @@ TEST(last_close_takes_lent_threads_back)
 	pthread_join(lent.thread, NULL);
 	EXPECT_EQ(0, lent.ret);
 	EXPECT_EQ(ctx0, stat_wait(ZCOPY_A_STATS_CONTEXTS, ctx0, TIMEOUT_MS));
+}
+
+/*
+ * A file whose last reference a lent thread drops is closed by then, as
+ * a user thread closes files, although the thread stays lent: a socket
+ * closed and unregistered while the lent thread's read for it hangs is
+ * closed (its peer sees the end) once the read fails.
+ */
+TEST(lent_thread_closes_what_it_let_go)
+{
+	char dir[] = "/tmp/zcopy-thread-hang.XXXXXX", path[64];
+	struct lent_thread lent;
+	struct pollfd pfd;
+	int zc, fd, tx, rx;
+	pid_t server;
+	char c;
+
+	server = fuse_start(dir, path, sizeof(path), "hang", NULL);
+	if (server < 0)
+		SKIP(return, "no FUSE mount: %s", strerror(errno));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, lend_start(&lent, zc));
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, 0, 1, 0));
+	usleep(300000);
+	/* The lent thread's read holds the registration now. */
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_UNREGISTER, tx));
+	close(tx);
+	fuse_stop(dir, server);
+	pfd = (struct pollfd){ .fd = rx, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, zc_ms(5000)))
+		TH_LOG("the socket stayed open in the lent thread");
+	EXPECT_GE(0, recv(rx, &c, 1, 0));
+	EXPECT_FALSE(lent.done)
+		TH_LOG("the lent thread came back: %d, %s", lent.ret,
+		       strerror(lent.err));
+	EXPECT_EQ(0, lend_stop(&lent));
+	close(rx);
+	close(fd);
+	close(zc);
 }
 
 /*

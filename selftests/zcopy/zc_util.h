@@ -708,7 +708,12 @@ struct lent_thread {
 static inline void *lent_main(void *arg)
 {
 	struct lent_thread *l = arg;
+	sigset_t set;
 
+	/* Only the signal a test sends it: not the process's SIGCHLDs. */
+	sigfillset(&set);
+	sigdelset(&set, SIGUSR1);
+	pthread_sigmask(SIG_SETMASK, &set, NULL);
 	l->tid = gettid();
 	l->ret = ioctl(l->zc, ZCOPY_IOC_LEND, 0);
 	l->err = l->ret < 0 ? errno : 0;

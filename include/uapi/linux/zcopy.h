@@ -128,7 +128,8 @@ struct zcopy_probe {
  * LEND (argument 0) lends the calling thread to the context: the call
  * runs the context's reads that may block (FUSE, network filesystems,
  * procfs, character devices, O_DIRECT) and returns only when a signal
- * arrives (-1, EINTR), or 0 once the context's threads are taken back:
+ * handler interrupts it (-1, EINTR; SA_RESTART restarts it), or 0 once
+ * the context's threads are taken back:
  * by LEND with ZCOPY_LEND_STOP, from then on, or by the close() of the
  * context's last descriptor.  See "Threads" in "The model".
  */
