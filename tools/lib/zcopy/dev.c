@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -26,16 +27,19 @@ int dev_open(struct zcopy *z)
 
 /*
  * The lent thread: it runs the context's reads that may block until
- * dev_close() takes it back.  Every signal is blocked in it (a signal
- * meant for the process goes to another thread), so EINTR comes only
- * from the kernel's own notifications: it goes back in.
+ * dev_close() takes it back, on a descriptor of its own (the context's
+ * may be closed, and its number reused, while it is still in a read).
+ * Every signal is blocked in it (a signal meant for the process goes to
+ * another thread), so EINTR comes only from the kernel's own
+ * notifications: it goes back in.
  */
 static void *dev_lent_main(void *arg)
 {
-	struct zcopy *z = arg;
+	int fd = (int)(intptr_t)arg;
 
-	while (ioctl(z->fd, ZCOPY_IOC_LEND, 0) < 0 && errno == EINTR)
+	while (ioctl(fd, ZCOPY_IOC_LEND, 0) < 0 && errno == EINTR)
 		;
+	close(fd);
 	return NULL;
 }
 
@@ -48,18 +52,25 @@ int dev_lend(struct zcopy *z)
 {
 	struct zcopy_features f = { 0 };
 	sigset_t all, old;
-	int ret;
+	int ret, fd = -1;
 
 	ret = dev_probe(z, &f);
 	if (!ret && !(f.features & ZCOPY_FEAT_LEND))
 		return 0;
 	if (!ret) {
+		fd = fcntl(z->fd, F_DUPFD_CLOEXEC, 0);
+		ret = fd < 0 ? -errno : 0;
+	}
+	if (!ret) {
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
-		ret = -pthread_create(&z->lent, NULL, dev_lent_main, z);
+		ret = -pthread_create(&z->lent, NULL, dev_lent_main,
+				      (void *)(intptr_t)fd);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	if (ret) {
+		if (fd >= 0)
+			close(fd);
 		close(z->fd);
 		return ret;
 	}
@@ -70,14 +81,17 @@ int dev_lend(struct zcopy *z)
 
 /*
  * Take the thread back before the close(): it holds the file open while
- * it is lent.  Only in the process that lent it: after a fork(), the
- * child's copy of the context must not take back the parent's thread.
+ * it is lent.  Not waiting for it: it may be in a read that does not
+ * end (a FUSE server that never answers), and it closes its own
+ * descriptor when it comes back, which releases the context.  Only in
+ * the process that lent it: after a fork(), the child's copy of the
+ * context must not take back the parent's thread.
  */
 void dev_close(struct zcopy *z)
 {
 	if (z->lending && z->lender == getpid()) {
 		ioctl(z->fd, ZCOPY_IOC_LEND, ZCOPY_LEND_STOP);
-		pthread_join(z->lent, NULL);
+		pthread_detach(z->lent);
 	}
 	close(z->fd);
 }
