@@ -20,7 +20,8 @@ struct task_struct;
 struct mem_cgroup;
 
 struct zcopy_owner {
-	struct task_struct *task;		/* the thread that submitted */
+	/* The thread that submitted, or, once it exited, one of its process. */
+	struct task_struct *task;
 	const struct cred *cred;
 	struct mem_cgroup *memcg;		/* NULL: none to apply */
 };

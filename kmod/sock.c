@@ -31,8 +31,9 @@
  *
  * A pass in one thread that finds the next transfer submitted by
  * another hands the queue on to that one.  A thread that exited runs no
- * more passes: its transfers are cancelled, and the queue goes on in the
- * thread of the next transfer's submitter.
+ * more passes: another live thread of its process takes its transfers
+ * over; once the whole process is gone, they are cancelled, and the
+ * queue goes on in the thread of the next transfer's submitter.
  *
  * When the send buffer fills, the pass returns and nothing waits: at
  * registration an entry was put on the socket's wait queue, as epoll
@@ -65,6 +66,7 @@
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/sizes.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
@@ -149,8 +151,9 @@ static void zcopy_sock_set_task(struct zcopy_sock *zs,
  * TWA_SIGNAL, so that a thread asleep in a call is woken for it (the
  * call is restarted, or returns EINTR where it would for a signal, as
  * epoll_wait() does).  A thread past running task work has exited: the
- * pass then runs on the module's workqueue, only to cancel the exited
- * thread's transfers and hand the rest on.
+ * pass then runs on the module's workqueue, only to hand the exited
+ * thread's transfers on to its process's live threads (or cancel them,
+ * if there are none) and the rest to their submitters.
  */
 static void zcopy_sock_queue_work(struct zcopy_sock *zs)
 {
@@ -304,10 +307,42 @@ static bool zcopy_sock_uncork(struct zcopy_sock *zs, enum zcopy_pass mode)
 }
 
 /*
+ * The head transfer's submitter is exiting: a live thread of its process
+ * takes the transfer over, this one if it can.  Under push_mtx; the
+ * owner changes under zs->lock, where CANCEL looks at it.  Returns
+ * false if the whole process is gone.
+ */
+static bool zcopy_sock_reown(struct zcopy_sock *zs, struct zcopy_xfer *x)
+{
+	struct task_struct *old = x->owner.task, *heir = NULL, *t;
+
+	rcu_read_lock();
+	if (same_thread_group(current, old) && !(current->flags & PF_EXITING))
+		heir = current;
+	else
+		for_each_thread(old, t)
+			if (!(t->flags & PF_EXITING)) {
+				heir = t;
+				break;
+			}
+	if (heir)
+		get_task_struct(heir);
+	rcu_read_unlock();
+	if (!heir)
+		return false;
+	spin_lock(&zs->lock);
+	x->owner.task = heir;
+	spin_unlock(&zs->lock);
+	put_task_struct(old);
+	return true;
+}
+
+/*
  * Whether @x's next step may run in this pass: in the thread of its
  * submitter, or in a thread lent to the context for it.  A pass winding
- * down after a thread's exit runs nothing: it cancels the transfers of
- * threads that exited and hands the rest on.
+ * down after a thread's exit runs nothing: it hands the transfers on to
+ * live threads of their processes, and cancels those of processes that
+ * are gone.
  */
 static bool zcopy_sock_runs_here(const struct zcopy_xfer *x,
 				 enum zcopy_pass mode)
@@ -364,11 +399,12 @@ static int zcopy_sock_run(struct zcopy_sock *zs, enum zcopy_pass mode,
 		/* Wake-ups go to the thread whose transfer is at the head. */
 		if (mode == ZCOPY_PASS_LENT)
 			zcopy_sock_set_task(zs, x->owner.task);
+		ret = -ECANCELED;
+		if (mode != ZCOPY_PASS_INLINE &&
+		    x->owner.task->flags & PF_EXITING &&
+		    !zcopy_sock_reown(zs, x))
+			goto ended;
 		if (!zcopy_sock_runs_here(x, mode)) {
-			ret = -ECANCELED;
-			if (mode == ZCOPY_PASS_EXIT &&
-			    x->owner.task->flags & PF_EXITING)
-				goto ended;
 			/* Its submitter's thread goes on. */
 			zcopy_sock_set_task(zs, x->owner.task);
 			zcopy_sock_uncork(zs, mode);

@@ -166,7 +166,8 @@ static bool read_task_file(const char *pid, const char *tid, const char *name,
 
 /*
  * 0: not asleep in the module; 1: waiting for data, or a submitter (this
- * process) waiting at all; 2: a worker waiting for metadata.
+ * process) waiting at all in SUBMIT; 2: task work (which starts reads)
+ * waiting for metadata.
  */
 static int blocked_in_module(const char *pid, const char *tid, char *seen,
 			     size_t n)
@@ -183,7 +184,8 @@ static int blocked_in_module(const char *pid, const char *tid, char *seen,
 		return 0;
 	if (!strstr(buf, "[zcopy]"))
 		return 0;
-	if (!submitter && metadata_read(buf))
+	if ((!submitter || strstr(buf, "task_work_run")) &&
+	    metadata_read(buf))
 		return 2;
 	if (!seen[0]) {
 		buf[n - 1] = 0;

@@ -354,7 +354,7 @@ TEST(close_with_transfers_in_flight_leaks_nothing)
 	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_TRANSFERS, 0, TIMEOUT_MS));
 	EXPECT_EQ(0, stat_value(ZCOPY_A_STATS_PAGES));
 	EXPECT_EQ(0, stat_value(ZCOPY_A_STATS_SOCKETS));
-	EXPECT_EQ(0, stat_value(ZCOPY_A_STATS_CONTEXTS));
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_CONTEXTS, 0, TIMEOUT_MS));
 	close(fd);
 	unlink(TMPFILE);
 }

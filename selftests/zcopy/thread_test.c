@@ -8,8 +8,9 @@
  *    PID, time and cgroup namespaces of the submitter apply to procfs;
  *  - lending: bad flags, a signal, ZCOPY_LEND_STOP and the last close()
  *    each end it as documented;
- *  - a submitter that exits leaves nothing running for it: its
- *    transfers complete with an error;
+ *  - a submitter that exits leaves nothing running for it: another
+ *    thread of its process carries its transfers on, and once the
+ *    process is gone they complete with an error;
  *  - what a context costs is charged to the memory cgroup of the
  *    process that opened it.
  */
@@ -238,6 +239,58 @@ TEST(lent_thread_closes_what_it_let_go)
 	close(rx);
 	close(fd);
 	close(zc);
+}
+
+struct parked_submit {
+	int zc, file, sock;
+	int ret;
+};
+
+static void *submit_and_exit(void *arg)
+{
+	struct parked_submit *p = arg;
+
+	p->ret = zc_submit1(p->zc, p->file, p->sock, 0, 0, 5, 0);
+	return NULL;
+}
+
+/*
+ * A thread that submitted and exited, in a process that lives on: the
+ * process's other threads carry its transfer through, whole.
+ */
+TEST(exited_thread_transfer_goes_on_in_its_process)
+{
+	const size_t size = 16 * MiB;
+	struct zcopy_cqe cqe = { 0 };
+	struct parked_submit p;
+	struct receiver recv;
+	pthread_t thread;
+	int zc, fd, tx, rx;
+
+	fd = make_file("/tmp/zcopy-thread-exit", size, 3);
+	ASSERT_LE(0, fd);
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, tcp_pair_opt(AF_INET, &tx, &rx, TCP_PAIR_SMALL));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	p = (struct parked_submit){ .zc = zc, .file = fd, .sock = tx };
+	ASSERT_EQ(0, pthread_create(&thread, NULL, submit_and_exit, &p));
+	pthread_join(thread, NULL);
+	ASSERT_EQ(1, p.ret);
+	ASSERT_EQ(0, receiver_start(&recv, rx));
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ(5, cqe.user_data);
+	EXPECT_EQ(0, cqe.error);
+	EXPECT_EQ((long long)size, cqe.res);
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_UNREGISTER, tx));
+	shutdown(tx, SHUT_WR);
+	receiver_join(&recv);
+	EXPECT_EQ(size, recv.bytes);
+	close(tx);
+	close(rx);
+	close(zc);
+	close(fd);
+	unlink("/tmp/zcopy-thread-exit");
 }
 
 /*

@@ -721,13 +721,25 @@ static inline void *lent_main(void *arg)
 	return NULL;
 }
 
-/* Whether thread @tid of this process is asleep (in the ioctl, here). */
-static inline int thread_asleep(pid_t tid)
+/*
+ * Whether thread @tid of this process is asleep in ZCOPY_IOC_LEND: its
+ * kernel stack says so (root), or, unreadable, at least it sleeps.
+ */
+static inline int thread_lent(pid_t tid)
 {
-	char path[64], buf[256], *p;
+	char path[64], buf[4096], *p;
 	ssize_t n;
 	int fd;
 
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		if (n > 0)
+			return strstr(buf, "zcopy_lent_serve") != NULL;
+	}
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -752,7 +764,7 @@ static inline int lend_start(struct lent_thread *l, int zc)
 	if (pthread_create(&l->thread, NULL, lent_main, l))
 		return -1;
 	for (i = 0; i < 500; i++) {
-		if (l->tid && !l->done && thread_asleep(l->tid))
+		if (l->tid && !l->done && thread_lent(l->tid))
 			return 0;
 		usleep(10000);
 	}
