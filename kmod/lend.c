@@ -68,6 +68,22 @@ bool zcopy_lent_queue(struct zcopy_lent *lent, struct zcopy_sock *zs)
 	return queued;
 }
 
+/*
+ * Under lent->lock: the first registration waiting, off the queue, or
+ * NULL.  Taken off under the lock, as zcopy_lent_queue() looks at it.
+ */
+static struct zcopy_sock *__zcopy_lent_pop(struct zcopy_lent *lent)
+{
+	struct zcopy_sock *zs;
+
+	lockdep_assert_held(&lent->lock);
+	zs = list_first_entry_or_null(&lent->queue, struct zcopy_sock,
+				      lent_link);
+	if (zs)
+		list_del_init(&zs->lent_link);
+	return zs;
+}
+
 /* The next registration to serve; NULL, with *@stop set if taken back. */
 static struct zcopy_sock *zcopy_lent_next(struct zcopy_lent *lent,
 					  bool *stop)
@@ -76,12 +92,8 @@ static struct zcopy_sock *zcopy_lent_next(struct zcopy_lent *lent,
 
 	spin_lock(&lent->lock);
 	*stop = lent->stopped;
-	if (!*stop && !signal_pending(current)) {
-		zs = list_first_entry_or_null(&lent->queue, struct zcopy_sock,
-					      lent_link);
-		if (zs)
-			list_del_init(&zs->lent_link);
-	}
+	if (!*stop && !signal_pending(current))
+		zs = __zcopy_lent_pop(lent);
 	spin_unlock(&lent->lock);
 	return zs;
 }
@@ -89,7 +101,6 @@ static struct zcopy_sock *zcopy_lent_next(struct zcopy_lent *lent,
 /*
  * Give every registration still waiting for a lent thread back to its
  * submitters' threads: the last thread left, or the context is closing.
- * Each is taken off under the lock, as zcopy_lent_queue() looks at it.
  */
 void zcopy_lent_give_back(struct zcopy_lent *lent)
 {
@@ -97,10 +108,7 @@ void zcopy_lent_give_back(struct zcopy_lent *lent)
 
 	for (;;) {
 		spin_lock(&lent->lock);
-		zs = list_first_entry_or_null(&lent->queue, struct zcopy_sock,
-					      lent_link);
-		if (zs)
-			list_del_init(&zs->lent_link);
+		zs = __zcopy_lent_pop(lent);
 		spin_unlock(&lent->lock);
 		if (!zs)
 			return;

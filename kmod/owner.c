@@ -6,7 +6,6 @@
  * transfer.
  */
 
-#include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/memcontrol.h>
 #include <linux/sched.h>

@@ -289,6 +289,16 @@ enum {
 	ZCOPY_LEFT_BLOCK,	/* a pass that may sleep in the file's read */
 };
 
+/* Whether, and how, a pass in @mode may sleep in the file's own read. */
+static enum zcopy_block zcopy_pass_block(enum zcopy_pass mode)
+{
+	if (mode == ZCOPY_PASS_LENT)
+		return ZCOPY_BLOCK_LENT;
+	if (mode == ZCOPY_PASS_TASK_BLOCK)
+		return ZCOPY_BLOCK_TASK_WORK;
+	return ZCOPY_NO_BLOCK;
+}
+
 /*
  * Push out a tail held back with MSG_MORE (zcopy_send_uncork()), unless
  * the pass must not wait for the socket's lock (all but those that may
@@ -297,7 +307,7 @@ enum {
  */
 static bool zcopy_sock_uncork(struct zcopy_sock *zs, enum zcopy_pass mode)
 {
-	if (mode != ZCOPY_PASS_LENT && mode != ZCOPY_PASS_TASK_BLOCK &&
+	if (zcopy_pass_block(mode) == ZCOPY_NO_BLOCK &&
 	    READ_ONCE(zs->corked) && zcopy_sock_owner_busy(zs)) {
 		zcopy_sock_retry_later(zs);
 		return false;
@@ -361,9 +371,7 @@ static bool zcopy_sock_runs_here(const struct zcopy_xfer *x,
 static int zcopy_sock_run(struct zcopy_sock *zs, enum zcopy_pass mode,
 			  u64 *budget)
 {
-	enum zcopy_block block = mode == ZCOPY_PASS_LENT ? ZCOPY_BLOCK_LENT :
-				 mode == ZCOPY_PASS_TASK_BLOCK ?
-				 ZCOPY_BLOCK_TASK_WORK : ZCOPY_NO_BLOCK;
+	enum zcopy_block block = zcopy_pass_block(mode);
 	unsigned int retries = 0;
 	LIST_HEAD(cancelled);
 	struct zcopy_xfer *x;
@@ -399,11 +407,12 @@ static int zcopy_sock_run(struct zcopy_sock *zs, enum zcopy_pass mode,
 		/* Wake-ups go to the thread whose transfer is at the head. */
 		if (mode == ZCOPY_PASS_LENT)
 			zcopy_sock_set_task(zs, x->owner.task);
-		ret = -ECANCELED;
 		if (mode != ZCOPY_PASS_INLINE &&
 		    x->owner.task->flags & PF_EXITING &&
-		    !zcopy_sock_reown(zs, x))
+		    !zcopy_sock_reown(zs, x)) {
+			ret = -ECANCELED;	/* its process is gone */
 			goto ended;
+		}
 		if (!zcopy_sock_runs_here(x, mode)) {
 			/* Its submitter's thread goes on. */
 			zcopy_sock_set_task(zs, x->owner.task);
