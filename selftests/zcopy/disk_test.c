@@ -148,20 +148,10 @@ static bool read_task_file(const char *pid, const char *tid, const char *name,
 			   char *buf, size_t size)
 {
 	char path[80];
-	ssize_t len;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%.16s/task/%.16s/%s", pid, tid,
 		 name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	len = read(fd, buf, size - 1);
-	close(fd);
-	if (len <= 0)
-		return false;
-	buf[len] = 0;
-	return true;
+	return read_text(path, buf, size) > 0;
 }
 
 /*

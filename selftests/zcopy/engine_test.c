@@ -395,15 +395,8 @@ TEST(unanswered_file_stalls_only_its_context)
 static bool in_zcopy(const char *path)
 {
 	char buf[8192];
-	ssize_t len;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[len > 0 ? len : 0] = 0;
+	read_text(path, buf, sizeof(buf));
 	return strstr(buf, "[zcopy]");
 }
 

@@ -81,45 +81,55 @@ static int fuse_reader_tid(int zc, const char *path, pid_t *submitter_tid)
 	return ret;
 }
 
-/* Without a lent thread, the file's read runs in the submitting thread. */
-TEST(blocking_read_runs_in_submitting_thread)
-{
-	char dir[] = "/tmp/zcopy-thread-fuse.XXXXXX", path[64];
-	pid_t server, submitter = 0;
-	int zc, tid;
+/* A context, and a zc_fuse "reader" file to send from it. */
+FIXTURE(reader) {
+	char dir[32], path[64];
+	pid_t server;
+	int zc;
+};
 
-	server = fuse_start(dir, path, sizeof(path), "reader", NULL);
-	if (server < 0)
+FIXTURE_SETUP(reader)
+{
+	strcpy(self->dir, "/tmp/zcopy-thread-fuse.XXXXXX");
+	self->zc = -1;
+	self->server = fuse_start(self->dir, self->path, sizeof(self->path),
+				  "reader", NULL);
+	if (self->server < 0)
 		SKIP(return, "no FUSE mount: %s", strerror(errno));
-	zc = zc_open();
-	ASSERT_LE(0, zc);
-	tid = fuse_reader_tid(zc, path, &submitter);
-	EXPECT_EQ(submitter, tid);
-	close(zc);
-	fuse_stop(dir, server);
+	self->zc = zc_open();
+	ASSERT_LE(0, self->zc);
 }
 
-/* With one, it runs there, and the submitter goes on at once. */
-TEST(blocking_read_runs_in_lent_thread)
+FIXTURE_TEARDOWN(reader)
 {
-	char dir[] = "/tmp/zcopy-thread-fuse.XXXXXX", path[64];
-	struct lent_thread lent;
-	pid_t server, submitter = 0;
-	int zc, tid;
+	if (self->zc >= 0)
+		close(self->zc);
+	if (self->server > 0)
+		fuse_stop(self->dir, self->server);
+}
 
-	server = fuse_start(dir, path, sizeof(path), "reader", NULL);
-	if (server < 0)
-		SKIP(return, "no FUSE mount: %s", strerror(errno));
-	zc = zc_open();
-	ASSERT_LE(0, zc);
-	ASSERT_EQ(0, lend_start(&lent, zc));
-	tid = fuse_reader_tid(zc, path, &submitter);
+/* Without a lent thread, the file's read runs in the submitting thread. */
+TEST_F(reader, blocking_read_runs_in_submitting_thread)
+{
+	pid_t submitter = 0;
+	int tid = fuse_reader_tid(self->zc, self->path, &submitter);
+
+	EXPECT_EQ(submitter, tid);
+}
+
+/* With one, it runs there, not in the submitting thread. */
+TEST_F(reader, blocking_read_runs_in_lent_thread)
+{
+	struct lent_thread lent;
+	pid_t submitter = 0;
+	int tid;
+
+	ASSERT_EQ(0, lend_start(&lent, self->zc));
+	tid = fuse_reader_tid(self->zc, self->path, &submitter);
 	EXPECT_EQ(lent.tid, tid);
 	EXPECT_NE(submitter, tid);
 	EXPECT_EQ(0, lend_stop(&lent));
 	EXPECT_EQ(0, lent.ret);
-	close(zc);
-	fuse_stop(dir, server);
 }
 
 TEST(lend_refuses_unknown_flags)

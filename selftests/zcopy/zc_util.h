@@ -317,17 +317,30 @@ static inline long resident_pages(int fd, size_t size)
 }
 
 /* The number the file at @path (sysfs, procfs, debugfs) holds; -1 if none. */
-static inline long long read_long(const char *path)
+/*
+ * Read the start of the file at @path (procfs, sysfs) into @buf, NUL
+ * terminated.  Returns the bytes read, or -1 (then @buf is empty).
+ */
+static inline ssize_t read_text(const char *path, char *buf, size_t size)
 {
-	char buf[32] = "";
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
+	buf[0] = 0;
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
-	return n > 0 ? strtoll(buf, NULL, 10) : -1;
+	buf[n > 0 ? n : 0] = 0;
+	return n > 0 ? n : -1;
+}
+
+static inline long long read_long(const char *path)
+{
+	char buf[32];
+
+	return read_text(path, buf, sizeof(buf)) > 0 ?
+	       strtoll(buf, NULL, 10) : -1;
 }
 
 /* Write @s to the file at @path (sysfs, procfs, cgroupfs); 0 or -1. */
@@ -728,25 +741,13 @@ static inline void *lent_main(void *arg)
 static inline int thread_lent(pid_t tid)
 {
 	char path[64], buf[4096], *p;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = 0;
-		if (n > 0)
-			return strstr(buf, "zcopy_lent_serve") != NULL;
-	}
+	if (read_text(path, buf, sizeof(buf)) > 0)
+		return strstr(buf, "zcopy_lent_serve") != NULL;
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_text(path, buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' && p[2] == 'S';
 }
