@@ -52,31 +52,32 @@ int dev_lend(struct zcopy *z)
 {
 	struct zcopy_features f = { 0 };
 	sigset_t all, old;
-	int ret, fd = -1;
+	int ret, fd;
 
 	ret = dev_probe(z, &f);
-	if (!ret && !(f.features & ZCOPY_FEAT_LEND))
+	if (ret)
+		goto fail;
+	if (!(f.features & ZCOPY_FEAT_LEND))
 		return 0;
-	if (!ret) {
-		fd = fcntl(z->fd, F_DUPFD_CLOEXEC, 0);
-		ret = fd < 0 ? -errno : 0;
+	fd = fcntl(z->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		goto fail;
 	}
-	if (!ret) {
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		ret = -pthread_create(&z->lent, NULL, dev_lent_main,
-				      (void *)(intptr_t)fd);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = -pthread_create(&z->lent, NULL, dev_lent_main,
+			      (void *)(intptr_t)fd);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret) {
-		if (fd >= 0)
-			close(fd);
-		close(z->fd);
-		return ret;
+		close(fd);
+		goto fail;
 	}
-	z->lending = true;
 	z->lender = getpid();
 	return 0;
+fail:
+	close(z->fd);
+	return ret;
 }
 
 /*
@@ -89,7 +90,7 @@ int dev_lend(struct zcopy *z)
  */
 void dev_close(struct zcopy *z)
 {
-	if (z->lending && z->lender == getpid()) {
+	if (z->lender == getpid()) {
 		ioctl(z->fd, ZCOPY_IOC_LEND, ZCOPY_LEND_STOP);
 		pthread_detach(z->lent);
 	}

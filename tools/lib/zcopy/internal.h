@@ -36,9 +36,8 @@ struct zcopy {
 
 	struct fb *fb;		/* fallback mode only */
 
-	/* ZCOPY_OPEN_LEND: the thread lent to the context, by this process. */
-	bool lending;
-	pid_t lender;
+	/* ZCOPY_OPEN_LEND: the thread lent, and the process that lent it. */
+	pid_t lender;		/* 0: none lent */
 	pthread_t lent;
 };
 
