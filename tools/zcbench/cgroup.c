@@ -188,17 +188,6 @@ static long long cgroup_usage_usec(const char *cg)
 	return usage;
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 /* One method, in a fresh capped cgroup; prints its line. */
 static int run_method(const struct cg_opts *o, bool zcopy, int file)
 {
@@ -226,7 +215,7 @@ static int run_method(const struct cg_opts *o, bool zcopy, int file)
 		 zcopy ? "zcopy" : "sendfile");
 	snprintf(path, sizeof(path), "%s/cpu.max", cg);
 	snprintf(val, sizeof(val), "%d 100000", o->cpu_max * 1000);
-	if (mkdir(cg, 0755) || write_file(path, val))
+	if (mkdir(cg, 0755) || zcb_write_file(path, val))
 		return -1;
 	d = (struct drain){ .fds = peers, .n = o->conns };
 	if (pthread_create(&d.thread, NULL, drain_main, &d))
@@ -239,7 +228,7 @@ static int run_method(const struct cg_opts *o, bool zcopy, int file)
 	if (!child) {
 		snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
 		snprintf(val, sizeof(val), "%d", getpid());
-		if (write_file(path, val))
+		if (zcb_write_file(path, val))
 			_exit(10);
 		ret = zcopy ? send_zcopy(socks, o->conns, per_conn, urandom, file)
 			    : send_sendfile(socks, o->conns, per_conn, urandom,
@@ -313,7 +302,7 @@ int zcb_cgroup_main(int argc, char **argv)
 	/* A guest boots without it mounted. */
 	if (access(CGROUP "/cgroup.controllers", F_OK))
 		mount("cgroup2", CGROUP, "cgroup2", 0, NULL);
-	if (write_file(CGROUP "/cgroup.subtree_control", "+cpu")) {
+	if (zcb_write_file(CGROUP "/cgroup.subtree_control", "+cpu")) {
 		fprintf(stderr, "zcbench cgroup: no cgroup2 cpu controller\n");
 		return 1;
 	}

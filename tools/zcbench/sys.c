@@ -52,17 +52,22 @@ int zcb_cpu_sample(struct cpu_sample *s)
 	return 0;
 }
 
-int zcb_drop_caches(void)
+/* Write @s to the file at @path (procfs, cgroupfs); 0 or -1. */
+int zcb_write_file(const char *path, const char *s)
 {
-	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
-	int rc;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
 
-	sync();
 	if (fd < 0)
 		return -1;
-	rc = write(fd, "3", 1) == 1 ? 0 : -1;
+	rc = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
 	close(fd);
 	return rc;
+}
+
+int zcb_drop_caches(void)
+{
+	sync();
+	return zcb_write_file("/proc/sys/vm/drop_caches", "3");
 }
 
 /* Reads the whole file into the page cache. */

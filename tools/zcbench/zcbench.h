@@ -118,6 +118,7 @@ struct cpu_sample {
 };
 int zcb_cpu_sample(struct cpu_sample *s);
 double zcb_now(void);
+int zcb_write_file(const char *path, const char *s);
 int zcb_drop_caches(void);
 int zcb_warm(int fd, size_t size);
 int zcb_zcopy_counters(uint64_t *zerocopy, uint64_t *copied);
