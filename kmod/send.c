@@ -179,8 +179,14 @@ static void zcopy_account(struct zcopy_xfer *x, const struct bio_vec *bv,
 	/* Only a transfer told of the release knows when they go again. */
 	if (!test_bit(ZCOPY_XFER_NOTIFY, &x->state))
 		return;
-	for (; left; bv++, pages++)
-		left -= min_t(size_t, left, bv->bv_len);
+	/* An entry read through a pipe may span a large folio's pages. */
+	for (; left; bv++) {
+		size_t seg = min_t(size_t, left, bv->bv_len);
+
+		pages += DIV_ROUND_UP(offset_in_page(bv->bv_offset) + seg,
+				      PAGE_SIZE);
+		left -= seg;
+	}
 	x->bytes_zerocopy += sent;
 	x->pages += pages;
 	zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_PAGES, pages);
