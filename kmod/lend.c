@@ -127,7 +127,8 @@ void zcopy_lent_give_back(struct zcopy_lent *lent)
  * socket's), and the file is then closed by task work, which runs only
  * on the way back to user space: so after such a pass the thread goes
  * there, and the call is restarted (-ERESTARTNOINTR, with
- * TIF_NOTIFY_SIGNAL set so that the way back looks at it), still lent.
+ * TIF_NOTIFY_SIGNAL set so that the way back looks at it), still lent,
+ * unless the threads were taken back meanwhile.
  * The last thread to leave otherwise gives what is still queued back
  * to the submitters' threads: no registration waits for a thread that
  * will not come.
@@ -161,6 +162,13 @@ int zcopy_lent_serve(struct zcopy_lent *lent, bool file_ref)
 
 	spin_lock(&lent->lock);
 	lent->file_refs -= file_ref;
+	/*
+	 * Taken back meanwhile: no restart, which the last close() of the
+	 * descriptor would fail with EBADF; the task work runs on the way
+	 * out all the same.
+	 */
+	if (lent->stopped)
+		again = false;
 	stop = !--lent->threads && !again;
 	spin_unlock(&lent->lock);
 	if (stop)

@@ -376,7 +376,7 @@ TEST(unanswered_file_stalls_only_its_context)
 	pthread_join(thread, NULL);
 	/* The last close() took the thread back. */
 	pthread_join(lent.thread, NULL);
-	EXPECT_EQ(0, lent.ret);
+	EXPECT_EQ(0, lent.ret) TH_LOG("LEND: %s", strerror(lent.err));
 	shutdown(btx, SHUT_WR);
 	receiver_join(&recv);
 	EXPECT_EQ(65536, recv.bytes);
