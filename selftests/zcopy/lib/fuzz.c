@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fuzz [-t SECONDS] [-s SEED]: coverage-guided fuzzing of the module
+ * fuzz [-t SECONDS] [-s SEED] [-c CORPUS] [-p PCS]: coverage-guided fuzzing of
+ * the module
  * through every ioctl, read(), poll() and every netlink command, guided
  * by the kernel's KCOV (on a kernel with CONFIG_KCOV that instruments
  * the module: the debug kernel).
@@ -14,10 +15,19 @@
  * connected TCP, kTLS, procfs, sysfs), boundary offsets and lengths,
  * and user pointers that are valid, NULL, unmapped, or run into an
  * unmapped page.  Inputs that reach module code no earlier input
- * reached are kept, and mutated further.
+ * reached are kept, and mutated further.  The first inputs are written
+ * by hand (seed_corpus()): whole transfers, which random bytes almost
+ * never make, so that mutation starts from the paths they open.
+ *
+ * With -c, the inputs kept are read from the file CORPUS first (and run
+ * again, so that what they reached counts) and written back at the end:
+ * make soak's rounds go on where the last one stopped.  With -p, the PCs
+ * reached are read from the file PCS first, if it exists, and written to
+ * it at the end, one per line in hex, for addr2line or a listing of the
+ * module's functions.
  *
  * Prints TAP with the kernel's kselftest.h: one case, with the
- * iterations, the inputs kept and the module PCs reached.  It passes if the run completes, reaches module
+ * iterations, the calls made, the inputs kept and the module PCs reached.  It passes if the run completes, reaches module
  * code, and leaves no context, socket or transfer behind.
  */
 #include "../zc_util.h"
@@ -46,11 +56,15 @@ static uint64_t pcs[PCS_SLOTS];
 static long nr_pcs;
 static unsigned long *cover;
 static unsigned int seed = 1;
+static long long nr_ioctls, nr_netlink;
 
 /* Descriptors of every kind, made once. */
 enum { NR_POOL = 24 };
 static int pool[NR_POOL];
 static int nr_pool;
+/* Where make_pool() put what the seeds need: -1 if it could not. */
+static int pool_file = -1, pool_proc = -1, pool_zero = -1, pool_memfd = -1;
+static int pool_tcp[2] = { -1, -1 };
 static int family_id;
 static char *page_ok, *page_gap;	/* page_gap: not mapped */
 
@@ -101,14 +115,20 @@ static int pick_fd(struct cursor *c, const int *ctx)
 	return k == (unsigned int)nr_pool + 2 ? -1 : 9999;
 }
 
-/* A user pointer to @size bytes of @data, or a bad one. */
+/*
+ * A user pointer to @size bytes of @data, or a bad one.  Valid ones take
+ * turns among four slots of the page: a SUBMIT's entries and the struct
+ * that points to them must not overwrite each other.
+ */
 static void *pick_ptr(struct cursor *c, const void *data, size_t size)
 {
 	unsigned int k = next8(c) % 16;
 	long page = sysconf(_SC_PAGESIZE);
+	static unsigned int slot;
+	char *p;
 
-	if (size > (size_t)page)
-		size = page;
+	if (size > (size_t)page / 4)
+		size = page / 4;
 	switch (k) {
 	case 0:
 		return NULL;
@@ -120,8 +140,9 @@ static void *pick_ptr(struct cursor *c, const void *data, size_t size)
 	case 3:
 		return (void *)0xffff888000000000ULL;
 	default:
-		memcpy(page_ok, data, size);
-		return page_ok;
+		p = page_ok + (slot++ % 4) * (page / 4);
+		memcpy(p, data, size);
+		return p;
 	}
 }
 
@@ -150,6 +171,7 @@ static void nl_request(struct cursor *c, int nl)
 		pos += NLA_ALIGN(a->nla_len);
 	}
 	nlh->nlmsg_len = pos;
+	nr_netlink++;
 	if (send(nl, buf, pos, 0) < 0)
 		return;
 	while (recv(nl, reply, sizeof(reply), MSG_DONTWAIT) > 0)
@@ -170,6 +192,8 @@ static void run_prog(const struct prog *p, int nl)
 	while (c.i < PROG_LEN) {
 		op = next8(&c) % 11;
 		k = next8(&c) & 1;
+		if ((op >= 2 && op <= 5) || op == 10)
+			nr_ioctls++;
 		switch (op) {
 		case 0:
 			if (ctx[k] < 0)
@@ -242,30 +266,34 @@ static void run_prog(const struct prog *p, int nl)
 			close(ctx[k]);
 }
 
+/* Adds @pc to the set of PCs reached; returns 1 if it was not there. */
+static int pcs_add(uint64_t pc)
+{
+	uint64_t h;
+
+	for (h = (pc * 0x9e3779b97f4a7c15ULL) >> 48;; h = (h + 1) % PCS_SLOTS) {
+		if (pcs[h] == pc)
+			return 0;
+		if (!pcs[h]) {
+			if (nr_pcs == PCS_SLOTS - 1)
+				return 0;	/* full: never in practice */
+			pcs[h] = pc;
+			nr_pcs++;
+			return 1;
+		}
+	}
+}
+
 /* Count the PCs of this run no earlier run reached. */
 static int new_pcs(void)
 {
 	unsigned long n = __atomic_load_n(&cover[0], __ATOMIC_RELAXED), i;
-	uint64_t pc, h;
 	int fresh = 0;
 
 	if (n >= COVER_WORDS)
 		n = COVER_WORDS - 1;
-	for (i = 1; i <= n; i++) {
-		pc = cover[i];
-		for (h = (pc * 0x9e3779b97f4a7c15ULL) >> 48;; h = (h + 1) % PCS_SLOTS) {
-			if (pcs[h] == pc)
-				break;
-			if (!pcs[h] && nr_pcs < PCS_SLOTS - 1) {
-				pcs[h] = pc;
-				nr_pcs++;
-				fresh++;
-				break;
-			}
-			if (!pcs[h])
-				break;
-		}
-	}
+	for (i = 1; i <= n; i++)
+		fresh += pcs_add(cover[i]);
 	return fresh;
 }
 
@@ -296,19 +324,84 @@ static void mutate(struct prog *p)
 	}
 }
 
-static void add(int fd)
+/* Run @p, keeping it if it reached module code no input reached before. */
+static void try_prog(const struct prog *p, int nl)
 {
-	if (fd >= 0 && nr_pool < NR_POOL)
-		pool[nr_pool++] = fd;
+	__atomic_store_n(&cover[0], 0, __ATOMIC_RELAXED);
+	run_prog(p, nl);
+	if (new_pcs() && nr_corpus < CORPUS_MAX)
+		corpus[nr_corpus++] = *p;
+}
+
+/* The inputs an earlier run kept, run again; 0 if there is no file. */
+static int corpus_load(const char *path, int nl)
+{
+	struct prog p;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	while (fread(&p, sizeof(p), 1, f) == 1)
+		try_prog(&p, nl);
+	fclose(f);
+	return 0;
+}
+
+/* The PCs an earlier run wrote with -p count as reached. */
+static void pcs_load(const char *path)
+{
+	unsigned long long pc;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (fscanf(f, "%llx", &pc) == 1)
+		pcs_add(pc);
+	fclose(f);
+}
+
+static int pcs_save(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	unsigned int i;
+
+	if (!f)
+		return -1;
+	for (i = 0; i < PCS_SLOTS; i++)
+		if (pcs[i])
+			fprintf(f, "%#llx\n", (unsigned long long)pcs[i]);
+	return fclose(f);
+}
+
+static int corpus_save(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fwrite(corpus, sizeof(corpus[0]), nr_corpus, f) ==
+	     (size_t)nr_corpus;
+	return fclose(f) || !ok ? -1 : 0;
+}
+
+/* Adds @fd to the pool; returns its index there, or -1. */
+static int add(int fd)
+{
+	if (fd < 0 || nr_pool == NR_POOL)
+		return -1;
+	pool[nr_pool] = fd;
+	return nr_pool++;
 }
 
 /* Descriptors of every kind the module may be handed. */
 static void make_pool(void)
 {
-	struct receiver r[2];
+	static struct receiver r[2];	/* read by their threads for good */
 	int p[2], tx, rx, i, l;
 
-	add(make_file("/tmp/zcopy-fuzz", 3 * MiB, 9));
+	pool_file = add(make_file("/tmp/zcopy-fuzz", 3 * MiB, 9));
 	add(open("/tmp/zcopy-fuzz", O_WRONLY | O_CLOEXEC));
 	add(open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (!pipe2(p, O_CLOEXEC)) {
@@ -316,9 +409,11 @@ static void make_pool(void)
 		add(p[1]);
 	}
 	add(open("/dev/null", O_RDWR | O_CLOEXEC));
-	add(open("/dev/zero", O_RDONLY | O_CLOEXEC));
+	pool_zero = add(open("/dev/zero", O_RDONLY | O_CLOEXEC));
 	add(eventfd(0, EFD_CLOEXEC));
-	add(memfd_create("zcopy-fuzz", MFD_CLOEXEC));
+	pool_memfd = add(memfd_create("zcopy-fuzz", MFD_CLOEXEC));
+	if (pool_memfd >= 0 && ftruncate(pool[pool_memfd], MiB))
+		pool_memfd = -1;
 	add(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
 	add(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
 	add(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
@@ -328,7 +423,7 @@ static void make_pool(void)
 	add(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
 	for (i = 0; i < 2; i++)
 		if (!tcp_pair(i ? AF_INET6 : AF_INET, &tx, &rx)) {
-			add(tx);
+			pool_tcp[i] = add(tx);
 			receiver_start(&r[i], rx);	/* drains forever */
 		}
 	if (!tcp_pair(AF_INET, &tx, &rx)) {
@@ -338,25 +433,119 @@ static void make_pool(void)
 			close(tx);
 		close(rx);
 	}
-	add(open("/proc/version", O_RDONLY | O_CLOEXEC));
+	pool_proc = add(open("/proc/version", O_RDONLY | O_CLOEXEC));
 	add(open("/sys/kernel/mm/transparent_hugepage/enabled",
 		 O_RDONLY | O_CLOEXEC));
 	unlink("/tmp/zcopy-fuzz");
+}
+
+/* Writes a program byte by byte, as run_prog() will read it. */
+struct writer {
+	struct prog p;
+	unsigned int i;
+};
+
+static void put(struct writer *w, unsigned int b)
+{
+	if (w->i < PROG_LEN)
+		w->p.b[w->i++] = b;
+}
+
+/* Operation @op on context @k (run_prog()'s numbering). */
+static void put_op(struct writer *w, unsigned int op, unsigned int k)
+{
+	put(w, op);
+	put(w, k);
+}
+
+/* REGISTER or UNREGISTER of pool entry @sock, well formed. */
+static void put_reg(struct writer *w, unsigned int op, int sock)
+{
+	put_op(w, op, 0);
+	put(w, sock);
+	put(w, 0);		/* no flags */
+	put(w, 4);		/* a valid pointer */
+}
+
+/* A SUBMIT of one range (pick_u64()'s edge values) of @file to @sock. */
+static void put_submit(struct writer *w, int file, int sock, unsigned int off,
+		       unsigned int len, unsigned int flags)
+{
+	put_op(w, 4, 0);
+	put(w, 1);		/* one entry */
+	put(w, file);
+	put(w, sock);
+	put(w, off);
+	put(w, len);
+	put(w, 1);		/* user_data */
+	put(w, flags);
+	put(w, 0);		/* reserved0 left 0 */
+	put(w, 4);		/* entries at a valid pointer */
+	put(w, 0);		/* nr as given */
+	put(w, 0);		/* no submit flags */
+	put(w, 4);		/* struct at a valid pointer */
+}
+
+/*
+ * Hand-written inputs: a context, a registered connection, a transfer of
+ * each source kind and flag, its completion read, then cancel,
+ * unregister and close in orders a run would rarely find.
+ */
+static void seed_corpus(int nl)
+{
+	const int files[] = { pool_file, pool_memfd, pool_proc, pool_zero };
+	unsigned int f, flags, sock, len;
+	struct writer w;
+
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		for (flags = 0; flags < 8; flags++) {
+			sock = pool_tcp[flags & 1];
+			if (files[f] < 0 || (int)sock < 0)
+				continue;
+			memset(&w, 0, sizeof(w));
+			len = flags & 2 ? 6 : 4;	/* 1 MiB, or 64 KiB */
+			put_op(&w, 0, 0);		/* open */
+			put_reg(&w, 2, sock);
+			put_submit(&w, files[f], sock, 0, len, flags);
+			put_submit(&w, files[f], sock, 3, 4, flags);
+			put_op(&w, 7, 0);		/* poll */
+			put_op(&w, 6, 0);		/* read 240 bytes */
+			put(&w, 3);
+			put(&w, 4);
+			if (flags & 4) {		/* cancel before the end */
+				put_op(&w, 5, 0);
+				put(&w, 1);
+				put(&w, 0);
+				put(&w, 4);
+			}
+			if (flags & 1)			/* unregister first */
+				put_reg(&w, 3, sock);
+			put_op(&w, 1, 0);		/* close */
+			while (w.i < PROG_LEN)		/* then nothing */
+				put(&w, 1);
+			try_prog(&w.p, nl);
+		}
+	}
 }
 
 int main(int argc, char **argv)
 {
 	long long start, iterations = 0, secs = 20;
 	long page = sysconf(_SC_PAGESIZE);
+	const char *saved = NULL, *pcs_file = NULL;
 	struct prog prog;
 	int kcov, nl, opt, gone;
 	unsigned int i;
 
-	while ((opt = getopt(argc, argv, "t:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:c:p:")) != -1) {
 		if (opt == 't')
 			secs = atoll(optarg);
 		else if (opt == 's')
 			seed = atoi(optarg);
+		else if (opt == 'c')
+			saved = optarg;
+		else if (opt == 'p')
+			pcs_file = optarg;
 		else
 			return 2;
 	}
@@ -384,6 +573,17 @@ int main(int argc, char **argv)
 	make_pool();
 	if (ioctl(kcov, KCOV_ENABLE, KCOV_TRACE_PC))
 		goto fail;
+	if (saved && corpus_load(saved, nl))
+		goto fail;
+	if (nr_corpus)
+		ksft_print_msg("%d inputs of %s run again: %ld module PCs\n",
+			       nr_corpus, saved, nr_pcs);
+	seed_corpus(nl);
+	ksft_print_msg("with the seeds: %d inputs, %ld module PCs\n",
+		       nr_corpus, nr_pcs);
+	/* After the inputs ran: what they reach again keeps them. */
+	if (pcs_file)
+		pcs_load(pcs_file);
 
 	start = now_ms();
 	while (now_ms() - start < secs * 1000) {
@@ -394,15 +594,16 @@ int main(int argc, char **argv)
 			prog = corpus[rand_r(&seed) % nr_corpus];
 			mutate(&prog);
 		}
-		__atomic_store_n(&cover[0], 0, __ATOMIC_RELAXED);
-		run_prog(&prog, nl);
-		if (new_pcs() && nr_corpus < CORPUS_MAX)
-			corpus[nr_corpus++] = prog;
+		try_prog(&prog, nl);
 		iterations++;
 	}
 	ioctl(kcov, KCOV_DISABLE, 0);
-	ksft_print_msg("%lld iterations in %lld s, %d inputs kept, %ld module PCs reached\n",
-		       iterations, secs, nr_corpus, nr_pcs);
+	ksft_print_msg("%lld iterations in %lld s, %lld ioctls, %lld netlink requests\n",
+		       iterations, secs, nr_ioctls, nr_netlink);
+	ksft_print_msg("%d inputs kept, %ld module PCs reached\n",
+		       nr_corpus, nr_pcs);
+	if ((saved && corpus_save(saved)) || (pcs_file && pcs_save(pcs_file)))
+		goto fail;
 
 	/* Everything the inputs made must go with their contexts. */
 	for (i = 0; i < (unsigned int)nr_pool; i++)
