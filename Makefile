@@ -12,6 +12,8 @@
 #                     kernels and the 6.12 debug kernel, in QEMU
 #   make stress       the stress and fault-injection tests, longer, on the
 #                     debug kernel (STRESS_SECONDS=, default 60)
+#   make soak         fuzzing, stress and fault injection at once on the
+#                     debug kernel, in rounds (SOAK_MINUTES=, default 60)
 #   make bench        zcbench, zcserve and nginx under wrk, in QEMU (~40 min)
 #   make bench-quick  the same, smaller (a few minutes), for development
 #   make bench-cold   only the cold-file points: disk reads (~5 min)
@@ -42,7 +44,7 @@ KERNEL_SOURCES = $(filter-out %.mod.c,$(wildcard kmod/*.[ch] kmod/tests/*.[ch]))
 PREFIX ?= /usr/local
 
 .PHONY: all module zcctl zcbench zcserve zcdemo selftests libzcopy deps style \
-	sparse check stress bench bench-quick bench-cold demo vm clean install \
+	sparse check stress soak bench bench-quick bench-cold demo vm clean install \
 	print-kdir regen
 
 all: module libzcopy zcctl zcbench zcserve zcdemo selftests
@@ -104,6 +106,10 @@ STRESS_SECONDS ?= 60
 
 stress: deps all
 	tools/testing/stress.sh $(STRESS_SECONDS)
+
+SOAK_MINUTES ?= 60
+soak: deps all
+	tools/testing/soak.sh $(SOAK_MINUTES)
 
 bench: deps all
 	tools/testing/bench/run.sh full

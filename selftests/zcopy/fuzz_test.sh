@@ -11,20 +11,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ktap_helpers.sh"
 # shellcheck source=selftests/zcopy/lib/scale.sh
 . "$here/lib/scale.sh"
-zcctl=${ZCOPY_PROJECT:-$here/../..}/tools/zcctl/zcctl
-saved=$("$zcctl" -j config 2>/dev/null)
+# shellcheck source=selftests/zcopy/lib/module.sh
+. "$here/lib/module.sh"
+zc_config_save
 
 "$here/lib/fuzz" -t "${FUZZ_SECONDS:-$(zc_seconds 30)}"
 rc=$?
-if [ -n "$saved" ]; then
-	# shellcheck disable=SC2046 # KEY VALUE pairs, split on purpose
-	"$zcctl" config set $(python3 -c '
-import json, sys
-for k, v in json.loads(sys.argv[1]).items():
-    print(k.replace("_", "-"), v)' "$saved") || rc=1
-fi
-if [ $rc != 4 ] && [ -n "${ZCOPY_MODULE:-}" ] && command -v objdump >/dev/null; then
-	ktap_print_msg "the module has $(objdump -dr "$ZCOPY_MODULE" |
-		grep -c '__sanitizer_cov_trace_pc') KCOV call sites"
-fi
+zc_config_restore || rc=1
+[ $rc = 4 ] || ktap_print_msg "the module has $(zc_kcov_sites) KCOV call sites"
 exit $rc

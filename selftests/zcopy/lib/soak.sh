@@ -1,0 +1,137 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# soak.sh SECONDS: the guest side of make soak, on the debug kernel.
+# Rounds of SOAK_ROUND seconds (default 300) until SECONDS have passed;
+# in each, all at once:
+#
+#  - the fuzzer, going on from the inputs the last round kept;
+#  - stress: odd rounds under fault injection (failslab and
+#    fail_page_alloc in turn, stress -f with chaos workers only), even
+#    rounds without (clean streams, whose bytes are checked, and chaos
+#    workers, over the wire topology when there is one);
+#  - zcctl dumping the listings, over and over.
+#
+# Each round passes if the fuzzer and stress pass (every accepted
+# transfer completed exactly once, nothing left behind) and every gauge
+# is back to zero.  The end adds it up: iterations, ioctls, netlink
+# messages, transfers, faults injected and module PCs reached.  The
+# host (tools/testing/soak.sh) adds the kernel's verdict.
+here=$(cd "$(dirname "$0")" && pwd)
+zc=$(dirname "$here")
+# shellcheck source=/dev/null
+. "$zc/ktap_helpers.sh"
+# shellcheck source=selftests/zcopy/lib/scale.sh
+. "$here/scale.sh"
+# shellcheck source=selftests/zcopy/lib/module.sh
+. "$here/module.sh"
+
+secs=${1:?usage: soak.sh SECONDS}
+round=${SOAK_ROUND:-300}
+logs=${SOAK_LOGS:-/tmp/zcopy-soak}
+corpus=$logs/corpus
+rm -rf "$logs"
+mkdir -p "$logs"
+
+ktap_print_header
+zc_fault_ready
+case $? in
+1)	ktap_skip_all "no failslab with a stack trace filter (the debug kernel has one)"
+	exit "$KSFT_SKIP" ;;
+2)	ktap_skip_all "the module is not loaded"
+	exit "$KSFT_SKIP" ;;
+esac
+rounds=$(((secs + round - 1) / round))
+ktap_set_plan "$rounds"
+
+wire=()
+[ -e /run/netns/wire0 ] && wire=(-n "wire0,wire1,198.18.0.2")
+zc_config_save
+iterations=0 ioctls=0 netlink=0 transfers=0 faults=0 pcs=0
+kinds=(failslab fail_page_alloc)
+for ((r = 1; r <= rounds; r++)); do
+	len=$((secs - (r - 1) * round))
+	[ "$len" -le "$round" ] || len=$round
+	kind=
+	if ((r % 2)); then
+		kind=${kinds[(r / 2) % 2]}
+		zc_fault_arm "$kind" 20 || { ktap_test_fail "round $r"; continue; }
+		"$here/stress" -f -t "$len" -c 0 -x 4 -d /tmp \
+			>"$logs/stress.$r" 2>&1 &
+	else
+		"$here/stress" -t "$len" -c 4 -x 4 "${wire[@]}" \
+			-d "${ZCOPY_SCRATCH:-/tmp}" >"$logs/stress.$r" 2>&1 &
+	fi
+	stress=$!
+	"$here/fuzz" -t "$len" -s "$r" -c "$corpus" -p "$logs/pcs" >"$logs/fuzz.$r" 2>&1 &
+	fuzz=$!
+	dumps=0
+	while kill -0 $stress 2>/dev/null || kill -0 $fuzz 2>/dev/null; do
+		"$zcctl" -j transfers >/dev/null 2>&1
+		"$zcctl" -j contexts >/dev/null 2>&1
+		dumps=$((dumps + 2))
+	done
+	ok=1
+	wait $stress || ok=0
+	wait $fuzz || ok=0
+	injected=0
+	[ -z "$kind" ] || injected=$(zc_fault_disarm "$kind")
+	zc_gauges_zero "round $r" || ok=0
+	grep -h '^#' "$logs/stress.$r" "$logs/fuzz.$r"
+
+	# The fuzzer: "# N iterations in S s, I ioctls, M netlink requests"
+	# and "# K inputs kept, P module PCs reached".
+	read -r it io nl < <(awk '/ iterations in / { print $2, $7, $9 }' \
+		"$logs/fuzz.$r")
+	p=$(awk '/ module PCs reached/ { print $5 }' "$logs/fuzz.$r")
+	# stress: "# submit calls N, transfers accepted A, completed C ..."
+	# and "# cancel N, register N, unregister N, ...".
+	read -r sub completed < <(awk '/^# submit calls / {
+		gsub(",", ""); print $4, $9 }' "$logs/stress.$r")
+	calls=$(awk '/^# cancel / { gsub(",", ""); print $3 + $5 + $7 }' \
+		"$logs/stress.$r")
+	iterations=$((iterations + ${it:-0}))
+	ioctls=$((ioctls + ${io:-0} + ${sub:-0} + ${calls:-0}))
+	netlink=$((netlink + ${nl:-0} + dumps))
+	transfers=$((transfers + ${completed:-0}))
+	faults=$((faults + injected))
+	[ -z "$p" ] || pcs=$p
+	ktap_print_msg "round $r: ${len} s, ${kind:-no faults}, $injected faults injected, $dumps netlink dumps"
+	if [ $ok = 1 ]; then
+		ktap_test_pass "round $r"
+	else
+		ktap_test_fail "round $r"
+	fi
+done
+zc_config_restore
+
+sites=$(zc_kcov_sites)
+# The module's functions the PCs fall in (/proc/kallsyms, while it is
+# loaded); those never reached are listed in $logs/unreached.
+funcs=$(python3 - "$logs/pcs" "$logs/unreached" <<'PY'
+import bisect, sys
+syms = sorted((int(a, 16), n) for a, t, n, *m in
+              (l.split() for l in open("/proc/kallsyms"))
+              if m == ["[zcopy]"] and t in "tT")
+starts = [a for a, _ in syms]
+try:
+    pcs = [int(l, 16) for l in open(sys.argv[1])]
+except OSError:
+    pcs = []
+hit = {syms[i][1] for i in (bisect.bisect_right(starts, pc) - 1 for pc in pcs)
+       if i >= 0}
+with open(sys.argv[2], "w") as f:
+    f.writelines(n + "\n" for _, n in syms if n not in hit)
+print(len(hit), "of", len(syms))
+PY
+)
+ktap_print_msg "soak: $secs s in $rounds rounds"
+ktap_print_msg "soak: fuzzer iterations $iterations, ioctls $ioctls, netlink messages $netlink"
+ktap_print_msg "soak: transfers completed in stress $transfers, faults injected $faults"
+ktap_print_msg "soak: module functions reached $funcs (the rest: $logs/unreached)"
+if [ "$sites" -gt 0 ]; then
+	ktap_print_msg "soak: module PCs reached $pcs of $sites KCOV call sites ($((pcs * 100 / sites))%)"
+else
+	ktap_print_msg "soak: module PCs reached $pcs"
+fi
+ktap_finished
