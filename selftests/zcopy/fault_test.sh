@@ -22,13 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 secs=${FAULT_SECONDS:-$(zc_seconds 6)}
 
 ktap_print_header
-zc_fault_ready
-case $? in
-1)	ktap_skip_all "no failslab with a stack trace filter (the debug kernel has one)"
-	exit "$KSFT_SKIP" ;;
-2)	ktap_skip_all "the module is not loaded"
-	exit "$KSFT_SKIP" ;;
-esac
+zc_fault_require
 
 total=0
 ktap_set_plan 2

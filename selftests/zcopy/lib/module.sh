@@ -25,6 +25,18 @@ zc_fault_ready() {
 	zc_fault_end=$(printf '%#018x' $((base + size)))
 }
 
+# zc_fault_require: as a test's first step, skip it all unless
+# zc_fault_ready.
+zc_fault_require() {
+	zc_fault_ready
+	case $? in
+	1)	ktap_skip_all "no failslab with a stack trace filter (the debug kernel has one)"
+		exit "$KSFT_SKIP" ;;
+	2)	ktap_skip_all "the module is not loaded"
+		exit "$KSFT_SKIP" ;;
+	esac
+}
+
 # zc_fault_arm KIND PROBABILITY: arm KIND's filter on the module's
 # addresses.  The filter is checked before anything is armed:
 # unfiltered, every allocation in the guest could fail.

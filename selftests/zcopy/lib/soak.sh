@@ -34,13 +34,7 @@ rm -rf "$logs"
 mkdir -p "$logs"
 
 ktap_print_header
-zc_fault_ready
-case $? in
-1)	ktap_skip_all "no failslab with a stack trace filter (the debug kernel has one)"
-	exit "$KSFT_SKIP" ;;
-2)	ktap_skip_all "the module is not loaded"
-	exit "$KSFT_SKIP" ;;
-esac
+zc_fault_require
 rounds=$(((secs + round - 1) / round))
 ktap_set_plan "$rounds"
 
