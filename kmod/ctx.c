@@ -114,8 +114,12 @@ static void zcopy_ctx_free(struct zcopy_ctx *ctx)
 
 static void zcopy_ctx_free_work(struct work_struct *work)
 {
-	zcopy_ctx_free(container_of(to_rcu_work(work), struct zcopy_ctx,
-				    free_work));
+	struct zcopy_ctx *ctx = container_of(to_rcu_work(work),
+					     struct zcopy_ctx, free_work);
+
+	zcopy_work_kcov(ctx);
+	zcopy_ctx_free(ctx);
+	kcov_remote_stop();
 }
 
 /* A context for the calling process, in its network namespace. */
@@ -132,6 +136,7 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 	get_task_comm(ctx->comm, current);
 	ctx->net = get_net(current->nsproxy->net_ns);
 	ctx->stats = zcopy_net(ctx->net);
+	ctx->kcov_handle = kcov_common_handle();
 	spin_lock_init(&ctx->xfers_lock);
 	INIT_LIST_HEAD(&ctx->xfers);
 	INIT_RCU_WORK(&ctx->free_work, zcopy_ctx_free_work);

@@ -6,6 +6,7 @@
 #define ZCOPY_CTX_H
 
 #include <linux/atomic.h>
+#include <linux/kcov.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
@@ -47,6 +48,7 @@ struct zcopy_ctx {
 	char comm[TASK_COMM_LEN];
 	struct net *net;		/* the opener's network namespace */
 	struct zcopy_net *stats;	/* its counters (stats.h) */
+	u64 kcov_handle;		/* the opener's: see zcopy_work_kcov() */
 	/* Over the context's life; submitted also numbers its transfers. */
 	atomic64_t submitted;
 	atomic64_t completed;
@@ -63,6 +65,20 @@ struct zcopy_ctx {
  * alive: a context leaves it before it is freed.
  */
 extern struct xarray zcopy_contexts;
+
+/*
+ * Work done for @ctx on the module's workqueue (a release, the pass of
+ * an exited thread, a free) reports its coverage to the KCOV common
+ * handle of the context's opener, as vhost's and USB's workers do for
+ * theirs: a fuzzer that sets one (KCOV_REMOTE_ENABLE) sees what its
+ * calls cause there too.  Between zcopy_work_kcov() and
+ * kcov_remote_stop(), in the work function itself; nothing without
+ * CONFIG_KCOV, and nothing for an opener without a handle.
+ */
+static inline void zcopy_work_kcov(const struct zcopy_ctx *ctx)
+{
+	kcov_remote_start_common(ctx->kcov_handle);
+}
 
 struct zcopy_ctx *zcopy_ctx_create(void);
 void zcopy_ctx_close(struct zcopy_ctx *ctx);

@@ -42,10 +42,8 @@
  * hold the completion up, nor the transfer's place in its context's
  * limits once the completion has been read (zcopy_xfer_unhold()).
  */
-static void zcopy_notif_released(struct work_struct *work)
+static void __zcopy_notif_released(struct zcopy_xfer *x)
 {
-	struct zcopy_xfer *x = container_of(to_delayed_work(work),
-					    struct zcopy_xfer, release_work);
 	bool busy = false;
 
 	if (!test_and_set_bit(ZCOPY_XFER_RELEASED, &x->state)) {
@@ -70,6 +68,16 @@ static void zcopy_notif_released(struct work_struct *work)
 		return;
 	}
 	zcopy_xfer_put(x);
+}
+
+static void zcopy_notif_released(struct work_struct *work)
+{
+	struct zcopy_xfer *x = container_of(to_delayed_work(work),
+					    struct zcopy_xfer, release_work);
+
+	zcopy_work_kcov(x->ctx);	/* the put may free x, not the code */
+	__zcopy_notif_released(x);
+	kcov_remote_stop();
 }
 
 /*

@@ -86,10 +86,8 @@ void zcopy_sock_get(struct zcopy_sock *zs)
 	refcount_inc(&zs->ref);
 }
 
-static void zcopy_sock_free(struct work_struct *work)
+static void zcopy_sock_free(struct zcopy_sock *zs)
 {
-	struct zcopy_sock *zs = container_of(work, struct zcopy_sock,
-					     free_work);
 	struct zcopy_ctx *ctx = zs->ctx;
 
 	/* Every transfer completed before the last pass let go. */
@@ -105,7 +103,17 @@ static void zcopy_sock_free(struct work_struct *work)
 void zcopy_sock_put(struct zcopy_sock *zs)
 {
 	if (refcount_dec_and_test(&zs->ref))
-		zcopy_sock_free(&zs->free_work);
+		zcopy_sock_free(zs);
+}
+
+static void zcopy_sock_free_work(struct work_struct *work)
+{
+	struct zcopy_sock *zs = container_of(work, struct zcopy_sock,
+					     free_work);
+
+	zcopy_work_kcov(zs->ctx);
+	zcopy_sock_free(zs);
+	kcov_remote_stop();
 }
 
 /*
@@ -118,7 +126,7 @@ static void zcopy_sock_put_atomic(struct zcopy_sock *zs)
 {
 	if (!refcount_dec_and_test(&zs->ref))
 		return;
-	INIT_WORK(&zs->free_work, zcopy_sock_free);
+	INIT_WORK(&zs->free_work, zcopy_sock_free_work);
 	queue_work(zcopy_wq, &zs->free_work);
 }
 
@@ -583,8 +591,12 @@ static void zcopy_sock_task_pass(struct callback_head *head)
 
 static void zcopy_sock_exit_pass(struct work_struct *work)
 {
-	zcopy_sock_deferred(container_of(work, struct zcopy_sock, exit_work),
-			    true);
+	struct zcopy_sock *zs = container_of(work, struct zcopy_sock,
+					     exit_work);
+
+	zcopy_work_kcov(zs->ctx);
+	zcopy_sock_deferred(zs, true);
+	kcov_remote_stop();
 }
 
 /* In a lent thread (lend.c), with the reference its queue held. */
