@@ -38,7 +38,7 @@ skip() {
 
 ktap_print_header
 ktap_set_plan 5
-run tmpfs_ipv4 -d /tmp
+run tmpfs_ipv4 -d /tmp -s 1
 
 dev=
 if [ -n "${ZCOPY_SCRATCH:-}" ] && truncate -s 8M "$img" &&

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stress [-t SECONDS] [-c CLEAN] [-x CHAOS] [-6] [-d DIR] [-b BLOCKDEV] [-f]
- *        [-n SENDER_NETNS,RECEIVER_NETNS,RECEIVER_ADDRESS]
+ * stress [-t SECONDS] [-c CLEAN] [-s SMALL] [-x CHAOS] [-6] [-d DIR]
+ *        [-b BLOCKDEV] [-f] [-n SENDER_NETNS,RECEIVER_NETNS,RECEIVER_ADDRESS]
  *
  * Many threads over many sockets and files at once, for SECONDS:
  *
@@ -10,6 +10,9 @@
  *   files nobody changes.  Every accepted transfer completes exactly once
  *   with its whole length, and the receiver's hash of the stream equals
  *   the hash of the ranges in submission order.
+ * - SMALL streams: clean streams of small ranges (at most 4 KiB, in
+ *   batches of up to 16, without pauses): many transfers a second, where
+ *   the clean streams move many bytes.
  * - CHAOS workers: random mixes of submit (ranges past the end, len 0,
  *   every flag), cancel, unregister, register, close(sock_fd) of a
  *   registered socket, shutdown, reset by the peer, truncate, extend and
@@ -37,6 +40,8 @@
 #include <stdbool.h>
 
 #define MAX_XFERS	(1 << 20)	/* per clean stream */
+#define MAX_BATCH	16
+#define SMALL_MAX	4096		/* bytes per transfer of a small stream */
 #define NR_FILES	6
 #define WAIT_MS		120000
 
@@ -151,6 +156,7 @@ static const uint64_t clean_sizes[NR_FILES] = {
 
 struct clean {
 	int zc, tx, rx, id;
+	bool small;
 	struct receiver recv;
 	uint64_t hash;			/* of what was accepted, in order */
 	uint64_t bytes;
@@ -219,22 +225,28 @@ static void *clean_submitter(void *arg)
 	};
 	unsigned int seed = 1000 + ((struct clean *)arg)->id;
 	struct clean *c = arg;
-	struct zcopy_sqe sqe[8];
+	struct zcopy_sqe sqe[MAX_BATCH];
 	unsigned int n, i, next;
 	int ret;
 
 	while (!atomic_load(&stop)) {
 		next = atomic_load(&c->submitted);
-		if (next + 8 >= MAX_XFERS)
+		if (next + MAX_BATCH >= MAX_XFERS)
 			break;
-		n = 1 + rnd(&seed, 8);
+		n = 1 + rnd(&seed, c->small ? MAX_BATCH : 8);
 		for (i = 0; i < n; i++) {
 			struct source *s = &sources[rnd(&seed, nr_sources)];
 			uint64_t off = rnd(&seed, s->size + 1), len;
+			uint64_t room = s->size - off;
 
-			len = rnd(&seed, 4) ? rnd(&seed, s->size - off + 1) : 0;
+			if (!c->small)
+				len = rnd(&seed, 4) ? rnd(&seed, room + 1) : 0;
+			else if (room > SMALL_MAX)
+				len = 1 + rnd(&seed, SMALL_MAX);
+			else	/* 0 sends to the end: small too */
+				len = rnd(&seed, room + 1);
 			sqe[i] = zc_sqe(s->fd, c->tx, off, len, next + i,
-					flags[rnd(&seed, 4)]);
+					flags[rnd(&seed, c->small ? 2 : 4)]);
 			c->want[next + i] = len ? len : s->size - off;
 		}
 		ret = zc_submit(c->zc, sqe, n);
@@ -253,15 +265,16 @@ static void *clean_submitter(void *arg)
 		}
 		atomic_fetch_add(&c->submitted, ret);
 		atomic_fetch_add(&ops_accepted, ret);
-		if (rnd(&seed, 4) == 0)
+		if (!c->small && rnd(&seed, 4) == 0)
 			usleep(rnd(&seed, 2000));
 	}
 	return NULL;
 }
 
-static int clean_start(struct clean *c, int id)
+static int clean_start(struct clean *c, int id, bool small)
 {
 	c->id = id;
+	c->small = small;
 	c->hash = HASH_INIT;
 	c->want = calloc(MAX_XFERS, sizeof(*c->want));
 	c->seen = calloc(MAX_XFERS, sizeof(*c->seen));
@@ -624,7 +637,7 @@ static int open_sources(void)
 
 int main(int argc, char **argv)
 {
-	int nr_clean = 4, nr_chaos = 4, opt, i;
+	int nr_clean = 4, nr_small = 0, nr_chaos = 4, opt, i;
 	struct clean *clean;
 	struct chaos *chaos;
 	pthread_t *threads;
@@ -639,10 +652,11 @@ int main(int argc, char **argv)
 		{ ZCOPY_A_STATS_PAGES, "pages" },
 	};
 
-	while ((opt = getopt(argc, argv, "t:c:x:6d:b:fn:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:c:s:x:6d:b:fn:")) != -1) {
 		switch (opt) {
 		case 't': duration = atoi(optarg); break;
 		case 'c': nr_clean = atoi(optarg); break;
+		case 's': nr_small = atoi(optarg); break;
 		case 'x': nr_chaos = atoi(optarg); break;
 		case '6': family = AF_INET6; break;
 		case 'd': dir = optarg; break;
@@ -656,26 +670,27 @@ int main(int argc, char **argv)
 			}
 			break;
 		default:
-			fprintf(stderr, "usage: stress [-t SECONDS] [-c CLEAN] [-x CHAOS] [-6] [-d DIR] [-b BLOCKDEV] [-f] [-n SENDER,RECEIVER,ADDRESS]\n");
+			fprintf(stderr, "usage: stress [-t SECONDS] [-c CLEAN] [-s SMALL] [-x CHAOS] [-6] [-d DIR] [-b BLOCKDEV] [-f] [-n SENDER,RECEIVER,ADDRESS]\n");
 			return 2;
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("# %d s, %d clean streams, %d chaos workers, IPv%d over %s, files in %s%s%s\n",
-	       duration, nr_clean, nr_chaos, family == AF_INET ? 4 : 6,
+	printf("# %d s, %d clean streams, %d small, %d chaos workers, IPv%d over %s, files in %s%s%s\n",
+	       duration, nr_clean, nr_small, nr_chaos, family == AF_INET ? 4 : 6,
 	       listener < 0 ? "loopback" : "two namespaces", dir,
 	       blockdev ? ", and " : "", blockdev ?: "");
 	if (open_sources()) {
 		printf("# sources: %s\n", strerror(errno));
 		return 1;
 	}
+	nr_clean += nr_small;
 	clean = calloc(nr_clean, sizeof(*clean));
 	chaos = calloc(nr_chaos, sizeof(*chaos));
 	threads = calloc(nr_chaos, sizeof(*threads));
 	start = now_ms();
 	for (i = 0; i < nr_clean; i++)
-		if (clean_start(&clean[i], i))
+		if (clean_start(&clean[i], i, i >= nr_clean - nr_small))
 			FAIL("clean %d: setup: %s", i, strerror(errno));
 	for (i = 0; i < nr_chaos; i++) {
 		chaos[i].id = i;
