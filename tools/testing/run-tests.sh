@@ -25,18 +25,9 @@ mkdir -p "$out"
 rm -f "$out/times"	# seconds per test, for the host's report
 rc=0
 
-# A disk-backed filesystem for the tests where the page cache matters
-# (tmpfs pages never leave it): ext4 on a loop device over a tmpfs file.
-scratch_setup() {
-	local img=/tmp/zcopy-scratch.img dir=/tmp/zcopy-scratch dev
-	modprobe -q loop 2>/dev/null
-	modprobe -q ext4 2>/dev/null
-	truncate -s 512M "$img" && mkfs.ext4 -q -F "$img" &&
-		dev=$(losetup -f --show "$img") && mkdir -p "$dir" &&
-		mount -t ext4 "$dev" "$dir" || return 1
-	export ZCOPY_SCRATCH=$dir
-}
-scratch_setup || { echo "run-tests: no scratch filesystem" >&2; rc=1; }
+# shellcheck source=selftests/zcopy/lib/module.sh
+. "$project/selftests/zcopy/lib/module.sh"
+zc_scratch_setup || { echo "run-tests: no scratch filesystem" >&2; rc=1; }
 
 # Each test file's limit: kselftest's (selftests/zcopy/settings), scaled
 # for this machine as every limit is (ZCOPY_TIME_SCALE), unless

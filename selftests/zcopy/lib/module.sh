@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# What the shell tests do to the module from outside: read its gauges
-# and save and restore its configuration (zcctl, over netlink), and
-# inject faults scoped to it (fault_test.sh, soak.sh): failslab and
+# What the shell tests do around the module: make a scratch filesystem,
+# read the module's gauges and save and restore its configuration
+# (zcctl, over netlink), and inject faults scoped to it (fault_test.sh, soak.sh): failslab and
 # fail_page_alloc fail allocations whose call stack passes through
 # zcopy's code (the stack trace filter over the module's address range),
 # in every task.  Fault injection needs the debug kernel.
@@ -11,6 +11,19 @@
 zc_fault_dbg=/sys/kernel/debug
 zc_fault_times=1000000
 zcctl=${ZCOPY_PROJECT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}/tools/zcctl/zcctl
+
+# zc_scratch_setup: a disk-backed filesystem, for the tests where the
+# page cache matters (tmpfs pages never leave it): ext4 on a loop device
+# over a tmpfs file, at $ZCOPY_SCRATCH.
+zc_scratch_setup() {
+	local img=/tmp/zcopy-scratch.img dir=/tmp/zcopy-scratch dev
+	modprobe -q loop 2>/dev/null
+	modprobe -q ext4 2>/dev/null
+	truncate -s 512M "$img" && mkfs.ext4 -q -F "$img" &&
+		dev=$(losetup -f --show "$img") && mkdir -p "$dir" &&
+		mount -t ext4 "$dev" "$dir" || return 1
+	export ZCOPY_SCRATCH=$dir
+}
 
 # zc_fault_ready: 0 if this kernel can filter faults by stack (1 if not)
 # and the module is loaded (2 if not); sets zc_fault_start and

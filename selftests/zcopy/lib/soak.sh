@@ -8,8 +8,9 @@
 #  - the fuzzer, going on from the inputs the last round kept;
 #  - stress: odd rounds under fault injection (failslab and
 #    fail_page_alloc in turn, stress -f with chaos workers only), even
-#    rounds without (clean streams, whose bytes are checked, and chaos
-#    workers, over the wire topology when there is one);
+#    rounds without (clean streams, whose bytes are checked, small
+#    streams, which make most of the transfers, and chaos workers, over
+#    the wire topology when there is one);
 #  - zcctl dumping the listings, over and over.
 #
 # Each round passes if the fuzzer and stress pass (every accepted
@@ -38,6 +39,9 @@ zc_fault_require
 rounds=$(((secs + round - 1) / round))
 ktap_set_plan "$rounds"
 
+[ -n "${ZCOPY_SCRATCH:-}" ] || zc_scratch_setup ||
+	ktap_print_msg "no scratch filesystem: files in /tmp"
+scratch=${ZCOPY_SCRATCH:-/tmp}
 wire=()
 [ -e /run/netns/wire0 ] && wire=(-n "wire0,wire1,198.18.0.2")
 zc_config_save
@@ -53,11 +57,11 @@ for ((r = 1; r <= rounds; r++)); do
 		"$here/stress" -f -t "$len" -c 0 -x 4 -d /tmp \
 			>"$logs/stress.$r" 2>&1 &
 	else
-		"$here/stress" -t "$len" -c 4 -x 4 "${wire[@]}" \
-			-d "${ZCOPY_SCRATCH:-/tmp}" >"$logs/stress.$r" 2>&1 &
+		"$here/stress" -t "$len" -c 2 -s 2 -x 2 "${wire[@]}" \
+			-d "$scratch" >"$logs/stress.$r" 2>&1 &
 	fi
 	stress=$!
-	"$here/fuzz" -t "$len" -s "$r" -c "$corpus" -p "$logs/pcs" >"$logs/fuzz.$r" 2>&1 &
+	"$here/fuzz" -t "$len" -s "$r" -d "$scratch" -c "$corpus" -p "$logs/pcs" >"$logs/fuzz.$r" 2>&1 &
 	fuzz=$!
 	dumps=0
 	while kill -0 $stress 2>/dev/null || kill -0 $fuzz 2>/dev/null; do
@@ -99,32 +103,15 @@ for ((r = 1; r <= rounds; r++)); do
 done
 zc_config_restore
 
-sites=$(zc_kcov_sites)
-# The module's functions the PCs fall in (/proc/kallsyms, while it is
-# loaded); those never reached are listed in $logs/unreached.
-funcs=$(python3 - "$logs/pcs" "$logs/unreached" <<'PY'
-import bisect, sys
-syms = sorted((int(a, 16), n) for a, t, n, *m in
-              (l.split() for l in open("/proc/kallsyms"))
-              if m == ["[zcopy]"] and t in "tT")
-starts = [a for a, _ in syms]
-try:
-    pcs = [int(l, 16) for l in open(sys.argv[1])]
-except OSError:
-    pcs = []
-hit = {syms[i][1] for i in (bisect.bisect_right(starts, pc) - 1 for pc in pcs)
-       if i >= 0}
-with open(sys.argv[2], "w") as f:
-    f.writelines(n + "\n" for _, n in syms if n not in hit)
-print(len(hit), "of", len(syms))
-PY
-)
+# The KCOV sites reached, overall and by function; the functions with
+# sites missed, the most first, go to $logs/missed.
+read -r hit sites fhit funcs < <("$here/coverage.py" "$ZCOPY_MODULE" \
+	"$logs/pcs" "$logs/missed" 2>/dev/null || echo 0 0 0 0)
 ktap_print_msg "soak: $secs s in $rounds rounds"
 ktap_print_msg "soak: fuzzer iterations $iterations, ioctls $ioctls, netlink messages $netlink"
 ktap_print_msg "soak: transfers completed in stress $transfers, faults injected $faults"
-ktap_print_msg "soak: module functions reached $funcs (the rest: $logs/unreached)"
 if [ "$sites" -gt 0 ]; then
-	ktap_print_msg "soak: module PCs reached $pcs of $sites KCOV call sites ($((pcs * 100 / sites))%)"
+	ktap_print_msg "soak: module KCOV sites reached $hit of $sites ($((hit * 100 / sites))%), in $fhit of $funcs functions (missed: $logs/missed)"
 else
 	ktap_print_msg "soak: module PCs reached $pcs"
 fi
