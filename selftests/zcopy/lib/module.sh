@@ -50,16 +50,27 @@ zc_fault_require() {
 	esac
 }
 
+# zc_text_range SYMBOL: the start and end of a kernel function, in hex
+# (the start of the symbol after it); nothing if there is none.
+zc_text_range() {
+	awk -v f="$1" '$3 == f && ($2 == "T" || $2 == "t") {
+		s = $1; getline; print "0x" s, "0x" $1; exit }' /proc/kallsyms
+}
+
 # zc_fault_arm KIND PROBABILITY: arm KIND's filter on the module's
 # addresses.  The filter is checked before anything is armed:
-# unfiltered, every allocation in the guest could fail.
+# unfiltered, every allocation in the guest could fail.  What
+# kcov_remote_start() allocates for the module's work functions (a
+# coverage buffer, whose vmalloc() prints a stack when it fails) is
+# test machinery, not the module's: the reject range leaves it alone.
 zc_fault_arm() {
-	local f=$zc_fault_dbg/$1
+	local f=$zc_fault_dbg/$1 rs re
+	read -r rs re < <(zc_text_range kcov_remote_start) || true
 	echo 0 >"$f/verbose"
 	echo "$zc_fault_start" >"$f/require-start"
 	echo "$zc_fault_end" >"$f/require-end"
-	echo 0 >"$f/reject-start"
-	echo 0 >"$f/reject-end"
+	echo "${rs:-0}" >"$f/reject-start"
+	echo "${re:-0}" >"$f/reject-end"
 	echo 32 >"$f/stacktrace-depth"
 	if [ "$(cat "$f/require-start")" != "$zc_fault_start" ] ||
 		[ "$(cat "$f/require-end")" != "$zc_fault_end" ]; then
