@@ -9,9 +9,10 @@
  * close contexts, REGISTER and UNREGISTER, SUBMIT batches, CANCEL, read
  * and poll, LEND (a thread of the fuzzer's lent to a context, with a
  * KCOV buffer of its own) and LEND's stop, netlink requests with random
- * attributes, unknown ioctls, and dropping the regular file's pages
- * from the page cache (it lives in DIR, default /tmp: on a disk-backed
- * filesystem, transfers then read it cold).
+ * attributes, unknown ioctls, dropping the regular file's pages from the
+ * page cache (it lives in DIR, default /tmp: on a disk-backed
+ * filesystem, transfers then read it cold), and a child process that
+ * exits while its transfer reads it cold.
  * Arguments come from the bytes too: descriptors of every kind (regular,
  * write-only, directory, pipe, /dev/null, /dev/zero, eventfd, memfd, the
  * context itself, UDP, AF_UNIX, netlink, listening, unconnected and
@@ -320,6 +321,39 @@ static void lenders_wait(void)
 	}
 }
 
+/* The regular file's pages out of the page cache. */
+static void drop_cache(void)
+{
+	if (pool_file >= 0)
+		posix_fadvise(pool[pool_file], 0, 0, POSIX_FADV_DONTNEED);
+}
+
+/*
+ * A process that exits while its transfer reads the file cold: the
+ * wake-up at the end of the read finds its thread gone, and the pass
+ * that ends the transfer runs on the module's workqueue (seen through
+ * the remote coverage, which the child's context inherits).
+ */
+static void exit_mid_transfer(void)
+{
+	pid_t pid = fork();
+	int zc, tx, rx;
+
+	if (pid < 0)
+		return;
+	if (pid) {
+		waitpid(pid, NULL, 0);
+		return;
+	}
+	zc = open("/dev/zcopy", O_RDWR | O_CLOEXEC);
+	if (zc >= 0 && pool_file >= 0 && !tcp_pair(AF_INET, &tx, &rx) &&
+	    !zc_reg(zc, ZCOPY_IOC_REGISTER, tx)) {
+		drop_cache();
+		zc_submit1(zc, pool[pool_file], tx, 0, 0, 1, 0);
+	}
+	_exit(0);
+}
+
 static void run_prog(const struct prog *p, int nl)
 {
 	struct cursor c = { .b = p->b };
@@ -411,9 +445,10 @@ static void run_prog(const struct prog *p, int nl)
 				      n < 240 ? ZCOPY_LEND_STOP : n << 1);
 			break;
 		default:
-			if (pool_file >= 0)
-				posix_fadvise(pool[pool_file], 0, 0,
-					      POSIX_FADV_DONTNEED);
+			if (next8(&c) < 224)
+				drop_cache();
+			else
+				exit_mid_transfer();
 			break;
 		}
 	}
@@ -783,7 +818,8 @@ static void remote_start(void)
 {
 	struct kcov_remote_arg arg = {
 		.trace_mode = KCOV_TRACE_PC,
-		.area_size = COVER_WORDS,
+		/* Per work function run at once: kept, vmalloc()ed, by the kernel. */
+		.area_size = 1 << 15,
 		.common_handle = kcov_remote_handle(KCOV_SUBSYSTEM_COMMON,
 						    getpid() & 0xffffff),
 	};
