@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,7 +317,6 @@ static inline long resident_pages(int fd, size_t size)
 	return resident_range(fd, 0, size);
 }
 
-/* The number the file at @path (sysfs, procfs, debugfs) holds; -1 if none. */
 /*
  * Read the start of the file at @path (procfs, sysfs) into @buf, NUL
  * terminated.  Returns the bytes read, or -1 (then @buf is empty).
@@ -335,12 +335,36 @@ static inline ssize_t read_text(const char *path, char *buf, size_t size)
 	return n > 0 ? n : -1;
 }
 
+/* The number the file at @path (sysfs, procfs, debugfs) holds; -1 if none. */
 static inline long long read_long(const char *path)
 {
 	char buf[32];
 
 	return read_text(path, buf, sizeof(buf)) > 0 ?
 	       strtoll(buf, NULL, 10) : -1;
+}
+
+/*
+ * Whether the kernel checks every memory access (KASAN: the debug
+ * kernel), which makes each byte moved many times dearer.  Tests that
+ * move hundreds of megabytes for a property that does not depend on
+ * the amount move less there.
+ */
+static inline bool kernel_checks_accesses(void)
+{
+	static int known = -1;
+	char line[256];
+	FILE *f;
+
+	if (known >= 0)
+		return known;
+	known = 0;
+	f = fopen("/proc/kallsyms", "re");
+	while (f && !known && fgets(line, sizeof(line), f))
+		known = strstr(line, " kasan_report\n") != NULL;
+	if (f)
+		fclose(f);
+	return known;
 }
 
 /* Write @s to the file at @path (sysfs, procfs, cgroupfs); 0 or -1. */
