@@ -11,8 +11,9 @@
  * KCOV buffer of its own) and LEND's stop, netlink requests with random
  * attributes, unknown ioctls, dropping the regular file's pages from the
  * page cache (it lives in DIR, default /tmp: on a disk-backed
- * filesystem, transfers then read it cold), and a child process that
- * exits while its transfer reads it cold.
+ * filesystem, transfers then read it cold), a child process that exits
+ * while its transfer reads it cold, and the rest of a program run as
+ * the unprivileged user nobody.
  * Arguments come from the bytes too: descriptors of every kind (regular,
  * write-only, directory, pipe, /dev/null, /dev/zero, eventfd, memfd, the
  * context itself, UDP, AF_UNIX, netlink, listening, unconnected and
@@ -321,6 +322,23 @@ static void lenders_wait(void)
 	}
 }
 
+/*
+ * Run the rest of the program as the unprivileged user nobody, or as
+ * root again: the device is 0666, and limits, listings and netlink's
+ * permissions are not the same for a user.  The raw system call changes
+ * this thread only (glibc's would change every thread); the saved uid
+ * stays 0, so that root can come back.
+ */
+static bool as_nobody;
+
+static void become(bool nobody)
+{
+	uid_t uid = nobody ? 65534 : 0;
+
+	if (nobody != as_nobody && !syscall(SYS_setresuid, uid, uid, 0))
+		as_nobody = nobody;
+}
+
 /* The regular file's pages out of the page cache. */
 static void drop_cache(void)
 {
@@ -438,17 +456,21 @@ static void run_prog(const struct prog *p, int nl)
 		case 11:
 			/* This thread never lends itself: it would block. */
 			n = next8(&c);
-			if (n < 128)
+			/* As nobody, procfs would not show root's thread. */
+			if (n < 128 && !as_nobody)
 				lend(&lenders[k], ctx[k]);
 			else
 				ioctl(ctx[k], ZCOPY_IOC_LEND,
 				      n < 240 ? ZCOPY_LEND_STOP : n << 1);
 			break;
 		default:
-			if (next8(&c) < 224)
+			n = next8(&c);
+			if (n < 192)
 				drop_cache();
-			else
+			else if (n < 224)
 				exit_mid_transfer();
+			else
+				become(n & 1);
 			break;
 		}
 	}
@@ -456,6 +478,7 @@ static void run_prog(const struct prog *p, int nl)
 		if (ctx[k] >= 0)
 			close(ctx[k]);
 	lenders_wait();
+	become(false);
 }
 
 /* Adds @pc to the set of PCs reached; returns 1 if it was not there. */
@@ -779,6 +802,7 @@ static void put_config_set(struct writer *w, unsigned int type,
  * /dev/zero into a small send buffer), dumps among them; and each
  * configuration attribute set to its highest value, which no test
  * comes near (the scripts restore the configuration after a run).
+ * Then calls of each kind as nobody.
  */
 static void seed_netlink(int nl)
 {
@@ -800,6 +824,25 @@ static void seed_netlink(int nl)
 	put_config_set(&w, ZCOPY_A_CONFIG_MAX_PINNED, 8, ZCOPY_MAX_PINNED_MAX);
 	put_config_set(&w, ZCOPY_A_CONFIG_MAX_USER_SOCKETS, 4,
 		       ZCOPY_MAX_USER_SOCKETS_MAX);
+	put_op(&w, 1, 0);
+	while (w.i < PROG_LEN)
+		put(&w, 1);
+	try_prog(&w.p, nl);
+
+	/* The same as nobody: its own limits, listings and permissions. */
+	memset(&w, 0, sizeof(w));
+	put_op(&w, 12, 0);
+	put(&w, 225);			/* become nobody */
+	put_op(&w, 0, 0);
+	put_reg(&w, 2, pool_tcp[0]);
+	put_submit(&w, pool_zero, pool_tcp[0], 0, 6, 0);
+	if (pool_file >= 0)
+		put_submit(&w, pool_file, pool_tcp[0], 0, 6, 3);
+	put_nl(&w, ZCOPY_CMD_CONTEXT_GET, true);
+	put_nl(&w, ZCOPY_CMD_TRANSFER_GET, true);
+	put_nl(&w, ZCOPY_CMD_STATS_GET, false);
+	put_config_set(&w, ZCOPY_A_CONFIG_MAX_INFLIGHT, 4,
+		       ZCOPY_MAX_INFLIGHT_MAX);
 	put_op(&w, 1, 0);
 	while (w.i < PROG_LEN)
 		put(&w, 1);
