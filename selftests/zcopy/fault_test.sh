@@ -33,12 +33,7 @@ for kind in failslab fail_page_alloc; do
 	fi
 	"$here/lib/stress" -f -t "$secs" -c 0 -x 4 -d /tmp >/tmp/zcopy-fault.log 2>&1 &
 	pid=$!
-	dumps=0
-	while kill -0 $pid 2>/dev/null; do
-		"$zcctl" -j transfers >/dev/null 2>&1
-		"$zcctl" -j contexts >/dev/null 2>&1
-		dumps=$((dumps + 2))
-	done
+	dumps=$(zc_dump_while $pid)
 	wait $pid
 	status=$?
 	injected=$(zc_fault_disarm $kind)

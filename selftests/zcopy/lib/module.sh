@@ -93,6 +93,23 @@ zc_fault_disarm() {
 	echo $((zc_fault_times - $(cat "$f/times")))
 }
 
+# zc_dump_while PID...: dump the transfer and context listings (zcctl,
+# over netlink) over and over while any PID lives; prints how many.
+zc_dump_while() {
+	local n=0 p live
+	while :; do
+		live=0
+		for p in "$@"; do
+			kill -0 "$p" 2>/dev/null && live=1
+		done
+		[ $live = 1 ] || break
+		"$zcctl" -j transfers >/dev/null 2>&1
+		"$zcctl" -j contexts >/dev/null 2>&1
+		n=$((n + 2))
+	done
+	echo $n
+}
+
 # zc_gauge NAME: a counter of the module's, as zcctl reads it.
 zc_gauge() {
 	"$zcctl" -j stats | python3 -c \

@@ -63,12 +63,7 @@ for ((r = 1; r <= rounds; r++)); do
 	stress=$!
 	"$here/fuzz" -t "$len" -s "$r" -d "$scratch" -c "$corpus" -p "$logs/pcs" >"$logs/fuzz.$r" 2>&1 &
 	fuzz=$!
-	dumps=0
-	while kill -0 $stress 2>/dev/null || kill -0 $fuzz 2>/dev/null; do
-		"$zcctl" -j transfers >/dev/null 2>&1
-		"$zcctl" -j contexts >/dev/null 2>&1
-		dumps=$((dumps + 2))
-	done
+	dumps=$(zc_dump_while $stress $fuzz)
 	ok=1
 	wait $stress || ok=0
 	wait $fuzz || ok=0

@@ -11,8 +11,9 @@
  *   with its whole length, and the receiver's hash of the stream equals
  *   the hash of the ranges in submission order.
  * - SMALL streams: clean streams of small ranges (at most 4 KiB, in
- *   batches of up to 16, without pauses): many transfers a second, where
- *   the clean streams move many bytes.
+ *   batches of up to 16, without pauses; no ZCOPY_F_DONTCACHE, which
+ *   would keep dropping the shared sources' pages): many transfers a
+ *   second, where the clean streams move many bytes.
  * - CHAOS workers: random mixes of submit (ranges past the end, len 0,
  *   every flag), cancel, unregister, register, close(sock_fd) of a
  *   registered socket, shutdown, reset by the peer, truncate, extend and
