@@ -727,6 +727,15 @@ static void put_submit(struct writer *w, int file, int sock, unsigned int off,
 	put(w, 4);		/* struct at a valid pointer */
 }
 
+/* Close context 0, pad with closes (then nothing), and run the input. */
+static void close_and_try(struct writer *w, int nl)
+{
+	put_op(w, 1, 0);
+	while (w->i < PROG_LEN)
+		put(w, 1);
+	try_prog(&w->p, nl);
+}
+
 /*
  * Hand-written inputs: a context, a registered connection, a transfer of
  * each source kind and flag, its completion read, then cancel,
@@ -766,10 +775,7 @@ static void seed_corpus(int nl)
 			}
 			if (flags & 1)			/* unregister first */
 				put_reg(&w, 3, sock);
-			put_op(&w, 1, 0);		/* close */
-			while (w.i < PROG_LEN)		/* then nothing */
-				put(&w, 1);
-			try_prog(&w.p, nl);
+			close_and_try(&w, nl);
 		}
 	}
 }
@@ -824,10 +830,7 @@ static void seed_netlink(int nl)
 	put_config_set(&w, ZCOPY_A_CONFIG_MAX_PINNED, 8, ZCOPY_MAX_PINNED_MAX);
 	put_config_set(&w, ZCOPY_A_CONFIG_MAX_USER_SOCKETS, 4,
 		       ZCOPY_MAX_USER_SOCKETS_MAX);
-	put_op(&w, 1, 0);
-	while (w.i < PROG_LEN)
-		put(&w, 1);
-	try_prog(&w.p, nl);
+	close_and_try(&w, nl);
 
 	/* The same as nobody: its own limits, listings and permissions. */
 	memset(&w, 0, sizeof(w));
@@ -843,10 +846,7 @@ static void seed_netlink(int nl)
 	put_nl(&w, ZCOPY_CMD_STATS_GET, false);
 	put_config_set(&w, ZCOPY_A_CONFIG_MAX_INFLIGHT, 4,
 		       ZCOPY_MAX_INFLIGHT_MAX);
-	put_op(&w, 1, 0);
-	while (w.i < PROG_LEN)
-		put(&w, 1);
-	try_prog(&w.p, nl);
+	close_and_try(&w, nl);
 }
 
 /*
