@@ -3,10 +3,11 @@
 #
 # What the shell tests do around the module: make a scratch filesystem,
 # read the module's gauges and save and restore its configuration
-# (zcctl, over netlink), and inject faults scoped to it (fault_test.sh, soak.sh): failslab and
-# fail_page_alloc fail allocations whose call stack passes through
-# zcopy's code (the stack trace filter over the module's address range),
-# in every task.  Fault injection needs the debug kernel.
+# (zcctl, over netlink), and inject faults scoped to it (fault_test.sh,
+# soak.sh): failslab and fail_page_alloc fail allocations whose call
+# stack passes through zcopy's code (the stack trace filter over the
+# module's address range), in every task.  Fault injection needs the
+# debug kernel.
 
 zc_fault_dbg=/sys/kernel/debug
 zc_fault_times=1000000
@@ -146,12 +147,3 @@ for k, v in json.loads(sys.argv[1]).items():
     print(k.replace("_", "-"), v)' "$zc_config_saved")
 }
 
-# zc_kcov_sites: the module's KCOV call sites (0 if unknown), against
-# which a fuzzer's PCs reached are counted.
-zc_kcov_sites() {
-	if [ -n "${ZCOPY_MODULE:-}" ] && command -v objdump >/dev/null; then
-		objdump -dr "$ZCOPY_MODULE" | grep -c '__sanitizer_cov_trace_pc'
-	else
-		echo 0
-	fi
-}

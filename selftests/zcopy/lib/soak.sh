@@ -100,7 +100,7 @@ zc_config_restore
 
 # The KCOV sites reached, overall and by function; the functions with
 # sites missed, the most first, go to $logs/missed.
-read -r hit sites fhit funcs < <("$here/coverage.py" "$ZCOPY_MODULE" \
+read -r hit sites fhit funcs < <(python3 "$here/coverage.py" "$ZCOPY_MODULE" \
 	"$logs/pcs" "$logs/missed" 2>/dev/null || echo 0 0 0 0)
 ktap_print_msg "soak: $secs s in $rounds rounds"
 ktap_print_msg "soak: fuzzer iterations $iterations, ioctls $ioctls, netlink messages $netlink"
