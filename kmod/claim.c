@@ -24,9 +24,9 @@
  * once the first is unregistered and sends nothing more: at once, or,
  * if a pass was under way, when that pass ends (sock.c).
  *
- * All of it is under zcopy_claims_lock, a plain spinlock: taken in
- * process context only, and nothing else is taken inside it (LOCKING,
- * ctx.c).
+ * All of it but a user's buffered bytes (an atomic, below) is under
+ * zcopy_claims_lock, a plain spinlock: taken in process context only,
+ * and nothing else is taken inside it (LOCKING, ctx.c).
  */
 
 #include <linux/cred.h>
@@ -45,6 +45,7 @@ struct zcopy_user {
 	struct hlist_node node;		/* in zcopy_users, by uid */
 	kuid_t uid;
 	unsigned int sockets;		/* registrations held; > 0 */
+	atomic_long_t buffered;		/* bytes of ZCOPY_F_BUFFER entries */
 };
 
 static DEFINE_SPINLOCK(zcopy_claims_lock);
@@ -127,6 +128,30 @@ void zcopy_unclaim_socket(struct zcopy_claim *c)
 		c->sock = NULL;
 	}
 	spin_unlock(&zcopy_claims_lock);
+}
+
+/*
+ * The bytes of ZCOPY_F_BUFFER entries are memory the kernel holds for a
+ * user until they are handed to the socket, which a peer that never
+ * reads can put off for good: each user holds at most
+ * ZCOPY_MAX_USER_BUFFERED of them, over all its registrations, as pipes
+ * bound a user's buffers.  Charged to the registration's user, which
+ * outlives the entries: they are handed over or cancelled before the
+ * registration is freed.  No lock: an atomic, undone when over.
+ */
+bool zcopy_claim_charge_buffer(struct zcopy_claim *c, size_t bytes)
+{
+	if (atomic_long_add_return(bytes, &c->user->buffered) >
+	    ZCOPY_MAX_USER_BUFFERED) {
+		atomic_long_sub(bytes, &c->user->buffered);
+		return false;
+	}
+	return true;
+}
+
+void zcopy_user_uncharge_buffer(struct zcopy_user *user, size_t bytes)
+{
+	atomic_long_sub(bytes, &user->buffered);
 }
 
 /* Freed: give the registration back to its user, if it was claimed. */

@@ -7,6 +7,7 @@
 #define ZCOPY_CLAIM_H
 
 #include <linux/list.h>
+#include <linux/types.h>
 #include <linux/uidgid.h>
 
 struct socket;
@@ -20,6 +21,8 @@ struct zcopy_claim {
 };
 
 int zcopy_claim_socket(struct zcopy_claim *c, struct socket *sock);
+bool zcopy_claim_charge_buffer(struct zcopy_claim *c, size_t bytes);
+void zcopy_user_uncharge_buffer(struct zcopy_user *user, size_t bytes);
 void zcopy_unclaim_socket(struct zcopy_claim *c);
 void zcopy_release_socket(struct zcopy_claim *c);
 

@@ -14,7 +14,10 @@
  *     below but the netlink core's.
  *  2. ctx->ev.mtx (mutex; events.c): a context's registered sockets;
  *     held across one SUBMIT entry, CANCEL, REGISTER, UNREGISTER and
- *     close, so a socket cannot be unregistered under a submission.
+ *     close, so a socket cannot be unregistered under an entry (a
+ *     response of several entries is queued under the hold that makes
+ *     its last, and dropped if its socket went before: struct
+ *     zcopy_chain).
  *     Never held while touching user memory: a fault that does not
  *     resolve (userfaultfd, FUSE) must stall only the caller that took
  *     it, not every user of the context.
@@ -68,7 +71,9 @@
  *     Any context, under 7 too.
  *
  * Besides, owner.c reads the submitter's cgroups under RCU, and the
- * transfers' and registrations' bits and counters are atomics.
+ * transfers' and registrations' bits and counters are atomics, as are
+ * the users' counts of buffered bytes (claim.c): a user's struct lives
+ * as long as a registration of its holds it.
  *
  * A context outlives the close() of its file while any transfer lives:
  * the network stack may hold the file's pages long after.  Each context
@@ -251,18 +256,25 @@ int zcopy_ctx_unregister(struct zcopy_ctx *ctx, int fd)
 
 /*
  * Count a new transfer of @bytes against the context's limits: at most
- * max_inflight transfers, and new ones only while the bytes held are
- * below max_pinned.  Submissions are serialized by ev.mtx.
+ * max_inflight transfers, and new ones only while the bytes held, less
+ * the @held bytes of the response it continues, are below max_pinned
+ * (so that a response's large ranges do not shut out its own trailer).
+ * A response's bytes add up to MAX_LFS_FILESIZE at most, as one range's
+ * do, so the count cannot wrap.  Returns 0, -EAGAIN, or -EFBIG.
+ * Submissions are serialized by ev.mtx.
  */
-bool zcopy_ctx_charge(struct zcopy_ctx *ctx, u64 bytes)
+int zcopy_ctx_charge(struct zcopy_ctx *ctx, u64 bytes, u64 held)
 {
 	lockdep_assert_held(&ctx->ev.mtx);
+	if (bytes > MAX_LFS_FILESIZE - held)
+		return -EFBIG;
 	if (atomic_read(&ctx->inflight) >= READ_ONCE(zcopy_limits.max_inflight) ||
-	    atomic64_read(&ctx->pinned) >= READ_ONCE(zcopy_limits.max_pinned))
-		return false;
+	    atomic64_read(&ctx->pinned) - held >=
+	    READ_ONCE(zcopy_limits.max_pinned))
+		return -EAGAIN;
 	atomic_inc(&ctx->inflight);
 	atomic64_add(bytes, &ctx->pinned);
-	return true;
+	return 0;
 }
 
 void zcopy_ctx_uncharge(struct zcopy_ctx *ctx, u64 bytes)
@@ -271,42 +283,114 @@ void zcopy_ctx_uncharge(struct zcopy_ctx *ctx, u64 bytes)
 	atomic_dec(&ctx->inflight);
 }
 
-/* On success, @zsp holds a reference for zcopy_sock_push_now(). */
+/*
+ * The entries of one response (ZCOPY_F_LINK) are made into transfers one
+ * by one, and join their socket's queue together once the last is made,
+ * under the ev.mtx hold that found its socket, so that a pass sees the
+ * whole response: each send but the last says MSG_MORE, and the failure
+ * of one cancels the rest but for ZCOPY_F_INDEPENDENT ones (sock.c).  An
+ * entry refused drops the response's earlier ones, unsent and
+ * uncompleted: SUBMIT takes whole responses.  An entry without the flag
+ * is a response of its own.
+ *
+ * Between its entries, a response is on no socket's queue: a CANCEL
+ * from another thread does not see it, and an UNREGISTER makes its next
+ * entry refused (not registered), which drops it.
+ */
+struct zcopy_chain {
+	struct zcopy_sock *zs;		/* with a reference; NULL: none yet */
+	struct list_head xfers;		/* made, not yet queued */
+	unsigned int n;			/* on xfers */
+	u64 bytes;			/* that they count against max_pinned */
+	u64 buffered;			/* of them, ZCOPY_F_BUFFER bytes */
+};
+
 static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
-				const struct zcopy_sqe *sqe,
-				struct zcopy_sock **zsp)
+				const struct zcopy_sqe *sqe, void *buf,
+				struct zcopy_chain *chain)
 {
 	struct zcopy_xfer *x;
 	struct zcopy_sock *zs;
 	int ret;
 
 	lockdep_assert_held(&ctx->ev.mtx);
-	if (sqe->flags & ~ZCOPY_F_ALL || sqe->reserved0 ||
-	    sqe->reserved[0] || sqe->reserved[1])
-		return -EINVAL;
-	if (sqe->flags & ~ZCOPY_F_SUPPORTED)
-		return -EOPNOTSUPP;
 	zs = zcopy_ctx_find(ctx, sqe->sock_fd, &ret);
 	if (!zs)
 		return ret;
-	ret = zcopy_xfer_create(ctx, sqe, zs->item.file, &x);
+	/* A response goes to one socket. */
+	if (chain->zs && chain->zs != zs)
+		return -EINVAL;
+	/* What could never be taken whole, however long one waited. */
+	if (chain->n >= READ_ONCE(zcopy_limits.max_inflight) ||
+	    (buf && chain->buffered + sqe->len > ZCOPY_MAX_USER_BUFFERED))
+		return -E2BIG;
+	ret = zcopy_xfer_create(ctx, sqe, buf, zs, chain->bytes, &x);
 	if (ret)
 		return ret;
-	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_SUBMITTED, 1);
-	zcopy_sock_queue(zs, x);
-	zcopy_sock_get(zs);
-	*zsp = zs;
+	list_add_tail(&x->link, &chain->xfers);
+	chain->n++;
+	chain->bytes += x->range.end - x->range.start;
+	if (buf)
+		chain->buffered += sqe->len;
+	if (!chain->zs) {
+		zcopy_sock_get(zs);
+		chain->zs = zs;
+	}
 	return 0;
 }
 
-/* Returns how many entries were accepted, or the first one's error. */
+/* Start the next response; returns the socket, and its reference. */
+static struct zcopy_sock *zcopy_chain_reset(struct zcopy_chain *chain)
+{
+	struct zcopy_sock *zs = chain->zs;
+
+	chain->zs = NULL;
+	chain->n = 0;
+	chain->bytes = 0;
+	chain->buffered = 0;
+	return zs;
+}
+
+/*
+ * Queue the response made, whose last entry found its socket registered
+ * under this hold of ev.mtx.  Returns the socket, with the reference
+ * that zcopy_sock_push_now() is called with.
+ */
+static struct zcopy_sock *zcopy_ctx_queue_chain(struct zcopy_ctx *ctx,
+						struct zcopy_chain *chain)
+{
+	lockdep_assert_held(&ctx->ev.mtx);
+	atomic64_add(chain->n, &ctx->submitted);
+	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_SUBMITTED, chain->n);
+	zcopy_sock_queue(chain->zs, &chain->xfers);
+	return zcopy_chain_reset(chain);
+}
+
+/* The response was refused part-way: none of it was accepted. */
+static void zcopy_ctx_drop_chain(struct zcopy_chain *chain)
+{
+	struct zcopy_xfer *x, *tmp;
+
+	list_for_each_entry_safe(x, tmp, &chain->xfers, link)
+		zcopy_xfer_drop(x);
+	zcopy_sock_put(zcopy_chain_reset(chain));
+}
+
+/*
+ * Returns how many entries were accepted, or the first one's error:
+ * whole responses only.
+ */
 int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 {
 	const struct zcopy_sqe __user *usqe = u64_to_user_ptr(s->sqes);
 	unsigned int nr = min_t(u32, s->nr, INT_MAX);
+	struct zcopy_chain chain = {
+		.xfers = LIST_HEAD_INIT(chain.xfers),
+	};
 	struct zcopy_sock *zs;
 	struct zcopy_sqe sqe;
 	unsigned int i;
+	void *buf;
 	int ret = 0;
 
 	for (i = 0; i < nr; i++) {
@@ -315,15 +399,30 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 			ret = -EFAULT;
 			break;
 		}
-		mutex_lock(&ctx->ev.mtx);
-		ret = zcopy_ctx_submit_one(ctx, &sqe, &zs);
-		mutex_unlock(&ctx->ev.mtx);
+		ret = zcopy_sqe_check(&sqe) ?: zcopy_buffer_copy(&sqe, &buf);
 		if (ret)
 			break;
-		/* Inline first: see sock.c. */
-		zcopy_sock_push_now(zs);
-		zcopy_sock_put(zs);
+		mutex_lock(&ctx->ev.mtx);
+		ret = zcopy_ctx_submit_one(ctx, &sqe, buf, &chain);
+		if (ret) {
+			mutex_unlock(&ctx->ev.mtx);
+			kvfree(buf);
+			break;
+		}
+		zs = NULL;
+		if (!(sqe.flags & ZCOPY_F_LINK) || i + 1 == nr)
+			zs = zcopy_ctx_queue_chain(ctx, &chain);
+		mutex_unlock(&ctx->ev.mtx);
+		if (zs) {
+			/* Inline first: see sock.c. */
+			zcopy_sock_push_now(zs);
+			zcopy_sock_put(zs);
+		}
 		cond_resched();
+	}
+	if (chain.zs) {
+		i -= chain.n;
+		zcopy_ctx_drop_chain(&chain);
 	}
 	return i ? i : ret;
 }

@@ -49,8 +49,9 @@ struct zcopy_ctx {
 	struct net *net;		/* the opener's network namespace */
 	struct zcopy_net *stats;	/* its counters (stats.h) */
 	u64 kcov_handle;		/* the opener's: see zcopy_work_kcov() */
-	/* Over the context's life; submitted also numbers its transfers. */
-	atomic64_t submitted;
+	/* Over the context's life. */
+	atomic64_t next_id;		/* numbers its transfers, from 1 */
+	atomic64_t submitted;		/* of them, accepted */
 	atomic64_t completed;
 	atomic64_t failed;
 	atomic64_t bytes;		/* handed to sockets */
@@ -90,7 +91,7 @@ int zcopy_ctx_unregister(struct zcopy_ctx *ctx, int fd);
 int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s);
 int zcopy_ctx_cancel(struct zcopy_ctx *ctx, u64 user_data);
 
-bool zcopy_ctx_charge(struct zcopy_ctx *ctx, u64 bytes);
+int zcopy_ctx_charge(struct zcopy_ctx *ctx, u64 bytes, u64 held);
 void zcopy_ctx_uncharge(struct zcopy_ctx *ctx, u64 bytes);
 
 #endif /* ZCOPY_CTX_H */

@@ -29,6 +29,7 @@ void zcopy_limits_init(void);
 
 /* What one caller can make the kernel run or hold. */
 #define ZCOPY_DONTCACHE_MAX_GAPS 256	/* runs recorded (dontcache.c) */
+#define ZCOPY_MAX_USER_BUFFERED	SZ_64M	/* ZCOPY_F_BUFFER bytes (claim.c) */
 
 /* One pass over a socket (sock.c, send.c). */
 #define ZCOPY_INLINE_BUDGET	SZ_4M	/* bytes one SUBMIT entry sends */

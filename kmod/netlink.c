@@ -283,7 +283,7 @@ static int zcopy_nl_put_transfer(struct sk_buff *skb,
 				 const struct zcopy_xfer *x, s32 err,
 				 u32 portid, u32 seq, int flags, u8 cmd)
 {
-	struct inode *inode = file_inode(x->file);
+	struct inode *inode = x->file ? file_inode(x->file) : NULL;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &zcopy_nl_family, flags, cmd);
@@ -296,10 +296,12 @@ static int zcopy_nl_put_transfer(struct sk_buff *skb,
 			      x->event.cqe.user_data, ZCOPY_A_TRANSFER_PAD) ||
 	    nla_put_u32(skb, ZCOPY_A_TRANSFER_FLAGS, x->flags) ||
 	    nla_put_s32(skb, ZCOPY_A_TRANSFER_SOCK_FD, x->sock_fd) ||
-	    nla_put_u64_64bit(skb, ZCOPY_A_TRANSFER_FILE_INO, inode->i_ino,
-			      ZCOPY_A_TRANSFER_PAD) ||
-	    nla_put_u32(skb, ZCOPY_A_TRANSFER_FILE_DEV,
-			new_encode_dev(inode->i_sb->s_dev)) ||
+	    /* No file for a ZCOPY_F_BUFFER entry's bytes. */
+	    (inode &&
+	     (nla_put_u64_64bit(skb, ZCOPY_A_TRANSFER_FILE_INO, inode->i_ino,
+				ZCOPY_A_TRANSFER_PAD) ||
+	      nla_put_u32(skb, ZCOPY_A_TRANSFER_FILE_DEV,
+			  new_encode_dev(inode->i_sb->s_dev)))) ||
 	    nla_put_u64_64bit(skb, ZCOPY_A_TRANSFER_OFFSET, x->range.start,
 			      ZCOPY_A_TRANSFER_PAD) ||
 	    nla_put_u64_64bit(skb, ZCOPY_A_TRANSFER_LENGTH,

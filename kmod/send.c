@@ -24,7 +24,9 @@
  *    sleep, so it runs only in a thread lent to the context, or in the
  *    submitter's, where sendfile() would have run it (sock.c).
  *
- * Either way the socket takes page references, not copies.  A transfer
+ * Either way the socket takes page references, not copies.  (The bytes
+ * of a ZCOPY_F_BUFFER entry, a response's header, are the third kind:
+ * copied at SUBMIT, and by the socket, as write()'s; zcopy_push_buffer().)  A transfer
  * that asked to know when the stack lets go of the pages (ZCOPY_F_RELEASE,
  * and ZCOPY_F_DONTCACHE, which acts then) is sent with MSG_ZEROCOPY and
  * a ubuf_info of its own (notif.c), as io_uring's SEND_ZC does.  Any
@@ -701,6 +703,48 @@ static ssize_t zcopy_push_read(struct zcopy_xfer *x, struct zcopy_sock *zs,
 }
 
 /*
+ * A ZCOPY_F_BUFFER entry: its bytes, copied at SUBMIT, go as write()'s
+ * would, copied by the socket into its own buffers (the header of a
+ * response is small; the file's pages that follow go by reference, into
+ * the same segment when MSG_MORE lets them).  Returns as zcopy_push().
+ */
+static int zcopy_push_buffer(struct zcopy_xfer *x, struct zcopy_sock *zs,
+			     u64 *budget)
+{
+	struct msghdr msg;
+	struct kvec kv;
+	int ret;
+
+	while (x->pos < x->range.end) {
+		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
+			return -ECANCELED;
+		if (budget && (!*budget || fatal_signal_pending(current)))
+			return ZCOPY_SEND_DEFER;
+		kv.iov_base = x->buf + x->pos;
+		kv.iov_len = x->range.end - x->pos;
+		msg = (struct msghdr){
+			.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL,
+		};
+		if (zcopy_send_more(zs, x))
+			msg.msg_flags |= ZCOPY_MSG_MORE;
+		iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, kv.iov_len);
+		ret = zcopy_send_msg(zs, &msg);
+		if (ret == -EAGAIN)
+			return ZCOPY_SEND_PARKED;
+		if (ret <= 0)
+			return ret ?: -EIO;
+		atomic64_add(ret, &x->ctx->bytes);
+		zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_BYTES_USER, ret);
+		WRITE_ONCE(x->pos, x->pos + ret);
+		if (budget)
+			*budget -= min_t(u64, *budget, ret);
+		if (ret < kv.iov_len)
+			return ZCOPY_SEND_PARKED;
+	}
+	return 0;
+}
+
+/*
  * Hand as much of @x to the socket as it takes now.  Returns 0 when the
  * transfer is over (x->pos says how far it got), ZCOPY_SEND_PARKED when
  * the send buffer is full, ZCOPY_SEND_WAIT when the next bytes are on
@@ -725,6 +769,8 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 	ssize_t n = -ENODATA;
 	u64 left;
 
+	if (x->flags & ZCOPY_F_BUFFER)
+		return zcopy_push_buffer(x, zs, budget);
 	if ((x->flags & ZCOPY_F_DONTCACHE) && !x->scanned) {
 		/* The walk is one look per page: a long one, deferred. */
 		if (!start &&

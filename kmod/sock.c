@@ -761,18 +761,21 @@ out_fput:
 }
 
 /*
- * Append @x to the queue; zcopy_sock_push_now() or a pass sends it.  At
- * the head, its submitter's thread runs the deferred passes from now.
+ * Append the transfers on @xfers to the queue, together: the entries of
+ * a response (ctx.c), under the ev.mtx hold that found @zs registered.
+ * zcopy_sock_push_now() or a pass sends them.  At the head, their
+ * submitter's thread runs the deferred passes from now.
  */
-void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x)
+void zcopy_sock_queue(struct zcopy_sock *zs, struct list_head *xfers)
 {
 	bool head;
 
+	lockdep_assert_held(&zs->ctx->ev.mtx);
 	spin_lock(&zs->lock);
 	head = list_empty(&zs->queue);
-	list_add_tail(&x->link, &zs->queue);
+	list_splice_tail_init(xfers, &zs->queue);
 	spin_unlock(&zs->lock);
-	/* x may be gone already (a lent thread's pass): it was current's. */
+	/* They may be gone already (a lent thread's pass): current's. */
 	if (head)
 		zcopy_sock_set_task(zs, current);
 }

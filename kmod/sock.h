@@ -65,7 +65,7 @@ struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd);
 void zcopy_sock_destroy(struct zcopy_sock *zs);
 void zcopy_sock_get(struct zcopy_sock *zs);
 void zcopy_sock_put(struct zcopy_sock *zs);
-void zcopy_sock_queue(struct zcopy_sock *zs, struct zcopy_xfer *x);
+void zcopy_sock_queue(struct zcopy_sock *zs, struct list_head *xfers);
 void zcopy_sock_push_now(struct zcopy_sock *zs);
 unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data);
 void zcopy_sock_lent_pass(struct zcopy_sock *zs);

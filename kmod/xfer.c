@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Transfers: the object a submission entry becomes, from its checks at
- * SUBMIT to its completion.  What moves its bytes is send.c; what learns
- * that the stack let go of its pages is notif.c.
+ * SUBMIT to its completion: a file range, or bytes of the caller's
+ * memory copied at SUBMIT (ZCOPY_F_BUFFER: a response's header).  What
+ * moves its bytes is send.c; what learns that the stack let go of its
+ * pages is notif.c.
  *
  * TCP charges spliced frags to the socket's send buffer, but not pure
  * zero-copy ones, so the pages a ubuf_info transfer can make the stack
@@ -16,13 +18,17 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
+#include "claim.h"
 #include "compat.h"
 #include "ctx.h"
 #include "netlink.h"
 #include "notif.h"
+#include "sock.h"
 #include "stats.h"
 #include "xfer.h"
 
@@ -39,7 +45,8 @@ void zcopy_xfer_put(struct zcopy_xfer *x)
 	spin_unlock(&ctx->xfers_lock);
 	zcopy_dontcache_forget_gaps(&x->gaps);
 	zcopy_owner_put(&x->owner);
-	fput(x->file);
+	if (x->file)
+		fput(x->file);
 	if (atomic_read(&x->charge_holds))
 		zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
 	kfree(x);
@@ -121,21 +128,66 @@ static int zcopy_check_file(struct file *file)
 	return 0;
 }
 
-/*
- * Check one submission entry and, if the context's limits allow, make
- * the transfer.  @sock_file is the registered socket it targets.
- */
-int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
-		      struct file *sock_file, struct zcopy_xfer **xp)
+/* What an entry says of itself, whatever the context holds. */
+int zcopy_sqe_check(const struct zcopy_sqe *sqe)
 {
-	struct zcopy_range range;
-	struct zcopy_xfer *x;
+	if (sqe->flags & ~ZCOPY_F_ALL || sqe->reserved0 ||
+	    sqe->reserved[0] || sqe->reserved[1])
+		return -EINVAL;
+	if (sqe->flags & ~ZCOPY_F_SUPPORTED)
+		return -EOPNOTSUPP;
+	if (!(sqe->flags & ZCOPY_F_BUFFER))
+		return 0;
+	/* Flags about a file's pages, for bytes that are no file's. */
+	if (sqe->file_fd != -1 || !sqe->len ||
+	    sqe->flags & (ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE))
+		return -EINVAL;
+	return sqe->len > ZCOPY_BUFFER_MAX ? -EMSGSIZE : 0;
+}
+
+/*
+ * A checked ZCOPY_F_BUFFER entry's bytes, copied now, as write() would
+ * copy them, into memory charged to the caller's memory cgroup (and,
+ * by zcopy_xfer_create(), to the context's max_pinned); *@bufp is NULL
+ * for any other entry.  Before the context's lock: a fault here may
+ * take as long as the caller's memory likes (LOCKING in ctx.c).
+ */
+int zcopy_buffer_copy(const struct zcopy_sqe *sqe, void **bufp)
+{
+	void *buf;
+
+	*bufp = NULL;
+	if (!(sqe->flags & ZCOPY_F_BUFFER))
+		return 0;
+	buf = kvmalloc(sqe->len, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, u64_to_user_ptr(sqe->addr), sqe->len)) {
+		kvfree(buf);
+		return -EFAULT;
+	}
+	*bufp = buf;
+	return 0;
+}
+
+/*
+ * The file of a file entry, and its range; the permission checks that
+ * sendfile() makes, with the caller's credentials, for either kind.
+ */
+static int zcopy_xfer_source(const struct zcopy_sqe *sqe, bool buffer,
+			     struct file *sock_file, struct file **filep,
+			     struct zcopy_range *range, loff_t *isize)
+{
 	struct file *file;
-	loff_t pos, isize;
+	loff_t pos;
 	size_t count;
-	u64 bytes;
 	int ret;
 
+	*filep = NULL;
+	if (buffer) {
+		*range = (struct zcopy_range){ .end = sqe->len };
+		return rw_verify_area(WRITE, sock_file, NULL, sqe->len);
+	}
 	file = fget(sqe->file_fd);
 	if (!file)
 		return -EBADF;
@@ -143,32 +195,78 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	if (ret)
 		goto out_fput;
 	/* The mapping's host: a block device's size is not on its node. */
-	isize = i_size_read(file->f_mapping->host);
-	ret = zcopy_range_resolve(sqe->offset, sqe->len, isize, &range);
+	*isize = i_size_read(file->f_mapping->host);
+	ret = zcopy_range_resolve(sqe->offset, sqe->len, *isize, range);
 	if (ret)
 		goto out_fput;
-	bytes = range.end - range.start;
-	/* The permission checks sendfile() makes, with the caller's creds. */
-	pos = range.start;
-	count = min_t(u64, bytes, MAX_RW_COUNT);
+	pos = range->start;
+	count = min_t(u64, range->end - range->start, MAX_RW_COUNT);
 	ret = rw_verify_area(READ, file, &pos, count);
 	if (!ret)
 		ret = rw_verify_area(WRITE, sock_file, NULL, count);
 	if (ret)
 		goto out_fput;
+	*filep = file;
+	return 0;
+
+out_fput:
+	fput(file);
+	return ret;
+}
+
+/* A buffer's bytes are handed over, or never will be: let them go. */
+static void zcopy_xfer_free_buffer(struct zcopy_xfer *x)
+{
+	if (!x->buf)
+		return;
+	zcopy_user_uncharge_buffer(x->buf_user, x->range.end);
+	kvfree(x->buf);
+	x->buf = NULL;
+}
+
+/*
+ * Make the transfer of a checked entry (zcopy_sqe_check()) to the
+ * registration @zs if the context's limits allow, not counting the
+ * @held bytes of the response it continues (ctx.c).  @buf holds a
+ * ZCOPY_F_BUFFER entry's bytes (zcopy_buffer_copy()), and is the
+ * transfer's if it is made.
+ */
+int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
+		      void *buf, struct zcopy_sock *zs, u64 held,
+		      struct zcopy_xfer **xp)
+{
+	struct zcopy_range range;
+	struct zcopy_xfer *x;
+	struct file *file;
+	loff_t isize = 0;
+	u64 bytes;
+	int ret;
+
+	ret = zcopy_xfer_source(sqe, sqe->flags & ZCOPY_F_BUFFER,
+				zs->item.file, &file, &range, &isize);
+	if (ret)
+		return ret;
+	bytes = range.end - range.start;
 
 	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
 	if (!x) {
 		ret = -ENOMEM;
 		goto out_fput;
 	}
-	if (!zcopy_ctx_charge(ctx, bytes)) {
-		ret = -EAGAIN;
+	/* A buffer's bytes count against max_pinned as a range's do. */
+	ret = zcopy_ctx_charge(ctx, bytes, held);
+	if (ret)
+		goto out_free;
+	if (buf && !zcopy_claim_charge_buffer(&zs->claim, bytes)) {
+		zcopy_ctx_uncharge(ctx, bytes);
+		ret = -ENOBUFS;
 		goto out_free;
 	}
 	if (sqe->flags & (ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE)) {
 		ret = zcopy_account_pinned(&x->mmp, bytes);
 		if (ret) {
+			if (buf)
+				zcopy_user_uncharge_buffer(zs->claim.user, bytes);
 			zcopy_ctx_uncharge(ctx, bytes);
 			goto out_free;
 		}
@@ -185,13 +283,15 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	zcopy_ctx_get(ctx);
 	x->sock_fd = sqe->sock_fd;
 	x->file = file;
+	x->buf = buf;
+	x->buf_user = buf ? zs->claim.user : NULL;
 	x->range = range;
 	/* No size to clip to: the file's own read says where it ends. */
-	x->until_eof = sqe->len && isize <= 0;
+	x->until_eof = file && sqe->len && isize <= 0;
 	x->pos = range.start;
 	x->flags = sqe->flags;
 	spin_lock(&ctx->xfers_lock);
-	x->id = atomic64_inc_return(&ctx->submitted);	/* list in id order */
+	x->id = atomic64_inc_return(&ctx->next_id);	/* list in id order */
 	list_add_tail(&x->ctx_link, &ctx->xfers);
 	spin_unlock(&ctx->xfers_lock);
 	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_TRANSFERS, 1);
@@ -201,7 +301,8 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 out_free:
 	kfree(x);
 out_fput:
-	fput(file);
+	if (file)
+		fput(file);
 	return ret;
 }
 
@@ -223,8 +324,9 @@ void zcopy_xfer_finish(struct zcopy_xfer *x, int err)
 
 	x->event.cqe.res = sent || !err || err == -ENODATA ? (s64)sent : err;
 	x->event.cqe.error = err;
+	zcopy_xfer_free_buffer(x);
 	/* As sendfile() tells watchers of its input (inotify, fanotify). */
-	if (sent)
+	if (sent && x->file)
 		fsnotify_access(x->file);
 	set_bit(ZCOPY_XFER_HANDED, &x->state);
 	if (!(x->flags & ZCOPY_F_RELEASE))
@@ -234,6 +336,23 @@ void zcopy_xfer_finish(struct zcopy_xfer *x, int err)
 		return;
 	}
 	set_bit(ZCOPY_XFER_RELEASED, &x->state);
+	zcopy_xfer_put(x);
+}
+
+/*
+ * @x, made but never queued, is refused with the rest of its response
+ * (ctx.c): undo what making it did, with no completion.  Its ubuf_info
+ * was never handed to the stack.
+ */
+void zcopy_xfer_drop(struct zcopy_xfer *x)
+{
+	list_del_init(&x->link);
+	zcopy_xfer_free_buffer(x);
+	if (test_bit(ZCOPY_XFER_NOTIFY, &x->state))
+		mm_unaccount_pinned_pages(&x->mmp);
+	zcopy_xfer_unhold(x);
+	zcopy_xfer_unhold(x);
+	refcount_dec(&x->ref);
 	zcopy_xfer_put(x);
 }
 

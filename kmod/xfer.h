@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A transfer: one submitted file range on its way to a socket.
+ * A transfer: one submitted file range, or a buffer of the caller's
+ * bytes (ZCOPY_F_BUFFER), on its way to a socket.
  *
  * Its life has two ends that can come in either order: the reader
  * consuming its completion record, and the network stack releasing the
@@ -23,6 +24,7 @@
 struct socket;
 struct zcopy_ctx;
 struct zcopy_sock;
+struct zcopy_user;
 
 enum {
 	ZCOPY_XFER_STARTED,	/* a pass has begun sending it */
@@ -44,7 +46,9 @@ struct zcopy_xfer {
 	struct list_head ctx_link;	/* in ctx->xfers */
 	u64 id;				/* in the context, from 1 */
 	int sock_fd;			/* as registered, for listings */
-	struct file *file;
+	struct file *file;		/* NULL for a ZCOPY_F_BUFFER entry */
+	void *buf;			/* that entry's bytes, until handed */
+	struct zcopy_user *buf_user;	/* whom they are charged to (claim.c) */
 	struct zcopy_range range;	/* clipped to the size at submission */
 	bool until_eof;			/* no size to clip to: up to its EOF */
 	u64 pos;			/* next byte to hand to the socket */
@@ -67,8 +71,12 @@ struct zcopy_xfer {
 
 extern struct workqueue_struct *zcopy_wq;
 
+int zcopy_sqe_check(const struct zcopy_sqe *sqe);
+int zcopy_buffer_copy(const struct zcopy_sqe *sqe, void **bufp);
 int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
-		      struct file *sock_file, struct zcopy_xfer **xp);
+		      void *buf, struct zcopy_sock *zs, u64 held,
+		      struct zcopy_xfer **xp);
+void zcopy_xfer_drop(struct zcopy_xfer *x);
 void zcopy_xfer_unhold(struct zcopy_xfer *x);
 void zcopy_xfer_finish(struct zcopy_xfer *x, int err);
 

@@ -95,7 +95,12 @@ TEST_F(sub, flags_follow_probe)
 
 	ASSERT_EQ(0, ioctl(self->zc, ZCOPY_IOC_PROBE, &p));
 	for (bit = 1; bit & ZCOPY_F_ALL; bit <<= 1) {
-		s.flags = bit;
+		s = zc_sqe(self->fd, self->tx, 0, 1, 0, bit);
+		/* Bytes of memory, not of a file. */
+		if (bit == ZCOPY_F_BUFFER) {
+			s.file_fd = -1;
+			s.addr = (uintptr_t)"x";
+		}
 		if (p.sqe_flags & bit) {
 			EXPECT_EQ(1, zc_submit(self->zc, &s, 1));
 		} else {

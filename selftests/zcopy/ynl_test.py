@@ -81,7 +81,8 @@ def stats_get():
                           "completed", "failed", "cancelled", "bytes-zerocopy",
                           "bytes-copied", "pages", "bytes-inline",
                           "worker-passes", "reads-async", "reads-blocking",
-                          "disk-waiting", "read-threads"}, f"stats {stats}")
+                          "disk-waiting", "read-threads",
+                          "bytes-user"}, f"stats {stats}")
 
 
 @case

@@ -60,7 +60,8 @@ class Holder:
 STATS_KEYS = {"contexts", "sockets", "transfers", "submitted", "completed",
               "failed", "cancelled", "bytes_zerocopy", "bytes_copied", "pages",
               "bytes_inline", "worker_passes", "reads_async",
-              "reads_blocking", "disk_waiting", "read_threads"}
+              "reads_blocking", "disk_waiting", "read_threads",
+              "bytes_user"}
 
 
 @case

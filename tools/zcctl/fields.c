@@ -97,7 +97,7 @@ static const char *state_name(uint64_t state)
 
 static void print_sqe_flags(const char *key, uint64_t flags)
 {
-	const char *names[4];
+	const char *names[6];
 	int n = 0;
 
 	if (flags & ZCOPY_F_RELEASE)
@@ -106,6 +106,10 @@ static void print_sqe_flags(const char *key, uint64_t flags)
 		names[n++] = "dontcache";
 	if (flags & ZCOPY_F_INDEPENDENT)
 		names[n++] = "independent";
+	if (flags & ZCOPY_F_BUFFER)
+		names[n++] = "buffer";
+	if (flags & ZCOPY_F_LINK)
+		names[n++] = "link";
 	if (flags & ~(uint64_t)ZCOPY_F_ALL)
 		names[n++] = "unknown";
 	out_strs(key, names, n);

@@ -52,23 +52,40 @@ struct zcopy_reg {
  *			in the page cache before the transfer
  * ZCOPY_F_INDEPENDENT	go out even if a transfer queued before it on the
  *			socket ended early ("Failures" in "The model")
+ * ZCOPY_F_BUFFER	send len bytes of the caller's memory at addr, copied
+ *			at SUBMIT, instead of a file range: file_fd is -1
+ *			("User bytes")
+ * ZCOPY_F_LINK		the next entry of the batch continues this one's
+ *			response on the same socket: the entries join the
+ *			socket's queue together, and share segments
+ *			("Responses")
  * ZCOPY_F_ALL		every flag above; ZCOPY_IOC_PROBE says which ones
  *			the running kernel honours
  */
 #define ZCOPY_F_RELEASE		(1U << 0)
 #define ZCOPY_F_DONTCACHE	(1U << 1)
 #define ZCOPY_F_INDEPENDENT	(1U << 2)
+#define ZCOPY_F_BUFFER		(1U << 3)
+#define ZCOPY_F_LINK		(1U << 4)
 #define ZCOPY_F_ALL		(ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE | \
-				 ZCOPY_F_INDEPENDENT)
+				 ZCOPY_F_INDEPENDENT | ZCOPY_F_BUFFER | \
+				 ZCOPY_F_LINK)
+
+/* The most bytes one ZCOPY_F_BUFFER entry carries. */
+#define ZCOPY_BUFFER_MAX	65536
 
 /*
  * One submission entry: a transfer of bytes [offset, offset + len) of a
- * file to a registered socket ("Submitting").
+ * file to a registered socket ("Submitting"), or, with ZCOPY_F_BUFFER,
+ * of len bytes at addr in the caller's memory ("User bytes").
  */
 struct zcopy_sqe {
-	__s32 file_fd;		/* the file, open for reading */
+	__s32 file_fd;		/* the file, open for reading; -1: a buffer */
 	__s32 sock_fd;		/* registered with this context */
-	__u64 offset;		/* in the file; no alignment needed */
+	union {
+		__u64 offset;	/* in the file; no alignment needed */
+		__u64 addr;	/* ZCOPY_F_BUFFER: the bytes' address */
+	};
 	__u64 len;		/* 0: to the end of the file */
 	__u64 user_data;	/* the caller's cookie, returned in the cqe */
 	__u32 flags;		/* ZCOPY_F_* */

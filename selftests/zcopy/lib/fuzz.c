@@ -380,7 +380,7 @@ static void run_prog(const struct prog *p, int nl)
 	struct zcopy_submit s;
 	struct zcopy_reg r;
 	struct zcopy_cancel cn;
-	char buf[256];
+	char buf[256] = "";
 	unsigned int op, n, i;
 
 	while (c.i < PROG_LEN) {
@@ -417,7 +417,19 @@ static void run_prog(const struct prog *p, int nl)
 				sqe[i].offset = pick_u64(&c);
 				sqe[i].len = pick_u64(&c);
 				sqe[i].user_data = next8(&c) % 8;
-				sqe[i].flags = next8(&c) % 8;
+				sqe[i].flags = next8(&c) % 32;
+				/* Mostly a response: one socket, real bytes. */
+				if (i && next8(&c) < 160)
+					sqe[i].sock_fd = sqe[i - 1].sock_fd;
+				if (sqe[i].flags & ZCOPY_F_BUFFER &&
+				    next8(&c) < 200) {
+					sqe[i].file_fd = -1;
+					sqe[i].flags &= ~(ZCOPY_F_RELEASE |
+							  ZCOPY_F_DONTCACHE);
+					sqe[i].addr = (uintptr_t)pick_ptr(&c, buf,
+									  sizeof(buf));
+					sqe[i].len = 1 + next8(&c);
+				}
 				if (next8(&c) > 245)
 					sqe[i].reserved0 = 1;
 			}

@@ -22,6 +22,7 @@
 	STAT(ZCOPY_A_STATS_READS_ASYNC, "reads_async") \
 	STAT(ZCOPY_A_STATS_READS_BLOCKING, "reads_blocking") \
 	STAT(ZCOPY_A_STATS_DISK_WAITING, "disk_waiting") \
-	STAT(ZCOPY_A_STATS_READ_THREADS, "read_threads")
+	STAT(ZCOPY_A_STATS_READ_THREADS, "read_threads") \
+	STAT(ZCOPY_A_STATS_BYTES_USER, "bytes_user")
 
 #endif
