@@ -132,6 +132,27 @@ ZCOPY_EXPORT int zcopy_prep(struct zcopy *z, int file_fd, int sock_fd,
 	return 0;
 }
 
+/*
+ * Bytes of the caller's memory, sent in order with the file ranges: the
+ * module copies them when zcopy_submit() accepts the entry, so @buf may
+ * be reused from then on.
+ */
+ZCOPY_EXPORT int zcopy_prep_buffer(struct zcopy *z, int sock_fd,
+				   const void *buf, uint32_t len,
+				   uint32_t flags, uint64_t user_data)
+{
+	int ret = sq_make_room(z);
+
+	if (ret)
+		return ret;
+	z->sq[z->sq_tail++] = (struct zcopy_sqe){
+		.file_fd = -1, .sock_fd = sock_fd,
+		.addr = (uint64_t)(uintptr_t)buf, .len = len,
+		.user_data = user_data, .flags = flags | ZCOPY_F_BUFFER,
+	};
+	return 0;
+}
+
 ZCOPY_EXPORT unsigned int zcopy_queued(const struct zcopy *z)
 {
 	return z->sq_tail - z->sq_head;

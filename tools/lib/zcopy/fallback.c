@@ -24,6 +24,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "internal.h"
@@ -34,7 +35,8 @@
 
 struct fb_xfer {
 	struct fb_xfer *next;
-	int file;		/* ours: the caller may close theirs */
+	int file;		/* ours: the caller may close theirs; -1: buf */
+	char *buf;		/* ZCOPY_F_BUFFER: our copy of the bytes */
 	off_t pos;
 	uint64_t left;
 	int64_t sent;
@@ -109,6 +111,14 @@ static void unsignal(struct fb *fb)
 		fb->signalled = read(fb->efd, &v, sizeof(v)) != sizeof(v);
 }
 
+static void xfer_free(struct fb_xfer *x)
+{
+	if (x->file >= 0)
+		close(x->file);
+	free(x->buf);
+	free(x);
+}
+
 /*
  * Complete @x, ended by @err (0: it got to its end), as the module does:
  * res is the bytes sent, or the errno if it failed before the first.
@@ -121,8 +131,7 @@ static void complete(struct fb *fb, struct fb_xfer *x, int err)
 
 	fb->cq[i] = (struct zcopy_cqe){ .user_data = x->user_data,
 					.res = res, .error = err };
-	close(x->file);
-	free(x);
+	xfer_free(x);
 }
 
 /*
@@ -169,6 +178,21 @@ static struct fb_xfer *pop(struct fb_sock *s)
 }
 
 /*
+ * One send of @x: a buffer's bytes as write() sends them, saying more
+ * follows when another entry is queued behind, as the module does; a
+ * file range by sendfile().
+ */
+static ssize_t send_some(struct fb_sock *s, struct fb_xfer *x)
+{
+	if (x->buf)
+		return send(s->dup, x->buf + x->sent, x->left,
+			    MSG_DONTWAIT | MSG_NOSIGNAL |
+			    (x->next ? MSG_MORE : 0));
+	return sendfile(s->dup, x->file, &x->pos,
+			x->left < FB_CHUNK ? x->left : FB_CHUNK);
+}
+
+/*
  * Send the socket's transfers, in order, until it is full (then wait
  * for room) or they are all done.  Returns whether one met EPIPE.
  */
@@ -182,8 +206,7 @@ static bool run_sock(struct fb *fb, struct fb_sock *s)
 	while ((x = s->head)) {
 		err = 0;
 		if (x->left) {
-			n = sendfile(s->dup, x->file, &x->pos,
-				     x->left < FB_CHUNK ? x->left : FB_CHUNK);
+			n = send_some(s, x);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0 && errno == EAGAIN) {
@@ -424,14 +447,43 @@ int fb_unregister(struct zcopy *z, int sock_fd)
 	return 0;
 }
 
-/* Checks in the module's order: flags, the socket, then the file. */
-static int submit_one(struct fb *fb, const struct zcopy_sqe *sqe,
-		      struct fb_sock **sp)
+/* A ZCOPY_F_BUFFER entry's checks, as the module's. */
+static int check_buffer(const struct zcopy_sqe *sqe)
 {
+	if (!(sqe->flags & ZCOPY_F_BUFFER))
+		return 0;
+	if (sqe->file_fd != -1 || !sqe->len)
+		return -EINVAL;
+	return sqe->len > ZCOPY_BUFFER_MAX ? -EMSGSIZE : 0;
+}
+
+/* Our copy of a buffer's bytes (the module's copy at SUBMIT), or the file. */
+static int take_source(const struct zcopy_sqe *sqe, struct fb_xfer *x)
+{
+	if (sqe->flags & ZCOPY_F_BUFFER) {
+		x->file = -1;
+		x->buf = malloc(sqe->len);
+		if (!x->buf)
+			return -ENOMEM;
+		memcpy(x->buf, (const void *)(uintptr_t)sqe->addr, sqe->len);
+		return 0;
+	}
+	x->file = fcntl(sqe->file_fd, F_DUPFD_CLOEXEC, 0);
+	return x->file < 0 ? -errno : 0;
+}
+
+/*
+ * Checks in the module's order: flags, the buffer, the socket (the one
+ * of the response that @link continues, if any), then the file.
+ */
+static int submit_one(struct fb *fb, const struct zcopy_sqe *sqe,
+		      struct fb_sock *link, struct fb_sock **sp,
+		      struct fb_xfer **xp)
+{
+	bool until_eof = false;
 	struct fb_sock **p;
 	struct fb_xfer *x;
-	bool until_eof;
-	uint64_t len;
+	uint64_t len = sqe->len;
 	int ret;
 
 	if (sqe->flags & ~ZCOPY_F_ALL || sqe->reserved0 ||
@@ -440,20 +492,26 @@ static int submit_one(struct fb *fb, const struct zcopy_sqe *sqe,
 	/* RELEASE, DONTCACHE: see zcopy_probe() */
 	if (sqe->flags & ~FB_SQE_FLAGS)
 		return -EOPNOTSUPP;
+	ret = check_buffer(sqe);
+	if (ret)
+		return ret;
 	p = find_sock(fb, sqe->sock_fd, &ret);
 	if (!p)
 		return ret;
-	ret = fb_check_sqe(sqe, &len, &until_eof);
-	if (ret)
-		return ret;
+	if (link && *p != link)
+		return -EINVAL;
+	if (!(sqe->flags & ZCOPY_F_BUFFER)) {
+		ret = fb_check_sqe(sqe, &len, &until_eof);
+		if (ret)
+			return ret;
+	}
 	if (fb->inflight >= FB_MAX_INFLIGHT)
 		return -EAGAIN;
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
-	x->file = fcntl(sqe->file_fd, F_DUPFD_CLOEXEC, 0);
-	if (x->file < 0) {
-		ret = -errno;
+	ret = take_source(sqe, x);
+	if (ret) {
 		free(x);
 		return ret;
 	}
@@ -466,29 +524,65 @@ static int submit_one(struct fb *fb, const struct zcopy_sqe *sqe,
 	(*p)->tail = &x->next;
 	fb->inflight++;
 	*sp = *p;
+	*xp = x;
 	return 0;
+}
+
+/*
+ * A response refused part-way, from @first to the end of @s's queue:
+ * none of it was accepted, none of it completes (as the module does).
+ */
+static void drop_response(struct fb *fb, struct fb_sock *s,
+			  struct fb_xfer *first)
+{
+	struct fb_xfer **p = &s->head, *x;
+
+	while (*p != first)
+		p = &(*p)->next;
+	while ((x = *p)) {
+		*p = x->next;
+		xfer_free(x);
+		fb->inflight--;
+	}
+	s->tail = p;
 }
 
 /*
  * Entry by entry, each sent at once as far as its socket takes, unless
  * the socket is already waiting for room: the epoll set watches that.
+ * The entries of a response (ZCOPY_F_LINK) are queued first, then sent;
+ * whole responses only are accepted.
  */
 int fb_submit(struct zcopy *z)
 {
 	struct fb *fb = z->fb;
 	struct pipe_guard g;
-	struct fb_sock *s = NULL;
+	struct fb_sock *s = NULL, *link = NULL;
+	struct fb_xfer *x = NULL, *first = NULL;
+	unsigned int i, n = 0;
 	bool epipe = false;
-	unsigned int i;
 	int ret = 0;
 
 	guard_begin(&g);
 	for (i = z->sq_head; i < z->sq_tail; i++) {
-		ret = submit_one(fb, &z->sq[i], &s);
+		ret = submit_one(fb, &z->sq[i], link, &s, &x);
 		if (ret)
 			break;
+		if (!link)
+			first = x;
+		n++;
+		link = NULL;
+		if (z->sq[i].flags & ZCOPY_F_LINK && i + 1 < z->sq_tail) {
+			link = s;
+			continue;
+		}
+		n = 0;
 		if (!s->armed)
 			epipe |= run_sock(fb, s);
+	}
+	if (link) {
+		drop_response(fb, link, first);
+		i -= n;
 	}
 	guard_end(&g, epipe);
 	signal_ready(fb);

@@ -18,7 +18,7 @@
 #define ZCOPY_CQE_BUF	64
 
 /* The entry flags the fallback honours: sendfile knows no release. */
-#define FB_SQE_FLAGS	ZCOPY_F_INDEPENDENT
+#define FB_SQE_FLAGS	(ZCOPY_F_INDEPENDENT | ZCOPY_F_BUFFER | ZCOPY_F_LINK)
 
 struct fb;
 

@@ -52,6 +52,8 @@ int zcopy_unregister_socket(struct zcopy *z, int sock_fd);
 
 int zcopy_prep(struct zcopy *z, int file_fd, int sock_fd, uint64_t offset,
 	       uint64_t len, uint32_t flags, uint64_t user_data);
+int zcopy_prep_buffer(struct zcopy *z, int sock_fd, const void *buf,
+		      uint32_t len, uint32_t flags, uint64_t user_data);
 unsigned int zcopy_queued(const struct zcopy *z);
 unsigned int zcopy_discard(struct zcopy *z, unsigned int nr);
 int zcopy_submit(struct zcopy *z);

@@ -97,7 +97,8 @@ TEST(open_and_probe_a_context)
 	} else {
 		EXPECT_EQ(ZCOPY_FEATURES_FALLBACK, f.flags);
 		/* RELEASE, DONTCACHE: not honoured. */
-		EXPECT_EQ(ZCOPY_F_INDEPENDENT, f.sqe_flags);
+		EXPECT_EQ(ZCOPY_F_INDEPENDENT | ZCOPY_F_BUFFER | ZCOPY_F_LINK,
+			  f.sqe_flags);
 		EXPECT_EQ(0, f.features);
 	}
 	EXPECT_LE(0, zcopy_fd(d));
@@ -471,6 +472,105 @@ TEST(short_transfer_cancels_the_rest_of_its_socket)
 	EXPECT_EQ(MiB + 4096, reader_join(&r));
 	free(r.buf);
 	close(file);
+	teardown();
+}
+
+/*
+ * Responses: a header from a buffer rewritten as soon as zcopy_submit()
+ * returns, a file range, a trailer, linked; the peer gets them in order,
+ * byte for byte, and each entry completes with its length.
+ */
+TEST(buffers_and_ranges_go_out_in_order_as_responses)
+{
+	enum { RESP = 24, FSIZE = 256 * 1024 };
+	int file = make_file(NULL, FSIZE, 9);
+	unsigned char *expect, *body;
+	size_t elen = 0, n;
+	struct zcopy_cqe cqe;
+	struct reader r;
+	char hdr[64];
+	int i;
+
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 1);
+	expect = malloc(RESP * (sizeof(hdr) + FSIZE + 8));
+	body = malloc(FSIZE);
+	ASSERT_TRUE(expect && body);
+	ASSERT_EQ(FSIZE, pread(file, body, FSIZE, 0));
+	for (i = 0; i < RESP; i++) {
+		uint64_t len = 1 + i * (FSIZE / RESP), off = FSIZE - len;
+
+		n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\n"
+			     "Content-Length: %llu\r\n\r\n",
+			     (unsigned long long)len);
+		ASSERT_EQ(0, zcopy_prep_buffer(z, snd, hdr, n, ZCOPY_F_LINK,
+					       3 * i));
+		ASSERT_EQ(0, zcopy_prep(z, file, snd, off, len, ZCOPY_F_LINK,
+					3 * i + 1));
+		ASSERT_EQ(0, zcopy_prep_buffer(z, snd, "\r\n", 2, 0,
+					       3 * i + 2));
+		memcpy(expect + elen, hdr, n);
+		elen += n;
+		ASSERT_EQ(3, zcopy_submit(z));
+		memset(hdr, 'X', sizeof(hdr));	/* copied: ours again */
+		memcpy(expect + elen, body + off, len);
+		elen += len;
+		memcpy(expect + elen, "\r\n", 2);
+		elen += 2;
+	}
+	ASSERT_EQ(0, reader_start(&r, rcv, elen, 65536, 0));
+	for (i = 0; i < 3 * RESP; i++) {
+		ASSERT_EQ(0, wait10(&cqe));
+		EXPECT_EQ(0, cqe.error);
+		if (cqe.user_data % 3 == 2)
+			EXPECT_EQ(2, cqe.res);
+	}
+	shutdown(snd, SHUT_WR);
+	EXPECT_EQ(elen, reader_join(&r));
+	EXPECT_EQ(0, memcmp(expect, r.buf, elen));
+	free(r.buf);
+	free(body);
+	free(expect);
+	close(file);
+	teardown();
+}
+
+/* A buffer's errnos are the module's, in the module's order. */
+TEST(buffer_entries_give_the_modules_errnos)
+{
+	static char big[ZCOPY_BUFFER_MAX + 1];
+	struct zcopy_cqe cqe;
+	int other, peer;
+
+	setup(_metadata, 1, 0);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &other, &peer));
+	ASSERT_EQ(0, zcopy_register_socket(z, other));
+	zcopy_prep_buffer(z, snd, big, sizeof(big), 0, 1);
+	EXPECT_EQ(-EMSGSIZE, zcopy_submit(z));
+	zcopy_discard(z, 1);
+	zcopy_prep_buffer(z, snd, big, 0, 0, 1);
+	EXPECT_EQ(-EINVAL, zcopy_submit(z));
+	zcopy_discard(z, 1);
+	zcopy_prep_buffer(z, peer, big, 1, 0, 1);
+	EXPECT_EQ(-ENOENT, zcopy_submit(z));
+	zcopy_discard(z, 1);
+	/*
+	 * A response is on one socket: the entry that leaves it is refused,
+	 * and so is the response, whole; the one before it goes.
+	 */
+	zcopy_prep_buffer(z, snd, "a", 1, 0, 1);
+	zcopy_prep_buffer(z, snd, "b", 1, ZCOPY_F_LINK, 2);
+	zcopy_prep_buffer(z, other, "c", 1, 0, 3);
+	EXPECT_EQ(1, zcopy_submit(z));
+	EXPECT_EQ(2, zcopy_queued(z));
+	EXPECT_EQ(-EINVAL, zcopy_submit(z));
+	EXPECT_EQ(2, zcopy_discard(z, 2));
+	ASSERT_EQ(0, wait10(&cqe));
+	EXPECT_EQ(1, cqe.user_data);
+	EXPECT_EQ(1, cqe.res);
+	EXPECT_EQ(-EAGAIN, zcopy_peek_cqe(z, &cqe));
+	close(other);
+	close(peer);
 	teardown();
 }
 
