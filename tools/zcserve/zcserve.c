@@ -164,6 +164,10 @@ int conn_progress(struct server *s, struct conn *c)
 			c->req_len += n;
 			continue;
 		case ST_HEAD:
+			/* zcopy: head and body in one submission. */
+			if (s->mode == MODE_ZCOPY && !c->head_pos && c->left &&
+			    body_zcopy_response(s, c))
+				return 0;
 			/* MSG_MORE: the head leaves with the body's first bytes. */
 			n = send(c->fd, c->head + c->head_pos, c->head_len - c->head_pos,
 				 MSG_NOSIGNAL | (c->left ? MSG_MORE : 0));

@@ -57,6 +57,7 @@ int http_range(const struct request *r, off_t size, off_t *first, off_t *count);
 struct server;
 struct zcopy;
 int body_send(struct server *s, struct conn *c);	/* <0 error, 0 wait, 1 done */
+int body_zcopy_response(struct server *s, struct conn *c);
 int body_zcopy_open(struct server *s);
 int body_zcopy_register(struct server *s, struct conn *c);
 void body_zcopy_unregister(struct server *s, struct conn *c);
