@@ -303,6 +303,7 @@ struct zcopy_chain {
 	unsigned int n;			/* on xfers */
 	u64 bytes;			/* that they count against max_pinned */
 	u64 buffered;			/* of them, ZCOPY_F_BUFFER bytes */
+	u32 flags;			/* its first entry's: ZCOPY_F_GROUP */
 };
 
 static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
@@ -317,8 +318,9 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 	zs = zcopy_ctx_find(ctx, sqe->sock_fd, &ret);
 	if (!zs)
 		return ret;
-	/* A response goes to one socket. */
-	if (chain->zs && chain->zs != zs)
+	/* A response goes to one socket, completed as one or entry by entry. */
+	if (chain->zs && (chain->zs != zs ||
+			  (chain->flags ^ sqe->flags) & ZCOPY_F_GROUP))
 		return -EINVAL;
 	/* What could never be taken whole, however long one waited. */
 	if (chain->n >= READ_ONCE(zcopy_limits.max_inflight) ||
@@ -335,6 +337,7 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 	if (!chain->zs) {
 		zcopy_sock_get(zs);
 		chain->zs = zs;
+		chain->flags = sqe->flags;
 	}
 	return 0;
 }
@@ -348,6 +351,7 @@ static struct zcopy_sock *zcopy_chain_reset(struct zcopy_chain *chain)
 	chain->n = 0;
 	chain->bytes = 0;
 	chain->buffered = 0;
+	chain->flags = 0;
 	return zs;
 }
 
@@ -362,6 +366,8 @@ static struct zcopy_sock *zcopy_ctx_queue_chain(struct zcopy_ctx *ctx,
 	lockdep_assert_held(&ctx->ev.mtx);
 	atomic64_add(chain->n, &ctx->submitted);
 	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_SUBMITTED, chain->n);
+	if (chain->flags & ZCOPY_F_GROUP)
+		zcopy_xfer_group(&chain->xfers, chain->n);
 	zcopy_sock_queue(chain->zs, &chain->xfers);
 	return zcopy_chain_reset(chain);
 }

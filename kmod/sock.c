@@ -805,7 +805,13 @@ static unsigned int zcopy_sock_cancel_some(struct zcopy_sock *zs,
 			continue;
 		if (test_and_set_bit(ZCOPY_XFER_CANCEL, &x->state))
 			continue;	/* counted by an earlier CANCEL */
-		n++;
+		/*
+		 * A group has one record: counted once (its leader lives
+		 * while a member is queued).
+		 */
+		if (!x->group ||
+		    !test_and_set_bit(ZCOPY_XFER_GROUP_COUNTED, &x->group->state))
+			n++;
 		head |= test_bit(ZCOPY_XFER_STARTED, &x->state);
 	}
 	/*

@@ -77,8 +77,64 @@ static void zcopy_xfer_event_release(struct zcopy_event *e)
 	zcopy_xfer_put(x);
 }
 
+/*
+ * Member @x of a group ended, handing nothing more, because of @err: the
+ * group's error is the first a member ended with in the stream (the
+ * passes end them in order), -ECANCELED only if none had another (the
+ * rest of a failed response is cancelled, concurrently perhaps).
+ */
+static void zcopy_group_ended(struct zcopy_xfer *x, s32 err)
+{
+	atomic_t *group_err = &x->group->group_error;
+
+	if (err && atomic_cmpxchg(group_err, 0, err) == -ECANCELED &&
+	    err != -ECANCELED)
+		atomic_cmpxchg(group_err, -ECANCELED, err);
+}
+
+/* Count member @x's completion into its group's leader @lead. */
+static void zcopy_group_add(struct zcopy_xfer *lead, struct zcopy_xfer *x)
+{
+	atomic64_add(x->pos - x->range.start, &lead->group_bytes);
+	if (x->event.cqe.flags & ZCOPY_CQE_F_COPIED)
+		set_bit(ZCOPY_XFER_GROUP_COPIED, &lead->state);
+}
+
+/*
+ * The group's record, on its leader's event, as one transfer's would be.
+ * One a CANCEL counted completes cancelled, as a counted transfer does.
+ */
+static void zcopy_group_record(struct zcopy_xfer *lead)
+{
+	u64 sent = atomic64_read(&lead->group_bytes);
+	s32 err = atomic_read(&lead->group_error);
+
+	if (test_bit(ZCOPY_XFER_GROUP_COUNTED, &lead->state))
+		err = -ECANCELED;
+
+	lead->event.cqe.res = sent || !err || err == -ENODATA ? (s64)sent : err;
+	lead->event.cqe.error = err;
+	if (test_bit(ZCOPY_XFER_GROUP_COPIED, &lead->state))
+		lead->event.cqe.flags |= ZCOPY_CQE_F_COPIED;
+}
+
+/*
+ * Set up the transfers on @xfers, the @n entries of one ZCOPY_F_GROUP
+ * response, not yet queued, to complete as one: the last is the leader.
+ */
+void zcopy_xfer_group(struct list_head *xfers, unsigned int n)
+{
+	struct zcopy_xfer *lead, *x;
+
+	lead = list_last_entry(xfers, struct zcopy_xfer, link);
+	atomic_set(&lead->group_left, n);
+	list_for_each_entry(x, xfers, link)
+		x->group = lead;
+}
+
 void zcopy_xfer_post(struct zcopy_xfer *x)
 {
+	struct zcopy_xfer *lead = x->group;
 	s32 err = x->event.cqe.error;
 
 	/*
@@ -99,6 +155,20 @@ void zcopy_xfer_post(struct zcopy_xfer *x)
 		/* Sent in full, or to where its file now ends. */
 		zcopy_stat_add(x->ctx->stats, ZCOPY_A_STATS_COMPLETED, 1);
 		atomic64_inc(&x->ctx->completed);
+	}
+	if (lead) {
+		zcopy_group_add(lead, x);
+		/*
+		 * A member's record is never read: let go of what it holds
+		 * for one.  The leader lives until its own is posted, below,
+		 * after every member's add.
+		 */
+		if (x != lead)
+			x->event.release(&x->event);
+		if (!atomic_dec_and_test(&lead->group_left))
+			return;
+		zcopy_group_record(lead);
+		x = lead;
 	}
 	zcopy_events_post(&x->ctx->ev, &x->event);
 }
@@ -324,6 +394,8 @@ void zcopy_xfer_finish(struct zcopy_xfer *x, int err)
 
 	x->event.cqe.res = sent || !err || err == -ENODATA ? (s64)sent : err;
 	x->event.cqe.error = err;
+	if (x->group)
+		zcopy_group_ended(x, err);
 	zcopy_xfer_free_buffer(x);
 	/* As sendfile() tells watchers of its input (inotify, fanotify). */
 	if (sent && x->file)

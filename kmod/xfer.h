@@ -33,6 +33,8 @@ enum {
 	ZCOPY_XFER_HANDED,	/* nothing more will go to the socket */
 	ZCOPY_XFER_RELEASED,	/* the stack has let go of every page */
 	ZCOPY_XFER_NOTIFY,	/* wants the release: sent with the uarg */
+	ZCOPY_XFER_GROUP_COPIED, /* a group's leader: a member was copied */
+	ZCOPY_XFER_GROUP_COUNTED, /* a group's leader: a CANCEL counted it */
 };
 
 struct zcopy_xfer {
@@ -67,6 +69,16 @@ struct zcopy_xfer {
 	unsigned int drop_tries;	/* of the gaps, still held by the stack */
 	/* Holders of its place in the context's limits: zcopy_xfer_unhold(). */
 	atomic_t charge_holds;
+
+	/*
+	 * A response completed as one (ZCOPY_F_GROUP): each member points
+	 * at its last entry, the leader, which alone posts, once every
+	 * member (itself included) would have.
+	 */
+	struct zcopy_xfer *group;	/* the leader, or NULL */
+	atomic_t group_left;		/* leader: members yet to complete */
+	atomic64_t group_bytes;		/* leader: the bytes they handed */
+	atomic_t group_error;		/* leader: why the response ended */
 };
 
 extern struct workqueue_struct *zcopy_wq;
@@ -77,6 +89,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		      void *buf, struct zcopy_sock *zs, u64 held,
 		      struct zcopy_xfer **xp);
 void zcopy_xfer_drop(struct zcopy_xfer *x);
+void zcopy_xfer_group(struct list_head *xfers, unsigned int n);
 void zcopy_xfer_unhold(struct zcopy_xfer *x);
 void zcopy_xfer_finish(struct zcopy_xfer *x, int err);
 

@@ -496,6 +496,90 @@ TEST_F(resp, user_buffered_bytes_are_bounded)
 }
 
 /*
+ * A ZCOPY_F_GROUP response completes once: its last entry's user_data,
+ * the bytes of all its entries.  Every entry of it must say so.
+ */
+TEST_F(resp, group_completes_once_with_its_total)
+{
+	const uint32_t g = ZCOPY_F_GROUP;
+	struct zcopy_sqe sqe[3] = {
+		buf_sqe(self->tx, "HEAD", 4, 1, g | ZCOPY_F_LINK),
+		zc_sqe(self->fd, self->tx, 0, 4096, 2, g | ZCOPY_F_LINK |
+		       ZCOPY_F_RELEASE),
+		buf_sqe(self->tx, "TAIL", 4, 3, g),
+	};
+	struct zcopy_cqe cqe[3];
+
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	ASSERT_EQ(3, zc_submit(self->zc, sqe, 3));
+	ASSERT_EQ(1, zc_wait(self->zc, cqe, 3, 2000));
+	EXPECT_EQ(3, cqe[0].user_data);
+	EXPECT_EQ(4 + 4096 + 4, cqe[0].res);
+	EXPECT_EQ(0, cqe[0].error);
+
+	/* Mixed: the entry that differs from its response's first. */
+	sqe[2].flags &= ~g;
+	EXPECT_EQ(-1, zc_submit(self->zc, sqe, 3));
+	EXPECT_EQ(EINVAL, errno);
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+	EXPECT_EQ(4 + 4096 + 4, self->recv.bytes);
+}
+
+/*
+ * A group whose body ends early (its file shrinks while it waits for
+ * room) completes once: the bytes the peer got, and why it ended.
+ */
+TEST_F(resp, group_failure_reports_bytes_and_error)
+{
+	const uint32_t g = ZCOPY_F_GROUP;
+	struct zcopy_sqe sqe[3] = {
+		buf_sqe(self->tx, "HEAD", 4, 1, g | ZCOPY_F_LINK),
+		zc_sqe(self->fd, self->tx, 0, 0, 2, g | ZCOPY_F_LINK),
+		buf_sqe(self->tx, "TAIL", 4, 3, g),
+	};
+	struct zcopy_cqe cqe[3];
+
+	ASSERT_EQ(3, zc_submit(self->zc, sqe, 3));
+	usleep(200000);
+	ASSERT_EQ(0, ftruncate(self->fd, MiB));
+	ASSERT_EQ(0, receiver_start(&self->recv, self->rx));
+	ASSERT_EQ(1, zc_wait(self->zc, cqe, 3, 2000));
+	EXPECT_EQ(3, cqe[0].user_data);
+	EXPECT_EQ(4 + MiB, cqe[0].res);
+	EXPECT_EQ(-ENODATA, cqe[0].error);
+	shutdown(self->tx, SHUT_WR);
+	receiver_join(&self->recv);
+	EXPECT_EQ(4 + MiB, self->recv.bytes);
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_TRANSFERS, 0, TIMEOUT_MS));
+}
+
+/*
+ * CANCEL counts a group once, however many of its entries match, and
+ * the group then completes once, cancelled, under its last user_data.
+ */
+TEST_F(resp, cancel_counts_a_group_once)
+{
+	const uint32_t g = ZCOPY_F_GROUP;
+	struct zcopy_sqe sqe[3] = {
+		zc_sqe(self->fd, self->tx, 0, 0, 1, 0),
+		buf_sqe(self->tx, "HEAD", 4, 7, g | ZCOPY_F_LINK),
+		zc_sqe(self->fd, self->tx, 0, 4096, 7, g),
+	};
+	struct zcopy_cqe cqe[3];
+
+	ASSERT_EQ(3, zc_submit(self->zc, sqe, 3));
+	usleep(100000);
+	EXPECT_EQ(1, zc_cancel(self->zc, 7));
+	ASSERT_EQ(1, zc_wait(self->zc, cqe, 3, 2000));
+	EXPECT_EQ(7, cqe[0].user_data);
+	EXPECT_EQ(-ECANCELED, cqe[0].res);
+	EXPECT_EQ(-ECANCELED, cqe[0].error);
+	EXPECT_EQ(-1, zc_cancel(self->zc, 7));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+/*
  * The peer resets the connection while a response waits for room: the
  * entry being sent fails with the socket's errno, the rest of the
  * response is cancelled, and nothing is left behind.

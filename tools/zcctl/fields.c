@@ -97,7 +97,7 @@ static const char *state_name(uint64_t state)
 
 static void print_sqe_flags(const char *key, uint64_t flags)
 {
-	const char *names[6];
+	const char *names[7];
 	int n = 0;
 
 	if (flags & ZCOPY_F_RELEASE)
@@ -110,6 +110,8 @@ static void print_sqe_flags(const char *key, uint64_t flags)
 		names[n++] = "buffer";
 	if (flags & ZCOPY_F_LINK)
 		names[n++] = "link";
+	if (flags & ZCOPY_F_GROUP)
+		names[n++] = "group";
 	if (flags & ~(uint64_t)ZCOPY_F_ALL)
 		names[n++] = "unknown";
 	out_strs(key, names, n);

@@ -7,7 +7,8 @@
  * instance.  Sockets are registered with a context (ZCOPY_IOC_REGISTER).
  * ZCOPY_IOC_SUBMIT queues a batch of transfers, each a range of a file to
  * a registered socket, and returns without waiting for the disk or the
- * network.  Every transfer then produces one struct zcopy_cqe, which
+ * network.  Every transfer (every ZCOPY_F_GROUP response: one) then
+ * produces one struct zcopy_cqe, which
  * read() returns and poll() reports.  The generic netlink family "zcopy"
  * shows the counters, contexts and transfers, and sets the limits.
  *
@@ -59,6 +60,9 @@ struct zcopy_reg {
  *			response on the same socket: the entries join the
  *			socket's queue together, and share segments
  *			("Responses")
+ * ZCOPY_F_GROUP	on every entry of a response: it completes once,
+ *			with its last entry's user_data and the bytes of
+ *			all its entries ("Responses")
  * ZCOPY_F_ALL		every flag above; ZCOPY_IOC_PROBE says which ones
  *			the running kernel honours
  */
@@ -67,9 +71,10 @@ struct zcopy_reg {
 #define ZCOPY_F_INDEPENDENT	(1U << 2)
 #define ZCOPY_F_BUFFER		(1U << 3)
 #define ZCOPY_F_LINK		(1U << 4)
+#define ZCOPY_F_GROUP		(1U << 5)
 #define ZCOPY_F_ALL		(ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE | \
 				 ZCOPY_F_INDEPENDENT | ZCOPY_F_BUFFER | \
-				 ZCOPY_F_LINK)
+				 ZCOPY_F_LINK | ZCOPY_F_GROUP)
 
 /* The most bytes one ZCOPY_F_BUFFER entry carries. */
 #define ZCOPY_BUFFER_MAX	65536
@@ -164,7 +169,8 @@ struct zcopy_probe {
  * struct zcopy_cqe.flags ("Reading completions")
  *
  * ZCOPY_CQE_F_COPIED	the stack copied the data after all; only on the
- *			completions of ZCOPY_F_RELEASE transfers
+ *			completions of ZCOPY_F_RELEASE transfers, and of
+ *			groups with one
  */
 #define ZCOPY_CQE_F_COPIED	(1U << 0)
 

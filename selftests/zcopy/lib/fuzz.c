@@ -417,7 +417,7 @@ static void run_prog(const struct prog *p, int nl)
 				sqe[i].offset = pick_u64(&c);
 				sqe[i].len = pick_u64(&c);
 				sqe[i].user_data = next8(&c) % 8;
-				sqe[i].flags = next8(&c) % 32;
+				sqe[i].flags = next8(&c) % 64;
 				/* Mostly a response: one socket, real bytes. */
 				if (i && next8(&c) < 160)
 					sqe[i].sock_fd = sqe[i - 1].sock_fd;

@@ -33,8 +33,18 @@
 #define FB_MAX_INFLIGHT	ZCOPY_DEFAULT_MAX_INFLIGHT
 #define FB_CHUNK	(1U << 30)	/* under sendfile's 0x7ffff000 */
 
+/* A response completed as one (ZCOPY_F_GROUP), as the module does. */
+struct fb_group {
+	unsigned int left;	/* members not yet complete */
+	int64_t sent;
+	int err;		/* the first, -ECANCELED only if no other */
+	bool counted;		/* by a cancel: it completes -ECANCELED */
+	uint64_t user_data;	/* its last entry's */
+};
+
 struct fb_xfer {
 	struct fb_xfer *next;
+	struct fb_group *group;	/* or NULL */
 	int file;		/* ours: the caller may close theirs; -1: buf */
 	char *buf;		/* ZCOPY_F_BUFFER: our copy of the bytes */
 	off_t pos;
@@ -126,12 +136,31 @@ static void xfer_free(struct fb_xfer *x)
  */
 static void complete(struct fb *fb, struct fb_xfer *x, int err)
 {
-	unsigned int i = (fb->cq_head + fb->cq_len++) % FB_MAX_INFLIGHT;
-	int64_t res = x->sent || !err || err == -ENODATA ? x->sent : err;
+	struct fb_group *g = x->group;
+	uint64_t user_data = x->user_data;
+	int64_t sent = x->sent;
+	unsigned int i;
 
-	fb->cq[i] = (struct zcopy_cqe){ .user_data = x->user_data,
-					.res = res, .error = err };
 	xfer_free(x);
+	if (g) {
+		g->sent += sent;
+		if (err && (!g->err || g->err == -ECANCELED))
+			g->err = err;
+		if (--g->left) {
+			fb->inflight--;	/* no record of its own */
+			return;
+		}
+		user_data = g->user_data;
+		sent = g->sent;
+		err = g->counted ? -ECANCELED : g->err;
+		free(g);
+	}
+	i = (fb->cq_head + fb->cq_len++) % FB_MAX_INFLIGHT;
+	fb->cq[i] = (struct zcopy_cqe){
+		.user_data = user_data,
+		.res = sent || !err || err == -ENODATA ? sent : err,
+		.error = err,
+	};
 }
 
 /*
@@ -293,7 +322,7 @@ static int cancel_sock(struct fb *fb, struct fb_sock *s, bool all,
 		       uint64_t user_data)
 {
 	struct fb_xfer **p = &s->head, *x;
-	bool match, behind = false;
+	bool match, count, behind = false;
 	int n = 0;
 
 	while ((x = *p)) {
@@ -302,9 +331,15 @@ static int cancel_sock(struct fb *fb, struct fb_sock *s, bool all,
 			p = &x->next;
 			continue;
 		}
+		/* A group has one record: counted once. */
+		count = match;
+		if (count && x->group) {
+			count = !x->group->counted;
+			x->group->counted = true;
+		}
 		*p = x->next;
 		complete(fb, x, -ECANCELED);
-		n += match;
+		n += count;
 		behind = true;
 	}
 	s->tail = p;
@@ -477,8 +512,8 @@ static int take_source(const struct zcopy_sqe *sqe, struct fb_xfer *x)
  * of the response that @link continues, if any), then the file.
  */
 static int submit_one(struct fb *fb, const struct zcopy_sqe *sqe,
-		      struct fb_sock *link, struct fb_sock **sp,
-		      struct fb_xfer **xp)
+		      struct fb_sock *link, uint32_t link_flags,
+		      struct fb_sock **sp, struct fb_xfer **xp)
 {
 	bool until_eof = false;
 	struct fb_sock **p;
@@ -498,7 +533,7 @@ static int submit_one(struct fb *fb, const struct zcopy_sqe *sqe,
 	p = find_sock(fb, sqe->sock_fd, &ret);
 	if (!p)
 		return ret;
-	if (link && *p != link)
+	if (link && (*p != link || (link_flags ^ sqe->flags) & ZCOPY_F_GROUP))
 		return -EINVAL;
 	if (!(sqe->flags & ZCOPY_F_BUFFER)) {
 		ret = fb_check_sqe(sqe, &len, &until_eof);
@@ -525,6 +560,22 @@ static int submit_one(struct fb *fb, const struct zcopy_sqe *sqe,
 	fb->inflight++;
 	*sp = *p;
 	*xp = x;
+	return 0;
+}
+
+/* The response from @first to the end of @s's queue completes as one. */
+static int make_group(struct fb_xfer *first)
+{
+	struct fb_group *g = calloc(1, sizeof(*g));
+	struct fb_xfer *x;
+
+	if (!g)
+		return -ENOMEM;
+	for (x = first; x; x = x->next) {
+		x->group = g;
+		g->left++;
+		g->user_data = x->user_data;
+	}
 	return 0;
 }
 
@@ -559,22 +610,32 @@ int fb_submit(struct zcopy *z)
 	struct pipe_guard g;
 	struct fb_sock *s = NULL, *link = NULL;
 	struct fb_xfer *x = NULL, *first = NULL;
+	uint32_t flags = 0;
 	unsigned int i, n = 0;
 	bool epipe = false;
 	int ret = 0;
 
 	guard_begin(&g);
 	for (i = z->sq_head; i < z->sq_tail; i++) {
-		ret = submit_one(fb, &z->sq[i], link, &s, &x);
+		ret = submit_one(fb, &z->sq[i], link, flags, &s, &x);
 		if (ret)
 			break;
-		if (!link)
+		if (!link) {
 			first = x;
+			flags = z->sq[i].flags;
+		}
 		n++;
 		link = NULL;
 		if (z->sq[i].flags & ZCOPY_F_LINK && i + 1 < z->sq_tail) {
 			link = s;
 			continue;
+		}
+		if (flags & ZCOPY_F_GROUP && make_group(first)) {
+			/* No memory to complete it as one: refused whole. */
+			drop_response(fb, s, first);
+			i -= n - 1;
+			ret = -ENOMEM;
+			break;
 		}
 		n = 0;
 		if (!s->armed)

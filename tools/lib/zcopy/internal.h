@@ -18,7 +18,8 @@
 #define ZCOPY_CQE_BUF	64
 
 /* The entry flags the fallback honours: sendfile knows no release. */
-#define FB_SQE_FLAGS	(ZCOPY_F_INDEPENDENT | ZCOPY_F_BUFFER | ZCOPY_F_LINK)
+#define FB_SQE_FLAGS	(ZCOPY_F_INDEPENDENT | ZCOPY_F_BUFFER | ZCOPY_F_LINK | \
+			 ZCOPY_F_GROUP)
 
 struct fb;
 

@@ -97,8 +97,8 @@ TEST(open_and_probe_a_context)
 	} else {
 		EXPECT_EQ(ZCOPY_FEATURES_FALLBACK, f.flags);
 		/* RELEASE, DONTCACHE: not honoured. */
-		EXPECT_EQ(ZCOPY_F_INDEPENDENT | ZCOPY_F_BUFFER | ZCOPY_F_LINK,
-			  f.sqe_flags);
+		EXPECT_EQ(ZCOPY_F_INDEPENDENT | ZCOPY_F_BUFFER | ZCOPY_F_LINK |
+			  ZCOPY_F_GROUP, f.sqe_flags);
 		EXPECT_EQ(0, f.features);
 	}
 	EXPECT_LE(0, zcopy_fd(d));
@@ -223,7 +223,7 @@ TEST(submit_gives_the_modules_errnos_batches_stop_at_a_refusal)
 	bad = dup(file);
 	close(bad);
 
-	EXPECT_EQ(-EINVAL, submit_one(file, 0, 0, 1U << 5, 1));
+	EXPECT_EQ(-EINVAL, submit_one(file, 0, 0, 1U << 7, 1));
 	EXPECT_EQ(0, zcopy_prep(z, file, snd, 0, 0, 0, 1));
 	EXPECT_EQ(2, zcopy_queued(z));	/* a refused entry stays */
 	EXPECT_EQ(1, zcopy_discard(z, 1));
@@ -531,6 +531,67 @@ TEST(buffers_and_ranges_go_out_in_order_as_responses)
 	free(r.buf);
 	free(body);
 	free(expect);
+	close(file);
+	teardown();
+}
+
+/* A ZCOPY_F_GROUP response completes once, with its total. */
+TEST(group_response_completes_once)
+{
+	const uint32_t g = ZCOPY_F_GROUP;
+	int file = make_file(NULL, 8192, 10);
+	struct zcopy_cqe cqe;
+	struct reader r;
+
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 0);
+	ASSERT_EQ(0, reader_start(&r, rcv, 3 + 8192 + 2, 65536, 0));
+	zcopy_prep_buffer(z, snd, "abc", 3, g | ZCOPY_F_LINK, 1);
+	zcopy_prep(z, file, snd, 0, 0, g | ZCOPY_F_LINK, 2);
+	zcopy_prep_buffer(z, snd, "\r\n", 2, g, 3);
+	EXPECT_EQ(3, zcopy_submit(z));
+	ASSERT_EQ(0, wait10(&cqe));
+	EXPECT_EQ(3, cqe.user_data);
+	EXPECT_EQ(3 + 8192 + 2, cqe.res);
+	EXPECT_EQ(0, cqe.error);
+	EXPECT_EQ(-EAGAIN, zcopy_peek_cqe(z, &cqe));
+	shutdown(snd, SHUT_WR);
+	EXPECT_EQ(3 + 8192 + 2, reader_join(&r));
+	free(r.buf);
+	close(file);
+	teardown();
+}
+
+/* CANCEL counts a group once; it completes once, cancelled. */
+TEST(cancel_counts_a_group_once)
+{
+	const uint32_t g = ZCOPY_F_GROUP;
+	int file = make_file(NULL, 8 * MiB, 11), i;
+	struct zcopy_cqe cqe;
+	struct reader r;
+
+	ASSERT_LE(0, file);
+	setup(_metadata, 1, 1);
+	zcopy_prep(z, file, snd, 0, 0, 0, 1);
+	zcopy_prep_buffer(z, snd, "abc", 3, g | ZCOPY_F_LINK, 7);
+	zcopy_prep(z, file, snd, 0, 4096, g, 7);
+	EXPECT_EQ(3, zcopy_submit(z));
+	EXPECT_EQ(1, zcopy_cancel(z, 7));
+	ASSERT_EQ(0, reader_start(&r, rcv, 8 * MiB, 65536, 0));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, wait10(&cqe));
+		if (cqe.user_data == 7) {
+			EXPECT_EQ(-ECANCELED, cqe.res);
+			EXPECT_EQ(-ECANCELED, cqe.error);
+		} else {
+			EXPECT_EQ(1, cqe.user_data);
+			EXPECT_EQ(8 * MiB, cqe.res);
+		}
+	}
+	EXPECT_EQ(-EAGAIN, zcopy_peek_cqe(z, &cqe));
+	shutdown(snd, SHUT_WR);
+	EXPECT_EQ(8 * MiB, reader_join(&r));
+	free(r.buf);
 	close(file);
 	teardown();
 }
