@@ -92,12 +92,12 @@ static int zcopy_nl_reply(struct genl_info *info,
  */
 static int zcopy_nl_put_stats(struct sk_buff *msg, struct net *net)
 {
-	atomic64_t *stats = zcopy_net(net)->stats;
+	struct zcopy_net *zn = zcopy_net(net);
 	unsigned int i;
 
 	for (i = 1; i <= ZCOPY_A_STATS_MAX; i++)
 		if (i != ZCOPY_A_STATS_PAD &&
-		    nla_put_u64_64bit(msg, i, atomic64_read(&stats[i]),
+		    nla_put_u64_64bit(msg, i, zcopy_stat_read(zn, i),
 				      ZCOPY_A_STATS_PAD))
 			return -EMSGSIZE;
 	return 0;
