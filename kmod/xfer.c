@@ -33,6 +33,8 @@
 #include "xfer.h"
 
 struct workqueue_struct *zcopy_wq;
+/* Transfers come and go by the thousand a second: a cache of their own. */
+static struct kmem_cache *zcopy_xfer_cache;
 
 void zcopy_xfer_put(struct zcopy_xfer *x)
 {
@@ -49,7 +51,7 @@ void zcopy_xfer_put(struct zcopy_xfer *x)
 		fput(x->file);
 	if (atomic_read(&x->charge_holds))
 		zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
-	kfree(x);
+	kmem_cache_free(zcopy_xfer_cache, x);
 	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_TRANSFERS, -1);
 	zcopy_ctx_put(ctx);	/* may be the module's last reference */
 }
@@ -318,7 +320,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		return ret;
 	bytes = range.end - range.start;
 
-	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
+	x = kmem_cache_zalloc(zcopy_xfer_cache, GFP_KERNEL);
 	if (!x) {
 		ret = -ENOMEM;
 		goto out_fput;
@@ -369,7 +371,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	return 0;
 
 out_free:
-	kfree(x);
+	kmem_cache_free(zcopy_xfer_cache, x);
 out_fput:
 	if (file)
 		fput(file);
@@ -442,12 +444,29 @@ u32 zcopy_xfer_state(const struct zcopy_xfer *x)
 
 int zcopy_engine_init(void)
 {
+	/*
+	 * Accounted: a transfer is the submitter's memory.  Its record is
+	 * what read() copies out of it (dev.c).
+	 */
+	zcopy_xfer_cache = KMEM_CACHE_USERCOPY(zcopy_xfer, SLAB_ACCOUNT,
+					       event.cqe);
+	if (!zcopy_xfer_cache)
+		return -ENOMEM;
 	zcopy_wq = alloc_workqueue("zcopy", WQ_UNBOUND, 0);
-	return zcopy_wq ? 0 : -ENOMEM;
+	if (!zcopy_wq) {
+		kmem_cache_destroy(zcopy_xfer_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-/* Only reached with no context left, so nothing can queue work any more. */
+/*
+ * Only reached with no context left, so nothing can queue work any more;
+ * the workqueue's end waits for the last frees (a context outlives its
+ * transfers).
+ */
 void zcopy_engine_exit(void)
 {
 	destroy_workqueue(zcopy_wq);
+	kmem_cache_destroy(zcopy_xfer_cache);
 }
