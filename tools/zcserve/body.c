@@ -62,53 +62,42 @@ static int sendfile_send(struct conn *c)
 	return 1;
 }
 
-/*
- * The connection's slot and generation: a cancelled transfer's late
- * completion must not be taken for its slot's next connection's.  The
- * top bit of the low word marks a response's head.
+/* The connection's slot and generation: a cancelled transfer's late
+ * completion must not be taken for its slot's next connection's.
  */
-#define COOKIE_GEN	0x7fffffffU
-#define COOKIE_HEAD	0x80000000U
-
 static uint64_t conn_cookie(const struct conn *c)
 {
-	return (uint64_t)c->fd << 32 | (c->gen & COOKIE_GEN);
+	return (uint64_t)c->fd << 32 | c->gen;
 }
 
 /*
- * The head and the body in one submission, linked: they leave together,
- * in one segment when they fit, and the head's bytes are the module's
- * once it accepts them.  Returns 1 when the head is accepted (the body
- * too, or it waits for room in the context as body_send()'s do), 0 when
- * neither is: then the head goes by send() as the other modes send it.
+ * The head and the body as one response: one submission, one
+ * completion for both (ZCOPY_F_GROUP), in one segment when they fit;
+ * the head's bytes are the module's once it accepts them.  Returns 1
+ * when it is accepted, whole, and 0 when it is not: then the head goes
+ * by send() as the other modes send it, and the body as theirs.
  */
 int body_zcopy_response(struct server *s, struct conn *c)
 {
+	const uint32_t g = ZCOPY_F_GROUP;
 	int ret;
 
-	ret = zcopy_prep_buffer(s->zc, c->fd, c->head, c->head_len,
-				ZCOPY_F_LINK, conn_cookie(c) | COOKIE_HEAD);
-	if (ret)
+	if (zcopy_prep_buffer(s->zc, c->fd, c->head, c->head_len,
+			      g | ZCOPY_F_LINK, conn_cookie(c)))
 		return 0;
-	ret = zcopy_prep(s->zc, c->file, c->fd, c->off, c->left, 0,
-			 conn_cookie(c));
-	if (ret) {
+	if (zcopy_prep(s->zc, c->file, c->fd, c->off, c->left, g,
+		       conn_cookie(c))) {
 		zcopy_discard(s->zc, 1);
 		return 0;
 	}
 	ret = zcopy_submit(s->zc);
-	if (ret <= 0) {
+	if (ret != 2) {
 		zcopy_discard(s->zc, 2);
 		return 0;
 	}
 	c->head_pos = c->head_len;
+	c->zc_head = c->head_len;
 	c->state = ST_WAIT_ZCOPY;
-	if (ret == 2)
-		return 1;
-	/* The body was refused: it goes as body_send()'s would. */
-	zcopy_discard(s->zc, 1);
-	c->next_waiting = s->waiting;
-	s->waiting = c;
 	return 1;
 }
 
@@ -207,19 +196,17 @@ int body_zcopy_reap(struct server *s)
 			int fd = cqe[i].user_data >> 32;
 			struct conn *c = fd <= s->max_fd ? s->conns[fd] : NULL;
 
-			if (!c || (c->gen & COOKIE_GEN) !=
-				  ((uint32_t)cqe[i].user_data & COOKIE_GEN) ||
+			if (!c || c->gen != (uint32_t)cqe[i].user_data ||
 			    c->state != ST_WAIT_ZCOPY)
 				continue;	/* its connection is gone */
-			/* A head that failed cancels its body: that closes. */
-			if (cqe[i].user_data & COOKIE_HEAD)
-				continue;
-			if (cqe[i].error || cqe[i].res != (int64_t)c->left) {
+			if (cqe[i].error ||
+			    cqe[i].res != (int64_t)(c->zc_head + c->left)) {
 				conn_close(s, c);
 				continue;
 			}
 			c->off += c->left;
 			c->left = 0;
+			c->zc_head = 0;
 			c->state = ST_BODY;
 			if (conn_progress(s, c) < 0)
 				conn_close(s, c);

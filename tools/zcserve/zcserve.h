@@ -25,6 +25,7 @@ struct conn {
 	size_t req_len;
 	char head[HDR_MAX];
 	size_t head_len, head_pos;
+	size_t zc_head;		/* zcopy: head bytes in the pending response */
 	int file;		/* body: open file, or -1 */
 	off_t off;
 	size_t left;
