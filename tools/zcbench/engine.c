@@ -19,7 +19,7 @@
 /* The current file is all handed to the socket (and to the stack). */
 static int file_sent(const struct conn *c)
 {
-	return !c->left && c->buf_pos == c->buf_len && !c->in_pipe;
+	return !c->left && !c->hdr_left && c->buf_pos == c->buf_len && !c->in_pipe;
 }
 
 /*

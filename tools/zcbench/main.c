@@ -20,10 +20,15 @@
 #include "zcbench.h"
 
 const struct method *const zcb_methods[] = {
-	&zcb_read_write, &zcb_mmap_write, &zcb_sendfile, &zcb_splice,
-	&zcb_msg_zerocopy, &zcb_uring_splice, &zcb_zcopy, &zcb_zcopy_release,
-	NULL,
+	&zcb_read_write, &zcb_mmap_write, &zcb_sendfile, &zcb_sendfile_cork,
+	&zcb_splice, &zcb_msg_zerocopy, &zcb_uring_splice, &zcb_zcopy,
+	&zcb_zcopy_release, NULL,
 };
+
+/* A response's head, as far as it goes; the rest of --header is zeros. */
+const char zcb_header[ZCB_HEADER_MAX] =
+	"HTTP/1.1 200 OK\r\nServer: zcbench\r\nContent-Type: "
+	"application/octet-stream\r\nConnection: keep-alive\r\n";
 
 const struct method *zcb_method(const char *name)
 {
@@ -79,7 +84,12 @@ static void usage(FILE *f)
 "  -t, --time SECONDS   or stop after the batch that passes SECONDS (default 3)\n"
 "  -d, --dir DIR        where the test files are made (default .)\n"
 "      --csv FILE, --json FILE, --plot FILE.png\n"
-"  -q, --quiet          no table on standard output\n");
+"  -q, --quiet          no table on standard output\n"
+"  -H, --header SIZE    a response's head of SIZE bytes (at most 4K) before\n"
+"                       each file, the receiver counting both: sendfile\n"
+"                       writes it first, sendfile+cork between TCP_CORK\n"
+"                       and its removal (nginx's tcp_nopush), zcopy as a\n"
+"                       buffer linked to the file, one submission\n");
 }
 
 static char *next_item(char **list)
@@ -98,7 +108,8 @@ int main(int argc, char **argv)
 		{ "batch", 1, NULL, 'B' }, { "stop-and-wait", 0, NULL, 'w' },
 		{ "dir", 1, NULL, 'd' }, { "csv", 1, NULL, 'v' },
 		{ "json", 1, NULL, 'j' }, { "plot", 1, NULL, 'p' },
-		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' }, { 0 },
+		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' },
+		{ "header", 1, NULL, 'H' }, { 0 },
 	};
 	char methods[256] = "", sizes[256] = "4K,64K,1M,64M,1G";
 	char conns[256] = "1,16,256", caches[64] = "cached,cold";
@@ -109,7 +120,7 @@ int main(int argc, char **argv)
 			     .depth = 16 };
 	struct rlimit nofile = { 65536, 65536 };
 	struct result *res = NULL;
-	int nres = 0, opt, i, failed = 0;
+	int nres = 0, opt, i, failed = 0, all;
 	size_t sz;
 	char *l1, *l2, *l3, *l4, *l5, *a, *b, *c, *d, *e;
 
@@ -124,10 +135,7 @@ int main(int argc, char **argv)
 		return zcb_cgroup_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		argc--, argv++;
-	for (i = 0; zcb_methods[i]; i++)
-		snprintf(methods + strlen(methods), sizeof(methods) - strlen(methods),
-			 "%s%s", i ? "," : "", zcb_methods[i]->name);
-	while ((opt = getopt_long(argc, argv, "m:s:c:n:r:b:t:D:B:wd:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "m:s:c:n:r:b:t:D:B:wd:qhH:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm': snprintf(methods, sizeof(methods), "%s", optarg); break;
 		case 's': snprintf(sizes, sizeof(sizes), "%s", optarg); break;
@@ -152,6 +160,14 @@ int main(int argc, char **argv)
 		case 'j': json = optarg; break;
 		case 'p': png = optarg; break;
 		case 'q': o.quiet = 1; break;
+		case 'H':
+			if (zcb_parse_size(optarg, &o.header) ||
+			    o.header > ZCB_HEADER_MAX) {
+				fprintf(stderr, "zcbench: --header takes 0 to %d bytes\n",
+					ZCB_HEADER_MAX);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -165,12 +181,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zcbench: depth must be 1..1024 and batch 0..depth\n");
 		return 2;
 	}
+	/* By default every method, or with --header every one that sends it. */
+	for (i = 0, all = !*methods; all && zcb_methods[i]; i++)
+		if (!o.header || zcb_methods[i]->headers)
+			snprintf(methods + strlen(methods), sizeof(methods) - strlen(methods),
+				 "%s%s", *methods ? "," : "", zcb_methods[i]->name);
 	/* Validate every list before the first measurement. */
-	for (l1 = strdupa(methods); (a = next_item(&l1));)
+	for (l1 = strdupa(methods); (a = next_item(&l1));) {
 		if (!zcb_method(a)) {
 			fprintf(stderr, "zcbench: unknown method '%s'\n", a);
 			return 2;
 		}
+		if (o.header && !zcb_method(a)->headers) {
+			fprintf(stderr, "zcbench: %s sends no headers: pick from "
+				"sendfile,sendfile+cork,zcopy,zcopy+release\n", a);
+			return 2;
+		}
+	}
 	for (l1 = strdupa(sizes); (a = next_item(&l1));)
 		if (zcb_parse_size(a, &sz)) {
 			fprintf(stderr, "zcbench: bad size '%s'\n", a);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -93,10 +94,33 @@ static int mmap_pump(struct run *r, struct conn *c)
 	return 0;
 }
 
+/*
+ * --header: the file's header, written as a server writes a response's
+ * head before sendfile() (@flags: MSG_MORE, say).  Returns 0 once it is
+ * sent or the socket is full (c->hdr_left tells), -1 on error.
+ */
+static int header_pump(struct run *r, struct conn *c, int flags)
+{
+	ssize_t n;
+
+	while (c->hdr_left) {
+		n = SYS(send(c->fd, zcb_header + r->hdr - c->hdr_left, c->hdr_left,
+			     MSG_NOSIGNAL | flags));
+		if (n < 0)
+			return would_block("zcbench: header");
+		c->hdr_left -= n;
+	}
+	return 0;
+}
+
 static int sendfile_pump(struct run *r, struct conn *c)
 {
 	ssize_t n;
 
+	if (header_pump(r, c, 0))
+		return -1;
+	if (c->hdr_left)
+		return 0;
 	while (c->left) {
 		n = SYS(sendfile(c->fd, r->file, &c->off, c->left));
 		if (n < 0)
@@ -107,6 +131,32 @@ static int sendfile_pump(struct run *r, struct conn *c)
 		}
 		c->left -= n;
 	}
+	return 0;
+}
+
+static int cork(struct conn *c, int on)
+{
+	if (SYS(setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)))) {
+		perror("zcbench: TCP_CORK");
+		return -1;
+	}
+	c->corked = on;
+	return 0;
+}
+
+/*
+ * nginx's sequence with "sendfile on; tcp_nopush on;": TCP_CORK, the
+ * header, sendfile(), and the cork pulled once the response is handed
+ * over, so that the header and the file's first bytes share segments.
+ */
+static int sendfile_cork_pump(struct run *r, struct conn *c)
+{
+	if (!c->corked && (c->hdr_left || c->left) && cork(c, 1))
+		return -1;
+	if (sendfile_pump(r, c))
+		return -1;
+	if (c->corked && !c->hdr_left && !c->left && cork(c, 0))
+		return -1;
 	return 0;
 }
 
@@ -250,7 +300,12 @@ const struct method zcb_mmap_write = {
 
 const struct method zcb_sendfile = {
 	.name = "sendfile", .epoll_events = EPOLLIN | EPOLLOUT,
-	.pump = sendfile_pump,
+	.pump = sendfile_pump, .headers = 1,
+};
+
+const struct method zcb_sendfile_cork = {
+	.name = "sendfile+cork", .epoll_events = EPOLLIN | EPOLLOUT,
+	.pump = sendfile_cork_pump, .headers = 1,
 };
 
 const struct method zcb_splice = {

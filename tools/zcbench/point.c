@@ -140,6 +140,7 @@ int zcb_measure(const struct point *p, const struct method *m,
 	r.m = m;
 	r.file = file;
 	r.size = p->size;
+	r.hdr = o->header;
 	r.nconns = p->conns;
 	r.depth = p->depth;
 	r.batch = p->batch;
@@ -151,8 +152,8 @@ int zcb_measure(const struct point *p, const struct method *m,
 		r.conns[i].fd = -1;
 	if (zcb_enter_netns(p->net->sender_ns))
 		return -1;
-	rx = zcb_receiver_start(p->net->receiver_ns, o->port, p->size, p->batch,
-				p->conns);
+	rx = zcb_receiver_start(p->net->receiver_ns, o->port, p->size + o->header,
+				p->batch, p->conns);
 	if (rx < 0) {
 		fprintf(stderr, "zcbench: the receiver did not start\n");
 		return -1;

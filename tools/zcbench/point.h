@@ -19,6 +19,7 @@ struct options {
 	int batch;			/* files per acknowledgement; 0: auto */
 	int repeat;
 	int port;
+	size_t header;			/* bytes before each file; 0: none */
 	const char *dir;
 	int quiet;
 };

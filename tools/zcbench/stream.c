@@ -32,6 +32,8 @@ int zcb_stream_init(struct run *r)
 			return -1;
 		c->off = 0;
 		c->left = 0;
+		c->hdr_left = 0;
+		c->corked = 0;
 		c->started = c->acked = 0;
 		c->finished = 0;
 		c->buf_len = c->buf_pos = 0;
@@ -86,6 +88,7 @@ int zcb_file_begin(struct run *r, struct conn *c)
 	c->started++;
 	c->off = 0;
 	c->left = r->size;
+	c->hdr_left = r->hdr;
 	r->begun += r->size;
 	return 1;
 }
@@ -136,6 +139,6 @@ int zcb_read_ack(struct run *r, struct conn *c)
 /* Every file begun is handed over and confirmed, and no more will begin. */
 int zcb_conn_done(const struct conn *c)
 {
-	return c->finished && c->acked == c->started && !c->left &&
+	return c->finished && c->acked == c->started && !c->left && !c->hdr_left &&
 	       c->buf_pos == c->buf_len && !c->in_pipe && c->zc_done == c->zc_sent;
 }

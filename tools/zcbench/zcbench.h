@@ -21,6 +21,8 @@ struct conn {
 	int fd;
 	off_t off;		/* next byte of the current file to send */
 	size_t left;		/* bytes of the current file still to hand over */
+	size_t hdr_left;	/* --header: bytes of its header still to send */
+	int corked;		/* sendfile+cork: TCP_CORK set for this file */
 	long started;		/* files begun on this connection */
 	long acked;		/* files the receiver has confirmed */
 	int finished;		/* begins no more files */
@@ -49,6 +51,7 @@ struct run {
 	const struct method *m;
 	int file;		/* the file, open for reading */
 	size_t size;
+	size_t hdr;		/* a header of this many bytes before each file */
 	int nconns;
 	int depth, batch;
 	long max_files;		/* per connection; 0: no limit */
@@ -75,6 +78,7 @@ struct method {
 	uint32_t epoll_events;	/* 0: the method does its own waiting */
 	int blocking;		/* wants blocking sockets */
 	int maps_file;
+	int headers;		/* sends a header before each file (--header) */
 	int (*setup)(struct run *r);
 	pump_fn pump;
 	/* Send files on every connection until each is done (stream.c). */
@@ -83,8 +87,12 @@ struct method {
 };
 
 extern const struct method zcb_read_write, zcb_mmap_write, zcb_sendfile,
-	zcb_splice, zcb_msg_zerocopy, zcb_uring_splice, zcb_zcopy,
-	zcb_zcopy_release;
+	zcb_sendfile_cork, zcb_splice, zcb_msg_zerocopy, zcb_uring_splice,
+	zcb_zcopy, zcb_zcopy_release;
+
+/* The bytes of every header (--header), at most ZCB_HEADER_MAX. */
+#define ZCB_HEADER_MAX	4096
+extern const char zcb_header[ZCB_HEADER_MAX];
 extern const struct method *const zcb_methods[];
 const struct method *zcb_method(const char *name);
 int zcb_pipes_open(struct run *r);

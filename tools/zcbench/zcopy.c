@@ -24,20 +24,31 @@ struct zc {
 	struct zcopy *ctx;	/* its batch: begun, not yet taken */
 	uint32_t flags;
 	unsigned int cap;	/* of the batch: every window, once */
-	long inflight;		/* submitted, completion not yet read */
+	unsigned int per;	/* entries per file: 2 with a header */
+	long inflight;		/* files submitted, completion not yet read */
 };
 
-/* The connection's next file, if the window lets it begin: 1 if queued. */
+/*
+ * The connection's next file, if the window lets it begin: 1 if queued.
+ * With --header, the header and the file are one response: a buffer
+ * linked to the range, one submission and one completion.
+ */
 static int queue_file(struct run *r, struct zc *z, int i)
 {
 	struct conn *c = &r->conns[i];
-
-	if (zcopy_queued(z->ctx) == z->cap || !zcb_file_begin(r, c))
+	if (zcopy_queued(z->ctx) + z->per > z->cap || !zcb_file_begin(r, c))
 		return 0;
-	if (zcopy_prep(z->ctx, r->file, c->fd, 0, r->size, z->flags, i))
-		return 0;	/* no memory: the window waits */
+	/* The batch holds every window at once: only memory can fail. */
+	if ((r->hdr && zcopy_prep_buffer(z->ctx, c->fd, zcb_header, r->hdr,
+					 ZCOPY_F_LINK | ZCOPY_F_GROUP, i)) ||
+	    zcopy_prep(z->ctx, r->file, c->fd, 0, r->size,
+		       z->flags | (r->hdr ? ZCOPY_F_GROUP : 0), i)) {
+		fprintf(stderr, "zcbench: out of memory\n");
+		exit(1);
+	}
 	/* Handed over, as far as the stream is concerned. */
 	c->left = 0;
+	c->hdr_left = 0;
 	return 1;
 }
 
@@ -74,7 +85,7 @@ static int submit_queued(struct zc *z)
 			fprintf(stderr, "zcbench: ZCOPY_IOC_SUBMIT: %s\n", strerror(-n));
 			return -1;
 		}
-		z->inflight += n;
+		z->inflight += n / z->per;	/* whole responses */
 	}
 	return 0;
 }
@@ -93,7 +104,7 @@ static int reap(struct run *r, struct zc *z)
 			return -1;
 		}
 		for (j = 0; j < got; j++) {
-			if (cqe[j].error || cqe[j].res != (int64_t)r->size) {
+			if (cqe[j].error || cqe[j].res != (int64_t)(r->hdr + r->size)) {
 				fprintf(stderr, "zcbench: zcopy transfer: %s\n",
 					cqe[j].error ? strerror(-cqe[j].error) : "short");
 				return -1;
@@ -156,7 +167,8 @@ static int zc_setup(struct run *r, uint32_t flags)
 		return -1;
 	r->priv = z;
 	z->flags = flags;
-	z->cap = r->nconns * r->depth;
+	z->per = r->hdr ? 2 : 1;
+	z->cap = r->nconns * r->depth * z->per;
 	ret = zcopy_open(&z->ctx, 0);
 	if (ret) {
 		fprintf(stderr, "zcbench: /dev/zcopy: %s\n", strerror(-ret));
@@ -193,11 +205,11 @@ static void zc_teardown(struct run *r)
 }
 
 const struct method zcb_zcopy = {
-	.name = "zcopy", .epoll_events = EPOLLIN,
+	.name = "zcopy", .epoll_events = EPOLLIN, .headers = 1,
 	.setup = zc_setup_default, .stream = zc_stream, .teardown = zc_teardown,
 };
 
 const struct method zcb_zcopy_release = {
-	.name = "zcopy+release", .epoll_events = EPOLLIN,
+	.name = "zcopy+release", .epoll_events = EPOLLIN, .headers = 1,
 	.setup = zc_setup_release, .stream = zc_stream, .teardown = zc_teardown,
 };
