@@ -59,6 +59,7 @@ elif [ "$kind" = quick ]; then
 	)
 	blocking=(--size 64M --repeat 3 --conns 16 --conns-size 1M)
 	scaling=(--sockets "10,100,1000,10000" --samples 50)
+	responses="-r 3 -b 32M -t 0.5"
 	wrk_secs=5
 	cold_http=0	# writing its 1.5 GiB set alone takes a minute
 else
@@ -73,6 +74,7 @@ else
 	)
 	blocking=(--size 64M --repeat 5 --conns 64 --conns-size 1M)
 	scaling=(--sockets "10,100,1000,10000" --samples 200)
+	responses="-r 5 -b 128M -t 2"
 	wrk_secs=10
 fi
 
@@ -88,6 +90,15 @@ for r in "${runs[@]}"; do
 	zcbench $r --csv "$out/zcbench-$i.csv" --json "$out/zcbench-$i.json" \
 		"${plot[@]}" | tee "$out/zcbench-$i.txt"
 done
+
+# A response per file: a 200-byte head, each method's way (summary.py).
+if [ "$kind" != cold ]; then
+	echo "## zcbench responses --header 200 $responses"
+	# shellcheck disable=SC2086
+	zcbench -n wire --cache cached -c 1,16,256 -s 4K,64K,1M \
+		-m sendfile,sendfile+cork,zcopy --header 200 $responses \
+		--csv "$out/responses.csv" | tee "$out/responses.txt"
+fi
 
 echo "## zcbench blocking ${blocking[*]}"
 zcbench blocking "${blocking[@]}" --csv "$out/blocking.csv" | tee "$out/blocking.txt"

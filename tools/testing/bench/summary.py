@@ -188,6 +188,39 @@ def blocking_table(b):
     print()
 
 
+def responses_table(out):
+    """zcbench --header: a response per file, each method's way."""
+    path = os.path.join(out, "responses.csv")
+    if not os.path.exists(path):
+        return
+    r = rows(path)
+
+    def get(c, s, m):
+        v = [x for x in r if (x["conns"], x["size"], x["method"]) == (c, s, m)]
+        return v[0] if v else None
+
+    print("### Responses: a 200-byte head before each file, wire, cached, "
+          "pipelined\n")
+    print("zcopy submits head and file as one grouped response; sendfile+cork "
+          "is nginx's TCP_CORK, write, sendfile, uncork; sendfile is write "
+          "then sendfile.  CPU is per GiB of files, so per response at one "
+          "size.\n")
+    print("| conns | size | zcopy CPU vs sendfile+cork | vs write+sendfile | "
+          "syscalls vs sendfile+cork | throughput vs sendfile+cork |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for c in sorted({x["conns"] for x in r}, key=int):
+        for s in sorted({x["size"] for x in r if x["conns"] == c}, key=int):
+            z, k, w = (get(c, s, m) for m in ("zcopy", "sendfile+cork", "sendfile"))
+            if not z or not k or not w:
+                continue
+            cells = [float(z[f]) / float(o[f]) if float(o[f]) else None
+                     for f, o in (("cpu_s_per_gib", k), ("cpu_s_per_gib", w),
+                                  ("syscalls_per_gib", k), ("mib_s", k))]
+            print(f"| {c} | {size_name(s)} | " +
+                  " | ".join(f"{v:.2f}" if v is not None else "n/a" for v in cells) + " |")
+    print()
+
+
 def scaling_table(out):
     path = os.path.join(out, "scaling.csv")
     if not os.path.exists(path):
@@ -447,6 +480,7 @@ def main(out):
         ratio_table(b)
         latency_table(b)
     cold_table(b)
+    responses_table(out)
     blocking_table(bl)
     scaling_table(out)
     cgroup_table(out)
