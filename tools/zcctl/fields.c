@@ -95,23 +95,29 @@ static const char *state_name(uint64_t state)
 							  "unknown";
 }
 
+/* A transfer's ZCOPY_F_* flags, by name, in the uapi header's order. */
+static const struct {
+	uint32_t flag;
+	const char *name;
+} sqe_flag_names[] = {
+	{ ZCOPY_F_RELEASE, "release" },
+	{ ZCOPY_F_DONTCACHE, "dontcache" },
+	{ ZCOPY_F_INDEPENDENT, "independent" },
+	{ ZCOPY_F_BUFFER, "buffer" },
+	{ ZCOPY_F_LINK, "link" },
+	{ ZCOPY_F_GROUP, "group" },
+};
+#define NR_SQE_FLAG_NAMES (sizeof(sqe_flag_names) / sizeof(sqe_flag_names[0]))
+
 static void print_sqe_flags(const char *key, uint64_t flags)
 {
-	const char *names[7];
+	const char *names[NR_SQE_FLAG_NAMES + 1];
+	unsigned int i;
 	int n = 0;
 
-	if (flags & ZCOPY_F_RELEASE)
-		names[n++] = "release";
-	if (flags & ZCOPY_F_DONTCACHE)
-		names[n++] = "dontcache";
-	if (flags & ZCOPY_F_INDEPENDENT)
-		names[n++] = "independent";
-	if (flags & ZCOPY_F_BUFFER)
-		names[n++] = "buffer";
-	if (flags & ZCOPY_F_LINK)
-		names[n++] = "link";
-	if (flags & ZCOPY_F_GROUP)
-		names[n++] = "group";
+	for (i = 0; i < NR_SQE_FLAG_NAMES; i++)
+		if (flags & sqe_flag_names[i].flag)
+			names[n++] = sqe_flag_names[i].name;
 	if (flags & ~(uint64_t)ZCOPY_F_ALL)
 		names[n++] = "unknown";
 	out_strs(key, names, n);
