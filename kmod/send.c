@@ -26,7 +26,8 @@
  *
  * Either way the socket takes page references, not copies.  (The bytes
  * of a ZCOPY_F_BUFFER entry, a response's header, are the third kind:
- * copied at SUBMIT, and by the socket, as write()'s; zcopy_push_buffer().)  A transfer
+ * copied at SUBMIT, and by the socket, as write()'s do: see
+ * zcopy_push_buffer().)  A transfer
  * that asked to know when the stack lets go of the pages (ZCOPY_F_RELEASE,
  * and ZCOPY_F_DONTCACHE, which acts then) is sent with MSG_ZEROCOPY and
  * a ubuf_info of its own (notif.c), as io_uring's SEND_ZC does.  Any
