@@ -14,6 +14,7 @@
 
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/net.h>
 #include <linux/pagemap.h>
 #include <linux/skbuff.h>
@@ -158,5 +159,20 @@ static inline size_t list_count_nodes(struct list_head *head)
 	return n;
 }
 #endif
+
+/*
+ * A vma's flags are set through vm_flags_set() since 6.3, which takes
+ * the locks the later kernels want; they were a plain field before.
+ * The caller holds the mmap lock for writing (an mmap() handler).
+ */
+static inline void zcopy_vm_flags_set(struct vm_area_struct *vma,
+				      vm_flags_t flags)
+{
+#ifdef ZCOPY_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
 
 #endif /* _ZCOPY_COMPAT_H */

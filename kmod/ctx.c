@@ -12,7 +12,12 @@
  *  1. zcopy_config_lock (mutex; netlink.c): configuration changes and
  *     their notifications.  Process context; never held with any lock
  *     below but the netlink core's.
- *  2. ctx->ev.mtx (mutex; events.c): a context's registered sockets;
+ *  2. ring->sq_mtx (mutex; ring.c): a context's submission ring, held
+ *     across a doorbell (SUBMIT with ZCOPY_SUBMIT_F_RING), so that two
+ *     never take the same entries.  Only doorbells of one context wait
+ *     on it, and it may be held while the caller's memory faults in (a
+ *     ZCOPY_F_BUFFER entry's bytes).
+ *  3. ctx->ev.mtx (mutex; events.c): a context's registered sockets;
  *     held across one SUBMIT entry, CANCEL, REGISTER, UNREGISTER and
  *     close, so a socket cannot be unregistered under an entry (a
  *     response of several entries is queued under the hold that makes
@@ -21,54 +26,55 @@
  *     Never held while touching user memory: a fault that does not
  *     resolve (userfaultfd, FUSE) must stall only the caller that took
  *     it, not every user of the context.
- *  3. zs->push_mtx (mutex; sock.c): one pass over a socket's queue.
+ *  4. zs->push_mtx (mutex; sock.c): one pass over a socket's queue.
  *     Only ever trylocked, so no thread waits for a pass, and held with
  *     ev.mtx only by unregistration's trylock, which unlocks at once:
  *     SUBMIT lets go of ev.mtx before its inline pass.  A pass may sleep
  *     in a file's read, or for the socket's lock, holding it.
- *  4. folio locks (the page cache's): taken by the readahead and the
+ *  5. folio locks (the page cache's): taken by the readahead and the
  *     file's own read that a deferred pass starts, which may sleep on
  *     them; the pass itself only trylocks one, and unlocks it at once
  *     (send.c, zcopy_read_folio()).
- *  5. zs->send_mtx (mutex; send.c): one non-blocking sendmsg() or the
+ *  6. zs->send_mtx (mutex; send.c): one non-blocking sendmsg() or the
  *     uncork, in a pass (under push_mtx), against the mark that
  *     unregistration sets; it may wait for the socket's lock, which the
  *     socket's owner can hold for as long as it likes, so nothing but
  *     the pass holding push_mtx ever takes it.
- *  6. the socket's own lock (lock_sock(), inside sendmsg()): TCP's.
- *  7. the wait-queue locks of a folio (the page cache's hashed queue)
+ *  7. the socket's own lock (lock_sock(), inside sendmsg()): TCP's.
+ *  8. the wait-queue locks of a folio (the page cache's hashed queue)
  *     and of a socket: a pass adds its entry on a folio's queue under
  *     it (folio_add_wait_queue()), registration and unregistration on
  *     the socket's; the unlock that ends a read calls
  *     zcopy_sock_folio_wake() under it, and TCP zcopy_sock_wake(), in any
- *     context, hardirq included: they queue a pass (15) and drop a
+ *     context, hardirq included: they queue a pass (16) and drop a
  *     reference on the registration, whose free, if it was the last,
  *     they queue (workqueue locks).
- *  8. zcopy_claims_lock (spinlock; claim.c), leaf: registrations
+ *  9. zcopy_claims_lock (spinlock; claim.c), leaf: registrations
  *     module-wide and each user's count of them.  Process
  *     context only.
- *  9. zs->lock (spinlock; sock.c), leaf: a socket's transfer queue and
+ * 10. zs->lock (spinlock; sock.c), leaf: a socket's transfer queue and
  *     the STARTED and CANCEL bits of the transfers on it.  Process
  *     context only: the socket's and the folio's wake-ups and the retry
  *     timer, which run in interrupt context, do not take it, so a plain
  *     spinlock.
- * 10. zcopy_contexts' xa_lock (spinlock): the context registry; the
+ * 11. zcopy_contexts' xa_lock (spinlock): the context registry; the
  *     netlink listings hold it while they read a context, so that it
- *     cannot be freed under them, and take 11 inside it.
- * 11. ctx->xfers_lock (spinlock): a context's list of live transfers,
+ *     cannot be freed under them, and take 12 inside it.
+ * 12. ctx->xfers_lock (spinlock): a context's list of live transfers,
  *     for the listings; taken when a transfer is made or freed too.
- * 12. ctx->ev.lock (spinlock; events.c): the ready list.  Completions
+ * 13. ctx->ev.lock (spinlock; events.c): the ready list, and the CQ of
+ *     the context's rings (ring.c).  Completions
  *     are posted in process context only (the stack's page release in
  *     softirq only schedules work), and a record released by a closed
  *     context is released after it is let go.
- * 13. ctx->ev.wq.lock (the readers' wait queue), leaf: inside ev.lock,
+ * 14. ctx->ev.wq.lock (the readers' wait queue), leaf: inside ev.lock,
  *     by the wake-up that a post makes.
- * 14. ctx->lent.lock (spinlock; lend.c), leaf: the threads lent to a
+ * 15. ctx->lent.lock (spinlock; lend.c), leaf: the threads lent to a
  *     context and the registrations waiting for one.  Process context,
  *     taken with none of the above held.
- * 15. zs->task_lock (spinlock, irq-safe; sock.c), leaf: the thread a
+ * 16. zs->task_lock (spinlock, irq-safe; sock.c), leaf: the thread a
  *     registration's deferred passes go to, around task_work_add().
- *     Any context, under 7 too.
+ *     Any context, under 8 too.
  *
  * Besides, owner.c reads the submitter's cgroups under RCU, and the
  * transfers' and registrations' bits and counters are atomics, as are
@@ -99,6 +105,7 @@
 #include "compat.h"
 #include "ctx.h"
 #include "limits.h"
+#include "ring.h"
 #include "sock.h"
 #include "stats.h"
 #include "xfer.h"
@@ -112,6 +119,7 @@ static void zcopy_ctx_free(struct zcopy_ctx *ctx)
 	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_CONTEXTS, -1);
 	put_net(ctx->net);
 	put_pid(ctx->pid);
+	zcopy_ring_free(ctx->ev.ring);
 	mutex_destroy(&ctx->ev.mtx);
 	kfree(ctx);
 	module_put(THIS_MODULE);
@@ -382,14 +390,30 @@ static void zcopy_ctx_drop_chain(struct zcopy_chain *chain)
 	zcopy_sock_put(zcopy_chain_reset(chain));
 }
 
-/*
- * Returns how many entries were accepted, or the first one's error:
- * whole responses only.
- */
-int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
+/* Where a SUBMIT takes its entries: the caller's array, or the SQ. */
+struct zcopy_sqe_source {
+	const struct zcopy_sqe __user *usqe;
+	struct zcopy_ring *ring;	/* under its sq_mtx */
+};
+
+static int zcopy_sqe_get(const struct zcopy_sqe_source *src, unsigned int i,
+			 struct zcopy_sqe *sqe)
 {
-	const struct zcopy_sqe __user *usqe = u64_to_user_ptr(s->sqes);
-	unsigned int nr = min_t(u32, s->nr, INT_MAX);
+	if (src->ring) {
+		zcopy_ring_sq_fetch(src->ring, i, sqe);
+		return 0;
+	}
+	return copy_from_user(sqe, &src->usqe[i], sizeof(*sqe)) ? -EFAULT : 0;
+}
+
+/*
+ * Returns how many of the @nr entries were accepted, or the first one's
+ * error: whole responses only.
+ */
+static int zcopy_ctx_submit_entries(struct zcopy_ctx *ctx,
+				    const struct zcopy_sqe_source *src,
+				    unsigned int nr)
+{
 	struct zcopy_chain chain = {
 		.xfers = LIST_HEAD_INIT(chain.xfers),
 	};
@@ -401,11 +425,8 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 
 	for (i = 0; i < nr; i++) {
 		/* Before locking: see ev.mtx in LOCKING above. */
-		if (copy_from_user(&sqe, &usqe[i], sizeof(sqe))) {
-			ret = -EFAULT;
-			break;
-		}
-		ret = zcopy_sqe_check(&sqe) ?: zcopy_buffer_copy(&sqe, &buf);
+		ret = zcopy_sqe_get(src, i, &sqe) ?: zcopy_sqe_check(&sqe) ?:
+		      zcopy_buffer_copy(&sqe, &buf);
 		if (ret)
 			break;
 		mutex_lock(&ctx->ev.mtx);
@@ -431,6 +452,65 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 		zcopy_ctx_drop_chain(&chain);
 	}
 	return i ? i : ret;
+}
+
+/*
+ * The doorbell: up to @nr of the entries published in the SQ, which
+ * moves past those accepted.  Then, with room perhaps made in the CQ
+ * since the last call, completions that waited for it move in.
+ */
+static int zcopy_ctx_submit_ring(struct zcopy_ctx *ctx, unsigned int nr)
+{
+	struct zcopy_sqe_source src = { .ring = zcopy_events_ring(&ctx->ev) };
+	int ret;
+
+	if (!src.ring)
+		return -EINVAL;
+	if (mutex_lock_interruptible(&src.ring->sq_mtx))
+		return -EINTR;
+	ret = zcopy_ring_sq_ready(src.ring);
+	if (ret > 0) {
+		ret = zcopy_ctx_submit_entries(ctx, &src, min_t(u32, nr, ret));
+		if (ret > 0)
+			zcopy_ring_sq_consume(src.ring, ret);
+	}
+	mutex_unlock(&src.ring->sq_mtx);
+	zcopy_events_flush(&ctx->ev);
+	return ret;
+}
+
+int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
+{
+	struct zcopy_sqe_source src = { .usqe = u64_to_user_ptr(s->sqes) };
+
+	if (s->flags & ZCOPY_SUBMIT_F_RING)
+		return s->sqes ? -EINVAL : zcopy_ctx_submit_ring(ctx, s->nr);
+	return zcopy_ctx_submit_entries(ctx, &src, min_t(u32, s->nr, INT_MAX));
+}
+
+/*
+ * ZCOPY_IOC_SETUP_RINGS, with @p checked and laid out by
+ * zcopy_ring_params(): -EBUSY if the context has them already.
+ */
+int zcopy_ctx_setup_rings(struct zcopy_ctx *ctx, const struct zcopy_rings *p)
+{
+	struct zcopy_ring *ring;
+	int ret;
+
+	if (zcopy_events_ring(&ctx->ev))
+		return -EBUSY;
+	ret = zcopy_ring_create(p, &ring);
+	if (ret)
+		return ret;
+	mutex_lock(&ctx->ev.mtx);
+	if (ctx->ev.ring)
+		ret = -EBUSY;
+	else
+		zcopy_events_set_ring(&ctx->ev, ring);
+	mutex_unlock(&ctx->ev.mtx);
+	if (ret)
+		zcopy_ring_free(ring);
+	return ret;
 }
 
 int zcopy_ctx_cancel(struct zcopy_ctx *ctx, u64 user_data)

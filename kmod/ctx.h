@@ -25,11 +25,13 @@
  */
 #define ZCOPY_F_SUPPORTED	ZCOPY_F_ALL
 #define ZCOPY_FEATURES		(ZCOPY_FEAT_ASYNC_READ | \
-				 ZCOPY_FEAT_SPLICE_PAGES | ZCOPY_FEAT_LEND)
+				 ZCOPY_FEAT_SPLICE_PAGES | ZCOPY_FEAT_LEND | \
+				 ZCOPY_FEAT_RINGS)
 
 struct net;
 struct zcopy_net;
 struct pid;
+struct zcopy_rings;
 struct zcopy_submit;
 
 struct zcopy_ctx {
@@ -90,6 +92,7 @@ int zcopy_ctx_register(struct zcopy_ctx *ctx, int fd);
 int zcopy_ctx_unregister(struct zcopy_ctx *ctx, int fd);
 int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s);
 int zcopy_ctx_cancel(struct zcopy_ctx *ctx, u64 user_data);
+int zcopy_ctx_setup_rings(struct zcopy_ctx *ctx, const struct zcopy_rings *p);
 
 int zcopy_ctx_charge(struct zcopy_ctx *ctx, u64 bytes, u64 held);
 void zcopy_ctx_uncharge(struct zcopy_ctx *ctx, u64 bytes);

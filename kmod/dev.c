@@ -21,6 +21,7 @@
 #include "compat.h"
 #include "ctx.h"
 #include "dev.h"
+#include "ring.h"
 
 static int zcopy_open(struct inode *inode, struct file *file)
 {
@@ -44,8 +45,13 @@ static int zcopy_open(struct inode *inode, struct file *file)
 static int zcopy_flush(struct file *file, fl_owner_t id)
 {
 	struct zcopy_ctx *ctx = file->private_data;
+	struct zcopy_ring *ring = zcopy_events_ring(&ctx->ev);
+	long others = zcopy_lent_file_refs(&ctx->lent);
 
-	if (file_count(file) <= 1 + zcopy_lent_file_refs(&ctx->lent))
+	/* Mappings of the rings hold the file too, but no descriptor. */
+	if (ring)
+		others += zcopy_ring_mappings(ring);
+	if (file_count(file) <= 1 + others)
 		zcopy_lent_stop(&ctx->lent);
 	return 0;
 }
@@ -73,6 +79,43 @@ static int zcopy_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * read() of a context with rings: what the CQ holds, reaped as the
+ * application would reap it; see "Rings" in Documentation/zcopy.rst.
+ */
+static ssize_t zcopy_read_ring(struct file *file, struct zcopy_ring *ring,
+			       char __user *buf, size_t max)
+{
+	struct zcopy_ctx *ctx = file->private_data;
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		zcopy_events_flush(&ctx->ev);
+		n = zcopy_ring_cq_read(ring, buf, max);
+		if (n)
+			break;
+		/* The records went to another reader as this one read them. */
+		if (zcopy_ring_cq_pending(ring)) {
+			if (signal_pending(current))
+				return -EINTR;
+			cond_resched();
+			continue;
+		}
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		ret = wait_event_interruptible(ctx->ev.wq,
+					       zcopy_events_ready(&ctx->ev));
+		if (ret)
+			return ret;
+	}
+	if (n < 0)
+		return n;
+	/* The slots read make room for what waited. */
+	zcopy_events_flush(&ctx->ev);
+	return n * sizeof(struct zcopy_cqe);
+}
+
 /* Whole records only; see "Reading completions" in Documentation/zcopy.rst. */
 static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
 			  loff_t *ppos)
@@ -80,6 +123,7 @@ static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
 	struct zcopy_ctx *ctx = file->private_data;
 	const size_t size = sizeof(struct zcopy_cqe);
 	size_t max = min_t(size_t, count / size, INT_MAX);
+	struct zcopy_ring *ring = zcopy_events_ring(&ctx->ev);
 	struct zcopy_event *e, *tmp;
 	unsigned int done = 0;
 	LIST_HEAD(taken);
@@ -87,6 +131,8 @@ static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
 
 	if (!max)
 		return -EINVAL;
+	if (ring)
+		return zcopy_read_ring(file, ring, buf, max);
 	while (!zcopy_events_take(&ctx->ev, &taken, max)) {
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
@@ -111,7 +157,37 @@ static __poll_t zcopy_poll(struct file *file, poll_table *pt)
 	struct zcopy_ctx *ctx = file->private_data;
 
 	poll_wait(file, &ctx->ev.wq, pt);
+	zcopy_events_flush(&ctx->ev);
 	return zcopy_events_ready(&ctx->ev) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/* The rings' region; see "Rings" in Documentation/zcopy.rst. */
+static int zcopy_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct zcopy_ctx *ctx = file->private_data;
+	struct zcopy_ring *ring = zcopy_events_ring(&ctx->ev);
+
+	return ring ? zcopy_ring_mmap(ring, vma) : -EINVAL;
+}
+
+/*
+ * ZCOPY_IOC_SETUP_RINGS: what the context gets is written back before
+ * it is made, so that a context never has rings its caller was not
+ * told about.
+ */
+static int zcopy_setup_rings(struct zcopy_ctx *ctx, void __user *arg)
+{
+	struct zcopy_rings p;
+	int ret;
+
+	if (copy_from_user(&p, arg, sizeof(p)))
+		return -EFAULT;
+	ret = zcopy_ring_params(&p);
+	if (ret)
+		return ret;
+	if (copy_to_user(arg, &p, sizeof(p)))
+		return -EFAULT;
+	return zcopy_ctx_setup_rings(ctx, &p);
 }
 
 static int zcopy_get_reg(void __user *arg, struct zcopy_reg *reg)
@@ -150,7 +226,7 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ZCOPY_IOC_SUBMIT:
 		if (copy_from_user(&submit, uarg, sizeof(submit)))
 			return -EFAULT;
-		if (submit.flags || submit.reserved)
+		if (submit.flags & ~ZCOPY_SUBMIT_F_RING || submit.reserved)
 			return -EINVAL;
 		return zcopy_ctx_submit(ctx, &submit);
 	case ZCOPY_IOC_CANCEL:
@@ -163,6 +239,8 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return zcopy_probe(uarg);
 	case ZCOPY_IOC_LEND:
 		return zcopy_lend(ctx, arg);
+	case ZCOPY_IOC_SETUP_RINGS:
+		return zcopy_setup_rings(ctx, uarg);
 	case ZCOPY_IOC_REGISTER:
 	case ZCOPY_IOC_UNREGISTER:
 		ret = zcopy_get_reg(uarg, &reg);
@@ -183,6 +261,7 @@ static const struct file_operations zcopy_fops = {
 	.release	= zcopy_release,
 	.read		= zcopy_read,
 	.poll		= zcopy_poll,
+	.mmap		= zcopy_mmap,
 	.unlocked_ioctl	= zcopy_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

@@ -25,6 +25,13 @@
  * Work can finish after its context was closed (the network stack may
  * hold pages long after).  Once closed, the ready list is emptied and a
  * posted event is released at once: nobody is left to read it.
+ *
+ * A context with rings (ring.c) copies each completion into its CQ
+ * under ev->lock and releases the event; the ready list then holds only
+ * the completions that found the CQ full, oldest first, and they move
+ * in, in order, before any newer one, as room appears: at the next
+ * post, doorbell, read() or poll().  Nothing is dropped: what waits is
+ * bounded by the transfers a context may hold.
  */
 
 #include <kunit/visibility.h>
@@ -32,6 +39,7 @@
 
 #include "compat.h"
 #include "events.h"
+#include "ring.h"
 
 void zcopy_events_init(struct zcopy_events *ev)
 {
@@ -42,6 +50,7 @@ void zcopy_events_init(struct zcopy_events *ev)
 	INIT_LIST_HEAD(&ev->ready);
 	ev->nr_ready = 0;
 	ev->closed = false;
+	ev->ring = NULL;
 	init_waitqueue_head(&ev->wq);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_init);
@@ -134,12 +143,51 @@ struct zcopy_item *zcopy_events_next(struct zcopy_events *ev,
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_next);
 
+/* Release events whose records have reached user space, no lock held. */
+static void zcopy_events_release(struct list_head *done)
+{
+	struct zcopy_event *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, done, link) {
+		list_del(&e->link);
+		e->release(e);
+	}
+}
+
+/*
+ * Move what is ready into the CQ while it has room, oldest first, onto
+ * @done for release; @added of the ready ones are new.  Returns how
+ * many moved.
+ */
+static unsigned int zcopy_events_fill_ring(struct zcopy_events *ev,
+					   struct list_head *done,
+					   unsigned int added)
+{
+	struct zcopy_event *e, *tmp;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&ev->lock);
+	list_for_each_entry_safe(e, tmp, &ev->ready, link) {
+		if (!zcopy_ring_cq_push(ev->ring, &e->cqe))
+			break;
+		list_move_tail(&e->link, done);
+		n++;
+	}
+	WRITE_ONCE(ev->nr_ready, ev->nr_ready - n);
+	zcopy_ring_cq_overflow(ev->ring, ev->nr_ready,
+			       min(added, ev->nr_ready));
+	return n;
+}
+
 /*
  * Queue a completion and wake readers.  Process context.  @e->release
- * may be called before this returns, when the context is closed.
+ * may be called before this returns: when the context is closed, or
+ * once the record is in the CQ.
  */
 void zcopy_events_post(struct zcopy_events *ev, struct zcopy_event *e)
 {
+	LIST_HEAD(done);
+
 	spin_lock(&ev->lock);
 	if (ev->closed) {
 		spin_unlock(&ev->lock);
@@ -148,15 +196,22 @@ void zcopy_events_post(struct zcopy_events *ev, struct zcopy_event *e)
 	}
 	list_add_tail(&e->link, &ev->ready);
 	WRITE_ONCE(ev->nr_ready, ev->nr_ready + 1);
+	if (ev->ring)
+		zcopy_events_fill_ring(ev, &done, 1);
 	/* Every post wakes, so edge-triggered epoll sees each one. */
 	wake_up_poll(&ev->wq, EPOLLIN | EPOLLRDNORM);
 	spin_unlock(&ev->lock);
+	zcopy_events_release(&done);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_post);
 
+/* Whether a reader has something: on the ready list, or in the CQ. */
 bool zcopy_events_ready(struct zcopy_events *ev)
 {
-	return READ_ONCE(ev->nr_ready) != 0;
+	struct zcopy_ring *ring = zcopy_events_ring(ev);
+
+	return READ_ONCE(ev->nr_ready) != 0 ||
+	       (ring && zcopy_ring_cq_pending(ring));
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_ready);
 
@@ -184,23 +239,23 @@ EXPORT_SYMBOL_IF_KUNIT(zcopy_events_take);
 void zcopy_events_putback(struct zcopy_events *ev, struct list_head *unread)
 {
 	unsigned int n = list_count_nodes(unread);
-	struct zcopy_event *e, *tmp;
 
 	if (!n)
 		return;
 	spin_lock(&ev->lock);
 	if (ev->closed) {
 		spin_unlock(&ev->lock);
-		list_for_each_entry_safe(e, tmp, unread, link) {
-			list_del(&e->link);
-			e->release(e);
-		}
+		zcopy_events_release(unread);
 		return;
 	}
 	list_splice_init(unread, &ev->ready);
 	WRITE_ONCE(ev->nr_ready, ev->nr_ready + n);
+	/* The rings were set up during the read. */
+	if (ev->ring)
+		zcopy_events_fill_ring(ev, unread, 0);
 	wake_up_poll(&ev->wq, EPOLLIN | EPOLLRDNORM);
 	spin_unlock(&ev->lock);
+	zcopy_events_release(unread);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_putback);
 
@@ -210,7 +265,6 @@ EXPORT_SYMBOL_IF_KUNIT(zcopy_events_putback);
  */
 void zcopy_events_close(struct zcopy_events *ev)
 {
-	struct zcopy_event *e, *tmp;
 	LIST_HEAD(ready);
 
 	spin_lock(&ev->lock);
@@ -218,9 +272,48 @@ void zcopy_events_close(struct zcopy_events *ev)
 	list_splice_init(&ev->ready, &ready);
 	WRITE_ONCE(ev->nr_ready, 0);
 	spin_unlock(&ev->lock);
-	list_for_each_entry_safe(e, tmp, &ready, link) {
-		list_del(&e->link);
-		e->release(e);
-	}
+	zcopy_events_release(&ready);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_close);
+
+/*
+ * From now on completions go to @ring's CQ, the ones ready first; once,
+ * under the context's ev.mtx (which keeps a second one out).
+ */
+void zcopy_events_set_ring(struct zcopy_events *ev, struct zcopy_ring *ring)
+{
+	LIST_HEAD(done);
+
+	lockdep_assert_held(&ev->mtx);
+	spin_lock(&ev->lock);
+	/* Release: readers that find it find it whole (ring.c). */
+	smp_store_release(&ev->ring, ring);
+	if (!ev->closed)
+		zcopy_events_fill_ring(ev, &done, ev->nr_ready);
+	spin_unlock(&ev->lock);
+	zcopy_events_release(&done);
+}
+
+struct zcopy_ring *zcopy_events_ring(struct zcopy_events *ev)
+{
+	/* Acquire: pairs with zcopy_events_set_ring()'s release. */
+	return smp_load_acquire(&ev->ring);
+}
+
+/*
+ * Move completions that wait for room into the CQ, where the
+ * application may have reaped some since: a doorbell, read() and
+ * poll() call it.
+ */
+void zcopy_events_flush(struct zcopy_events *ev)
+{
+	LIST_HEAD(done);
+
+	if (!zcopy_events_ring(ev) || !READ_ONCE(ev->nr_ready))
+		return;
+	spin_lock(&ev->lock);
+	if (!ev->closed && zcopy_events_fill_ring(ev, &done, 0))
+		wake_up_poll(&ev->wq, EPOLLIN | EPOLLRDNORM);
+	spin_unlock(&ev->lock);
+	zcopy_events_release(&done);
+}

@@ -16,6 +16,7 @@
 #include <linux/zcopy.h>
 
 struct file;
+struct zcopy_ring;
 
 struct zcopy_events {
 	/*
@@ -32,6 +33,11 @@ struct zcopy_events {
 	struct list_head ready;
 	unsigned int nr_ready;
 	bool closed;		/* no reader any more: release on post */
+	/*
+	 * Set once (zcopy_events_set_ring()), freed with the context: then
+	 * the ready list holds only what waits for room in its CQ.
+	 */
+	struct zcopy_ring *ring;
 
 	/* read() and poll() wait here for the ready list to fill. */
 	wait_queue_head_t wq;
@@ -70,5 +76,9 @@ unsigned int zcopy_events_take(struct zcopy_events *ev,
 			       struct list_head *out, unsigned int max);
 void zcopy_events_putback(struct zcopy_events *ev, struct list_head *unread);
 void zcopy_events_close(struct zcopy_events *ev);
+
+void zcopy_events_set_ring(struct zcopy_events *ev, struct zcopy_ring *ring);
+struct zcopy_ring *zcopy_events_ring(struct zcopy_events *ev);
+void zcopy_events_flush(struct zcopy_events *ev);
 
 #endif /* ZCOPY_EVENTS_H */

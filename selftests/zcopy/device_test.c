@@ -96,7 +96,8 @@ TEST(probe_reports_known_bits)
 	ASSERT_EQ(0, ioctl(zc, ZCOPY_IOC_PROBE, &p));
 	EXPECT_EQ(0, p.sqe_flags & ~ZCOPY_F_ALL);
 	EXPECT_EQ(0, p.features & ~(ZCOPY_FEAT_ASYNC_READ |
-				    ZCOPY_FEAT_SPLICE_PAGES | ZCOPY_FEAT_LEND));
+				    ZCOPY_FEAT_SPLICE_PAGES | ZCOPY_FEAT_LEND |
+				    ZCOPY_FEAT_RINGS));
 	for (i = 0; i < sizeof(p.reserved) / sizeof(p.reserved[0]); i++)
 		EXPECT_EQ(0, p.reserved[i]);
 	TH_LOG("sqe_flags %#x features %#x", p.sqe_flags, p.features);

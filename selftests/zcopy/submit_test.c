@@ -124,7 +124,7 @@ TEST_F(sub, batch_errors)
 	EXPECT_EQ(-1, ioctl(self->zc, ZCOPY_IOC_SUBMIT, (void *)8));
 	EXPECT_EQ(EFAULT, errno);
 	s.sqes = (uintptr_t)sqe;
-	s.flags = 1;
+	s.flags = 1U << 31;
 	EXPECT_EQ(-1, ioctl(self->zc, ZCOPY_IOC_SUBMIT, &s));
 	EXPECT_EQ(EINVAL, errno);
 	s.flags = 0;

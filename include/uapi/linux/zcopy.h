@@ -8,16 +8,18 @@
  * ZCOPY_IOC_SUBMIT queues a batch of transfers, each a range of a file to
  * a registered socket, and returns without waiting for the disk or the
  * network.  Every transfer (every ZCOPY_F_GROUP response: one) then
- * produces one struct zcopy_cqe, which
- * read() returns and poll() reports.  The generic netlink family "zcopy"
- * shows the counters, contexts and transfers, and sets the limits.
+ * produces one struct zcopy_cqe, which read() returns and poll()
+ * reports, or which the application reaps from a ring it shares with
+ * the context (ZCOPY_IOC_SETUP_RINGS).  The generic netlink family
+ * "zcopy" shows the counters, contexts and transfers, and sets the
+ * limits.
  *
  * This header gives the definitions.  Documentation/zcopy.rst is the
  * reference for what they do: "The model" (contexts, registration,
  * ordering, limits), "The interface" (Registering, Submitting and the
- * flags, Probing, Cancelling, Reading completions, Errors), "Inspecting
- * and configuring: netlink and zcctl" (commands, Attributes, validation)
- * and "Counters".
+ * flags, Probing, Cancelling, Reading completions, Rings, Errors),
+ * "Inspecting and configuring: netlink and zcctl" (commands, Attributes,
+ * validation) and "Counters".
  */
 #ifndef _UAPI_LINUX_ZCOPY_H
 #define _UAPI_LINUX_ZCOPY_H
@@ -98,11 +100,20 @@ struct zcopy_sqe {
 	__u64 reserved[2];	/* zero */
 };
 
+/*
+ * struct zcopy_submit.flags
+ *
+ * ZCOPY_SUBMIT_F_RING	take the entries from the context's submission
+ *			ring, at most nr of them, rather than from sqes,
+ *			which is 0 ("Rings")
+ */
+#define ZCOPY_SUBMIT_F_RING	(1U << 0)
+
 /* The argument of ZCOPY_IOC_SUBMIT: a batch of entries. */
 struct zcopy_submit {
 	__u64 sqes;		/* pointer to nr struct zcopy_sqe */
 	__u32 nr;		/* entries in the batch */
-	__u32 flags;		/* none defined: 0 */
+	__u32 flags;		/* ZCOPY_SUBMIT_F_* */
 	__u64 reserved;		/* zero */
 };
 
@@ -131,10 +142,12 @@ struct zcopy_cancel {
  *				to the socket as sendfile(2) does
  * ZCOPY_FEAT_LEND		ZCOPY_IOC_LEND: reads that may block run in
  *				threads the application lends
+ * ZCOPY_FEAT_RINGS		ZCOPY_IOC_SETUP_RINGS: shared-memory rings
  */
 #define ZCOPY_FEAT_ASYNC_READ		(1U << 0)
 #define ZCOPY_FEAT_SPLICE_PAGES		(1U << 1)
 #define ZCOPY_FEAT_LEND			(1U << 2)
+#define ZCOPY_FEAT_RINGS		(1U << 3)
 
 /* What the module offers on the running kernel ("Probing"). */
 struct zcopy_probe {
@@ -157,6 +170,55 @@ struct zcopy_probe {
  */
 #define ZCOPY_LEND_STOP		(1U << 0)
 #define ZCOPY_IOC_LEND		_IO(ZCOPY_IOC_MAGIC, 6)
+
+/*
+ * Shared-memory rings ("Rings"): ZCOPY_IOC_SETUP_RINGS gives a context a
+ * submission queue (SQ) of struct zcopy_sqe and a completion queue (CQ)
+ * of struct zcopy_cqe, in one region that mmap() maps at offset 0,
+ * MAP_SHARED.  Each ring is an array of a power of two entries with two
+ * free-running __u32 indices: the producer writes entries at tail & mask
+ * and then stores tail with release semantics; the consumer loads tail
+ * with acquire semantics, reads the entries from head, and then stores
+ * head with release semantics.  The application produces the SQ and
+ * consumes the CQ; ZCOPY_IOC_SUBMIT with ZCOPY_SUBMIT_F_RING is the
+ * doorbell.  Offsets are from the start of the region.
+ */
+struct zcopy_ring_offsets {
+	__u32 head;		/* consumer's index */
+	__u32 tail;		/* producer's index */
+	__u32 mask;		/* entries - 1 */
+	__u32 entries;		/* a power of two */
+	__u32 flags;		/* CQ: ZCOPY_CQ_F_*; SQ: 0 */
+	__u32 overflow;		/* CQ: completions that waited for room */
+	__u32 array;		/* the entries */
+	__u32 reserved;
+};
+
+/*
+ * ZCOPY_CQ_F_OVERFLOW	completions are waiting for room in the CQ: they
+ *			are moved in, in order, as it frees, by the next
+ *			completion, SUBMIT (nr 0 is enough), read() or poll()
+ */
+#define ZCOPY_CQ_F_OVERFLOW	(1U << 0)
+
+/* The most entries a ring may have. */
+#define ZCOPY_RING_MAX_SQ	4096
+#define ZCOPY_RING_MAX_CQ	16384
+
+/* The argument of ZCOPY_IOC_SETUP_RINGS. */
+struct zcopy_rings {
+	__u32 sq_entries;	/* in: 1 to ZCOPY_RING_MAX_SQ; out: a power of 2 */
+	__u32 cq_entries;	/* in: 0 (twice sq_entries), or sq_entries to */
+				/* ZCOPY_RING_MAX_CQ; out: a power of 2 */
+	__u32 flags;		/* none defined: 0 */
+	__u32 size;		/* out: the bytes to mmap() */
+	struct zcopy_ring_offsets sq;	/* out */
+	struct zcopy_ring_offsets cq;	/* out */
+	__u64 reserved[2];	/* zero */
+};
+
+/* Once per context; from then on completions go to the CQ ("Rings"). */
+#define ZCOPY_IOC_SETUP_RINGS	_IOWR(ZCOPY_IOC_MAGIC, 7, struct zcopy_rings)
 
 /*
  * The defaults of the per-context limits: transfers held, and the bytes

@@ -372,6 +372,65 @@ static void exit_mid_transfer(void)
 	_exit(0);
 }
 
+/* Each context slot's rings, once set up and mapped. */
+static struct {
+	char *mem;
+	struct zcopy_rings p;
+} rmap[2];
+
+static void ring_drop(int k)
+{
+	if (rmap[k].mem)
+		munmap(rmap[k].mem, rmap[k].p.size);
+	rmap[k].mem = NULL;
+}
+
+static uint32_t *ring_word(int k, uint32_t off)
+{
+	return (uint32_t *)(rmap[k].mem + off);
+}
+
+/*
+ * The entries through context @k's SQ instead: rings of a size the
+ * program picks, then the entries published (or a tail that says
+ * something else), a CQ head that is sometimes nonsense too, and the
+ * doorbell for as many as the program says.
+ */
+static void submit_ring(struct cursor *c, int zc, int k,
+			const struct zcopy_sqe *sqe, unsigned int n)
+{
+	struct zcopy_submit s = { .flags = ZCOPY_SUBMIT_F_RING };
+	struct zcopy_sqe *sqes;
+	uint32_t *tail, mask, i;
+	void *mem;
+
+	if (!rmap[k].mem) {
+		memset(&rmap[k].p, 0, sizeof(rmap[k].p));
+		rmap[k].p.sq_entries = 1 + next8(c) % 8;
+		rmap[k].p.cq_entries = next8(c) % 20;
+		if (ioctl(zc, ZCOPY_IOC_SETUP_RINGS, &rmap[k].p))
+			return;
+		mem = mmap(NULL, rmap[k].p.size, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, zc, 0);
+		if (mem == MAP_FAILED)
+			return;
+		rmap[k].mem = mem;
+	}
+	sqes = (struct zcopy_sqe *)(rmap[k].mem + rmap[k].p.sq.array);
+	mask = rmap[k].p.sq_entries - 1;
+	tail = ring_word(k, rmap[k].p.sq.tail);
+	for (i = 0; i < n; i++)
+		sqes[(*tail + i) & mask] = sqe[i];
+	*tail += next8(c) > 240 ? next8(c) : n;
+	if (next8(c) > 240)
+		*ring_word(k, rmap[k].p.cq.head) = next8(c);
+	else	/* reaped */
+		*ring_word(k, rmap[k].p.cq.head) =
+			*ring_word(k, rmap[k].p.cq.tail);
+	s.nr = next8(c) > 240 ? next64(c) : n;
+	ioctl(zc, ZCOPY_IOC_SUBMIT, &s);
+}
+
 static void run_prog(const struct prog *p, int nl)
 {
 	struct cursor c = { .b = p->b };
@@ -398,6 +457,7 @@ static void run_prog(const struct prog *p, int nl)
 			if (ctx[k] >= 0)
 				close(ctx[k]);
 			ctx[k] = -1;
+			ring_drop(k);
 			break;
 		case 2:
 		case 3:
@@ -432,6 +492,10 @@ static void run_prog(const struct prog *p, int nl)
 				}
 				if (next8(&c) > 245)
 					sqe[i].reserved0 = 1;
+			}
+			if (next8(&c) > 200) {
+				submit_ring(&c, ctx[k], k, sqe, n);
+				break;
 			}
 			memset(&s, 0, sizeof(s));
 			s.sqes = (uintptr_t)pick_ptr(&c, sqe, n * sizeof(sqe[0]));
@@ -486,9 +550,11 @@ static void run_prog(const struct prog *p, int nl)
 			break;
 		}
 	}
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < 2; k++) {
 		if (ctx[k] >= 0)
 			close(ctx[k]);
+		ring_drop(k);
+	}
 	lenders_wait();
 	become(false);
 }

@@ -92,7 +92,8 @@ TEST(open_and_probe_a_context)
 		EXPECT_EQ(0, f.sqe_flags & ~ZCOPY_F_ALL);
 		EXPECT_EQ(0, f.features & ~(ZCOPY_FEAT_ASYNC_READ |
 					    ZCOPY_FEAT_SPLICE_PAGES |
-					    ZCOPY_FEAT_LEND));
+					    ZCOPY_FEAT_LEND |
+					    ZCOPY_FEAT_RINGS));
 		TH_LOG("sqe_flags %#x features %#x", f.sqe_flags, f.features);
 	} else {
 		EXPECT_EQ(ZCOPY_FEATURES_FALLBACK, f.flags);
