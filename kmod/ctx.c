@@ -454,11 +454,7 @@ static int zcopy_ctx_submit_entries(struct zcopy_ctx *ctx,
 	return i ? i : ret;
 }
 
-/*
- * The doorbell: up to @nr of the entries published in the SQ, which
- * moves past those accepted.  Then, with room perhaps made in the CQ
- * since the last call, completions that waited for it move in.
- */
+/* The doorbell: up to @nr of the entries published in the SQ. */
 static int zcopy_ctx_submit_ring(struct zcopy_ctx *ctx, unsigned int nr)
 {
 	struct zcopy_sqe_source src = { .ring = zcopy_events_ring(&ctx->ev) };
@@ -475,7 +471,6 @@ static int zcopy_ctx_submit_ring(struct zcopy_ctx *ctx, unsigned int nr)
 			zcopy_ring_sq_consume(src.ring, ret);
 	}
 	mutex_unlock(&src.ring->sq_mtx);
-	zcopy_events_flush(&ctx->ev);
 	return ret;
 }
 
@@ -483,6 +478,12 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 {
 	struct zcopy_sqe_source src = { .usqe = u64_to_user_ptr(s->sqes) };
 
+	/*
+	 * Completions waiting for room that the application has made in
+	 * the CQ move in first: each one holds its transfer's place in the
+	 * limits until then.
+	 */
+	zcopy_events_flush(&ctx->ev);
 	if (s->flags & ZCOPY_SUBMIT_F_RING)
 		return s->sqes ? -EINVAL : zcopy_ctx_submit_ring(ctx, s->nr);
 	return zcopy_ctx_submit_entries(ctx, &src, min_t(u32, s->nr, INT_MAX));
