@@ -24,7 +24,7 @@ ZCOPY_EXPORT int zcopy_open(struct zcopy **zp, unsigned int flags)
 	int ret;
 
 	if (flags & ~(ZCOPY_OPEN_FALLBACK | ZCOPY_OPEN_FORCE_FALLBACK |
-		      ZCOPY_OPEN_LEND))
+		      ZCOPY_OPEN_LEND | ZCOPY_OPEN_NO_RINGS))
 		return -EINVAL;
 	z = calloc(1, sizeof(*z));
 	if (!z)
@@ -33,7 +33,7 @@ ZCOPY_EXPORT int zcopy_open(struct zcopy **zp, unsigned int flags)
 	if (flags & ZCOPY_OPEN_FORCE_FALLBACK) {
 		ret = fb_open(z);
 	} else {
-		ret = dev_open(z);
+		ret = dev_open(z, !(flags & ZCOPY_OPEN_NO_RINGS));
 		/* Only a missing module falls back: EACCES, EMFILE... do not. */
 		if (no_device(ret) && (flags & ZCOPY_OPEN_FALLBACK))
 			ret = fb_open(z);

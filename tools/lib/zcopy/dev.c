@@ -17,12 +17,20 @@
 
 /*
  * Non-blocking: zcopy_peek_*() must never sleep, and zcopy_wait_cqe()
- * sleeps in ppoll(), where a timeout can be given.
+ * sleeps in ppoll(), where a timeout can be given.  With the module's
+ * rings unless @rings is false (ring.c).
  */
-int dev_open(struct zcopy *z)
+int dev_open(struct zcopy *z, bool rings)
 {
+	int ret;
+
 	z->fd = open("/dev/" ZCOPY_DEVICE_NAME, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	return z->fd < 0 ? -errno : 0;
+	if (z->fd < 0)
+		return -errno;
+	ret = rings ? ring_open(z) : 0;
+	if (ret)
+		close(z->fd);
+	return ret;
 }
 
 /*
@@ -46,7 +54,7 @@ static void *dev_lent_main(void *arg)
 /*
  * ZCOPY_OPEN_LEND: lend the context a thread, where the module takes
  * one (ZCOPY_FEAT_LEND).  A module without it runs such reads itself.
- * On failure the device is closed.
+ * On failure the device is closed, and its rings unmapped.
  */
 int dev_lend(struct zcopy *z)
 {
@@ -76,6 +84,7 @@ int dev_lend(struct zcopy *z)
 	z->lender = getpid();
 	return 0;
 fail:
+	ring_close(z);
 	close(z->fd);
 	return ret;
 }
@@ -94,6 +103,7 @@ void dev_close(struct zcopy *z)
 		ioctl(z->fd, ZCOPY_IOC_LEND, ZCOPY_LEND_STOP);
 		pthread_detach(z->lent);
 	}
+	ring_close(z);
 	close(z->fd);
 }
 
@@ -105,6 +115,8 @@ int dev_probe(struct zcopy *z, struct zcopy_features *f)
 		return -errno;
 	f->sqe_flags = p.sqe_flags;
 	f->features = p.features;
+	if (z->ring.mem)
+		f->flags |= ZCOPY_FEATURES_RINGS;
 	return 0;
 }
 
@@ -115,28 +127,35 @@ int dev_register(struct zcopy *z, int sock_fd, unsigned long cmd)
 	return ioctl(z->fd, cmd, &reg) ? -errno : 0;
 }
 
-/* The whole batch in one SUBMIT; it says how many it took, in order. */
-int dev_submit(struct zcopy *z)
+/* @nr entries in one SUBMIT; it says how many it took, in order. */
+int dev_submit_array(struct zcopy *z, const struct zcopy_sqe *sq,
+		     unsigned int nr)
 {
-	struct zcopy_submit s = {
-		.sqes = (uintptr_t)(z->sq + z->sq_head),
-		.nr = z->sq_tail - z->sq_head,
-	};
+	struct zcopy_submit s = { .sqes = (uintptr_t)sq, .nr = nr };
 	int ret = ioctl(z->fd, ZCOPY_IOC_SUBMIT, &s);
 
 	return ret < 0 ? -errno : ret;
 }
 
+int dev_submit(struct zcopy *z)
+{
+	if (z->ring.mem)
+		return ring_submit(z);
+	return dev_submit_array(z, z->sq + z->sq_head, z->sq_tail - z->sq_head);
+}
+
 /*
- * Completions left over from an earlier read() first; otherwise one
- * read(), straight into the caller's array when it is at least as large
- * as ours, else into ours.
+ * From the CQ, with rings.  Without: completions left over from an
+ * earlier read() first; otherwise one read(), straight into the
+ * caller's array when it is at least as large as ours, else into ours.
  */
 int dev_peek(struct zcopy *z, struct zcopy_cqe *cqes, unsigned int max)
 {
 	unsigned int n = z->cq_tail - z->cq_head;
 	ssize_t got;
 
+	if (z->ring.mem)
+		return ring_peek(z, cqes, max);
 	if (!n && max >= ZCOPY_CQE_BUF) {
 		got = read(z->fd, cqes, max * sizeof(*cqes));
 		return got < 0 ? -errno : (int)(got / sizeof(*cqes));

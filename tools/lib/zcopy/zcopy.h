@@ -28,9 +28,11 @@ extern "C" {
 #define ZCOPY_OPEN_FALLBACK		(1U << 0)	/* sendfile without the module */
 #define ZCOPY_OPEN_FORCE_FALLBACK	(1U << 1)	/* sendfile always (tests) */
 #define ZCOPY_OPEN_LEND			(1U << 2)	/* a thread for reads that block */
+#define ZCOPY_OPEN_NO_RINGS		(1U << 3)	/* SUBMIT's array and read() */
 
 /* struct zcopy_features.flags */
 #define ZCOPY_FEATURES_FALLBACK		(1U << 0)	/* the context uses sendfile */
+#define ZCOPY_FEATURES_RINGS		(1U << 1)	/* the context uses the rings */
 
 struct zcopy_features {
 	uint32_t sqe_flags;	/* ZCOPY_F_* that zcopy_submit() accepts */
