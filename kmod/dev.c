@@ -48,7 +48,11 @@ static int zcopy_flush(struct file *file, fl_owner_t id)
 	struct zcopy_ring *ring = zcopy_events_ring(&ctx->ev);
 	long others = zcopy_lent_file_refs(&ctx->lent);
 
-	/* Mappings of the rings hold the file too, but no descriptor. */
+	/*
+	 * Mappings of the rings hold the file too, but no descriptor.  (An
+	 * mmap() or munmap() under way can make the count one short for a
+	 * moment: ZCOPY_LEND_STOP stays exact.)
+	 */
 	if (ring)
 		others += zcopy_ring_mappings(ring);
 	if (file_count(file) <= 1 + others)
@@ -91,14 +95,14 @@ static ssize_t zcopy_read_ring(struct file *file, struct zcopy_ring *ring,
 	int ret;
 
 	for (;;) {
+		if (signal_pending(current))
+			return -ERESTARTSYS;
 		zcopy_events_flush(&ctx->ev);
 		n = zcopy_ring_cq_read(ring, buf, max);
 		if (n)
 			break;
 		/* The records went to another reader as this one read them. */
 		if (zcopy_ring_cq_pending(ring)) {
-			if (signal_pending(current))
-				return -EINTR;
 			cond_resched();
 			continue;
 		}
@@ -123,17 +127,19 @@ static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
 	struct zcopy_ctx *ctx = file->private_data;
 	const size_t size = sizeof(struct zcopy_cqe);
 	size_t max = min_t(size_t, count / size, INT_MAX);
-	struct zcopy_ring *ring = zcopy_events_ring(&ctx->ev);
 	struct zcopy_event *e, *tmp;
+	struct zcopy_ring *ring;
 	unsigned int done = 0;
 	LIST_HEAD(taken);
 	int ret;
 
 	if (!max)
 		return -EINVAL;
-	if (ring)
-		return zcopy_read_ring(file, ring, buf, max);
+	/* Rings may be set up while this waits: then they are read. */
 	while (!zcopy_events_take(&ctx->ev, &taken, max)) {
+		ring = zcopy_events_ring(&ctx->ev);
+		if (ring)
+			return zcopy_read_ring(file, ring, buf, max);
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
 		ret = wait_event_interruptible(ctx->ev.wq,

@@ -223,6 +223,11 @@ unsigned int zcopy_events_take(struct zcopy_events *ev,
 	unsigned int n = 0;
 
 	spin_lock(&ev->lock);
+	/* With rings, what is on the list waits for the CQ: not for this. */
+	if (ev->ring) {
+		spin_unlock(&ev->lock);
+		return 0;
+	}
 	list_for_each_entry_safe(e, tmp, &ev->ready, link) {
 		if (n == max)
 			break;
@@ -302,14 +307,16 @@ struct zcopy_ring *zcopy_events_ring(struct zcopy_events *ev)
 
 /*
  * Move completions that wait for room into the CQ, where the
- * application may have reaped some since: a doorbell, read() and
- * poll() call it.
+ * application may have reaped some since: SUBMIT, read() and poll()
+ * call it.  Under the lock, not after a look at nr_ready without it:
+ * the application's store to the CQ's head and a post's look at it
+ * must not miss each other.
  */
 void zcopy_events_flush(struct zcopy_events *ev)
 {
 	LIST_HEAD(done);
 
-	if (!zcopy_events_ring(ev) || !READ_ONCE(ev->nr_ready))
+	if (!zcopy_events_ring(ev))
 		return;
 	spin_lock(&ev->lock);
 	if (!ev->closed && zcopy_events_fill_ring(ev, &done, 0))

@@ -8,8 +8,8 @@
  *
  * The region is pages of the caller's, charged to its memory cgroup and
  * to its locked memory, mapped once in the kernel (vmap) and into user
- * space by mmap().  A mapping holds its own references on the pages, so
- * the region may outlive the context in a process that still maps it.
+ * space by mmap().  A mapping holds the context's file, so the region
+ * is freed with the context only once the last mapping is gone.
  *
  * The application can write anything anywhere in the region at any
  * time.  So the kernel keeps its own indices (sq_next, cq_next) and its
@@ -177,6 +177,7 @@ void zcopy_ring_free(struct zcopy_ring *ring)
 
 	if (!ring)
 		return;
+	WARN_ON_ONCE(atomic_read(&ring->mappings));
 	priv = container_of(ring, struct zcopy_ring_priv, ring);
 	vunmap(ring->mem);
 	zcopy_ring_put_pages(ring);
@@ -217,7 +218,8 @@ static const struct vm_operations_struct zcopy_ring_vm_ops = {
 /*
  * mmap() of the context's descriptor: the whole region or a part of it
  * from its start, shared (a private copy would never see the kernel's
- * writes), and never grown by mremap().
+ * writes; read-only is the caller's choice), and never grown by
+ * mremap().
  */
 int zcopy_ring_mmap(struct zcopy_ring *ring, struct vm_area_struct *vma)
 {
@@ -226,7 +228,7 @@ int zcopy_ring_mmap(struct zcopy_ring *ring, struct vm_area_struct *vma)
 
 	if (vma->vm_pgoff || nr > ring->nr_pages)
 		return -EINVAL;
-	if (!(vma->vm_flags & VM_SHARED))
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	zcopy_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	ret = vm_insert_pages(vma, vma->vm_start, ring->pages, &nr);

@@ -522,4 +522,49 @@ TEST_F(rings, last_close_takes_lent_threads_back_despite_a_mapping)
 				      TIMEOUT_MS));
 }
 
+struct blocked_read {
+	int zc;
+	pthread_t thread;
+	struct zcopy_cqe cqe;
+	ssize_t ret;
+	volatile int done;
+};
+
+static void *read_main(void *arg)
+{
+	struct blocked_read *b = arg;
+
+	b->ret = read(b->zc, &b->cqe, sizeof(b->cqe));
+	b->done = 1;
+	return NULL;
+}
+
+/*
+ * A read() asleep when the rings are set up reads from them: the next
+ * completion goes to the CQ, and the read returns it from there (and
+ * moves the CQ's head), rather than waiting on a ready list that no
+ * longer fills.
+ */
+TEST_F(rings, read_asleep_when_the_rings_come_reads_them)
+{
+	struct blocked_read b = { .zc = self->zc };
+	long long deadline;
+	struct ring r;
+
+	ASSERT_EQ(0, pthread_create(&b.thread, NULL, read_main, &b));
+	usleep(zc_ms(200));
+	EXPECT_FALSE(b.done);
+	ASSERT_EQ(0, ring_setup(self->zc, 4, 4, &r));
+	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, 10, 5, 0));
+	deadline = now_ms() + zc_ms(TIMEOUT_MS);
+	while (!b.done && now_ms() < deadline)
+		usleep(10000);
+	ASSERT_TRUE(b.done);
+	pthread_join(b.thread, NULL);
+	EXPECT_EQ(sizeof(b.cqe), b.ret);
+	EXPECT_EQ(5, b.cqe.user_data);
+	EXPECT_EQ(10, b.cqe.res);
+	EXPECT_EQ(1, *r.cq_head);
+}
+
 ZC_HARNESS_MAIN

@@ -188,8 +188,9 @@ struct zcopy_ring_offsets {
 	__u32 tail;		/* producer's index */
 	__u32 mask;		/* entries - 1 */
 	__u32 entries;		/* a power of two */
-	__u32 flags;		/* CQ: ZCOPY_CQ_F_*; SQ: 0 */
-	__u32 overflow;		/* CQ: completions that waited for room */
+	__u32 flags;		/* CQ: ZCOPY_CQ_F_*; SQ: unused, 0 */
+	__u32 overflow;		/* CQ: completions that waited for room; */
+				/* SQ: unused, 0 */
 	__u32 array;		/* the entries */
 	__u32 reserved;
 };
