@@ -22,7 +22,7 @@
 const struct method *const zcb_methods[] = {
 	&zcb_read_write, &zcb_mmap_write, &zcb_sendfile, &zcb_sendfile_cork,
 	&zcb_splice, &zcb_msg_zerocopy, &zcb_uring_splice, &zcb_zcopy,
-	&zcb_zcopy_release, NULL,
+	&zcb_zcopy_release, &zcb_zcopy_read, NULL,
 };
 
 /* A response's head, as far as it goes; the rest of --header is zeros. */
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 		}
 		if (o.header && !zcb_method(a)->headers) {
 			fprintf(stderr, "zcbench: %s sends no headers: pick from "
-				"sendfile,sendfile+cork,zcopy,zcopy+release\n", a);
+				"sendfile,sendfile+cork,zcopy,zcopy+release,zcopy+read\n", a);
 			return 2;
 		}
 	}

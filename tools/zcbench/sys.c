@@ -7,7 +7,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "zcbench.h"
 
@@ -22,6 +25,48 @@ double zcb_now(void)
 long zcb_ticks_per_sec(void)
 {
 	return sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * The system calls the calling thread makes, as the kernel counts them:
+ * a perf counter on the raw_syscalls:sys_enter tracepoint, this thread
+ * only.  So a library that reaps completions from shared memory is
+ * seen to make none, and one that makes a call per peek is seen to.
+ * -1 where the kernel or tracefs cannot (then SYS() counts).
+ */
+int zcb_syscall_counter(void)
+{
+	static const char *const ids[] = {
+		"/sys/kernel/tracing/events/raw_syscalls/sys_enter/id",
+		"/sys/kernel/debug/tracing/events/raw_syscalls/sys_enter/id",
+	};
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(a),
+		.exclude_hv = 1,
+	};
+	unsigned int i;
+	FILE *f;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		f = fopen(ids[i], "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", (unsigned long long *)&a.config) != 1)
+			a.config = 0;
+		fclose(f);
+		if (a.config)
+			return syscall(SYS_perf_event_open, &a, 0, -1, -1,
+				       PERF_FLAG_FD_CLOEXEC);
+	}
+	return -1;
+}
+
+long long zcb_syscall_count(int fd)
+{
+	uint64_t v;
+
+	return read(fd, &v, sizeof(v)) == sizeof(v) ? (long long)v : -1;
 }
 
 /*

@@ -13,7 +13,11 @@
 #define ZCB_MAX_CONNS	1024
 #define ZCB_PORT	5201
 
-/* Counted by each method's sender, for "system calls per GiB". */
+/*
+ * Counted by each method's sender, for "system calls per GiB", where
+ * the kernel cannot count them (sys.c, zcb_syscall_counter()): a
+ * library call in SYS() is taken for one system call.
+ */
 extern unsigned long zcb_syscalls;
 #define SYS(call) (zcb_syscalls++, (call))
 
@@ -88,7 +92,7 @@ struct method {
 
 extern const struct method zcb_read_write, zcb_mmap_write, zcb_sendfile,
 	zcb_sendfile_cork, zcb_splice, zcb_msg_zerocopy, zcb_uring_splice,
-	zcb_zcopy, zcb_zcopy_release;
+	zcb_zcopy, zcb_zcopy_release, zcb_zcopy_read;
 
 /* The bytes of every header (--header), at most ZCB_HEADER_MAX. */
 #define ZCB_HEADER_MAX	4096
@@ -131,6 +135,8 @@ int zcb_drop_caches(void);
 int zcb_warm(int fd, size_t size);
 int zcb_zcopy_counters(uint64_t *zerocopy, uint64_t *copied);
 long zcb_ticks_per_sec(void);
+int zcb_syscall_counter(void);
+long long zcb_syscall_count(int fd);
 
 /* dstate.c: peaks of threads in uninterruptible sleep over a window */
 struct zcb_dstate {

@@ -16,9 +16,10 @@
 #include "zcbench.h"
 
 /*
- * Through libzcopy, which makes the same system calls the protocol
- * needs and no more: one SUBMIT per batch, one read() per 64
- * completions; each library call below is one system call (SYS).
+ * Through libzcopy, which makes the system calls the protocol needs and
+ * no more: one SUBMIT per batch, and with the module's rings none to
+ * reap completions (zcopy+read: one read() per 64).  SYS() below counts
+ * each library call as one only where the kernel cannot count them.
  */
 struct zc {
 	struct zcopy *ctx;	/* its batch: begun, not yet taken */
@@ -157,7 +158,7 @@ static int zc_stream(struct run *r)
 	return 0;
 }
 
-static int zc_setup(struct run *r, uint32_t flags)
+static int zc_setup(struct run *r, uint32_t flags, unsigned int open_flags)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.ptr = NULL };
 	struct zc *z = calloc(1, sizeof(*z));
@@ -169,7 +170,7 @@ static int zc_setup(struct run *r, uint32_t flags)
 	z->flags = flags;
 	z->per = r->hdr ? 2 : 1;
 	z->cap = r->nconns * r->depth * z->per;
-	ret = zcopy_open(&z->ctx, 0);
+	ret = zcopy_open(&z->ctx, open_flags);
 	if (ret) {
 		fprintf(stderr, "zcbench: /dev/zcopy: %s\n", strerror(-ret));
 		return -1;
@@ -186,12 +187,18 @@ static int zc_setup(struct run *r, uint32_t flags)
 
 static int zc_setup_default(struct run *r)
 {
-	return zc_setup(r, 0);
+	return zc_setup(r, 0, 0);
 }
 
 static int zc_setup_release(struct run *r)
 {
-	return zc_setup(r, ZCOPY_F_RELEASE);
+	return zc_setup(r, ZCOPY_F_RELEASE, 0);
+}
+
+/* Without the module's rings: SUBMIT's array and read(). */
+static int zc_setup_read(struct run *r)
+{
+	return zc_setup(r, 0, ZCOPY_OPEN_NO_RINGS);
 }
 
 static void zc_teardown(struct run *r)
@@ -212,4 +219,9 @@ const struct method zcb_zcopy = {
 const struct method zcb_zcopy_release = {
 	.name = "zcopy+release", .epoll_events = EPOLLIN, .headers = 1,
 	.setup = zc_setup_release, .stream = zc_stream, .teardown = zc_teardown,
+};
+
+const struct method zcb_zcopy_read = {
+	.name = "zcopy+read", .epoll_events = EPOLLIN, .headers = 1,
+	.setup = zc_setup_read, .stream = zc_stream, .teardown = zc_teardown,
 };
