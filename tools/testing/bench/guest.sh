@@ -96,7 +96,7 @@ if [ "$kind" != cold ]; then
 	echo "## zcbench responses --header 200 $responses"
 	# shellcheck disable=SC2086
 	zcbench -n wire --cache cached -c 1,16,256 -s 4K,64K,1M \
-		-m sendfile,sendfile+cork,zcopy --header 200 $responses \
+		-m sendfile,sendfile+cork,zcopy,zcopy+read --header 200 $responses \
 		--csv "$out/responses.csv" | tee "$out/responses.txt"
 fi
 

@@ -201,23 +201,30 @@ def responses_table(out):
 
     print("### Responses: a 200-byte head before each file, wire, cached, "
           "pipelined\n")
-    print("zcopy submits head and file as one grouped response; sendfile+cork "
-          "is nginx's TCP_CORK, write, sendfile, uncork; sendfile is write "
-          "then sendfile.  CPU is per GiB of files, so per response at one "
-          "size.\n")
+    print("zcopy submits head and file as one grouped response and reaps "
+          "completions from the context's ring (zcopy+read: by read()); "
+          "sendfile+cork is nginx's TCP_CORK, write, sendfile, uncork; "
+          "sendfile is write then sendfile.  CPU is per GiB of files, so per "
+          "response at one size; system calls are the sending thread's, as "
+          "the kernel counts them, per response.\n")
     print("| conns | size | zcopy CPU vs sendfile+cork | vs write+sendfile | "
-          "syscalls vs sendfile+cork | throughput vs sendfile+cork |")
-    print("|---:|---|---:|---:|---:|---:|")
+          "vs zcopy+read | throughput vs sendfile+cork | "
+          "syscalls/response zcopy | sendfile+cork |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for c in sorted({x["conns"] for x in r}, key=int):
         for s in sorted({x["size"] for x in r if x["conns"] == c}, key=int):
-            z, k, w = (get(c, s, m) for m in ("zcopy", "sendfile+cork", "sendfile"))
+            z, k, w, rd = (get(c, s, m) for m in ("zcopy", "sendfile+cork",
+                                                  "sendfile", "zcopy+read"))
             if not z or not k or not w:
                 continue
-            cells = [float(z[f]) / float(o[f]) if float(o[f]) else None
+            cells = [float(z[f]) / float(o[f]) if o and float(o[f]) else None
                      for f, o in (("cpu_s_per_gib", k), ("cpu_s_per_gib", w),
-                                  ("syscalls_per_gib", k), ("mib_s", k))]
+                                  ("cpu_s_per_gib", rd), ("mib_s", k))]
+            per = [float(o["syscalls_per_gib"]) * int(s) / (1 << 30)
+                   for o in (z, k)]
             print(f"| {c} | {size_name(s)} | " +
-                  " | ".join(f"{v:.2f}" if v is not None else "n/a" for v in cells) + " |")
+                  " | ".join(f"{v:.2f}" if v is not None else "n/a" for v in cells) +
+                  " | " + " | ".join(f"{v:.3f}" for v in per) + " |")
     print()
 
 
