@@ -83,6 +83,15 @@ static int zcopy_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* Nothing to read yet: EAGAIN, or sleep until there may be. */
+static int zcopy_read_wait(struct file *file, struct zcopy_ctx *ctx)
+{
+	if (file->f_flags & O_NONBLOCK)
+		return -EAGAIN;
+	return wait_event_interruptible(ctx->ev.wq,
+					zcopy_events_ready(&ctx->ev));
+}
+
 /*
  * read() of a context with rings: what the CQ holds, reaped as the
  * application would reap it; see "Rings" in Documentation/zcopy.rst.
@@ -106,10 +115,7 @@ static ssize_t zcopy_read_ring(struct file *file, struct zcopy_ring *ring,
 			cond_resched();
 			continue;
 		}
-		if (file->f_flags & O_NONBLOCK)
-			return -EAGAIN;
-		ret = wait_event_interruptible(ctx->ev.wq,
-					       zcopy_events_ready(&ctx->ev));
+		ret = zcopy_read_wait(file, ctx);
 		if (ret)
 			return ret;
 	}
@@ -140,10 +146,7 @@ static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
 		ring = zcopy_events_ring(&ctx->ev);
 		if (ring)
 			return zcopy_read_ring(file, ring, buf, max);
-		if (file->f_flags & O_NONBLOCK)
-			return -EAGAIN;
-		ret = wait_event_interruptible(ctx->ev.wq,
-					       zcopy_events_ready(&ctx->ev));
+		ret = zcopy_read_wait(file, ctx);
 		if (ret)
 			return ret;
 	}
