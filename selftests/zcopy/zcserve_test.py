@@ -3,9 +3,11 @@
 #
 # zcserve, the benchmark's HTTP server, in each of its modes (copy,
 # sendfile, zcopy): curl gets whole files and ranges back byte for byte
-# with the right headers, connections are kept alive and pipelined
-# requests answered in order, HEAD sends no body, and bad requests get
-# 400/403/404/405/416/431 without a byte from outside the served tree.
+# with the right headers, several ranges as multipart/byteranges, and
+# with --chunk bodies in chunked transfer coding, framed exactly;
+# connections are kept alive and pipelined requests answered in order,
+# HEAD sends no body, and bad requests get 400/403/404/405/416/431
+# without a byte from outside the served tree.
 
 import atexit
 import email.utils
@@ -30,10 +32,11 @@ BIG = (1 << 20) + 7		# not a multiple of a page
 
 
 class Server:
-    def __init__(self, mode, root, port):
+    def __init__(self, mode, root, port, extra=()):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.p = subprocess.Popen([ZCSERVE, "--mode", mode, "--port", str(port), root],
+        self.p = subprocess.Popen([ZCSERVE, "--mode", mode, "--port", str(port),
+                                   *extra, root],
                                   stderr=subprocess.PIPE, text=True)
         for _ in range(int(scaled(100))):
             try:
@@ -86,16 +89,37 @@ class Raw:
             raise EOFError
         self.buf += data
 
+    def _take(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
     def response(self, head_only=False):
+        """Status, fields and body; a chunked body decoded, its chunk
+        sizes in fields["chunks"]."""
         while b"\r\n\r\n" not in self.buf:
             self._fill()
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         status, fields = head_fields(head)
-        n = 0 if head_only else int(fields.get("content-length", 0))
-        while len(self.buf) < n:
-            self._fill()
-        body, self.buf = self.buf[:n], self.buf[n:]
-        return status, fields, body
+        if head_only:
+            return status, fields, b""
+        if fields.get("transfer-encoding") == "chunked":
+            body, fields["chunks"] = b"", []
+            while True:
+                n = int(self._line(), 16)
+                fields["chunks"].append(n)
+                body += self._take(n)
+                expect(self._take(2) == b"\r\n", "a chunk not ended by CRLF")
+                if not n:
+                    return status, fields, body
+        return status, fields, self._take(int(fields.get("content-length", 0)))
 
     def closed(self):
         try:
@@ -103,6 +127,23 @@ class Raw:
         except EOFError:
             return True
         return False
+
+
+def multipart(fields, body):
+    """The parts of a multipart/byteranges body: (Content-Range, bytes),
+    checked to be framed as RFC 9110 and 2046 say."""
+    ctype = fields["content-type"]
+    expect(ctype.startswith("multipart/byteranges; boundary="), f"Content-Type {ctype}")
+    b = ctype.split("boundary=", 1)[1].encode()
+    end = b"\r\n--" + b + b"--\r\n"
+    expect(body.endswith(end), "no closing delimiter")
+    expect(body.startswith(b"--" + b + b"\r\n"), "no opening delimiter")
+    parts = []
+    for chunk in (b"\r\n" + body[:-len(end)]).split(b"\r\n--" + b + b"\r\n")[1:]:
+        head, data = chunk.split(b"\r\n\r\n", 1)
+        _, f = head_fields(b"X 0\r\n" + head)
+        parts.append((f.get("content-range"), data))
+    return parts
 
 
 def make_tree():
@@ -173,9 +214,27 @@ def add_cases(mode, port):
         status, f = head_fields(p.stdout.split(b"\r\n\r\n")[0])
         expect(status == 416 and f.get("content-range") == f"bytes */{BIG}",
                f"past the end: {status} {f}")
-        # Several ranges are allowed to be answered with the whole file.
-        p = curl("-r", "0-1,5-6", srv.url + "/big.bin")
-        expect(p.stdout == data, "a multi-range request did not get the whole file")
+        # Several: multipart/byteranges, each part with its Content-Range;
+        # unsatisfiable ones left out; too many, the whole file.
+        for spec, want in (("0-9,100-109,-5", ((0, 9), (100, 109), (BIG - 5, BIG - 1))),
+                           (f"4090-5000,{BIG}-,0-0", ((4090, 5000), (0, 0)))):
+            p = curl("-D", "-", "-r", spec, srv.url + "/big.bin")
+            head, body = p.stdout.split(b"\r\n\r\n", 1)
+            status, f = head_fields(head)
+            expect(status == 206 and "content-range" not in f, f"{spec}: {status} {f}")
+            expect(int(f["content-length"]) == len(body), f"{spec}: Content-Length")
+            got = multipart(f, body)
+            expect([r for r, _ in got] == [f"bytes {lo}-{hi}/{BIG}" for lo, hi in want],
+                   f"{spec}: parts {[r for r, _ in got]}")
+            expect([d for _, d in got] == [data[lo:hi + 1] for lo, hi in want],
+                   f"{spec}: wrong bytes in a part")
+        p = curl("-D", "-", "-r", f"0-1,{BIG}-", srv.url + "/big.bin")
+        head, body = p.stdout.split(b"\r\n\r\n", 1)
+        status, f = head_fields(head)
+        expect(status == 206 and f.get("content-range") == f"bytes 0-1/{BIG}" and
+               body == data[:2], f"one satisfiable range of two: {status} {f}")
+        p = curl("-r", ",".join(f"{i}-{i}" for i in range(17)), srv.url + "/big.bin")
+        expect(p.stdout == data, "17 ranges did not get the whole file")
 
     def keep_alive_and_pipelining():
         setup()
@@ -238,7 +297,45 @@ def add_cases(mode, port):
             with open(o, "rb") as f:
                 expect(f.read() == data, f"{o}: differs")
 
-    for fn in (whole_files, ranges, keep_alive_and_pipelining, errors, concurrent_clients):
+    def chunked():
+        """--chunk 16384: HTTP/1.1 responses of whole files in chunks of
+        that size, the last chunk empty; HTTP/1.0, HEAD and ranges as
+        before; pipelined ones in order."""
+        setup()
+        files = state["files"]
+        srv = Server(mode, state["root"], port + 10, ("--chunk", "16384"))
+        atexit.register(srv.stop)
+        c = Raw(srv.port)
+        c.send(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"HEAD /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /empty.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=5-9\r\n\r\n")
+        st, f, body = c.response()
+        expect(st == 200 and "content-length" not in f and body == files["big.bin"],
+               f"chunked big.bin: {st} {len(body)} bytes")
+        expect(f["chunks"] == [16384] * (BIG // 16384) + [BIG % 16384, 0],
+               f"chunk sizes {f['chunks'][:3]}...{f['chunks'][-3:]}")
+        st, f, _ = c.response(head_only=True)
+        expect(st == 200 and f.get("transfer-encoding") == "chunked", f"HEAD: {f}")
+        st, f, body = c.response()
+        expect(body == files["index.html"] and f["chunks"] == [len(body), 0],
+               f"index.html: {f.get('chunks')}")
+        st, f, body = c.response()
+        expect(body == b"" and f.get("content-length") == "0", f"empty.txt: {f}")
+        st, f, body = c.response()
+        expect(st == 206 and body == files["big.bin"][5:10], f"a range: {st} {f}")
+        p = curl("-s", srv.url + "/big.bin")
+        expect(p.stdout == files["big.bin"], "curl's decoding of big.bin")
+        c = Raw(srv.port)
+        c.send(b"GET /index.html HTTP/1.0\r\n\r\n")
+        st, f, body = c.response()
+        expect(f.get("content-length") == str(len(body)) and
+               body == files["index.html"], f"HTTP/1.0: {f}")
+        srv.stop()
+
+    for fn in (whole_files, ranges, keep_alive_and_pipelining, errors, concurrent_clients,
+               chunked):
         fn.__name__ = f"{mode}_{fn.__name__}"
         case(fn)
 

@@ -3,7 +3,9 @@
  * The three ways of sending a response body; everything else in the
  * server is shared.  body_send() returns 1 when the body is all sent
  * (for zcopy: handed to the context), 0 when the socket is full, and a
- * negative number when the connection must go.
+ * negative number when the connection must go.  A body of several
+ * parts (parts.c) goes part by part with copy and sendfile, and as one
+ * submission of buffers and ranges with zcopy.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,22 +79,61 @@ static uint64_t conn_cookie(const struct conn *c)
  * when it is accepted, whole, and 0 when it is not: then the head goes
  * by send() as the other modes send it, and the body as theirs.
  */
-int body_zcopy_response(struct server *s, struct conn *c)
+/*
+ * Queue the body's entries: its range, or each of its parts, a buffer
+ * or a range; all but the last linked to the next, every one in the
+ * group.  0, or -1 with nothing queued.
+ */
+static int zc_prep_body(struct server *s, struct conn *c)
 {
 	const uint32_t g = ZCOPY_F_GROUP;
+	struct parts *p = c->parts;
+	unsigned int i, queued = zcopy_queued(s->zc);
+	uint32_t link;
+	int ret = 0;
+
+	if (!p)
+		ret = zcopy_prep(s->zc, c->file, c->fd, c->off, c->left, g,
+				 conn_cookie(c));
+	for (i = 0; p && i < p->n && !ret; i++) {
+		link = i + 1 < p->n ? ZCOPY_F_LINK : 0;
+		if (p->part[i].text)
+			ret = zcopy_prep_buffer(s->zc, c->fd,
+						p->text + p->part[i].off,
+						p->part[i].len, g | link,
+						conn_cookie(c));
+		else
+			ret = zcopy_prep(s->zc, c->file, c->fd, p->part[i].off,
+					 p->part[i].len, g | link,
+					 conn_cookie(c));
+	}
+	if (ret)
+		zcopy_discard(s->zc, zcopy_queued(s->zc) - queued);
+	return ret ? -1 : 0;
+}
+
+/* The bytes a response's completion reports when all went. */
+static uint64_t zc_body_bytes(const struct conn *c)
+{
+	return c->parts ? c->parts->total : c->left;
+}
+
+int body_zcopy_response(struct server *s, struct conn *c)
+{
+	unsigned int n;
 	int ret;
 
 	if (zcopy_prep_buffer(s->zc, c->fd, c->head, c->head_len,
-			      g | ZCOPY_F_LINK, conn_cookie(c)))
+			      ZCOPY_F_GROUP | ZCOPY_F_LINK, conn_cookie(c)))
 		return 0;
-	if (zcopy_prep(s->zc, c->file, c->fd, c->off, c->left, g,
-		       conn_cookie(c))) {
+	if (zc_prep_body(s, c)) {
 		zcopy_discard(s->zc, 1);
 		return 0;
 	}
+	n = zcopy_queued(s->zc);
 	ret = zcopy_submit(s->zc);
-	if (ret != 2) {
-		zcopy_discard(s->zc, 2);
+	if (ret != (int)n) {
+		zcopy_discard(s->zc, zcopy_queued(s->zc));
 		return 0;
 	}
 	c->head_pos = c->head_len;
@@ -101,22 +142,24 @@ int body_zcopy_response(struct server *s, struct conn *c)
 	return 1;
 }
 
+/* The body alone, its head sent: one submission, one completion. */
 static int zc_body_send(struct server *s, struct conn *c)
 {
+	unsigned int n;
 	int ret;
 
-	if (!c->left)
+	if (c->parts ? c->parts->i == c->parts->n : !c->left)
 		return 1;
-	ret = zcopy_prep(s->zc, c->file, c->fd, c->off, c->left, 0,
-			 conn_cookie(c));
+	ret = zc_prep_body(s, c);
+	n = zcopy_queued(s->zc);
 	if (!ret)
 		ret = zcopy_submit(s->zc);
-	if (ret == 1) {
+	if (ret == (int)n) {
 		c->state = ST_WAIT_ZCOPY;
 		return 0;
 	}
 	/* Refused: it is sent again from scratch, not left in the batch. */
-	zcopy_discard(s->zc, 1);
+	zcopy_discard(s->zc, zcopy_queued(s->zc));
 	if (ret != -EAGAIN)
 		return -1;
 	/* The context is at its limits: try again after completions. */
@@ -130,9 +173,9 @@ int body_send(struct server *s, struct conn *c)
 {
 	switch (s->mode) {
 	case MODE_COPY:
-		return copy_send(c);
+		return c->parts ? parts_send(c, copy_send) : copy_send(c);
 	case MODE_SENDFILE:
-		return sendfile_send(c);
+		return c->parts ? parts_send(c, sendfile_send) : sendfile_send(c);
 	case MODE_ZCOPY:
 		return zc_body_send(s, c);
 	}
@@ -200,12 +243,14 @@ int body_zcopy_reap(struct server *s)
 			    c->state != ST_WAIT_ZCOPY)
 				continue;	/* its connection is gone */
 			if (cqe[i].error ||
-			    cqe[i].res != (int64_t)(c->zc_head + c->left)) {
+			    cqe[i].res != (int64_t)(c->zc_head + zc_body_bytes(c))) {
 				conn_close(s, c);
 				continue;
 			}
 			c->off += c->left;
 			c->left = 0;
+			if (c->parts)
+				c->parts->i = c->parts->n;
 			c->zc_head = 0;
 			c->state = ST_BODY;
 			if (conn_progress(s, c) < 0)

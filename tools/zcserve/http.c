@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * HTTP/1.1, as much as a static file server needs (RFC 9110, 9112):
- * the request line and the headers that matter here, single byte
- * ranges, and response heads.
+ * the request line and the headers that matter here, byte ranges, and
+ * response heads.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -72,37 +72,62 @@ static int decode_path(const char *t, size_t n, char *out, size_t len)
 	return 0;
 }
 
-/* "bytes=first-last", "bytes=first-", "bytes=-suffix"; one range only. */
-static void parse_range(const char *v, struct request *r)
+/* One of "first-last", "first-", "-suffix"; NULL if it is none. */
+static const char *parse_one_range(const char *v, long long *first,
+				   long long *last)
 {
 	char *end;
 
-	if (strncasecmp(v, "bytes=", 6) || strchr(v, ','))
-		return;		/* not a single byte range: ignored, RFC 9110 14.2 */
-	v += 6;
+	while (*v == ' ' || *v == '\t')
+		v++;
 	if (*v == '-') {
-		r->range_first = -1;
-		r->range_last = strtoll(v + 1, &end, 10);
-		if (end == v + 1 || r->range_last < 0)
-			return;
+		*first = -1;
+		*last = strtoll(v + 1, &end, 10);
+		if (end == v + 1 || *last < 0)
+			return NULL;
 	} else {
-		r->range_first = strtoll(v, &end, 10);
-		if (end == v || *end != '-' || r->range_first < 0)
-			return;
+		*first = strtoll(v, &end, 10);
+		if (end == v || *end != '-' || *first < 0)
+			return NULL;
 		v = end + 1;
-		r->range_last = -1;
-		if (*v) {
-			r->range_last = strtoll(v, &end, 10);
-			if (end == v || r->range_last < r->range_first)
-				return;
+		*last = -1;
+		if (*v >= '0' && *v <= '9') {
+			*last = strtoll(v, &end, 10);
+			if (*last < *first)
+				return NULL;
 		} else {
 			end = (char *)v;
 		}
 	}
 	while (*end == ' ' || *end == '\t')
 		end++;
-	if (!*end)
-		r->has_range = 1;
+	return end;
+}
+
+/*
+ * "bytes=" and up to RANGES_MAX ranges, comma-separated.  Anything else
+ * is ignored, and the whole file sent (RFC 9110 14.2).
+ */
+static void parse_range(const char *v, struct request *r)
+{
+	int n = 0;
+
+	if (strncasecmp(v, "bytes=", 6))
+		return;
+	v += 6;
+	for (;;) {
+		if (n == RANGES_MAX)
+			return;
+		v = parse_one_range(v, &r->ranges[n].first, &r->ranges[n].last);
+		if (!v)
+			return;
+		n++;
+		if (!*v)
+			break;
+		if (*v++ != ',')
+			return;
+	}
+	r->nranges = n;
 }
 
 /*
@@ -123,6 +148,7 @@ int http_parse(const char *req, size_t len, struct request *r, int *status)
 		return *status = 400;
 	minor = sp2[8] - '0';
 	r->keep_alive = minor >= 1;
+	r->http11 = minor >= 1;
 	if (sp1 - line == 4 && !strncmp(line, "HEAD", 4))
 		r->head_only = 1;
 	else if (!(sp1 - line == 3 && !strncmp(line, "GET", 3)))
@@ -163,28 +189,39 @@ int http_parse(const char *req, size_t len, struct request *r, int *status)
 	return *status = 0;
 }
 
-/* The byte range to send, or -1 when it is not satisfiable (416). */
-int http_range(const struct request *r, off_t size, off_t *first, off_t *count)
+/*
+ * The byte ranges to send, those of the request that the file can
+ * satisfy, in its order, in @out (*@n of them): returns 0 for the whole
+ * file (one range, no Range), 1 for ranges, -1 when none is
+ * satisfiable (416).
+ */
+int http_ranges(const struct request *r, off_t size, struct byte_range *out,
+		int *n)
 {
-	off_t last;
+	long long first, last;
+	int i;
 
-	*first = 0;
-	*count = size;
-	if (!r->has_range)
+	*n = 0;
+	if (!r->nranges) {
+		out[(*n)++] = (struct byte_range){ 0, size };
 		return 0;
-	if (r->range_first < 0) {
-		if (!r->range_last || !size)
-			return -1;
-		*count = r->range_last < size ? r->range_last : size;
-		*first = size - *count;
-		return 1;
 	}
-	if (r->range_first >= size)
-		return -1;
-	last = r->range_last < 0 || r->range_last >= size ? size - 1 : r->range_last;
-	*first = r->range_first;
-	*count = last - *first + 1;
-	return 1;
+	for (i = 0; i < r->nranges; i++) {
+		first = r->ranges[i].first;
+		last = r->ranges[i].last;
+		if (first < 0) {
+			if (!last || !size)
+				continue;
+			first = last < size ? size - last : 0;
+			last = size - 1;
+		} else if (first >= size) {
+			continue;
+		} else if (last < 0 || last >= size) {
+			last = size - 1;
+		}
+		out[(*n)++] = (struct byte_range){ first, last - first + 1 };
+	}
+	return *n ? 1 : -1;
 }
 
 static void http_date(char *out, size_t len, time_t t)
@@ -199,9 +236,14 @@ size_t http_head(char *out, size_t len, int status, const char *type,
 		 long long length, const struct timespec *mtime,
 		 const char *range, int keep_alive)
 {
-	char now[64], modified[64] = "";
+	char now[64], modified[64] = "", size[48];
 	int n;
 
+	/* A length below 0: not known before the end, chunked. */
+	if (length < 0)
+		snprintf(size, sizeof(size), "Transfer-Encoding: chunked\r\n");
+	else
+		snprintf(size, sizeof(size), "Content-Length: %lld\r\n", length);
 	http_date(now, sizeof(now), time(NULL));
 	if (mtime)
 		http_date(modified, sizeof(modified), mtime->tv_sec);
@@ -210,13 +252,13 @@ size_t http_head(char *out, size_t len, int status, const char *type,
 		     "Server: zcserve\r\n"
 		     "Date: %s\r\n"
 		     "Content-Type: %s\r\n"
-		     "Content-Length: %lld\r\n"
+		     "%s"
 		     "%s%s%s"
 		     "%s%s%s"
 		     "%s"
 		     "%s"
 		     "\r\n",
-		     status, reason(status), now, type, length,
+		     status, reason(status), now, type, size,
 		     *modified ? "Last-Modified: " : "", modified, *modified ? "\r\n" : "",
 		     range ? "Content-Range: " : "", range ? range : "", range ? "\r\n" : "",
 		     status == 405 ? "Allow: GET, HEAD\r\n" :

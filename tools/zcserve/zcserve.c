@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcserve: a static file server for HTTP/1.1 -- GET and HEAD, single
- * byte ranges, keep-alive and pipelining -- on one epoll loop, one
- * thread.  --mode picks how bodies go out (body.c); nothing else differs.
+ * zcserve: a static file server for HTTP/1.1 -- GET and HEAD, byte
+ * ranges (several: multipart/byteranges), keep-alive and pipelining,
+ * and with --chunk, Transfer-Encoding: chunked -- on one epoll loop,
+ * one thread.  --mode picks how bodies go out (body.c, parts.c);
+ * nothing else differs.
  *
- *   zcserve [--mode copy|sendfile|zcopy] [--port PORT] [--addr ADDR] DIR
+ *   zcserve [--mode copy|sendfile|zcopy] [--chunk SIZE] [--port PORT]
+ *           [--addr ADDR] DIR
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/openat2.h>
@@ -42,18 +46,56 @@ static int open_beneath(int root, const char *path)
 	return syscall(SYS_openat2, root, *path ? path : ".", &how, sizeof(how));
 }
 
+/*
+ * A body of several parts, where the request and the server call for
+ * one: several ranges (multipart/byteranges, with a boundary of its
+ * own), or --chunk on an HTTP/1.1 response of the whole file.  Sets the
+ * head's content type and length; NULL for a plain body.
+ */
+static struct parts *respond_parts(struct server *s, const struct request *r,
+				   const struct byte_range *rg, int nr,
+				   off_t size, const char **type,
+				   long long *length)
+{
+	static char mtype[96];
+	char boundary[32];
+	struct parts *p;
+
+	if (nr > 1) {
+		snprintf(boundary, sizeof(boundary), "zcserve%08x%08x",
+			 (unsigned int)rand(), s->gen);
+		p = parts_multirange(rg, nr, size, *type, boundary);
+		if (p) {
+			snprintf(mtype, sizeof(mtype),
+				 "multipart/byteranges; boundary=%s", boundary);
+			*type = mtype;
+			*length = p->total;
+		}
+		return p;
+	}
+	if (!s->chunk || !r->http11 || r->nranges || !size)
+		return NULL;
+	p = parts_chunked(0, size, s->chunk);
+	if (p)
+		*length = -1;
+	return p;
+}
+
 /* Prepares the response to one request: its head, and its body's file. */
 static void respond(struct server *s, struct conn *c, const struct request *r,
 		    int status)
 {
+	struct byte_range rg[RANGES_MAX];
 	char range[96] = "";
 	struct stat st;
 	const char *type = http_type(r->path);
+	long long length;
 	off_t first, count;
-	int fd = -1, partial = 0;
+	int fd = -1, partial = 0, nr = 0;
 
 	c->file = -1;
 	c->left = 0;
+	c->parts = NULL;
 	if (!status) {
 		fd = open_beneath(s->root, r->path);
 		if (fd >= 0 && !fstat(fd, &st) && S_ISDIR(st.st_mode)) {
@@ -70,7 +112,7 @@ static void respond(struct server *s, struct conn *c, const struct request *r,
 			status = 404;
 	}
 	if (!status) {
-		partial = http_range(r, st.st_size, &first, &count);
+		partial = http_ranges(r, st.st_size, rg, &nr);
 		if (partial < 0) {
 			snprintf(range, sizeof(range), "bytes */%lld", (long long)st.st_size);
 			status = 416;
@@ -88,20 +130,37 @@ static void respond(struct server *s, struct conn *c, const struct request *r,
 						 c->keep_alive, r->head_only);
 		return;
 	}
-	if (partial)
+	c->parts = respond_parts(s, r, rg, nr, st.st_size, &type, &length);
+	if (nr > 1 && !c->parts) {
+		/* The parts' heads do not fit: the whole file (RFC 9110 14.2). */
+		partial = 0;
+		nr = 1;
+		rg[0] = (struct byte_range){ 0, st.st_size };
+	}
+	first = rg[0].first;
+	count = rg[0].count;
+	if (!c->parts)
+		length = count;
+	if (partial && nr == 1)
 		snprintf(range, sizeof(range), "bytes %lld-%lld/%lld", (long long)first,
 			 (long long)(first + count - 1), (long long)st.st_size);
+	else if (nr > 1)
+		partial = 1;	/* multipart/byteranges: no Content-Range */
 	c->head_len = http_head(c->head, sizeof(c->head), partial ? 206 : 200,
-				type, count, &st.st_mtim,
-				partial ? range : NULL, c->keep_alive);
-	if (r->head_only || !count) {
+				type, length, &st.st_mtim,
+				*range ? range : NULL, c->keep_alive);
+	c->buf_len = c->buf_pos = 0;
+	if (r->head_only || (!count && !c->parts)) {
+		free(c->parts);
+		c->parts = NULL;
 		close(fd);
 		return;
 	}
 	c->file = fd;
+	if (c->parts)
+		return;
 	c->off = first;
 	c->left = count;
-	c->buf_len = c->buf_pos = 0;
 }
 
 /* Takes the next complete request out of the buffer, if there is one. */
@@ -136,6 +195,8 @@ static void finish_response(struct conn *c)
 	if (c->file >= 0)
 		close(c->file);
 	c->file = -1;
+	free(c->parts);
+	c->parts = NULL;
 	c->state = ST_READ;
 }
 
@@ -165,12 +226,12 @@ int conn_progress(struct server *s, struct conn *c)
 			continue;
 		case ST_HEAD:
 			/* zcopy: head and body in one submission. */
-			if (s->mode == MODE_ZCOPY && !c->head_pos && c->left &&
-			    body_zcopy_response(s, c))
+			if (s->mode == MODE_ZCOPY && !c->head_pos &&
+			    (c->left || c->parts) && body_zcopy_response(s, c))
 				return 0;
 			/* MSG_MORE: the head leaves with the body's first bytes. */
 			n = send(c->fd, c->head + c->head_pos, c->head_len - c->head_pos,
-				 MSG_NOSIGNAL | (c->left ? MSG_MORE : 0));
+				 MSG_NOSIGNAL | (c->left || c->parts ? MSG_MORE : 0));
 			if (n < 0)
 				return errno == EAGAIN ? 0 : -1;
 			c->head_pos += n;
@@ -179,7 +240,8 @@ int conn_progress(struct server *s, struct conn *c)
 			c->state = ST_BODY;
 			continue;
 		case ST_BODY:
-			rc = c->left || c->buf_pos < c->buf_len ? body_send(s, c) : 1;
+			rc = c->left || c->parts || c->buf_pos < c->buf_len ?
+			     body_send(s, c) : 1;
 			if (rc <= 0)
 				return rc;
 			finish_response(c);
@@ -221,6 +283,8 @@ void conn_close(struct server *s, struct conn *c)
 		body_zcopy_unregister(s, c);
 	if (c->file >= 0)
 		close(c->file);
+	free(c->parts);
+	c->parts = NULL;
 	close(c->fd);
 	s->conns[c->fd] = NULL;
 	c->state = ST_CLOSED;
@@ -292,15 +356,16 @@ static int listen_on(const char *addr, int port)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: zcserve [--mode copy|sendfile|zcopy] [--port PORT] "
-		   "[--addr ADDR] DIR\n");
+	fprintf(f, "usage: zcserve [--mode copy|sendfile|zcopy] [--chunk SIZE] "
+		   "[--port PORT] [--addr ADDR] DIR\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "mode", 1, NULL, 'm' }, { "port", 1, NULL, 'p' },
-		{ "addr", 1, NULL, 'a' }, { "help", 0, NULL, 'h' }, { 0 },
+		{ "addr", 1, NULL, 'a' }, { "chunk", 1, NULL, 'c' },
+		{ "help", 0, NULL, 'h' }, { 0 },
 	};
 	struct server s = { .mode = MODE_SENDFILE };
 	struct rlimit nofile = { 65536, 65536 };
@@ -308,7 +373,10 @@ int main(int argc, char **argv)
 	const char *addr = "::";
 	int port = 8080, opt, lfd, i, n;
 
-	while ((opt = getopt_long(argc, argv, "m:p:a:h", longopts, NULL)) != -1) {
+	char *end;
+	long long v;
+
+	while ((opt = getopt_long(argc, argv, "m:p:a:c:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
 			if (!strcmp(optarg, "copy"))
@@ -330,6 +398,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'c':
+			v = strtoll(optarg, &end, 10);
+			if (end == optarg || *end || v < 1 || v > (1LL << 30)) {
+				fprintf(stderr, "zcserve: bad chunk size %s\n", optarg);
+				return 2;
+			}
+			s.chunk = v;
+			break;
 		case 'a': addr = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -339,6 +415,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* multipart/byteranges boundaries: not the same in every run. */
+	srand(time(NULL) ^ getpid());
 	s.root = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s.root < 0) {
 		fprintf(stderr, "zcserve: %s: %s\n", argv[optind], strerror(errno));

@@ -12,9 +12,33 @@
 
 #define REQ_MAX		8192	/* request head, all headers included */
 #define HDR_MAX		1024	/* response head */
+#define RANGES_MAX	16	/* more in one request: the whole file */
+#define PARTS_MAX	257	/* of a body of several (parts.c) */
 
 enum mode { MODE_COPY, MODE_SENDFILE, MODE_ZCOPY };
 enum state { ST_READ, ST_HEAD, ST_BODY, ST_WAIT_ZCOPY, ST_LINGER, ST_CLOSED };
+
+/* One part of a body: a run of the file, or bytes of parts.text. */
+struct part {
+	off_t off;
+	size_t len;
+	int text;
+};
+
+/* A body of several parts, and how far it has been sent. */
+struct parts {
+	unsigned int n, i;	/* parts, and the next to send */
+	size_t pos;		/* bytes of text part i sent */
+	int started;		/* file part i: c->off and c->left set */
+	unsigned long long total;	/* the body's bytes */
+	size_t text_len;
+	char text[8192];
+	struct part part[PARTS_MAX];
+};
+
+struct byte_range {
+	off_t first, count;
+};
 
 struct conn {
 	int fd;
@@ -29,6 +53,7 @@ struct conn {
 	int file;		/* body: open file, or -1 */
 	off_t off;
 	size_t left;
+	struct parts *parts;	/* a body of several parts, or NULL */
 	char *buf;		/* copy mode: bytes read, not yet written */
 	size_t buf_len, buf_pos;
 	struct conn *next_waiting;	/* zcopy: context full, retry later */
@@ -41,8 +66,11 @@ struct request {
 	int head_only;
 	int keep_alive;
 	char path[4096];
-	int has_range;
-	long long range_first, range_last;	/* -1: open; first -1: suffix */
+	int http11;		/* HTTP/1.1 or later: chunked may be used */
+	int nranges;		/* bytes=...: 0, or up to RANGES_MAX */
+	struct {
+		long long first, last;	/* -1: open; first -1: suffix */
+	} ranges[RANGES_MAX];
 };
 
 /* http.c */
@@ -52,7 +80,14 @@ size_t http_head(char *out, size_t len, int status, const char *type,
 		 const char *range, int keep_alive);
 size_t http_error(char *out, size_t len, int status, int keep_alive, int head_only);
 const char *http_type(const char *path);
-int http_range(const struct request *r, off_t size, off_t *first, off_t *count);
+int http_ranges(const struct request *r, off_t size, struct byte_range *out,
+		int *n);
+
+/* parts.c: bodies of several parts */
+struct parts *parts_chunked(off_t first, off_t count, size_t chunk);
+struct parts *parts_multirange(const struct byte_range *r, int n, off_t size,
+			       const char *type, const char *boundary);
+int parts_send(struct conn *c, int (*send_range)(struct conn *c));
 
 /* body.c: the three ways of sending a body */
 struct server;
@@ -74,6 +109,7 @@ struct server {
 	uint32_t gen;
 	struct conn *waiting;	/* zcopy: submissions refused for now */
 	struct conn *dead;	/* closed in this batch: events may still name them */
+	size_t chunk;		/* --chunk: bytes per chunk, 0: Content-Length */
 };
 
 int conn_progress(struct server *s, struct conn *c);	/* <0: close it */
