@@ -89,7 +89,12 @@ static void usage(FILE *f)
 "                       each file, the receiver counting both: sendfile\n"
 "                       writes it first, sendfile+cork between TCP_CORK\n"
 "                       and its removal (nginx's tcp_nopush), zcopy as a\n"
-"                       buffer linked to the file, one submission\n");
+"                       buffer linked to the file, one submission\n"
+"  -F, --frame SIZE     each file as frames of SIZE bytes (at most 64K-9),\n"
+"                       each after a 9-byte header, as HTTP/2 sends DATA:\n"
+"                       read+write a frame per write, sendfile a write and\n"
+"                       a sendfile per frame, zcopy every frame's header\n"
+"                       and range as one submission\n");
 }
 
 static char *next_item(char **list)
@@ -109,7 +114,7 @@ int main(int argc, char **argv)
 		{ "dir", 1, NULL, 'd' }, { "csv", 1, NULL, 'v' },
 		{ "json", 1, NULL, 'j' }, { "plot", 1, NULL, 'p' },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' },
-		{ "header", 1, NULL, 'H' }, { 0 },
+		{ "header", 1, NULL, 'H' }, { "frame", 1, NULL, 'F' }, { 0 },
 	};
 	char methods[256] = "", sizes[256] = "4K,64K,1M,64M,1G";
 	char conns[256] = "1,16,256", caches[64] = "cached,cold";
@@ -135,7 +140,7 @@ int main(int argc, char **argv)
 		return zcb_cgroup_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		argc--, argv++;
-	while ((opt = getopt_long(argc, argv, "m:s:c:n:r:b:t:D:B:wd:qhH:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "m:s:c:n:r:b:t:D:B:wd:qhH:F:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm': snprintf(methods, sizeof(methods), "%s", optarg); break;
 		case 's': snprintf(sizes, sizeof(sizes), "%s", optarg); break;
@@ -168,6 +173,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'F':
+			if (zcb_parse_size(optarg, &o.frame) || !o.frame ||
+			    o.frame > ZCB_FRAME_MAX) {
+				fprintf(stderr, "zcbench: --frame takes 1 to %d bytes\n",
+					ZCB_FRAME_MAX);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -181,15 +194,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zcbench: depth must be 1..1024 and batch 0..depth\n");
 		return 2;
 	}
+	if (o.header && o.frame) {
+		fprintf(stderr, "zcbench: --header or --frame, not both\n");
+		return 2;
+	}
 	/* By default every method, or with --header every one that sends it. */
 	for (i = 0, all = !*methods; all && zcb_methods[i]; i++)
-		if (!o.header || zcb_methods[i]->headers)
+		if ((!o.header || zcb_methods[i]->headers) &&
+		    (!o.frame || zcb_methods[i]->frames))
 			snprintf(methods + strlen(methods), sizeof(methods) - strlen(methods),
 				 "%s%s", *methods ? "," : "", zcb_methods[i]->name);
 	/* Validate every list before the first measurement. */
 	for (l1 = strdupa(methods); (a = next_item(&l1));) {
 		if (!zcb_method(a)) {
 			fprintf(stderr, "zcbench: unknown method '%s'\n", a);
+			return 2;
+		}
+		if (o.frame && !zcb_method(a)->frames) {
+			fprintf(stderr, "zcbench: %s sends no frames: pick from "
+				"read+write,sendfile,zcopy,zcopy+read\n", a);
 			return 2;
 		}
 		if (o.header && !zcb_method(a)->headers) {

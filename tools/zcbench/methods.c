@@ -31,13 +31,40 @@ static int would_block(const char *what)
 	return -1;
 }
 
+/*
+ * --frame: the connection's next frame, its header and its data, read
+ * into the buffer to go out in one write, as a server frames a stream.
+ */
+static int rw_frame(struct run *r, struct conn *c)
+{
+	size_t len = c->frame_left;
+	ssize_t n;
+
+	n = SYS(pread(r->file, c->buf + ZCB_FRAME_HDR, len, c->off));
+	if (n != (ssize_t)len) {
+		perror("zcbench: pread");
+		return -1;
+	}
+	memcpy(c->buf, zcb_header, ZCB_FRAME_HDR);
+	c->buf_len = ZCB_FRAME_HDR + len;
+	c->buf_pos = 0;
+	c->off += len;
+	c->left -= len;
+	c->hdr_left = c->frame_left = 0;
+	zcb_frame_next(r, c);
+	return 0;
+}
+
 /* read + write: every byte copied into this buffer and out again. */
 static int rw_pump(struct run *r, struct conn *c)
 {
 	ssize_t n;
 
 	while (c->left || c->buf_pos < c->buf_len) {
-		if (c->buf_pos == c->buf_len) {
+		if (c->buf_pos == c->buf_len && r->frame) {
+			if (rw_frame(r, c))
+				return -1;
+		} else if (c->buf_pos == c->buf_len) {
 			n = SYS(pread(r->file, c->buf, c->left < RW_BUF ? c->left : RW_BUF,
 				      c->off));
 			if (n <= 0) {
@@ -101,10 +128,11 @@ static int mmap_pump(struct run *r, struct conn *c)
  */
 static int header_pump(struct run *r, struct conn *c, int flags)
 {
+	size_t len = r->frame ? ZCB_FRAME_HDR : r->hdr;
 	ssize_t n;
 
 	while (c->hdr_left) {
-		n = SYS(send(c->fd, zcb_header + r->hdr - c->hdr_left, c->hdr_left,
+		n = SYS(send(c->fd, zcb_header + len - c->hdr_left, c->hdr_left,
 			     MSG_NOSIGNAL | flags));
 		if (n < 0)
 			return would_block("zcbench: header");
@@ -113,24 +141,36 @@ static int header_pump(struct run *r, struct conn *c, int flags)
 	return 0;
 }
 
+/*
+ * The header, then the file; --frame: each frame's header written, then
+ * its data by sendfile(), frame after frame.
+ */
 static int sendfile_pump(struct run *r, struct conn *c)
 {
+	size_t want;
 	ssize_t n;
 
-	if (header_pump(r, c, 0))
-		return -1;
-	if (c->hdr_left)
-		return 0;
-	while (c->left) {
-		n = SYS(sendfile(c->fd, r->file, &c->off, c->left));
-		if (n < 0)
-			return would_block("zcbench: sendfile");
-		if (!n) {
-			fprintf(stderr, "zcbench: the file shrank\n");
+	do {
+		if (header_pump(r, c, 0))
 			return -1;
+		if (c->hdr_left)
+			return 0;
+		while (c->left && (!r->frame || c->frame_left)) {
+			want = r->frame ? c->frame_left : c->left;
+			n = SYS(sendfile(c->fd, r->file, &c->off, want));
+			if (n < 0)
+				return would_block("zcbench: sendfile");
+			if (!n) {
+				fprintf(stderr, "zcbench: the file shrank\n");
+				return -1;
+			}
+			c->left -= n;
+			if (r->frame)
+				c->frame_left -= n;
 		}
-		c->left -= n;
-	}
+		if (r->frame)
+			zcb_frame_next(r, c);
+	} while (c->hdr_left);
 	return 0;
 }
 
@@ -289,7 +329,7 @@ static int msgzc_setup(struct run *r)
 }
 
 const struct method zcb_read_write = {
-	.name = "read+write", .epoll_events = EPOLLIN | EPOLLOUT,
+	.name = "read+write", .epoll_events = EPOLLIN | EPOLLOUT, .frames = 1,
 	.setup = rw_setup, .pump = rw_pump, .teardown = rw_teardown,
 };
 
@@ -300,7 +340,7 @@ const struct method zcb_mmap_write = {
 
 const struct method zcb_sendfile = {
 	.name = "sendfile", .epoll_events = EPOLLIN | EPOLLOUT,
-	.pump = sendfile_pump, .headers = 1,
+	.pump = sendfile_pump, .headers = 1, .frames = 1,
 };
 
 const struct method zcb_sendfile_cork = {

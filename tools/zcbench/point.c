@@ -143,6 +143,7 @@ int zcb_measure(const struct point *p, const struct method *m,
 	r.file = file;
 	r.size = p->size;
 	r.hdr = o->header;
+	r.frame = o->frame;
 	r.nconns = p->conns;
 	r.depth = p->depth;
 	r.batch = p->batch;
@@ -154,7 +155,8 @@ int zcb_measure(const struct point *p, const struct method *m,
 		r.conns[i].fd = -1;
 	if (zcb_enter_netns(p->net->sender_ns))
 		return -1;
-	rx = zcb_receiver_start(p->net->receiver_ns, o->port, p->size + o->header,
+	rx = zcb_receiver_start(p->net->receiver_ns, o->port,
+				zcb_wire_size(p->size, o->header, o->frame),
 				p->batch, p->conns);
 	if (rx < 0) {
 		fprintf(stderr, "zcbench: the receiver did not start\n");

@@ -20,6 +20,7 @@ struct options {
 	int repeat;
 	int port;
 	size_t header;			/* bytes before each file; 0: none */
+	size_t frame;			/* --frame: data bytes per frame; 0: none */
 	const char *dir;
 	int quiet;
 };

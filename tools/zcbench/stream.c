@@ -33,6 +33,7 @@ int zcb_stream_init(struct run *r)
 		c->off = 0;
 		c->left = 0;
 		c->hdr_left = 0;
+		c->frame_left = 0;
 		c->corked = 0;
 		c->started = c->acked = 0;
 		c->finished = 0;
@@ -89,8 +90,24 @@ int zcb_file_begin(struct run *r, struct conn *c)
 	c->off = 0;
 	c->left = r->size;
 	c->hdr_left = r->hdr;
+	if (r->frame) {
+		c->hdr_left = ZCB_FRAME_HDR;
+		c->frame_left = r->size < r->frame ? r->size : r->frame;
+	}
 	r->begun += r->size;
 	return 1;
+}
+
+/*
+ * --frame: the current frame's data is all handed over; the next one,
+ * if the file has more, begins with its header.
+ */
+void zcb_frame_next(struct run *r, struct conn *c)
+{
+	if (c->frame_left || !c->left)
+		return;
+	c->hdr_left = ZCB_FRAME_HDR;
+	c->frame_left = c->left < r->frame ? c->left : r->frame;
 }
 
 static void lat_add(struct run *r, double secs)

@@ -21,11 +21,24 @@
 extern unsigned long zcb_syscalls;
 #define SYS(call) (zcb_syscalls++, (call))
 
+/* --frame: an HTTP/2 frame header's size (RFC 9113 4.1), the most data. */
+#define ZCB_FRAME_HDR	9
+#define ZCB_FRAME_MAX	(65536 - ZCB_FRAME_HDR)	/* read+write's buffer */
+
+/* The bytes on the wire for one file of @size, framed or not. */
+static inline size_t zcb_wire_size(size_t size, size_t hdr, size_t frame)
+{
+	return frame ? size + ZCB_FRAME_HDR * ((size + frame - 1) / frame) :
+		       size + hdr;
+}
+
 struct conn {
 	int fd;
 	off_t off;		/* next byte of the current file to send */
 	size_t left;		/* bytes of the current file still to hand over */
 	size_t hdr_left;	/* --header: bytes of its header still to send */
+				/* (--frame: of its current frame's header) */
+	size_t frame_left;	/* --frame: data bytes of the current frame */
 	int corked;		/* sendfile+cork: TCP_CORK set for this file */
 	long started;		/* files begun on this connection */
 	long acked;		/* files the receiver has confirmed */
@@ -56,6 +69,8 @@ struct run {
 	int file;		/* the file, open for reading */
 	size_t size;
 	size_t hdr;		/* a header of this many bytes before each file */
+	size_t frame;		/* or: frames of this many bytes, each after */
+				/* a ZCB_FRAME_HDR-byte header; 0: none */
 	int nconns;
 	int depth, batch;
 	long max_files;		/* per connection; 0: no limit */
@@ -83,6 +98,7 @@ struct method {
 	int blocking;		/* wants blocking sockets */
 	int maps_file;
 	int headers;		/* sends a header before each file (--header) */
+	int frames;		/* sends each file as frames (--frame) */
 	int (*setup)(struct run *r);
 	pump_fn pump;
 	/* Send files on every connection until each is done (stream.c). */
@@ -106,6 +122,7 @@ void zcb_pipes_close(struct run *r);
 int zcb_stream_init(struct run *r);
 void zcb_stream_free(struct run *r);
 int zcb_file_begin(struct run *r, struct conn *c);
+void zcb_frame_next(struct run *r, struct conn *c);
 int zcb_read_ack(struct run *r, struct conn *c);
 void zcb_acked(struct run *r, struct conn *c, long bytes);
 int zcb_conn_done(const struct conn *c);

@@ -34,11 +34,41 @@ struct zc {
  * With --header, the header and the file are one response: a buffer
  * linked to the range, one submission and one completion.
  */
+/*
+ * --frame: the file as frames, each a buffer of the frame's header
+ * linked to its range, all of them one response.  0, or -ENOMEM.
+ */
+static int queue_frames(struct run *r, struct zc *z, struct conn *c, int i)
+{
+	const uint32_t g = ZCOPY_F_GROUP;
+	size_t off, n;
+	int ret = 0;
+
+	for (off = 0; off < r->size && !ret; off += n) {
+		n = r->size - off < r->frame ? r->size - off : r->frame;
+		ret = zcopy_prep_buffer(z->ctx, c->fd, zcb_header,
+					ZCB_FRAME_HDR, g | ZCOPY_F_LINK, i);
+		if (!ret)
+			ret = zcopy_prep(z->ctx, r->file, c->fd, off, n,
+					 z->flags | g |
+					 (off + n < r->size ? ZCOPY_F_LINK : 0), i);
+	}
+	return ret;
+}
+
 static int queue_file(struct run *r, struct zc *z, int i)
 {
 	struct conn *c = &r->conns[i];
 	if (zcopy_queued(z->ctx) + z->per > z->cap || !zcb_file_begin(r, c))
 		return 0;
+	if (r->frame) {
+		if (queue_frames(r, z, c, i)) {
+			fprintf(stderr, "zcbench: out of memory\n");
+			exit(1);
+		}
+		c->left = c->hdr_left = c->frame_left = 0;
+		return 1;
+	}
 	/* The batch holds every window at once: only memory can fail. */
 	if ((r->hdr && zcopy_prep_buffer(z->ctx, c->fd, zcb_header, r->hdr,
 					 ZCOPY_F_LINK | ZCOPY_F_GROUP, i)) ||
@@ -105,7 +135,8 @@ static int reap(struct run *r, struct zc *z)
 			return -1;
 		}
 		for (j = 0; j < got; j++) {
-			if (cqe[j].error || cqe[j].res != (int64_t)(r->hdr + r->size)) {
+			if (cqe[j].error ||
+			    cqe[j].res != (int64_t)zcb_wire_size(r->size, r->hdr, r->frame)) {
 				fprintf(stderr, "zcbench: zcopy transfer: %s\n",
 					cqe[j].error ? strerror(-cqe[j].error) : "short");
 				return -1;
@@ -168,7 +199,8 @@ static int zc_setup(struct run *r, uint32_t flags, unsigned int open_flags)
 		return -1;
 	r->priv = z;
 	z->flags = flags;
-	z->per = r->hdr ? 2 : 1;
+	z->per = r->frame ? 2 * ((r->size + r->frame - 1) / r->frame) :
+		 r->hdr ? 2 : 1;
 	z->cap = r->nconns * r->depth * z->per;
 	ret = zcopy_open(&z->ctx, open_flags);
 	if (ret) {
@@ -212,7 +244,7 @@ static void zc_teardown(struct run *r)
 }
 
 const struct method zcb_zcopy = {
-	.name = "zcopy", .epoll_events = EPOLLIN, .headers = 1,
+	.name = "zcopy", .epoll_events = EPOLLIN, .headers = 1, .frames = 1,
 	.setup = zc_setup_default, .stream = zc_stream, .teardown = zc_teardown,
 };
 
@@ -222,6 +254,6 @@ const struct method zcb_zcopy_release = {
 };
 
 const struct method zcb_zcopy_read = {
-	.name = "zcopy+read", .epoll_events = EPOLLIN, .headers = 1,
+	.name = "zcopy+read", .epoll_events = EPOLLIN, .headers = 1, .frames = 1,
 	.setup = zc_setup_read, .stream = zc_stream, .teardown = zc_teardown,
 };

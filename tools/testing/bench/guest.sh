@@ -98,6 +98,12 @@ if [ "$kind" != cold ]; then
 	zcbench -n wire --cache cached -c 1,16,256 -s 4K,64K,1M \
 		-m sendfile,sendfile+cork,zcopy,zcopy+read --header 200 $responses \
 		--csv "$out/responses.csv" | tee "$out/responses.txt"
+	# HTTP/2-style framing: 16 KiB DATA frames, each with its 9-byte head.
+	echo "## zcbench frames --frame 16K $responses"
+	# shellcheck disable=SC2086
+	zcbench -n wire --cache cached -c 16,256 -s 1M \
+		-m read+write,sendfile,zcopy --frame 16K $responses \
+		--csv "$out/frames.csv" | tee "$out/frames.txt"
 fi
 
 echo "## zcbench blocking ${blocking[*]}"

@@ -228,6 +228,34 @@ def responses_table(out):
     print()
 
 
+def frames_table(out):
+    """zcbench --frame: a file as HTTP/2-style DATA frames."""
+    path = os.path.join(out, "frames.csv")
+    if not os.path.exists(path):
+        return
+    r = {(x["conns"], x["size"], x["method"]): x for x in rows(path)}
+    print("### Framing: each file as 16 KiB frames, each after a 9-byte "
+          "header, wire, cached\n")
+    print("zcopy submits every frame's header and range as one grouped "
+          "response; read+write reads and writes a frame at a time; sendfile "
+          "writes each header, then sendfile()s its frame.\n")
+    print("| conns | size | zcopy CPU vs read+write | vs sendfile | "
+          "throughput vs sendfile | syscalls/file zcopy | sendfile |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for c, s in sorted({(k[0], k[1]) for k in r}, key=lambda k: (int(k[0]), int(k[1]))):
+        z, rw, sf = (r.get((c, s, m)) for m in ("zcopy", "read+write", "sendfile"))
+        if not z or not rw or not sf:
+            continue
+        cells = [float(z[f]) / float(o[f]) if float(o[f]) else None
+                 for f, o in (("cpu_s_per_gib", rw), ("cpu_s_per_gib", sf),
+                              ("mib_s", sf))]
+        per = [float(o["syscalls_per_gib"]) * int(s) / (1 << 30) for o in (z, sf)]
+        print(f"| {c} | {size_name(s)} | " +
+              " | ".join(f"{v:.2f}" if v is not None else "n/a" for v in cells) +
+              " | " + " | ".join(f"{v:.1f}" for v in per) + " |")
+    print()
+
+
 def scaling_table(out):
     path = os.path.join(out, "scaling.csv")
     if not os.path.exists(path):
@@ -488,6 +516,7 @@ def main(out):
         latency_table(b)
     cold_table(b)
     responses_table(out)
+    frames_table(out)
     blocking_table(bl)
     scaling_table(out)
     cgroup_table(out)
