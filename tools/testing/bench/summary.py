@@ -217,15 +217,22 @@ def responses_table(out):
                                                   "sendfile", "zcopy+read"))
             if not z or not k or not w:
                 continue
-            cells = [float(z[f]) / float(o[f]) if o and float(o[f]) else None
-                     for f, o in (("cpu_s_per_gib", k), ("cpu_s_per_gib", w),
-                                  ("cpu_s_per_gib", rd), ("mib_s", k))]
-            per = [float(o["syscalls_per_gib"]) * int(s) / (1 << 30)
-                   for o in (z, k)]
-            print(f"| {c} | {size_name(s)} | " +
-                  " | ".join(f"{v:.2f}" if v is not None else "n/a" for v in cells) +
-                  " | " + " | ".join(f"{v:.3f}" for v in per) + " |")
+            ratio_row(c, s, z, (("cpu_s_per_gib", k), ("cpu_s_per_gib", w),
+                                ("cpu_s_per_gib", rd), ("mib_s", k)),
+                      (z, k), ".3f")
     print()
+
+
+def ratio_row(conns, size, z, ratios, calls, calls_fmt):
+    """A table row: zcopy's figures over another method's, for each
+    (field, row) of ratios; then the system calls per file of each row
+    of calls."""
+    cells = [float(z[f]) / float(o[f]) if o and float(o[f]) else None
+             for f, o in ratios]
+    per = [float(o["syscalls_per_gib"]) * int(size) / (1 << 30) for o in calls]
+    print(f"| {conns} | {size_name(size)} | " +
+          " | ".join(f"{v:.2f}" if v is not None else "n/a" for v in cells) +
+          " | " + " | ".join(f"{v:{calls_fmt}}" for v in per) + " |")
 
 
 def frames_table(out):
@@ -246,13 +253,8 @@ def frames_table(out):
         z, rw, sf = (r.get((c, s, m)) for m in ("zcopy", "read+write", "sendfile"))
         if not z or not rw or not sf:
             continue
-        cells = [float(z[f]) / float(o[f]) if float(o[f]) else None
-                 for f, o in (("cpu_s_per_gib", rw), ("cpu_s_per_gib", sf),
-                              ("mib_s", sf))]
-        per = [float(o["syscalls_per_gib"]) * int(s) / (1 << 30) for o in (z, sf)]
-        print(f"| {c} | {size_name(s)} | " +
-              " | ".join(f"{v:.2f}" if v is not None else "n/a" for v in cells) +
-              " | " + " | ".join(f"{v:.1f}" for v in per) + " |")
+        ratio_row(c, s, z, (("cpu_s_per_gib", rw), ("cpu_s_per_gib", sf),
+                            ("mib_s", sf)), (z, sf), ".1f")
     print()
 
 
