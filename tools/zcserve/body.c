@@ -73,13 +73,6 @@ static uint64_t conn_cookie(const struct conn *c)
 }
 
 /*
- * The head and the body as one response: one submission, one
- * completion for both (ZCOPY_F_GROUP), in one segment when they fit;
- * the head's bytes are the module's once it accepts them.  Returns 1
- * when it is accepted, whole, and 0 when it is not: then the head goes
- * by send() as the other modes send it, and the body as theirs.
- */
-/*
  * Queue the body's entries: its range, or each of its parts, a buffer
  * or a range; all but the last linked to the next, every one in the
  * group.  0, or -1 with nothing queued.
@@ -118,6 +111,13 @@ static uint64_t zc_body_bytes(const struct conn *c)
 	return c->parts ? c->parts->total : c->left;
 }
 
+/*
+ * The head and the body as one response: one submission, one
+ * completion for both (ZCOPY_F_GROUP), in one segment when they fit;
+ * the head's bytes are the module's once it accepts them.  Returns 1
+ * when it is accepted, whole, and 0 when it is not: then the head goes
+ * by send() as the other modes send it, and the body as theirs.
+ */
 int body_zcopy_response(struct server *s, struct conn *c)
 {
 	unsigned int n;
