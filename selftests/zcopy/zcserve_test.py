@@ -216,8 +216,12 @@ def add_cases(mode, port):
                f"past the end: {status} {f}")
         # Several: multipart/byteranges, each part with its Content-Range;
         # unsatisfiable ones left out; too many, the whole file.
+        long16 = tuple((1000000 + i * 3000, 1000000 + i * 3000 + 99) for i in range(16))
         for spec, want in (("0-9,100-109,-5", ((0, 9), (100, 109), (BIG - 5, BIG - 1))),
-                           (f"4090-5000,{BIG}-,0-0", ((4090, 5000), (0, 0)))):
+                           (f"4090-5000,{BIG}-,0-0", ((4090, 5000), (0, 0))),
+                           ("0-1,,5-6,", ((0, 1), (5, 6))),
+                           # Longer than any other field the server keeps.
+                           (",".join(f"{lo}-{hi}" for lo, hi in long16), long16)):
             p = curl("-D", "-", "-r", spec, srv.url + "/big.bin")
             head, body = p.stdout.split(b"\r\n\r\n", 1)
             status, f = head_fields(head)
@@ -235,6 +239,15 @@ def add_cases(mode, port):
                body == data[:2], f"one satisfiable range of two: {status} {f}")
         p = curl("-r", ",".join(f"{i}-{i}" for i in range(17)), srv.url + "/big.bin")
         expect(p.stdout == data, "17 ranges did not get the whole file")
+        # Overlapping ranges, and a second Range field: the whole file.
+        p = curl("-D", "-", "-r", "0-,1-", srv.url + "/big.bin")
+        head, body = p.stdout.split(b"\r\n\r\n", 1)
+        expect(head_fields(head)[0] == 200 and body == data, "overlapping ranges")
+        c = Raw(srv.port)
+        c.send(b"GET /big.bin HTTP/1.1\r\nRange: bytes=0-1,2-3\r\n"
+               b"Range: bytes=10-11\r\n\r\n")
+        st, f, body = c.response()
+        expect(st == 200 and body == data, f"two Range fields: {st}")
 
     def keep_alive_and_pipelining():
         setup()
@@ -332,6 +345,17 @@ def add_cases(mode, port):
         st, f, body = c.response()
         expect(f.get("content-length") == str(len(body)) and
                body == files["index.html"], f"HTTP/1.0: {f}")
+        srv.stop()
+        # A file that would need more than 128 chunks gets larger ones.
+        srv = Server(mode, state["root"], port + 20, ("--chunk", "1000"))
+        atexit.register(srv.stop)
+        c = Raw(srv.port)
+        c.send(b"GET /big.bin HTTP/1.1\r\n\r\n")
+        st, f, body = c.response()
+        size = BIG // 128 + 1
+        expect(body == files["big.bin"] and
+               f["chunks"] == [size] * (BIG // size) + [BIG % size, 0],
+               f"--chunk 1000: {len(f['chunks'])} chunks of {f['chunks'][0]}")
         srv.stop()
 
     for fn in (whole_files, ranges, keep_alive_and_pipelining, errors, concurrent_clients,

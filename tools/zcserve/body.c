@@ -75,13 +75,14 @@ static uint64_t conn_cookie(const struct conn *c)
 /*
  * Queue the body's entries: its range, or each of its parts, a buffer
  * or a range; all but the last linked to the next, every one in the
- * group.  0, or -1 with nothing queued.
+ * group.  0, or -1 with the whole batch dropped (the response's head
+ * too, if it was queued before).
  */
 static int zc_prep_body(struct server *s, struct conn *c)
 {
 	const uint32_t g = ZCOPY_F_GROUP;
 	struct parts *p = c->parts;
-	unsigned int i, queued = zcopy_queued(s->zc);
+	unsigned int i;
 	uint32_t link;
 	int ret = 0;
 
@@ -101,7 +102,7 @@ static int zc_prep_body(struct server *s, struct conn *c)
 					 conn_cookie(c));
 	}
 	if (ret)
-		zcopy_discard(s->zc, zcopy_queued(s->zc) - queued);
+		zcopy_discard(s->zc, zcopy_queued(s->zc));
 	return ret ? -1 : 0;
 }
 
@@ -126,10 +127,8 @@ int body_zcopy_response(struct server *s, struct conn *c)
 	if (zcopy_prep_buffer(s->zc, c->fd, c->head, c->head_len,
 			      ZCOPY_F_GROUP | ZCOPY_F_LINK, conn_cookie(c)))
 		return 0;
-	if (zc_prep_body(s, c)) {
-		zcopy_discard(s->zc, 1);
+	if (zc_prep_body(s, c))
 		return 0;
-	}
 	n = zcopy_queued(s->zc);
 	ret = zcopy_submit(s->zc);
 	if (ret != (int)n) {

@@ -105,29 +105,41 @@ static const char *parse_one_range(const char *v, long long *first,
 }
 
 /*
- * "bytes=" and up to RANGES_MAX ranges, comma-separated.  Anything else
- * is ignored, and the whole file sent (RFC 9110 14.2).
+ * "bytes=" and up to RANGES_MAX ranges, comma-separated (empty elements
+ * skipped, RFC 9110 5.6.1.2), from the @len bytes at @v.  Anything else,
+ * and a second Range field, is ignored: the whole file goes (RFC 9110
+ * 14.2).  The request's ranges change only when the field is whole.
  */
-static void parse_range(const char *v, struct request *r)
+static void parse_range(const char *v, size_t len, struct request *r)
 {
+	long long first[RANGES_MAX], last[RANGES_MAX];
+	char field[1024];
 	int n = 0;
 
-	if (strncasecmp(v, "bytes=", 6))
+	if (r->range_fields++ || len >= sizeof(field)) {
+		r->nranges = 0;
 		return;
-	v += 6;
-	for (;;) {
-		if (n == RANGES_MAX)
-			return;
-		v = parse_one_range(v, &r->ranges[n].first, &r->ranges[n].last);
-		if (!v)
-			return;
-		n++;
+	}
+	memcpy(field, v, len);
+	field[len] = 0;
+	if (strncasecmp(field, "bytes=", 6))
+		return;
+	for (v = field + 6; *v;) {
+		while (*v == ' ' || *v == '\t' || *v == ',')
+			v++;
 		if (!*v)
 			break;
-		if (*v++ != ',')
+		if (n == RANGES_MAX)
 			return;
+		v = parse_one_range(v, &first[n], &last[n]);
+		if (!v || (*v && *v != ','))
+			return;
+		n++;
 	}
-	r->nranges = n;
+	for (r->nranges = 0; r->nranges < n; r->nranges++) {
+		r->ranges[r->nranges].first = first[r->nranges];
+		r->ranges[r->nranges].last = last[r->nranges];
+	}
 }
 
 /*
@@ -178,7 +190,7 @@ int http_parse(const char *req, size_t len, struct request *r, int *status)
 			else if (strcasestr(value, "keep-alive"))
 				r->keep_alive = 1;
 		} else if (IS("Range")) {
-			parse_range(value, r);
+			parse_range(v, eol - v, r);
 		} else if ((IS("Content-Length") && strtoll(value, NULL, 10) != 0) ||
 			   IS("Transfer-Encoding")) {
 			/* A body we would not read would be taken for a request. */
@@ -187,6 +199,18 @@ int http_parse(const char *req, size_t len, struct request *r, int *status)
 #undef IS
 	}
 	return *status = 0;
+}
+
+static int ranges_overlap(const struct byte_range *rg, int n)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (rg[i].first < rg[j].first + rg[j].count &&
+			    rg[j].first < rg[i].first + rg[i].count)
+				return 1;
+	return 0;
 }
 
 /*
@@ -221,7 +245,18 @@ int http_ranges(const struct request *r, off_t size, struct byte_range *out,
 		}
 		out[(*n)++] = (struct byte_range){ first, last - first + 1 };
 	}
-	return *n ? 1 : -1;
+	if (!*n)
+		return -1;
+	/*
+	 * Ranges that overlap would send bytes twice, 16 copies of the file
+	 * at worst: the whole file once instead (RFC 9110 14.2, 17.15).
+	 */
+	if (ranges_overlap(out, *n)) {
+		*n = 1;
+		out[0] = (struct byte_range){ 0, size };
+		return 0;
+	}
+	return 1;
 }
 
 static void http_date(char *out, size_t len, time_t t)

@@ -68,6 +68,7 @@ struct request {
 	char path[4096];
 	int http11;		/* HTTP/1.1 or later: chunked may be used */
 	int nranges;		/* bytes=...: 0, or up to RANGES_MAX */
+	int range_fields;	/* Range fields seen: a second one is ignored */
 	struct {
 		long long first, last;	/* -1: open; first -1: suffix */
 	} ranges[RANGES_MAX];
