@@ -16,13 +16,6 @@
 
 #include "zcserve.h"
 
-static struct parts *parts_new(void)
-{
-	struct parts *p = calloc(1, sizeof(*p));
-
-	return p;
-}
-
 /* Appends text made by printf to the body; -1 if it does not fit. */
 static int add_text(struct parts *p, const char *fmt, ...)
 {
@@ -61,7 +54,7 @@ static int add_range(struct parts *p, off_t off, size_t len)
 struct parts *parts_chunked(off_t first, off_t count, size_t chunk)
 {
 	const off_t most = (PARTS_MAX - 1) / 2;
-	struct parts *p = parts_new();
+	struct parts *p = calloc(1, sizeof(*p));
 	off_t off = first, n;
 
 	if (!p)
@@ -93,7 +86,7 @@ fail:
 struct parts *parts_multirange(const struct byte_range *r, int n, off_t size,
 			       const char *type, const char *boundary)
 {
-	struct parts *p = parts_new();
+	struct parts *p = calloc(1, sizeof(*p));
 	int i;
 
 	if (!p)
