@@ -62,8 +62,10 @@
  *     cannot be freed under them, and take 12 inside it.
  * 12. ctx->xfers_lock (spinlock): a context's list of live transfers,
  *     for the listings; taken when a transfer is made or freed too.
- * 13. ctx->ev.lock (spinlock; events.c): the ready list, and the CQ of
- *     the context's rings (ring.c).  Completions
+ * 13. ctx->ev.lock (spinlock; events.c): the ready list, the CQ of
+ *     the context's rings (ring.c), and the sockets whose sends wait
+ *     for a call's inline budget (listed after a pass let go of
+ *     push_mtx, taken off under ev.mtx by unregistration).  Completions
  *     are posted in process context only (the stack's page release in
  *     softirq only schedules work), and a record released by a closed
  *     context is released after it is let go.
@@ -194,6 +196,7 @@ void zcopy_ctx_put(struct zcopy_ctx *ctx)
 /* The file is closing: cancel everything and drop unread completions. */
 void zcopy_ctx_close(struct zcopy_ctx *ctx)
 {
+	struct list_head *link;
 	struct zcopy_item *item;
 
 	mutex_lock(&ctx->ev.mtx);
@@ -205,6 +208,10 @@ void zcopy_ctx_close(struct zcopy_ctx *ctx)
 	/* No thread is lent now: each would hold the file. */
 	zcopy_lent_give_back(&ctx->lent);
 	zcopy_events_close(&ctx->ev);
+	/* What waited for a budget was cancelled with its socket. */
+	while ((link = zcopy_events_next_deferred(&ctx->ev)))
+		zcopy_sock_put(container_of(link, struct zcopy_sock,
+					    later_link));
 	zcopy_ctx_put(ctx);
 }
 
@@ -412,7 +419,7 @@ static int zcopy_sqe_get(const struct zcopy_sqe_source *src, unsigned int i,
  */
 static int zcopy_ctx_submit_entries(struct zcopy_ctx *ctx,
 				    const struct zcopy_sqe_source *src,
-				    unsigned int nr)
+				    unsigned int nr, u64 *budget)
 {
 	struct zcopy_chain chain = {
 		.xfers = LIST_HEAD_INIT(chain.xfers),
@@ -442,7 +449,7 @@ static int zcopy_ctx_submit_entries(struct zcopy_ctx *ctx,
 		mutex_unlock(&ctx->ev.mtx);
 		if (zs) {
 			/* Inline first: see sock.c. */
-			zcopy_sock_push_now(zs);
+			zcopy_sock_push_now(zs, budget);
 			zcopy_sock_put(zs);
 		}
 		cond_resched();
@@ -455,7 +462,8 @@ static int zcopy_ctx_submit_entries(struct zcopy_ctx *ctx,
 }
 
 /* The doorbell: up to @nr of the entries published in the SQ. */
-static int zcopy_ctx_submit_ring(struct zcopy_ctx *ctx, unsigned int nr)
+static int zcopy_ctx_submit_ring(struct zcopy_ctx *ctx, unsigned int nr,
+				 u64 *budget)
 {
 	struct zcopy_sqe_source src = { .ring = zcopy_events_ring(&ctx->ev) };
 	int ret;
@@ -466,7 +474,8 @@ static int zcopy_ctx_submit_ring(struct zcopy_ctx *ctx, unsigned int nr)
 		return -EINTR;
 	ret = zcopy_ring_sq_ready(src.ring);
 	if (ret > 0) {
-		ret = zcopy_ctx_submit_entries(ctx, &src, min_t(u32, nr, ret));
+		ret = zcopy_ctx_submit_entries(ctx, &src, min_t(u32, nr, ret),
+					       budget);
 		if (ret > 0)
 			zcopy_ring_sq_consume(src.ring, ret);
 	}
@@ -474,9 +483,35 @@ static int zcopy_ctx_submit_ring(struct zcopy_ctx *ctx, unsigned int nr)
 	return ret;
 }
 
+/*
+ * Go on with what the budgets of earlier calls left, oldest first, in
+ * what is left of this call's @budget: at the start of SUBMIT and of
+ * read(), in the caller's thread.  A pass whose transfer another thread
+ * submitted goes to that thread (zcopy_sock_push_now()).
+ */
+void zcopy_ctx_run_deferred(struct zcopy_ctx *ctx, u64 *budget)
+{
+	struct list_head *link;
+	struct zcopy_sock *zs;
+
+	while (*budget && (link = zcopy_events_next_deferred(&ctx->ev))) {
+		zs = container_of(link, struct zcopy_sock, later_link);
+		zcopy_sock_push_now(zs, budget);
+		zcopy_sock_put(zs);
+		cond_resched();
+	}
+}
+
+/* What one call may send inline: see "The inline budget" in zcopy.rst. */
+u64 zcopy_ctx_budget(void)
+{
+	return READ_ONCE(zcopy_limits.submit_budget);
+}
+
 int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 {
 	struct zcopy_sqe_source src = { .usqe = u64_to_user_ptr(s->sqes) };
+	u64 budget = zcopy_ctx_budget();
 
 	/*
 	 * Completions waiting for room that the application has made in
@@ -484,9 +519,12 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 	 * limits until then.
 	 */
 	zcopy_events_flush(&ctx->ev);
+	zcopy_ctx_run_deferred(ctx, &budget);
 	if (s->flags & ZCOPY_SUBMIT_F_RING)
-		return s->sqes ? -EINVAL : zcopy_ctx_submit_ring(ctx, s->nr);
-	return zcopy_ctx_submit_entries(ctx, &src, min_t(u32, s->nr, INT_MAX));
+		return s->sqes ? -EINVAL :
+		       zcopy_ctx_submit_ring(ctx, s->nr, &budget);
+	return zcopy_ctx_submit_entries(ctx, &src, min_t(u32, s->nr, INT_MAX),
+					&budget);
 }
 
 /*

@@ -92,6 +92,8 @@ int zcopy_ctx_register(struct zcopy_ctx *ctx, int fd);
 int zcopy_ctx_unregister(struct zcopy_ctx *ctx, int fd);
 int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s);
 int zcopy_ctx_cancel(struct zcopy_ctx *ctx, u64 user_data);
+u64 zcopy_ctx_budget(void);
+void zcopy_ctx_run_deferred(struct zcopy_ctx *ctx, u64 *budget);
 int zcopy_ctx_setup_rings(struct zcopy_ctx *ctx, const struct zcopy_rings *p);
 
 int zcopy_ctx_charge(struct zcopy_ctx *ctx, u64 bytes, u64 held);

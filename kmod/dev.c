@@ -83,13 +83,25 @@ static int zcopy_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Nothing to read yet: EAGAIN, or sleep until there may be. */
+/*
+ * Nothing to read yet: EAGAIN, or sleep until there may be.  Sends that
+ * wait for a call's budget make the wait end at once (the fd reads as
+ * ready): the caller goes round, and each round goes on with them.
+ */
 static int zcopy_read_wait(struct file *file, struct zcopy_ctx *ctx)
 {
 	if (file->f_flags & O_NONBLOCK)
 		return -EAGAIN;
 	return wait_event_interruptible(ctx->ev.wq,
 					zcopy_events_ready(&ctx->ev));
+}
+
+/* A read() first goes on with sends that wait for a call's budget. */
+static void zcopy_read_run_deferred(struct zcopy_ctx *ctx)
+{
+	u64 budget = zcopy_ctx_budget();
+
+	zcopy_ctx_run_deferred(ctx, &budget);
 }
 
 /*
@@ -106,6 +118,7 @@ static ssize_t zcopy_read_ring(struct file *file, struct zcopy_ring *ring,
 	for (;;) {
 		if (signal_pending(current))
 			return -ERESTARTSYS;
+		zcopy_read_run_deferred(ctx);
 		zcopy_events_flush(&ctx->ev);
 		n = zcopy_ring_cq_read(ring, buf, max);
 		if (n)
@@ -142,10 +155,16 @@ static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
 	if (!max)
 		return -EINVAL;
 	/* Rings may be set up while this waits: then they are read. */
-	while (!zcopy_events_take(&ctx->ev, &taken, max)) {
+	for (;;) {
 		ring = zcopy_events_ring(&ctx->ev);
 		if (ring)
 			return zcopy_read_ring(file, ring, buf, max);
+		zcopy_read_run_deferred(ctx);
+		if (zcopy_events_take(&ctx->ev, &taken, max))
+			break;
+		/* Deferred sends end the wait at once: not a signal. */
+		if (signal_pending(current))
+			return -ERESTARTSYS;
 		ret = zcopy_read_wait(file, ctx);
 		if (ret)
 			return ret;

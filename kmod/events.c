@@ -26,6 +26,10 @@
  * hold pages long after).  Once closed, the ready list is emptied and a
  * posted event is released at once: nobody is left to read it.
  *
+ * Sends that a call's inline budget left (ctx.c) wait on ev->deferred,
+ * under ev->lock, for the application's next SUBMIT or read(); while
+ * any does, the context reads as ready, so that an event loop calls.
+ *
  * A context with rings (ring.c) copies each completion into its CQ
  * under ev->lock and releases the event; the ready list then holds only
  * the completions that found the CQ full, oldest first, and they move
@@ -51,6 +55,7 @@ void zcopy_events_init(struct zcopy_events *ev)
 	ev->nr_ready = 0;
 	ev->closed = false;
 	ev->ring = NULL;
+	INIT_LIST_HEAD(&ev->deferred);
 	init_waitqueue_head(&ev->wq);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_init);
@@ -205,13 +210,17 @@ void zcopy_events_post(struct zcopy_events *ev, struct zcopy_event *e)
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_post);
 
-/* Whether a reader has something: on the ready list, or in the CQ. */
+/*
+ * Whether a reader has something: on the ready list, in the CQ, or
+ * deferred work its read() goes on with.
+ */
 bool zcopy_events_ready(struct zcopy_events *ev)
 {
 	struct zcopy_ring *ring = zcopy_events_ring(ev);
 
 	return READ_ONCE(ev->nr_ready) != 0 ||
-	       (ring && zcopy_ring_cq_pending(ring));
+	       (ring && zcopy_ring_cq_pending(ring)) ||
+	       !list_empty(&ev->deferred);
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_ready);
 
@@ -282,6 +291,77 @@ void zcopy_events_close(struct zcopy_events *ev)
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_close);
 
 /*
+ * Work a SUBMIT's inline budget left over (ctx.c): it waits, by @link,
+ * for the application's next SUBMIT or read(), and meanwhile the fd
+ * reads as ready and the CQ's flags say ZCOPY_CQ_F_DEFERRED, so that
+ * an event loop comes back for it.  Returns 0 if @link was added (the
+ * caller's reference goes with it), -EALREADY if it waits already, or
+ * -ESHUTDOWN once no reader is left.
+ */
+int zcopy_events_defer(struct zcopy_events *ev, struct list_head *link)
+{
+	int ret = 0;
+
+	spin_lock(&ev->lock);
+	if (ev->closed) {
+		ret = -ESHUTDOWN;
+	} else if (!list_empty(link)) {
+		ret = -EALREADY;
+	} else {
+		/* The flag first: poll() looks at the list unlocked. */
+		if (ev->ring)
+			zcopy_ring_cq_flag(ev->ring, ZCOPY_CQ_F_DEFERRED, true);
+		list_add_tail(link, &ev->deferred);
+		wake_up_poll(&ev->wq, EPOLLIN | EPOLLRDNORM);
+	}
+	spin_unlock(&ev->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_defer);
+
+/*
+ * Take @link off the deferred list, if it is there: returns true if it
+ * was, and the reference it held is the caller's.
+ */
+bool zcopy_events_undefer(struct zcopy_events *ev, struct list_head *link)
+{
+	bool listed;
+
+	spin_lock(&ev->lock);
+	listed = !list_empty(link);
+	if (listed) {
+		list_del_init(link);
+		if (ev->ring && list_empty(&ev->deferred))
+			zcopy_ring_cq_flag(ev->ring, ZCOPY_CQ_F_DEFERRED,
+					   false);
+	}
+	spin_unlock(&ev->lock);
+	return listed;
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_undefer);
+
+/* The oldest deferred work, taken off the list; NULL if none waits. */
+struct list_head *zcopy_events_next_deferred(struct zcopy_events *ev)
+{
+	struct list_head *link = NULL;
+
+	/* The common case, unlocked: a stale look only delays the work. */
+	if (list_empty(&ev->deferred))
+		return NULL;
+	spin_lock(&ev->lock);
+	if (!list_empty(&ev->deferred)) {
+		link = ev->deferred.next;
+		list_del_init(link);
+		if (ev->ring && list_empty(&ev->deferred))
+			zcopy_ring_cq_flag(ev->ring, ZCOPY_CQ_F_DEFERRED,
+					   false);
+	}
+	spin_unlock(&ev->lock);
+	return link;
+}
+EXPORT_SYMBOL_IF_KUNIT(zcopy_events_next_deferred);
+
+/*
  * From now on completions go to @ring's CQ, the ones ready first; once,
  * under the context's ev.mtx (which keeps a second one out).
  */
@@ -295,6 +375,8 @@ void zcopy_events_set_ring(struct zcopy_events *ev, struct zcopy_ring *ring)
 	smp_store_release(&ev->ring, ring);
 	if (!ev->closed)
 		zcopy_events_fill_ring(ev, &done, ev->nr_ready);
+	zcopy_ring_cq_flag(ring, ZCOPY_CQ_F_DEFERRED,
+			   !list_empty(&ev->deferred));
 	spin_unlock(&ev->lock);
 	zcopy_events_release(&done);
 }

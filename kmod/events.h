@@ -28,7 +28,10 @@ struct zcopy_events {
 	struct rb_root_cached items;
 	unsigned int nr_items;
 
-	/* Protects ready, nr_ready and closed; process context only. */
+	/*
+	 * Protects ready, nr_ready, closed and deferred; process context
+	 * only.
+	 */
 	spinlock_t lock;
 	struct list_head ready;
 	unsigned int nr_ready;
@@ -38,6 +41,12 @@ struct zcopy_events {
 	 * the ready list holds only what waits for room in its CQ.
 	 */
 	struct zcopy_ring *ring;
+	/*
+	 * Under lock: work a SUBMIT's inline budget left for the next
+	 * call (ctx.c), oldest first.  The fd reads as ready while any
+	 * waits, so that an event loop comes back for it.
+	 */
+	struct list_head deferred;
 
 	/* read() and poll() wait here for the ready list to fill. */
 	wait_queue_head_t wq;
@@ -76,6 +85,10 @@ unsigned int zcopy_events_take(struct zcopy_events *ev,
 			       struct list_head *out, unsigned int max);
 void zcopy_events_putback(struct zcopy_events *ev, struct list_head *unread);
 void zcopy_events_close(struct zcopy_events *ev);
+
+int zcopy_events_defer(struct zcopy_events *ev, struct list_head *link);
+bool zcopy_events_undefer(struct zcopy_events *ev, struct list_head *link);
+struct list_head *zcopy_events_next_deferred(struct zcopy_events *ev);
 
 void zcopy_events_set_ring(struct zcopy_events *ev, struct zcopy_ring *ring);
 struct zcopy_ring *zcopy_events_ring(struct zcopy_events *ev);

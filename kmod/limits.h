@@ -21,6 +21,7 @@ struct zcopy_limits {
 	u32 max_inflight;	/* transfers a context may hold */
 	u64 max_pinned;		/* bytes below which it takes more */
 	u32 max_user_sockets;	/* registrations one user may hold */
+	u64 submit_budget;	/* bytes one call sends inline */
 };
 
 extern struct zcopy_limits zcopy_limits;
@@ -32,7 +33,6 @@ void zcopy_limits_init(void);
 #define ZCOPY_MAX_USER_BUFFERED	SZ_64M	/* ZCOPY_F_BUFFER bytes (claim.c) */
 
 /* One pass over a socket (sock.c, send.c). */
-#define ZCOPY_INLINE_BUDGET	SZ_4M	/* bytes one SUBMIT entry sends */
 #define ZCOPY_PUSH_MAX		SZ_1M	/* bytes per read, and per cached run */
 #define ZCOPY_SEND_PAGES	32	/* pages per sendmsg() */
 #define ZCOPY_PARK_RETRIES	2	/* then the retry timer too */

@@ -117,7 +117,10 @@ static int zcopy_nl_put_config(struct sk_buff *msg, struct net *net)
 			      READ_ONCE(zcopy_limits.max_pinned),
 			      ZCOPY_A_CONFIG_PAD) ||
 	    nla_put_u32(msg, ZCOPY_A_CONFIG_MAX_USER_SOCKETS,
-			READ_ONCE(zcopy_limits.max_user_sockets)))
+			READ_ONCE(zcopy_limits.max_user_sockets)) ||
+	    nla_put_u64_64bit(msg, ZCOPY_A_CONFIG_SUBMIT_BUDGET,
+			      READ_ONCE(zcopy_limits.submit_budget),
+			      ZCOPY_A_CONFIG_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -154,8 +157,9 @@ int zcopy_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *inflight = info->attrs[ZCOPY_A_CONFIG_MAX_INFLIGHT];
 	struct nlattr *pinned = info->attrs[ZCOPY_A_CONFIG_MAX_PINNED];
 	struct nlattr *sockets = info->attrs[ZCOPY_A_CONFIG_MAX_USER_SOCKETS];
+	struct nlattr *budget = info->attrs[ZCOPY_A_CONFIG_SUBMIT_BUDGET];
 
-	if (!inflight && !pinned && !sockets) {
+	if (!inflight && !pinned && !sockets && !budget) {
 		NL_SET_ERR_MSG(info->extack,
 			       "no configuration attribute given");
 		return -EINVAL;
@@ -167,6 +171,8 @@ int zcopy_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(zcopy_limits.max_pinned, nla_get_u64(pinned));
 	if (sockets)
 		WRITE_ONCE(zcopy_limits.max_user_sockets, nla_get_u32(sockets));
+	if (budget)
+		WRITE_ONCE(zcopy_limits.submit_budget, nla_get_u64(budget));
 	zcopy_nl_config_notify();
 	mutex_unlock(&zcopy_config_lock);
 	return 0;

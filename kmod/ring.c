@@ -306,7 +306,20 @@ void zcopy_ring_cq_overflow(struct zcopy_ring *ring, bool waiting,
 {
 	ring->overflowed += added;
 	WRITE_ONCE(*ring->cq_overflow, ring->overflowed);
-	WRITE_ONCE(*ring->cq_flags, waiting ? ZCOPY_CQ_F_OVERFLOW : 0);
+	zcopy_ring_cq_flag(ring, ZCOPY_CQ_F_OVERFLOW, waiting);
+}
+
+/*
+ * Set or clear one of the CQ's flags, under ev.lock.  The kernel keeps
+ * the word it wrote: whatever the application stores there is not read.
+ */
+void zcopy_ring_cq_flag(struct zcopy_ring *ring, u32 flag, bool on)
+{
+	if (on)
+		ring->cq_flag_bits |= flag;
+	else
+		ring->cq_flag_bits &= ~flag;
+	WRITE_ONCE(*ring->cq_flags, ring->cq_flag_bits);
 }
 
 /* Whether the CQ holds records the application has not reaped. */

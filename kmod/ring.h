@@ -38,6 +38,7 @@ struct zcopy_ring {
 	/* Under the context's ev.lock; read() loads it with acquire. */
 	u32 cq_next;			/* the next slot to fill */
 	u32 overflowed;			/* completions that waited */
+	u32 cq_flag_bits;		/* what cq_flags says */
 };
 
 int zcopy_ring_params(struct zcopy_rings *p);
@@ -55,6 +56,7 @@ void zcopy_ring_sq_consume(struct zcopy_ring *ring, unsigned int n);
 bool zcopy_ring_cq_push(struct zcopy_ring *ring, const struct zcopy_cqe *cqe);
 void zcopy_ring_cq_overflow(struct zcopy_ring *ring, bool waiting,
 			    unsigned int added);
+void zcopy_ring_cq_flag(struct zcopy_ring *ring, u32 flag, bool on);
 bool zcopy_ring_cq_pending(struct zcopy_ring *ring);
 ssize_t zcopy_ring_cq_read(struct zcopy_ring *ring, char __user *buf,
 			   size_t max);

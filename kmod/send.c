@@ -785,10 +785,14 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 	while (x->pos < x->range.end) {
 		if (test_bit(ZCOPY_XFER_CANCEL, &x->state))
 			return -ECANCELED;
+		/* Inline, the call's budget: not a byte over it. */
+		if (budget && (!*budget || fatal_signal_pending(current)))
+			return ZCOPY_SEND_DEFER;
 		left = x->range.end - x->pos;
 		if (zcopy_file_cached(x->file)) {
-			n = zcopy_push_cached(x, zs, min_t(u64, left,
-							   ZCOPY_PUSH_MAX),
+			n = zcopy_push_cached(x, zs,
+					      min3(left, (u64)ZCOPY_PUSH_MAX,
+						   budget ? *budget : left),
 					      left, start, &full);
 			cached |= n > 0;
 			if (n == -EINPROGRESS)
@@ -813,12 +817,8 @@ static int zcopy_push(struct zcopy_xfer *x, struct zcopy_sock *zs,
 			return n;
 		if (!n)
 			return 0;	/* end of file came early */
-		if (budget) {
+		if (budget)
 			*budget -= min_t(u64, *budget, n);
-			if (!*budget || fatal_signal_pending(current))
-				return x->pos < x->range.end ?
-				       ZCOPY_SEND_DEFER : 0;
-		}
 		n = -ENODATA;
 		again = 0;
 		cond_resched();

@@ -17,12 +17,13 @@
  * read.  Where, cheapest first:
  *
  *  - inline, in SUBMIT: what the page cache holds goes to the socket at
- *    once, without a thread hop (zcopy_sock_push_now());
+ *    once, without a thread hop (zcopy_sock_push_now()), up to the
+ *    call's budget; past it, in the budget of the application's next
+ *    SUBMIT or read() (zcopy_sock_later());
  *  - deferred, in the thread that submitted the transfer at the head of
  *    the queue, as task work (zcopy_sock_queue_work()), which it runs on
  *    its way back to user space: a pass resumed by the socket or the
- *    disk, one that starts reads, the rest of one over its inline
- *    budget.  It runs as the submitter (owner.c) and does not sleep on
+ *    disk, one that starts reads.  It runs as the submitter (owner.c) and does not sleep on
  *    the file or on the socket's lock;
  *  - a step that may sleep in the file's own read (FUSE, network
  *    filesystems, procfs, character devices, O_DIRECT), in a thread lent
@@ -614,17 +615,36 @@ void zcopy_sock_unlent(struct zcopy_sock *zs)
 }
 
 /*
- * Inline, in SUBMIT, with a reference held: send what can go now, up
- * to ZCOPY_INLINE_BUDGET bytes (one call moves a bounded amount; a
- * deferred pass sends the rest).  If another pass holds the socket, it
- * goes round again for the new transfer.  A parked socket is left to
- * its wake-up, and one waiting for the disk to the end of the read.  A
+ * The call's inline budget is spent: the pass waits, with a reference,
+ * for the budget of the application's next SUBMIT or read() (ctx.c).
+ * With no reader left, a deferred pass winds it down.
+ */
+static void zcopy_sock_later(struct zcopy_sock *zs)
+{
+	int ret;
+
+	zcopy_sock_get(zs);
+	ret = zcopy_events_defer(&zs->ctx->ev, &zs->later_link);
+	if (ret == -ESHUTDOWN)
+		zcopy_sock_queue_work(zs);
+	else if (ret)
+		zcopy_sock_put(zs);
+}
+
+/*
+ * Inline, with a reference held, in SUBMIT or in a call that goes on
+ * with what an earlier one's budget left: send what can go now, up to
+ * the call's @budget of bytes, which it spends.  What could go on past
+ * it waits for the next call's (zcopy_sock_later()), so that no call
+ * holds its caller for long.  If another pass holds the socket, it goes
+ * round again for the new transfer.  A parked socket is left to its
+ * wake-up, and one waiting for the disk to the end of the read.  A
  * request for another pass made meanwhile goes to a deferred pass: it
  * may be for work that has to wait for the file.
  */
-void zcopy_sock_push_now(struct zcopy_sock *zs)
+void zcopy_sock_push_now(struct zcopy_sock *zs, u64 *budget)
 {
-	u64 budget = ZCOPY_INLINE_BUDGET;
+	bool rerun;
 	int left;
 
 	if (test_bit(ZCOPY_SOCK_PARKED, &zs->flags) ||
@@ -638,11 +658,17 @@ void zcopy_sock_push_now(struct zcopy_sock *zs)
 		zcopy_sock_kick(zs);
 		return;
 	}
+	if (!*budget) {
+		zcopy_sock_later(zs);
+		return;
+	}
 	if (!zcopy_sock_begin(zs))
 		return;
-	left = zcopy_sock_run(zs, ZCOPY_PASS_INLINE, &budget);
-	if (zcopy_sock_end(zs, ZCOPY_PASS_INLINE) ||
-	    left != ZCOPY_LEFT_NONE)
+	left = zcopy_sock_run(zs, ZCOPY_PASS_INLINE, budget);
+	rerun = zcopy_sock_end(zs, ZCOPY_PASS_INLINE);
+	if (left != ZCOPY_LEFT_NONE && !*budget)
+		zcopy_sock_later(zs);
+	else if (rerun || left != ZCOPY_LEFT_NONE)
 		zcopy_sock_kick(zs);
 }
 
@@ -747,6 +773,7 @@ struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd)
 	init_task_work(&zs->task_work, zcopy_sock_task_pass);
 	INIT_WORK(&zs->exit_work, zcopy_sock_exit_pass);
 	INIT_LIST_HEAD(&zs->lent_link);
+	INIT_LIST_HEAD(&zs->later_link);
 	timer_setup(&zs->retry, zcopy_sock_retry_timer, 0);
 	init_waitqueue_func_entry(&zs->wait, zcopy_sock_wake);
 	init_waitqueue_func_entry(&zs->disk.wait, zcopy_sock_folio_wake);
@@ -873,6 +900,9 @@ void zcopy_sock_destroy(struct zcopy_sock *zs)
 	remove_wait_queue(zs->whead, &zs->wait);
 	set_bit(ZCOPY_SOCK_DEAD, &zs->flags);
 	zcopy_sock_cancel_some(zs, NULL);
+	/* Not worth a call's budget now; this registration's ref remains. */
+	if (zcopy_events_undefer(&zs->ctx->ev, &zs->later_link))
+		zcopy_sock_put(zs);
 	/* Holding push_mtx, as a pass would: see zcopy_sock_end(). */
 	if (mutex_trylock(&zs->push_mtx)) {
 		if (!READ_ONCE(zs->corked)) {

@@ -54,6 +54,7 @@ struct zcopy_sock {
 	struct callback_head task_work;	/* a pass queued to that thread */
 	struct work_struct exit_work;	/* its thread exited: wind down */
 	struct list_head lent_link;	/* waiting for a lent thread */
+	struct list_head later_link;	/* waiting for the next call's budget */
 	struct work_struct free_work;	/* the last put, from a wake-up */
 	struct wait_queue_entry wait;	/* on the socket: resumes the work */
 	struct wait_queue_head *whead;
@@ -66,7 +67,7 @@ void zcopy_sock_destroy(struct zcopy_sock *zs);
 void zcopy_sock_get(struct zcopy_sock *zs);
 void zcopy_sock_put(struct zcopy_sock *zs);
 void zcopy_sock_queue(struct zcopy_sock *zs, struct list_head *xfers);
-void zcopy_sock_push_now(struct zcopy_sock *zs);
+void zcopy_sock_push_now(struct zcopy_sock *zs, u64 *budget);
 unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data);
 void zcopy_sock_lent_pass(struct zcopy_sock *zs);
 void zcopy_sock_unlent(struct zcopy_sock *zs);

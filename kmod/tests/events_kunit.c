@@ -240,6 +240,38 @@ static void post_wakes_each_time_test(struct kunit *test)
 	remove_wait_queue(&ev->wq, &c.wait);
 }
 
+/*
+ * Deferred work: listed once, taken oldest first or by its owner,
+ * making the events ready while any waits, and refused once no reader
+ * is left.
+ */
+static void deferred_test(struct kunit *test)
+{
+	struct zcopy_events *ev = new_events(test);
+	struct list_head a, b;
+
+	INIT_LIST_HEAD(&a);
+	INIT_LIST_HEAD(&b);
+	KUNIT_EXPECT_FALSE(test, zcopy_events_ready(ev));
+	KUNIT_EXPECT_NULL(test, zcopy_events_next_deferred(ev));
+	KUNIT_EXPECT_EQ(test, zcopy_events_defer(ev, &a), 0);
+	KUNIT_EXPECT_EQ(test, zcopy_events_defer(ev, &b), 0);
+	KUNIT_EXPECT_EQ(test, zcopy_events_defer(ev, &a), -EALREADY);
+	KUNIT_EXPECT_TRUE(test, zcopy_events_ready(ev));
+	KUNIT_EXPECT_PTR_EQ(test, zcopy_events_next_deferred(ev), &a);
+	/* Taken off: it may be listed again, behind b. */
+	KUNIT_EXPECT_EQ(test, zcopy_events_defer(ev, &a), 0);
+	/* Taken off by its owner: only once. */
+	KUNIT_EXPECT_TRUE(test, zcopy_events_undefer(ev, &b));
+	KUNIT_EXPECT_FALSE(test, zcopy_events_undefer(ev, &b));
+	KUNIT_EXPECT_PTR_EQ(test, zcopy_events_next_deferred(ev), &a);
+	KUNIT_EXPECT_NULL(test, zcopy_events_next_deferred(ev));
+	KUNIT_EXPECT_FALSE(test, zcopy_events_ready(ev));
+	zcopy_events_close(ev);
+	KUNIT_EXPECT_EQ(test, zcopy_events_defer(ev, &a), -ESHUTDOWN);
+	KUNIT_EXPECT_TRUE(test, list_empty(&a));
+}
+
 static struct kunit_case zcopy_events_cases[] = {
 	KUNIT_CASE(items_insert_find_remove_test),
 	KUNIT_CASE(items_many_test),
@@ -247,6 +279,7 @@ static struct kunit_case zcopy_events_cases[] = {
 	KUNIT_CASE(ready_overflow_test),
 	KUNIT_CASE(post_wakes_each_time_test),
 	KUNIT_CASE(closed_releases_test),
+	KUNIT_CASE(deferred_test),
 	{}
 };
 

@@ -201,6 +201,12 @@ struct zcopy_ring_offsets {
  *			completion, SUBMIT (nr 0 is enough), read() or poll()
  */
 #define ZCOPY_CQ_F_OVERFLOW	(1U << 0)
+/*
+ * ZCOPY_CQ_F_DEFERRED	a SUBMIT's inline budget ran out with bytes that
+ *			could go at once still queued: they go within the
+ *			budget of the next SUBMIT (nr 0 is enough) or read()
+ */
+#define ZCOPY_CQ_F_DEFERRED	(1U << 1)
 
 /* The most entries a ring may have. */
 #define ZCOPY_RING_MAX_SQ	4096
@@ -223,10 +229,12 @@ struct zcopy_rings {
 
 /*
  * The defaults of the per-context limits: transfers held, and the bytes
- * below which a context takes more ("Limits" in "The model").
+ * below which a context takes more ("Limits" in "The model"); and the
+ * bytes one call sends inline ("The inline budget").
  */
 #define ZCOPY_DEFAULT_MAX_INFLIGHT	4096
 #define ZCOPY_DEFAULT_MAX_PINNED	(256ULL << 20)
+#define ZCOPY_DEFAULT_SUBMIT_BUDGET	(4ULL << 20)
 
 /*
  * struct zcopy_cqe.flags ("Reading completions")
