@@ -120,6 +120,7 @@ static const struct config_key {
 	{ "max-inflight", ZCOPY_A_CONFIG_MAX_INFLIGHT, 0 },
 	{ "max-pinned", ZCOPY_A_CONFIG_MAX_PINNED, 1 },
 	{ "max-user-sockets", ZCOPY_A_CONFIG_MAX_USER_SOCKETS, 0 },
+	{ "submit-budget", ZCOPY_A_CONFIG_SUBMIT_BUDGET, 1 },
 };
 
 #define NR_CONFIG_KEYS	(sizeof(config_keys) / sizeof(config_keys[0]))

@@ -159,23 +159,23 @@ static unsigned int ring_reap(struct zcopy_ring_map *r,
 }
 
 /*
- * Completions from the CQ, without a system call while it has some.
- * Empty, with completions waiting for room (the CQ was full), one
- * doorbell of nothing moves them in.
+ * Completions from the CQ, without a system call while it has some and
+ * the kernel asks for none.  One doorbell of nothing goes on with sends
+ * that a SUBMIT's inline budget left (ZCOPY_CQ_F_DEFERRED) and, once
+ * the CQ is empty, moves in completions that waited for room in it.
  */
 int ring_peek(struct zcopy *z, struct zcopy_cqe *cqes, unsigned int max)
 {
 	struct zcopy_ring_map *r = &z->ring;
 	struct zcopy_submit s = { .flags = ZCOPY_SUBMIT_F_RING };
 	unsigned int n = ring_reap(r, cqes, max);
+	uint32_t flags = __atomic_load_n(r->cq_flags, __ATOMIC_ACQUIRE);
 
-	if (n)
-		return n;
-	if (!(__atomic_load_n(r->cq_flags, __ATOMIC_ACQUIRE) &
-	      ZCOPY_CQ_F_OVERFLOW))
-		return -EAGAIN;
+	if (!(flags & ZCOPY_CQ_F_DEFERRED) &&
+	    (n || !(flags & ZCOPY_CQ_F_OVERFLOW)))
+		return n ? (int)n : -EAGAIN;
 	if (ioctl(z->fd, ZCOPY_IOC_SUBMIT, &s) < 0)
-		return -errno;
-	n = ring_reap(r, cqes, max);
+		return n ? (int)n : -errno;
+	n += ring_reap(r, cqes + n, max - n);
 	return n ? (int)n : -EAGAIN;
 }
