@@ -88,9 +88,10 @@ def stats_get():
 @case
 def config_get_set():
     cfg = ynl().do("config-get", {})
-    expect(set(cfg) == {"max-inflight", "max-pinned", "max-user-sockets"},
-           f"config {cfg}")
-    want = {"max-inflight": 1000, "max-pinned": 1 << 24, "max-user-sockets": 77}
+    expect(set(cfg) == {"max-inflight", "max-pinned", "max-user-sockets",
+                        "submit-budget"}, f"config {cfg}")
+    want = {"max-inflight": 1000, "max-pinned": 1 << 24, "max-user-sockets": 77,
+            "submit-budget": 1 << 20}
     try:
         ynl().do("config-set", want)
         now = ynl().do("config-get", {})

@@ -89,8 +89,8 @@ def stats_follow_workload():
 @case
 def config_set_is_obeyed():
     default = zjson("config")
-    expect(set(default) == {"max_inflight", "max_pinned", "max_user_sockets"},
-           f"config keys: {default}")
+    expect(set(default) == {"max_inflight", "max_pinned", "max_user_sockets",
+                            "submit_budget"}, f"config keys: {default}")
     try:
         zcctl("config", "set", "max-inflight", "3")
         expect(zjson("config")["max_inflight"] == 3, "max-inflight not 3")
@@ -100,9 +100,13 @@ def config_set_is_obeyed():
         expect(p.returncode != 0, "a 4th transfer was accepted at a limit of 3")
         zcctl("config", "set", "max-pinned", "8M")
         expect(zjson("config")["max_pinned"] == 8 * MiB, "max-pinned 8M not 8 MiB")
+        zcctl("config", "set", "submit-budget", "64K")
+        expect(zjson("config")["submit_budget"] == 64 << 10,
+               "submit-budget 64K not 64 KiB")
     finally:
         zcctl("config", "set", "max-inflight", str(default["max_inflight"]),
-              "max-pinned", str(default["max_pinned"]))
+              "max-pinned", str(default["max_pinned"]),
+              "submit-budget", str(default["submit_budget"]))
     expect(zjson("config") == default, "config not restored")
 
 
@@ -127,7 +131,8 @@ def config_set_out_of_range():
     for key, value in (("max-inflight", "0"), ("max-inflight", "65537"),
                        ("max-pinned", "1"), ("max-pinned", "2T"),
                        ("max-user-sockets", "0"),
-                       ("max-user-sockets", str((1 << 24) + 1))):
+                       ("max-user-sockets", str((1 << 24) + 1)),
+                       ("submit-budget", "4095"), ("submit-budget", "2T")):
         p = zcctl("config", "set", key, value, check=False)
         expect(p.returncode == 1, f"{key} {value}: exit {p.returncode}")
         lines = p.stderr.strip().splitlines()
