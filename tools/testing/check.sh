@@ -21,7 +21,7 @@ mkdir -p "$out/tap"
 
 # Each step's time goes to $out/phases, printed at the end with the
 # slowest tests of each guest: where make check spends its time.
-phase= phase_start=
+phase='' phase_start=''
 step() {
 	phase_end
 	phase=$* phase_start=$(date +%s)
@@ -46,9 +46,11 @@ boot() {
 	if [ "$name" = debug ]; then only=(--module-only); fi
 	step "tests on the $name kernel"
 	echo "check: the $name guest's budget: $budget s ($ref s on the reference machine)"
+	# The runner's own lines (why a guest failed) are kept for the end.
 	tools/testing/vm/run --kernel "$name" --wire --timeout "$budget" \
 		--out "$out/$name" -- "$@" \
-		tools/testing/run-tests.sh "${only[@]}" "$out/$name/tap" || vmrc=$?
+		tools/testing/run-tests.sh "${only[@]}" "$out/$name/tap" \
+		2> >(tee "$out/$name.vm-stderr" >&2) || vmrc=$?
 	for f in "$out/$name/tap"/*.tap; do
 		[ -f "$f" ] && cp "$f" "$out/tap/$name-$(basename "$f")"
 	done
@@ -171,5 +173,29 @@ for name in distro-6.1 distro debug; do
 	sort -rn "$out/$name/tap/times" | head -n 10
 done
 
+# Why a guest failed, where the last lines of the run show it: the
+# runner's verdict, the test it was in, and the end of its kernel log.
+why() {
+	local name=$1 dir=$out/$1
+	printf '\n== the %s guest failed\n' "$name"
+	grep -h '^vm:' "$out/$name.vm-stderr" 2>/dev/null | tail -n 3
+	grep -ah '^# \(selftests\|harness\|kunit\): ' "$dir/output.log" \
+		2>/dev/null | tail -n 1 | sed 's/^# /last test begun: /'
+	echo "the end of its kernel log:"
+	tail -n 12 "$dir/kernel.log" 2>/dev/null | cut -c 1-160
+}
+
 step "summary ($(($(date +%s) - start)) s)"
-tools/testing/tap-summary.py "$out/tap"/*.tap
+rc=0
+tools/testing/tap-summary.py "$out/tap"/*.tap >"$out/summary" || rc=$?
+cat "$out/summary"
+if [ "$rc" != 0 ]; then
+	printf '\n== files with failures\n'
+	grep -v ' 0 failed' "$out/summary" | sed '$d' || true
+	for name in distro-6.1 distro debug; do
+		[ "$(cat "$out/$name/verdict" 2>/dev/null)" = clean ] ||
+			why "$name"
+	done
+	tail -n 1 "$out/summary"
+fi
+exit "$rc"
