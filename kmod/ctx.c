@@ -137,6 +137,63 @@ static void zcopy_ctx_free_work(struct work_struct *work)
 	kcov_remote_stop();
 }
 
+/*
+ * The watchdog of the sends deferred for a call's budget: when no call
+ * of the application has gone on with them for ZCOPY_LATER_DELAY, they
+ * go on as deferred passes in their submitters' threads, as they would
+ * with no budget, so that an application that waits for its peer
+ * before it reads a completion is not left waiting.  The timer holds a
+ * reference on the context, which its work takes over.
+ */
+static void zcopy_ctx_deferred_work(struct work_struct *work)
+{
+	struct zcopy_ctx *ctx = container_of(work, struct zcopy_ctx,
+					     deferred_work);
+	struct list_head *link;
+
+	zcopy_work_kcov(ctx);
+	/* A call is going on with them: it arms the watchdog as it ends. */
+	if (!atomic_read(&ctx->calls)) {
+		while ((link = zcopy_events_next_deferred(&ctx->ev))) {
+			zcopy_sock_resume(container_of(link, struct zcopy_sock,
+						       later_link));
+			cond_resched();
+		}
+	}
+	kcov_remote_stop();
+	zcopy_ctx_put(ctx);
+}
+
+static void zcopy_ctx_deferred_timer(struct timer_list *t)
+{
+	struct zcopy_ctx *ctx = from_timer(ctx, t, deferred_timer);
+
+	if (!queue_work(zcopy_wq, &ctx->deferred_work))
+		zcopy_ctx_put(ctx);
+}
+
+/*
+ * A call that may go on with deferred sends, or defer more, begins: the
+ * watchdog leaves them to it.  As it ends, the watchdog waits
+ * ZCOPY_LATER_DELAY from then if any still wait.  The look at the list
+ * is unlocked: a call that lists a socket looks after it did.  A timer
+ * that finds the list empty costs one empty run of the work.
+ */
+void zcopy_ctx_call_begin(struct zcopy_ctx *ctx)
+{
+	atomic_inc(&ctx->calls);
+}
+
+void zcopy_ctx_call_end(struct zcopy_ctx *ctx)
+{
+	atomic_dec(&ctx->calls);
+	if (!zcopy_events_has_deferred(&ctx->ev))
+		return;
+	zcopy_ctx_get(ctx);
+	if (mod_timer(&ctx->deferred_timer, jiffies + ZCOPY_LATER_DELAY))
+		zcopy_ctx_put(ctx);	/* it had its own */
+}
+
 /* A context for the calling process, in its network namespace. */
 struct zcopy_ctx *zcopy_ctx_create(void)
 {
@@ -155,6 +212,8 @@ struct zcopy_ctx *zcopy_ctx_create(void)
 	spin_lock_init(&ctx->xfers_lock);
 	INIT_LIST_HEAD(&ctx->xfers);
 	INIT_RCU_WORK(&ctx->free_work, zcopy_ctx_free_work);
+	timer_setup(&ctx->deferred_timer, zcopy_ctx_deferred_timer, 0);
+	INIT_WORK(&ctx->deferred_work, zcopy_ctx_deferred_work);
 	zcopy_lent_init(&ctx->lent);
 	/* Cyclic, so that an id seen in a listing is not soon reused. */
 	if (xa_alloc_cyclic(&zcopy_contexts, &ctx->id, ctx, xa_limit_31b,
@@ -198,6 +257,7 @@ void zcopy_ctx_close(struct zcopy_ctx *ctx)
 {
 	struct list_head *link;
 	struct zcopy_item *item;
+	struct zcopy_sock *zs;
 
 	mutex_lock(&ctx->ev.mtx);
 	while ((item = zcopy_events_first(&ctx->ev))) {
@@ -208,10 +268,16 @@ void zcopy_ctx_close(struct zcopy_ctx *ctx)
 	/* No thread is lent now: each would hold the file. */
 	zcopy_lent_give_back(&ctx->lent);
 	zcopy_events_close(&ctx->ev);
-	/* What waited for a budget was cancelled with its socket. */
-	while ((link = zcopy_events_next_deferred(&ctx->ev)))
-		zcopy_sock_put(container_of(link, struct zcopy_sock,
-					    later_link));
+	/*
+	 * Unregistration took the sockets off the deferred list; a pass
+	 * that ended as one was unregistered may have put it back.
+	 */
+	while ((link = zcopy_events_next_deferred(&ctx->ev))) {
+		zs = container_of(link, struct zcopy_sock, later_link);
+		zcopy_sock_put(zs);
+	}
+	if (del_timer(&ctx->deferred_timer))
+		zcopy_ctx_put(ctx);
 	zcopy_ctx_put(ctx);
 }
 
@@ -512,6 +578,7 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 {
 	struct zcopy_sqe_source src = { .usqe = u64_to_user_ptr(s->sqes) };
 	u64 budget = zcopy_ctx_budget();
+	int ret;
 
 	/*
 	 * Completions waiting for room that the application has made in
@@ -519,12 +586,18 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s)
 	 * limits until then.
 	 */
 	zcopy_events_flush(&ctx->ev);
+	zcopy_ctx_call_begin(ctx);
 	zcopy_ctx_run_deferred(ctx, &budget);
-	if (s->flags & ZCOPY_SUBMIT_F_RING)
-		return s->sqes ? -EINVAL :
-		       zcopy_ctx_submit_ring(ctx, s->nr, &budget);
-	return zcopy_ctx_submit_entries(ctx, &src, min_t(u32, s->nr, INT_MAX),
-					&budget);
+	if (!(s->flags & ZCOPY_SUBMIT_F_RING))
+		ret = zcopy_ctx_submit_entries(ctx, &src,
+					       min_t(u32, s->nr, INT_MAX),
+					       &budget);
+	else if (s->sqes)
+		ret = -EINVAL;
+	else
+		ret = zcopy_ctx_submit_ring(ctx, s->nr, &budget);
+	zcopy_ctx_call_end(ctx);
+	return ret;
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/uidgid.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -42,6 +43,10 @@ struct zcopy_ctx {
 	atomic64_t pinned;		/* their bytes */
 	struct rcu_work free_work;	/* the last put, on zcopy_wq */
 	struct zcopy_lent lent;		/* threads lent to it (lend.c) */
+	/* Sends deferred for a call's budget that no call takes (ctx.c). */
+	struct timer_list deferred_timer;
+	struct work_struct deferred_work;
+	atomic_t calls;			/* SUBMITs and read()s going on */
 
 	/* What netlink reports.  Fixed at open unless marked. */
 	u32 id;				/* key in zcopy_contexts */
@@ -94,6 +99,8 @@ int zcopy_ctx_submit(struct zcopy_ctx *ctx, const struct zcopy_submit *s);
 int zcopy_ctx_cancel(struct zcopy_ctx *ctx, u64 user_data);
 u64 zcopy_ctx_budget(void);
 void zcopy_ctx_run_deferred(struct zcopy_ctx *ctx, u64 *budget);
+void zcopy_ctx_call_begin(struct zcopy_ctx *ctx);
+void zcopy_ctx_call_end(struct zcopy_ctx *ctx);
 int zcopy_ctx_setup_rings(struct zcopy_ctx *ctx, const struct zcopy_rings *p);
 
 int zcopy_ctx_charge(struct zcopy_ctx *ctx, u64 bytes, u64 held);

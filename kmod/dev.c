@@ -101,7 +101,11 @@ static void zcopy_read_run_deferred(struct zcopy_ctx *ctx)
 {
 	u64 budget = zcopy_ctx_budget();
 
+	if (!zcopy_events_has_deferred(&ctx->ev))
+		return;
+	zcopy_ctx_call_begin(ctx);
 	zcopy_ctx_run_deferred(ctx, &budget);
+	zcopy_ctx_call_end(ctx);
 }
 
 /*

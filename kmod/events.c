@@ -319,6 +319,12 @@ int zcopy_events_defer(struct zcopy_events *ev, struct list_head *link)
 }
 EXPORT_SYMBOL_IF_KUNIT(zcopy_events_defer);
 
+/* Whether work waits on the deferred list: a look, without the lock. */
+bool zcopy_events_has_deferred(struct zcopy_events *ev)
+{
+	return !list_empty(&ev->deferred);
+}
+
 /*
  * Take @link off the deferred list, if it is there: returns true if it
  * was, and the reference it held is the caller's.
@@ -327,6 +333,9 @@ bool zcopy_events_undefer(struct zcopy_events *ev, struct list_head *link)
 {
 	bool listed;
 
+	/* Unlocked first: passes ask at every wake-up, and it seldom is. */
+	if (list_empty(link))
+		return false;
 	spin_lock(&ev->lock);
 	listed = !list_empty(link);
 	if (listed) {

@@ -87,6 +87,7 @@ void zcopy_events_putback(struct zcopy_events *ev, struct list_head *unread);
 void zcopy_events_close(struct zcopy_events *ev);
 
 int zcopy_events_defer(struct zcopy_events *ev, struct list_head *link);
+bool zcopy_events_has_deferred(struct zcopy_events *ev);
 bool zcopy_events_undefer(struct zcopy_events *ev, struct list_head *link);
 struct list_head *zcopy_events_next_deferred(struct zcopy_events *ev);
 

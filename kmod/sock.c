@@ -559,6 +559,8 @@ static void zcopy_sock_deferred(struct zcopy_sock *zs, bool exiting)
 	 * asked after the bit was seen set is seen by this pass.
 	 */
 	smp_mb__after_atomic();
+	/* Sends that waited for a call's budget go on in this pass. */
+	zcopy_sock_undefer(zs);
 	left = zcopy_sock_passes(zs, exiting ? ZCOPY_PASS_EXIT :
 					       ZCOPY_PASS_TASK);
 	if (left == ZCOPY_LEFT_BLOCK) {
@@ -616,8 +618,9 @@ void zcopy_sock_unlent(struct zcopy_sock *zs)
 
 /*
  * The call's inline budget is spent: the pass waits, with a reference,
- * for the budget of the application's next SUBMIT or read() (ctx.c).
- * With no reader left, a deferred pass winds it down.
+ * for the budget of the application's next SUBMIT or read(), or for
+ * the context's watchdog (ctx.c).  With no reader left, a deferred pass
+ * winds it down.
  */
 static void zcopy_sock_later(struct zcopy_sock *zs)
 {
@@ -629,6 +632,25 @@ static void zcopy_sock_later(struct zcopy_sock *zs)
 		zcopy_sock_queue_work(zs);
 	else if (ret)
 		zcopy_sock_put(zs);
+}
+
+/*
+ * Off the deferred list, with the reference it held: a deferred pass
+ * goes on with the socket now, or it was unregistered.
+ */
+void zcopy_sock_undefer(struct zcopy_sock *zs)
+{
+	if (zcopy_events_undefer(&zs->ctx->ev, &zs->later_link))
+		zcopy_sock_put(zs);
+}
+
+/*
+ * Taken off the deferred list by the context's watchdog, with its
+ * reference: a deferred pass goes on, as it would without a budget.
+ */
+void zcopy_sock_resume(struct zcopy_sock *zs)
+{
+	zcopy_sock_queue_work(zs);
 }
 
 /*
@@ -901,8 +923,7 @@ void zcopy_sock_destroy(struct zcopy_sock *zs)
 	set_bit(ZCOPY_SOCK_DEAD, &zs->flags);
 	zcopy_sock_cancel_some(zs, NULL);
 	/* Not worth a call's budget now; this registration's ref remains. */
-	if (zcopy_events_undefer(&zs->ctx->ev, &zs->later_link))
-		zcopy_sock_put(zs);
+	zcopy_sock_undefer(zs);
 	/* Holding push_mtx, as a pass would: see zcopy_sock_end(). */
 	if (mutex_trylock(&zs->push_mtx)) {
 		if (!READ_ONCE(zs->corked)) {

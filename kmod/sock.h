@@ -68,6 +68,8 @@ void zcopy_sock_get(struct zcopy_sock *zs);
 void zcopy_sock_put(struct zcopy_sock *zs);
 void zcopy_sock_queue(struct zcopy_sock *zs, struct list_head *xfers);
 void zcopy_sock_push_now(struct zcopy_sock *zs, u64 *budget);
+void zcopy_sock_undefer(struct zcopy_sock *zs);
+void zcopy_sock_resume(struct zcopy_sock *zs);
 unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data);
 void zcopy_sock_lent_pass(struct zcopy_sock *zs);
 void zcopy_sock_unlent(struct zcopy_sock *zs);

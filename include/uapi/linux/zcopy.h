@@ -234,7 +234,7 @@ struct zcopy_rings {
  */
 #define ZCOPY_DEFAULT_MAX_INFLIGHT	4096
 #define ZCOPY_DEFAULT_MAX_PINNED	(256ULL << 20)
-#define ZCOPY_DEFAULT_SUBMIT_BUDGET	(4ULL << 20)
+#define ZCOPY_DEFAULT_SUBMIT_BUDGET	(2ULL << 20)
 
 /*
  * struct zcopy_cqe.flags ("Reading completions")
