@@ -4,7 +4,7 @@
  * file-to-socket method and compare what each costs.
  *
  *   zcbench [run] [options]      the method matrix (below)
- *   zcbench blocking [options]   how long submitting a cold file blocks
+ *   zcbench blocking [options]   how long submitting a file holds its caller
  *   zcbench scaling [options]    cost of reaping one completion among N
  *   zcbench dstate               peak of threads in D state, until a signal
  *   zcbench cgroup [options]     whether the work stays in a capped cgroup
@@ -52,7 +52,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: zcbench [run] [options]\n"
 "       zcbench blocking [--size SIZE] [--repeat N] [--dir DIR] [--net NET]\n"
-"                        [--conns N] [--conns-size SIZE]\n"
+"                        [--conns N] [--conns-size SIZE] [--cached]\n"
 "       zcbench scaling [--sockets LIST] [--samples N]\n"
 "       zcbench dstate [--interval-us N]\n"
 "       zcbench cgroup [--cpu-max PCT] [--conns N] [--bytes SIZE] [--dir DIR]\n"
