@@ -139,7 +139,7 @@ static void zcopy_ctx_free_work(struct work_struct *work)
 
 /*
  * The watchdog of the sends deferred for a call's budget: when no call
- * of the application has gone on with them for ZCOPY_LATER_DELAY, they
+ * of the application has gone on with them for deferred-timeout-ms, they
  * go on as deferred passes in their submitters' threads, as they would
  * with no budget, so that an application that waits for its peer
  * before it reads a completion is not left waiting.  The timer holds a
@@ -175,7 +175,7 @@ static void zcopy_ctx_deferred_timer(struct timer_list *t)
 /*
  * A call that may go on with deferred sends, or defer more, begins: the
  * watchdog leaves them to it.  As it ends, the watchdog waits
- * ZCOPY_LATER_DELAY from then if any still wait.  The look at the list
+ * deferred-timeout-ms from then if any still wait.  The look at the list
  * is unlocked: a call that lists a socket looks after it did.  A timer
  * that finds the list empty costs one empty run of the work.
  */
@@ -186,11 +186,14 @@ void zcopy_ctx_call_begin(struct zcopy_ctx *ctx)
 
 void zcopy_ctx_call_end(struct zcopy_ctx *ctx)
 {
+	unsigned long timeout;
+
 	atomic_dec(&ctx->calls);
 	if (!zcopy_events_has_deferred(&ctx->ev))
 		return;
+	timeout = msecs_to_jiffies(READ_ONCE(zcopy_limits.deferred_timeout_ms));
 	zcopy_ctx_get(ctx);
-	if (mod_timer(&ctx->deferred_timer, jiffies + ZCOPY_LATER_DELAY))
+	if (mod_timer(&ctx->deferred_timer, jiffies + timeout))
 		zcopy_ctx_put(ctx);	/* it had its own */
 }
 

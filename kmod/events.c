@@ -325,6 +325,16 @@ bool zcopy_events_has_deferred(struct zcopy_events *ev)
 	return !list_empty(&ev->deferred);
 }
 
+/* Under ev->lock: @link off the deferred list, the CQ told if it empties. */
+static void zcopy_events_unlist(struct zcopy_events *ev,
+				struct list_head *link)
+{
+	lockdep_assert_held(&ev->lock);
+	list_del_init(link);
+	if (ev->ring && list_empty(&ev->deferred))
+		zcopy_ring_cq_flag(ev->ring, ZCOPY_CQ_F_DEFERRED, false);
+}
+
 /*
  * Take @link off the deferred list, if it is there: returns true if it
  * was, and the reference it held is the caller's.
@@ -338,12 +348,8 @@ bool zcopy_events_undefer(struct zcopy_events *ev, struct list_head *link)
 		return false;
 	spin_lock(&ev->lock);
 	listed = !list_empty(link);
-	if (listed) {
-		list_del_init(link);
-		if (ev->ring && list_empty(&ev->deferred))
-			zcopy_ring_cq_flag(ev->ring, ZCOPY_CQ_F_DEFERRED,
-					   false);
-	}
+	if (listed)
+		zcopy_events_unlist(ev, link);
 	spin_unlock(&ev->lock);
 	return listed;
 }
@@ -360,10 +366,7 @@ struct list_head *zcopy_events_next_deferred(struct zcopy_events *ev)
 	spin_lock(&ev->lock);
 	if (!list_empty(&ev->deferred)) {
 		link = ev->deferred.next;
-		list_del_init(link);
-		if (ev->ring && list_empty(&ev->deferred))
-			zcopy_ring_cq_flag(ev->ring, ZCOPY_CQ_F_DEFERRED,
-					   false);
+		zcopy_events_unlist(ev, link);
 	}
 	spin_unlock(&ev->lock);
 	return link;

@@ -14,6 +14,7 @@ struct zcopy_limits zcopy_limits = {
 	.max_inflight	= ZCOPY_DEFAULT_MAX_INFLIGHT,
 	.max_pinned	= ZCOPY_DEFAULT_MAX_PINNED,
 	.submit_budget	= ZCOPY_DEFAULT_SUBMIT_BUDGET,
+	.deferred_timeout_ms = ZCOPY_DEFAULT_DEFERRED_TIMEOUT_MS,
 };
 
 /*

@@ -22,6 +22,7 @@ struct zcopy_limits {
 	u64 max_pinned;		/* bytes below which it takes more */
 	u32 max_user_sockets;	/* registrations one user may hold */
 	u64 submit_budget;	/* bytes one call sends inline */
+	u32 deferred_timeout_ms; /* then how long the rest waits for a call */
 };
 
 extern struct zcopy_limits zcopy_limits;
@@ -37,7 +38,6 @@ void zcopy_limits_init(void);
 #define ZCOPY_SEND_PAGES	32	/* pages per sendmsg() */
 #define ZCOPY_PARK_RETRIES	2	/* then the retry timer too */
 #define ZCOPY_RETRY_DELAY	(HZ / 50)
-#define ZCOPY_LATER_DELAY	(HZ / 10)	/* deferred sends no call took */
 
 /* ZCOPY_F_DONTCACHE (send.c, notif.c). */
 #define ZCOPY_DONTCACHE_RA	(ZCOPY_PUSH_MAX >> PAGE_SHIFT)	/* pages */

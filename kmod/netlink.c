@@ -120,7 +120,9 @@ static int zcopy_nl_put_config(struct sk_buff *msg, struct net *net)
 			READ_ONCE(zcopy_limits.max_user_sockets)) ||
 	    nla_put_u64_64bit(msg, ZCOPY_A_CONFIG_SUBMIT_BUDGET,
 			      READ_ONCE(zcopy_limits.submit_budget),
-			      ZCOPY_A_CONFIG_PAD))
+			      ZCOPY_A_CONFIG_PAD) ||
+	    nla_put_u32(msg, ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS,
+			READ_ONCE(zcopy_limits.deferred_timeout_ms)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -158,8 +160,9 @@ int zcopy_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *pinned = info->attrs[ZCOPY_A_CONFIG_MAX_PINNED];
 	struct nlattr *sockets = info->attrs[ZCOPY_A_CONFIG_MAX_USER_SOCKETS];
 	struct nlattr *budget = info->attrs[ZCOPY_A_CONFIG_SUBMIT_BUDGET];
+	struct nlattr *timeout = info->attrs[ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS];
 
-	if (!inflight && !pinned && !sockets && !budget) {
+	if (!inflight && !pinned && !sockets && !budget && !timeout) {
 		NL_SET_ERR_MSG(info->extack,
 			       "no configuration attribute given");
 		return -EINVAL;
@@ -173,6 +176,9 @@ int zcopy_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(zcopy_limits.max_user_sockets, nla_get_u32(sockets));
 	if (budget)
 		WRITE_ONCE(zcopy_limits.submit_budget, nla_get_u64(budget));
+	if (timeout)
+		WRITE_ONCE(zcopy_limits.deferred_timeout_ms,
+			   nla_get_u32(timeout));
 	zcopy_nl_config_notify();
 	mutex_unlock(&zcopy_config_lock);
 	return 0;

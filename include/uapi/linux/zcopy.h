@@ -230,11 +230,13 @@ struct zcopy_rings {
 /*
  * The defaults of the per-context limits: transfers held, and the bytes
  * below which a context takes more ("Limits" in "The model"); and the
- * bytes one call sends inline ("The inline budget").
+ * bytes one call sends inline, and how long what it leaves waits for
+ * the next call ("The inline budget").
  */
 #define ZCOPY_DEFAULT_MAX_INFLIGHT	4096
 #define ZCOPY_DEFAULT_MAX_PINNED	(256ULL << 20)
 #define ZCOPY_DEFAULT_SUBMIT_BUDGET	(2ULL << 20)
+#define ZCOPY_DEFAULT_DEFERRED_TIMEOUT_MS	100
 
 /*
  * struct zcopy_cqe.flags ("Reading completions")
