@@ -31,6 +31,7 @@ static const struct field config_fields[] = {
 	{ ZCOPY_A_CONFIG_MAX_PINNED, "max_pinned", FIELD_U64 },
 	{ ZCOPY_A_CONFIG_MAX_USER_SOCKETS, "max_user_sockets", FIELD_U32 },
 	{ ZCOPY_A_CONFIG_SUBMIT_BUDGET, "submit_budget", FIELD_U64 },
+	{ ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS, "deferred_timeout_ms", FIELD_U32 },
 };
 const struct object config_object = OBJECT(ZCOPY_A_CONFIG_MAX, config_fields);
 

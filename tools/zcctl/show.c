@@ -121,6 +121,7 @@ static const struct config_key {
 	{ "max-pinned", ZCOPY_A_CONFIG_MAX_PINNED, 1 },
 	{ "max-user-sockets", ZCOPY_A_CONFIG_MAX_USER_SOCKETS, 0 },
 	{ "submit-budget", ZCOPY_A_CONFIG_SUBMIT_BUDGET, 1 },
+	{ "deferred-timeout-ms", ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS, 0 },
 };
 
 #define NR_CONFIG_KEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
