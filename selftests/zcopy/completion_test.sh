@@ -59,7 +59,7 @@ commands=$(printf '%s\nlist\n' "$commands" | sort | xargs)
 expect_completion commands "zcctl " "$commands"
 expect_completion commands_after_options "zcctl -j -p " "$commands"
 expect_completion config_keys "zcctl config set max-inflight 3 " \
-	"max-inflight max-pinned max-user-sockets"
+	"deferred-timeout-ms max-inflight max-pinned max-user-sockets submit-budget"
 expect_completion help_topics "zcctl help " "$commands"
 
 # A context opened for the test is offered after "transfers".

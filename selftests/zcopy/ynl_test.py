@@ -89,9 +89,9 @@ def stats_get():
 def config_get_set():
     cfg = ynl().do("config-get", {})
     expect(set(cfg) == {"max-inflight", "max-pinned", "max-user-sockets",
-                        "submit-budget"}, f"config {cfg}")
+                        "submit-budget", "deferred-timeout-ms"}, f"config {cfg}")
     want = {"max-inflight": 1000, "max-pinned": 1 << 24, "max-user-sockets": 77,
-            "submit-budget": 1 << 20}
+            "submit-budget": 1 << 20, "deferred-timeout-ms": 250}
     try:
         ynl().do("config-set", want)
         now = ynl().do("config-get", {})

@@ -90,7 +90,8 @@ def stats_follow_workload():
 def config_set_is_obeyed():
     default = zjson("config")
     expect(set(default) == {"max_inflight", "max_pinned", "max_user_sockets",
-                            "submit_budget"}, f"config keys: {default}")
+                            "submit_budget", "deferred_timeout_ms"},
+           f"config keys: {default}")
     try:
         zcctl("config", "set", "max-inflight", "3")
         expect(zjson("config")["max_inflight"] == 3, "max-inflight not 3")
@@ -132,7 +133,9 @@ def config_set_out_of_range():
                        ("max-pinned", "1"), ("max-pinned", "2T"),
                        ("max-user-sockets", "0"),
                        ("max-user-sockets", str((1 << 24) + 1)),
-                       ("submit-budget", "4095"), ("submit-budget", "2T")):
+                       ("submit-budget", "4095"), ("submit-budget", "2T"),
+                       ("deferred-timeout-ms", "0"),
+                       ("deferred-timeout-ms", "60001")):
         p = zcctl("config", "set", key, value, check=False)
         expect(p.returncode == 1, f"{key} {value}: exit {p.returncode}")
         lines = p.stderr.strip().splitlines()
