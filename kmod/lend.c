@@ -112,7 +112,7 @@ void zcopy_lent_give_back(struct zcopy_lent *lent)
 		spin_unlock(&lent->lock);
 		if (!zs)
 			return;
-		zcopy_sock_unlent(zs);
+		zcopy_sock_resume(zs);
 	}
 }
 

@@ -610,12 +610,6 @@ void zcopy_sock_lent_pass(struct zcopy_sock *zs)
 	zcopy_sock_put(zs);
 }
 
-/* No lent thread is left to run it: back to the submitter's thread. */
-void zcopy_sock_unlent(struct zcopy_sock *zs)
-{
-	zcopy_sock_queue_work(zs);
-}
-
 /*
  * The call's inline budget is spent: the pass waits, with a reference,
  * for the budget of the application's next SUBMIT or read(), or for
@@ -645,8 +639,9 @@ void zcopy_sock_undefer(struct zcopy_sock *zs)
 }
 
 /*
- * Taken off the deferred list by the context's watchdog, with its
- * reference: a deferred pass goes on, as it would without a budget.
+ * A deferred pass in the submitter's thread, with the caller's
+ * reference: for a socket no lent thread is left to run (lend.c), or
+ * one the context's watchdog took off the deferred list (ctx.c).
  */
 void zcopy_sock_resume(struct zcopy_sock *zs)
 {

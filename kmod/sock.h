@@ -72,6 +72,5 @@ void zcopy_sock_undefer(struct zcopy_sock *zs);
 void zcopy_sock_resume(struct zcopy_sock *zs);
 unsigned int zcopy_sock_cancel(struct zcopy_sock *zs, u64 user_data);
 void zcopy_sock_lent_pass(struct zcopy_sock *zs);
-void zcopy_sock_unlent(struct zcopy_sock *zs);
 
 #endif /* ZCOPY_SOCK_H */
