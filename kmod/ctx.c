@@ -22,7 +22,7 @@
  *     close, so a socket cannot be unregistered under an entry (a
  *     response of several entries is queued under the hold that makes
  *     its last, and dropped if its socket went before: struct
- *     zcopy_chain).
+ *     zcopy_chain), and so the context's last identity (owner.h).
  *     Never held while touching user memory: a fault that does not
  *     resolve (userfaultfd, FUSE) must stall only the caller that took
  *     it, not every user of the context.
@@ -95,6 +95,7 @@
  */
 
 #include <linux/cred.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/module.h>
 #include <linux/nsproxy.h>
@@ -121,6 +122,7 @@ static void zcopy_ctx_free(struct zcopy_ctx *ctx)
 	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_CONTEXTS, -1);
 	put_net(ctx->net);
 	put_pid(ctx->pid);
+	zcopy_ident_cache_drop(&ctx->ident);
 	zcopy_ring_free(ctx->ev.ring);
 	mutex_destroy(&ctx->ev.mtx);
 	kfree(ctx);
@@ -304,21 +306,33 @@ int zcopy_ctx_register(struct zcopy_ctx *ctx, int fd)
 	return ret;
 }
 
-/* The registration of @fd; NULL if there is none. */
+/*
+ * The registration of @fd; NULL if there is none.  Every entry of a
+ * submission names its socket, so this is on the per-response path: the
+ * fd's file is only compared with the registered ones, never used, and
+ * so is looked up without a reference.  A registration holds its own on
+ * its file, so a match is that file, installed at @fd when looked at;
+ * a file closed meanwhile is one the tree does not hold.  (As fget(), an
+ * O_PATH file is no socket's: -EBADF.)
+ */
 static struct zcopy_sock *zcopy_ctx_find(struct zcopy_ctx *ctx, int fd,
 					 int *err)
 {
-	struct zcopy_item *item;
+	struct zcopy_item *item = NULL;
 	struct file *file;
 
 	lockdep_assert_held(&ctx->ev.mtx);
-	file = fget(fd);
+	rcu_read_lock();
+	file = files_lookup_fd_raw(current->files, fd);
+	if (file && !(READ_ONCE(file->f_mode) & FMODE_PATH))
+		item = zcopy_events_find(&ctx->ev, file, fd);
+	else
+		file = NULL;
+	rcu_read_unlock();
 	if (!file) {
 		*err = -EBADF;
 		return NULL;
 	}
-	item = zcopy_events_find(&ctx->ev, file, fd);
-	fput(file);
 	*err = item ? 0 : -ENOENT;
 	return item ? container_of(item, struct zcopy_sock, item) : NULL;
 }

@@ -55,9 +55,13 @@ TEST_F(sub, entry_errors)
 	struct zcopy_sqe good = zc_sqe(self->fd, self->tx, 0, 1, 0, 0), s;
 	int wr = open(TMPFILE, O_WRONLY | O_CLOEXEC);
 	int dir = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int opath = open(TMPFILE, O_PATH | O_CLOEXEC);
+	int twin = dup(self->tx);
 	int other, peer, p[2];
 
 	ASSERT_LE(0, wr);
+	ASSERT_LE(0, opath);
+	ASSERT_LE(0, twin);
 	ASSERT_LE(0, dir);
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_EQ(0, tcp_pair(AF_INET, &other, &peer));
@@ -70,6 +74,9 @@ TEST_F(sub, entry_errors)
 	s = good; s.sock_fd = 9999;			REFUSED(s, EBADF);
 	s = good; s.sock_fd = other;			REFUSED(s, ENOENT);
 	s = good; s.sock_fd = self->fd;			REFUSED(s, ENOENT);
+	/* As fget() and epoll: O_PATH is no file, a dup a new key. */
+	s = good; s.sock_fd = opath;			REFUSED(s, EBADF);
+	s = good; s.sock_fd = twin;			REFUSED(s, ENOENT);
 	s = good; s.flags = 1U << 7;			REFUSED(s, EINVAL);
 	s = good; s.reserved0 = 1;			REFUSED(s, EINVAL);
 	s = good; s.reserved[1] = 1;			REFUSED(s, EINVAL);
@@ -80,6 +87,8 @@ TEST_F(sub, entry_errors)
 	EXPECT_EQ(1, zc_submit(self->zc, &good, 1));
 	close(wr);
 	close(dir);
+	close(opath);
+	close(twin);
 	close(p[0]);
 	close(p[1]);
 	close(other);
