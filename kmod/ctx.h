@@ -18,6 +18,7 @@
 
 #include "events.h"
 #include "lend.h"
+#include "owner.h"
 
 /*
  * What ZCOPY_IOC_PROBE reports and SUBMIT accepts: every flag and feature,
@@ -47,6 +48,8 @@ struct zcopy_ctx {
 	struct timer_list deferred_timer;
 	struct work_struct deferred_work;
 	atomic_t calls;			/* SUBMITs and read()s going on */
+	/* The last submitter's identity (owner.h), under ev.mtx. */
+	struct zcopy_ident_cache ident;
 
 	/* What netlink reports.  Fixed at open unless marked. */
 	u32 id;				/* key in zcopy_contexts */

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The submitter's identity, carried into a deferred pass the way the
- * loop driver carries a bio's cgroups into its worker: a reference on
- * each at submission, applied around the work, dropped with the
- * transfer.
+ * loop driver carries a bio's cgroups into its worker: a reference at
+ * submission, applied around the work, dropped with the transfer.
  */
 
 #include <linux/cred.h>
@@ -11,29 +10,84 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
+#include <linux/slab.h>
 
 #include "owner.h"
 
-/* Take the calling task's identity. */
-void zcopy_owner_get(struct zcopy_owner *o)
+static void zcopy_ident_put(struct zcopy_ident *ident)
 {
-	o->task = get_task_struct(current);
-	o->cred = get_current_cred();
-	o->memcg = NULL;
+	if (!refcount_dec_and_test(&ident->ref))
+		return;
+#ifdef CONFIG_MEMCG
+	if (ident->memcg)
+		mem_cgroup_put(ident->memcg);
+#endif
+	put_cred(ident->cred);
+	kfree(ident);
+}
+
+/* Whether the calling task runs as @ident: credentials and cgroups. */
+static bool zcopy_ident_is_current(const struct zcopy_ident *ident)
+{
+	bool same = ident->cred == current_cred();
+
+#ifdef CONFIG_MEMCG
+	rcu_read_lock();
+	if (!mem_cgroup_disabled() && current->mm &&
+	    ident->memcg != mem_cgroup_from_task(current))
+		same = false;
+	rcu_read_unlock();
+#endif
+	return same;
+}
+
+/*
+ * Make sure @cache holds the calling task's identity, for the
+ * zcopy_owner_get()s that follow under the same lock.  The first
+ * submission as an identity allocates; the rest of them find it.
+ * Returns 0 or -ENOMEM.
+ */
+int zcopy_owner_prepare(struct zcopy_ident_cache *cache)
+{
+	struct zcopy_ident *ident = cache->ident;
+
+	if (ident && zcopy_ident_is_current(ident))
+		return 0;
+	ident = kmalloc(sizeof(*ident), GFP_KERNEL_ACCOUNT);
+	if (!ident)
+		return -ENOMEM;
+	refcount_set(&ident->ref, 1);		/* the cache's */
+	ident->cred = get_current_cred();
+	ident->memcg = NULL;
 #ifdef CONFIG_MEMCG
 	if (current->mm)
-		o->memcg = get_mem_cgroup_from_mm(current->mm);
+		ident->memcg = get_mem_cgroup_from_mm(current->mm);
 #endif
+	zcopy_ident_cache_drop(cache);
+	cache->ident = ident;
+	return 0;
+}
+
+/* The calling thread, as @cache's identity (zcopy_owner_prepare()). */
+void zcopy_owner_get(struct zcopy_owner *o, struct zcopy_ident_cache *cache)
+{
+	o->task = get_task_struct(current);
+	o->ident = cache->ident;
+	refcount_inc(&o->ident->ref);
 }
 
 void zcopy_owner_put(struct zcopy_owner *o)
 {
-#ifdef CONFIG_MEMCG
-	if (o->memcg)
-		mem_cgroup_put(o->memcg);
-#endif
-	put_cred(o->cred);
+	zcopy_ident_put(o->ident);
 	put_task_struct(o->task);
+}
+
+/* At the context's end: its last identity goes with its last transfer. */
+void zcopy_ident_cache_drop(struct zcopy_ident_cache *cache)
+{
+	if (cache->ident)
+		zcopy_ident_put(cache->ident);
+	cache->ident = NULL;
 }
 
 /*
@@ -42,24 +96,15 @@ void zcopy_owner_put(struct zcopy_owner *o)
  */
 bool zcopy_owner_is_current(const struct zcopy_owner *o)
 {
-	bool same = o->cred == current_cred();
-
-	rcu_read_lock();
-#ifdef CONFIG_MEMCG
-	if (!mem_cgroup_disabled() && current->mm &&
-	    o->memcg != mem_cgroup_from_task(current))
-		same = false;
-#endif
-	rcu_read_unlock();
-	return same;
+	return zcopy_ident_is_current(o->ident);
 }
 
 /* In a deferred pass: run as @o until zcopy_owner_leave(). */
 void zcopy_owner_enter(const struct zcopy_owner *o,
 		       struct zcopy_owner_saved *saved)
 {
-	saved->cred = override_creds(o->cred);
-	saved->memcg = set_active_memcg(o->memcg);
+	saved->cred = override_creds(o->ident->cred);
+	saved->memcg = set_active_memcg(o->ident->memcg);
 }
 
 void zcopy_owner_leave(const struct zcopy_owner *o,

@@ -314,6 +314,9 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	u64 bytes;
 	int ret;
 
+	ret = zcopy_owner_prepare(&ctx->ident);
+	if (ret)
+		return ret;
 	ret = zcopy_xfer_source(sqe, sqe->flags & ZCOPY_F_BUFFER,
 				zs->item.file, &file, &range, &isize);
 	if (ret)
@@ -344,7 +347,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		}
 		__set_bit(ZCOPY_XFER_NOTIFY, &x->state);
 	}
-	zcopy_owner_get(&x->owner);
+	zcopy_owner_get(&x->owner, &ctx->ident);
 	zcopy_notif_init(x);
 	x->event.cqe.user_data = sqe->user_data;
 	x->event.release = zcopy_xfer_event_release;

@@ -136,13 +136,12 @@ static uint64_t fuse_file_hash(size_t size)
  * Send zc_fuse's file once and report how it went: 0 if every byte
  * arrived, 1 + the errno if the transfer failed, 100 if it was short.
  */
-static int send_fuse_file(const char *path)
+static int send_fuse_file_on(int zc, const char *path)
 {
 	struct zcopy_cqe cqe = { .res = 1 };
 	struct receiver recv;
-	int zc, tx, rx, fd, ret;
+	int tx, rx, fd, ret;
 
-	zc = zc_open();
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (zc < 0 || fd < 0 || tcp_pair(AF_INET, &tx, &rx) ||
 	    zc_reg(zc, ZCOPY_IOC_REGISTER, tx) || receiver_start(&recv, rx))
@@ -159,10 +158,20 @@ static int send_fuse_file(const char *path)
 		ret = 100;
 	else
 		ret = 0;
-	close(zc);
 	close(tx);
 	close(rx);
 	close(fd);
+	return ret;
+}
+
+/* The same, in a context of its own. */
+static int send_fuse_file(const char *path)
+{
+	int zc = zc_open(), ret;
+
+	ret = send_fuse_file_on(zc, path);
+	if (zc >= 0)
+		close(zc);
 	return ret;
 }
 
@@ -190,6 +199,42 @@ TEST(deferred_read_runs_as_submitter)
 		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
 			_exit(97);
 		_exit(send_fuse_file(path));
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	fuse_stop(dir, server);
+}
+
+/*
+ * A context keeps the identity its last transfer was submitted as, for
+ * the next: one whose submitter has changed credentials since must run
+ * as the new ones.  The same context sends the file as root (refused),
+ * then, after setuid(), as nobody (answered).
+ */
+TEST(deferred_read_follows_changed_credentials)
+{
+	char dir[] = "/tmp/zcopy-engine-fuse.XXXXXX", path[64], uid[16];
+	int status;
+	pid_t server, child;
+
+	snprintf(uid, sizeof(uid), "%d", NOBODY);
+	server = fuse_start(dir, path, sizeof(path), "uid", uid);
+	if (server < 0)
+		SKIP(return, "no FUSE mount: %s", strerror(errno));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		int zc = zc_open();
+
+		if (zc < 0)
+			_exit(96);
+		if (send_fuse_file_on(zc, path) != 1 + EACCES)
+			_exit(95);
+		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+			_exit(97);
+		_exit(send_fuse_file_on(zc, path));
 	}
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
