@@ -122,7 +122,6 @@ static void zcopy_ctx_free(struct zcopy_ctx *ctx)
 	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_CONTEXTS, -1);
 	put_net(ctx->net);
 	put_pid(ctx->pid);
-	zcopy_ident_cache_drop(&ctx->ident);
 	zcopy_ring_free(ctx->ev.ring);
 	mutex_destroy(&ctx->ev.mtx);
 	kfree(ctx);
@@ -269,6 +268,7 @@ void zcopy_ctx_close(struct zcopy_ctx *ctx)
 		zcopy_events_remove(&ctx->ev, item);
 		zcopy_sock_destroy(container_of(item, struct zcopy_sock, item));
 	}
+	zcopy_ident_cache_drop(&ctx->ident);
 	mutex_unlock(&ctx->ev.mtx);
 	/* No thread is lent now: each would hold the file. */
 	zcopy_lent_give_back(&ctx->lent);

@@ -26,6 +26,27 @@ static void zcopy_ident_put(struct zcopy_ident *ident)
 	kfree(ident);
 }
 
+/*
+ * The memory cgroup the calling task's page cache is charged to, with a
+ * reference; NULL if none applies.  The same one zcopy_ident_is_current()
+ * compares with, so that a thread's next transfer finds it.
+ */
+static struct mem_cgroup *zcopy_current_memcg(void)
+{
+	struct mem_cgroup *memcg = NULL;
+
+#ifdef CONFIG_MEMCG
+	if (mem_cgroup_disabled() || !current->mm)
+		return NULL;
+	rcu_read_lock();
+	do {
+		memcg = mem_cgroup_from_task(current);
+	} while (memcg && !css_tryget(&memcg->css));
+	rcu_read_unlock();
+#endif
+	return memcg;
+}
+
 /* Whether the calling task runs as @ident: credentials and cgroups. */
 static bool zcopy_ident_is_current(const struct zcopy_ident *ident)
 {
@@ -58,11 +79,7 @@ int zcopy_owner_prepare(struct zcopy_ident_cache *cache)
 		return -ENOMEM;
 	refcount_set(&ident->ref, 1);		/* the cache's */
 	ident->cred = get_current_cred();
-	ident->memcg = NULL;
-#ifdef CONFIG_MEMCG
-	if (current->mm)
-		ident->memcg = get_mem_cgroup_from_mm(current->mm);
-#endif
+	ident->memcg = zcopy_current_memcg();
 	zcopy_ident_cache_drop(cache);
 	cache->ident = ident;
 	return 0;
@@ -82,7 +99,10 @@ void zcopy_owner_put(struct zcopy_owner *o)
 	put_task_struct(o->task);
 }
 
-/* At the context's end: its last identity goes with its last transfer. */
+/*
+ * At the context's close: the cache's reference goes, so that an idle
+ * context does not keep a removed cgroup; its transfers keep theirs.
+ */
 void zcopy_ident_cache_drop(struct zcopy_ident_cache *cache)
 {
 	if (cache->ident)

@@ -314,6 +314,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	u64 bytes;
 	int ret;
 
+	lockdep_assert_held(&ctx->ev.mtx);	/* for ctx->ident */
 	ret = zcopy_owner_prepare(&ctx->ident);
 	if (ret)
 		return ret;
