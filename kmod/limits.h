@@ -38,6 +38,7 @@ void zcopy_limits_init(void);
 #define ZCOPY_SEND_PAGES	32	/* pages per sendmsg() */
 #define ZCOPY_PARK_RETRIES	2	/* then the retry timer too */
 #define ZCOPY_RETRY_DELAY	(HZ / 50)
+#define ZCOPY_READ_BEHIND	4	/* transfers read for behind a disk wait */
 
 /* ZCOPY_F_DONTCACHE (send.c, notif.c). */
 #define ZCOPY_DONTCACHE_RA	(ZCOPY_PUSH_MAX >> PAGE_SHIFT)	/* pages */

@@ -449,6 +449,32 @@ static void zcopy_read_ahead(struct zcopy_xfer *x, pgoff_t index)
 }
 
 /*
+ * A transfer queued behind one that waits for the disk (sock.c): start
+ * the read of its first pages, from byte @pos of @file up to @end, as
+ * its own first read would, so that the device has it while it serves
+ * the one ahead.  Nothing if that folio is cached or on its way already.
+ * Not for ZCOPY_F_DONTCACHE transfers: they read only as they go.
+ */
+void zcopy_read_behind(struct file *file, u64 pos, u64 end)
+{
+	struct address_space *mapping = file->f_mapping;
+	pgoff_t index = pos >> PAGE_SHIFT;
+	pgoff_t last = DIV_ROUND_UP_ULL(end, PAGE_SIZE);
+	DEFINE_READAHEAD(ractl, file, &file->f_ra, mapping, index);
+	struct folio *folio;
+
+	if (index >= last || !zcopy_file_reads_async(file) ||
+	    pos >= i_size_read(mapping->host))
+		return;
+	folio = zcopy_get_folio(mapping, index);
+	if (!IS_ERR(folio)) {
+		folio_put(folio);
+		return;
+	}
+	page_cache_sync_ra(&ractl, last - index);
+}
+
+/*
  * The folio at byte @pos is not cached, or not up to date, or carries
  * readahead's mark: have it read without waiting for it.  A missing one
  * is read ahead; one being read (locked) is waited for by an entry on

@@ -7,6 +7,7 @@
 
 #include <linux/types.h>
 
+struct file;
 struct zcopy_sock;
 struct zcopy_xfer;
 
@@ -31,5 +32,6 @@ enum zcopy_block {
 int zcopy_send_xfer(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget,
 		    enum zcopy_block block);
 void zcopy_send_uncork(struct zcopy_sock *zs);
+void zcopy_read_behind(struct file *file, u64 pos, u64 end);
 
 #endif /* ZCOPY_SEND_H */

@@ -372,6 +372,52 @@ static bool zcopy_sock_runs_here(const struct zcopy_xfer *x,
 }
 
 /*
+ * The head transfer @head waits for the disk: start the reads of the
+ * transfers queued behind it, the first pages of each, for up to
+ * ZCOPY_READ_BEHIND of them, so that the device reads theirs while it
+ * reads the head's (pipelined requests, a response's several ranges)
+ * instead of one after the other.  Each is read for once, and only as
+ * @head's submitter (the page cache is charged to it), so only those
+ * submitted as the same.  Under push_mtx, in a deferred pass: the
+ * transfers may be cancelled meanwhile, so their files are held.
+ */
+static void zcopy_sock_read_behind(struct zcopy_sock *zs,
+				   struct zcopy_xfer *head)
+{
+	struct {
+		struct file *file;
+		u64 pos, end;
+	} next[ZCOPY_READ_BEHIND];
+	struct zcopy_owner_saved saved;
+	unsigned int n = 0, i;
+	struct zcopy_xfer *x;
+
+	lockdep_assert_held(&zs->push_mtx);
+	spin_lock(&zs->lock);
+	list_for_each_entry(x, &zs->queue, link) {
+		if (n == ARRAY_SIZE(next))
+			break;
+		if (x == head || !x->file || x->flags & ZCOPY_F_DONTCACHE ||
+		    x->owner.ident != head->owner.ident ||
+		    test_and_set_bit(ZCOPY_XFER_READ_BEHIND, &x->state))
+			continue;
+		next[n].file = get_file(x->file);
+		next[n].pos = x->pos;
+		next[n].end = x->range.end;
+		n++;
+	}
+	spin_unlock(&zs->lock);
+	if (!n)
+		return;
+	zcopy_owner_enter(&head->owner, &saved);
+	for (i = 0; i < n; i++) {
+		zcopy_read_behind(next[i].file, next[i].pos, next[i].end);
+		fput(next[i].file);
+	}
+	zcopy_owner_leave(&head->owner, &saved);
+}
+
+/*
  * One pass over the queue, in @mode.  Inline, @budget is what it may
  * send before it leaves the rest to a deferred pass, as it does a
  * transfer that would have to wait for the file; NULL elsewhere.
@@ -452,6 +498,8 @@ static int zcopy_sock_run(struct zcopy_sock *zs, enum zcopy_pass mode,
 		if (ret == ZCOPY_SEND_WAIT) {
 			/* What is sent goes out while the disk reads. */
 			zcopy_sock_uncork(zs, mode);
+			if (!budget)	/* only deferred passes start reads */
+				zcopy_sock_read_behind(zs, x);
 			return ZCOPY_LEFT_NONE;
 		}
 ended:

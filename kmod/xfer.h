@@ -35,6 +35,7 @@ enum {
 	ZCOPY_XFER_NOTIFY,	/* wants the release: sent with the uarg */
 	ZCOPY_XFER_GROUP_COPIED, /* a group's leader: a member was copied */
 	ZCOPY_XFER_GROUP_COUNTED, /* a group's leader: a CANCEL counted it */
+	ZCOPY_XFER_READ_BEHIND,	/* its first read started behind another */
 };
 
 struct zcopy_xfer {

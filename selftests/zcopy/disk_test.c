@@ -841,4 +841,97 @@ TEST_F_TIMEOUT(disk, cancel_and_close_while_the_disk_reads, 300)
 	close(fd);
 }
 
+/*
+ * The bytes of the reads this thread has submitted to a block device
+ * (counted as each read is submitted, whoever ends it); -1 if the
+ * kernel does not count them.
+ */
+static long long thread_read_bytes(void)
+{
+	long long v = -1, n;
+	char key[32];
+	FILE *f = fopen("/proc/thread-self/io", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%31s %lld", key, &n) == 2)
+		if (!strcmp(key, "read_bytes:"))
+			v = n;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Transfers queued on one socket behind one that waits for the disk
+ * have their reads started while it waits, not one after the other:
+ * when SUBMIT of eight cold files returns (its deferred pass has run on
+ * the way back), this thread has submitted the first file's read and
+ * those of files behind it.  Every read waits a second, so the first is
+ * still waited for when its pass looks; the files are opened O_NOATIME,
+ * so that no inode is read to set the time.  Then the stream is whole
+ * and in order.
+ */
+TEST_F_TIMEOUT(disk, reads_start_behind_a_disk_wait, 300)
+{
+	enum { N = 8 };
+	const uint64_t size = 64 << 10;
+	struct zcopy_sqe sqe[N];
+	struct zcopy_cqe cqe[N];
+	uint64_t want = HASH_INIT;
+	struct receiver recv;
+	char path[PATH_MAX];
+	long long before, reading;
+	int zc, tx, rx, i, got;
+
+	if (disk_up("ext4"))
+		SKIP(return, "no loop, dm-delay or ext4");
+	self->b.nr = N;
+	for (i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), MNT "/q%d", i);
+		self->b.file[i] = make_file(path, size, 20 + i);
+		ASSERT_LE(0, self->b.file[i]);
+		want = hash_file(self->b.file[i], want, 0, size);
+		close(self->b.file[i]);
+		self->b.file[i] = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC);
+		ASSERT_LE(0, self->b.file[i]);
+	}
+	if (thread_read_bytes() < 0)
+		SKIP(return, "no per-task I/O accounting");
+	ASSERT_EQ(0, run("sync"));
+	ASSERT_EQ(0, dm_delay(1000));
+	ASSERT_EQ(0, drop_caches());
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(0, resident_pages(self->b.file[i], size));
+
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(0, receiver_start(&recv, rx));
+	for (i = 0; i < N; i++)
+		sqe[i] = zc_sqe(self->b.file[i], tx, 0, size, i, 0);
+	before = thread_read_bytes();
+	ASSERT_EQ(N, zc_submit(zc, sqe, N));
+	reading = thread_read_bytes() - before;
+	/* The first file's read, and at least one behind it. */
+	EXPECT_LE((long long)(2 * size), reading);
+	TH_LOG("bytes whose reads SUBMIT started: %lld", reading);
+
+	for (got = 0; got < N; got += i) {
+		i = zc_wait(zc, cqe + got, N - got, 60000);
+		ASSERT_LT(0, i);
+	}
+	for (i = 0; i < N; i++) {
+		EXPECT_EQ((uint64_t)i, cqe[i].user_data);
+		EXPECT_EQ((int64_t)size, cqe[i].res);
+	}
+	shutdown(tx, SHUT_WR);
+	receiver_join(&recv);
+	EXPECT_EQ(N * size, recv.bytes);
+	EXPECT_EQ(want, recv.hash);
+	close(zc);
+	close(tx);
+	close(rx);
+}
+
 ZC_HARNESS_MAIN
