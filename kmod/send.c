@@ -453,14 +453,19 @@ static void zcopy_read_ahead(struct zcopy_xfer *x, pgoff_t index)
  * the read of its first pages, from byte @pos of @file up to @end, as
  * its own first read would, so that the device has it while it serves
  * the one ahead.  Nothing if that folio is cached or on its way already.
- * Not for ZCOPY_F_DONTCACHE transfers: they read only as they go.
+ * With a readahead state of its own: the file's is the head's if both
+ * read one file, and its windows must keep growing.
  */
 void zcopy_read_behind(struct file *file, u64 pos, u64 end)
 {
 	struct address_space *mapping = file->f_mapping;
 	pgoff_t index = pos >> PAGE_SHIFT;
 	pgoff_t last = DIV_ROUND_UP_ULL(end, PAGE_SIZE);
-	DEFINE_READAHEAD(ractl, file, &file->f_ra, mapping, index);
+	struct file_ra_state ra = {
+		.ra_pages = READ_ONCE(file->f_ra.ra_pages),
+		.prev_pos = -1,
+	};
+	DEFINE_READAHEAD(ractl, file, &ra, mapping, index);
 	struct folio *folio;
 
 	if (index >= last || !zcopy_file_reads_async(file) ||

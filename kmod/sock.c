@@ -372,14 +372,30 @@ static bool zcopy_sock_runs_here(const struct zcopy_xfer *x,
 }
 
 /*
+ * Whether @x, queued behind @head, may have its first pages read now,
+ * while @head waits for the disk: a file that zcopy_read_behind() reads
+ * for, submitted as @head's submitter (the reads are charged to it),
+ * not ZCOPY_F_DONTCACHE (it reads only as it goes), and not into pages
+ * a ZCOPY_F_DONTCACHE @head of the same file would drop as its own.
+ */
+static bool zcopy_sock_reads_behind(const struct zcopy_xfer *head,
+				    const struct zcopy_xfer *x)
+{
+	if (!x->file || x->flags & ZCOPY_F_DONTCACHE ||
+	    x->owner.ident != head->owner.ident)
+		return false;
+	return !(head->flags & ZCOPY_F_DONTCACHE) ||
+	       head->file->f_mapping != x->file->f_mapping;
+}
+
+/*
  * The head transfer @head waits for the disk: start the reads of the
- * transfers queued behind it, the first pages of each, for up to
- * ZCOPY_READ_BEHIND of them, so that the device reads theirs while it
- * reads the head's (pipelined requests, a response's several ranges)
- * instead of one after the other.  Each is read for once, and only as
- * @head's submitter (the page cache is charged to it), so only those
- * submitted as the same.  Under push_mtx, in a deferred pass: the
- * transfers may be cancelled meanwhile, so their files are held.
+ * ZCOPY_READ_BEHIND transfers queued next behind it, the first pages of
+ * each, so that the device reads theirs while it reads the head's
+ * (pipelined requests, a response's several ranges) instead of one
+ * after the other.  Never further back, however often the head waits,
+ * and each once.  Under push_mtx, in a deferred pass: the transfers may
+ * be cancelled meanwhile, so their files are held.
  */
 static void zcopy_sock_read_behind(struct zcopy_sock *zs,
 				   struct zcopy_xfer *head)
@@ -389,16 +405,17 @@ static void zcopy_sock_read_behind(struct zcopy_sock *zs,
 		u64 pos, end;
 	} next[ZCOPY_READ_BEHIND];
 	struct zcopy_owner_saved saved;
-	unsigned int n = 0, i;
+	unsigned int seen = 0, n = 0, i;
 	struct zcopy_xfer *x;
 
 	lockdep_assert_held(&zs->push_mtx);
 	spin_lock(&zs->lock);
 	list_for_each_entry(x, &zs->queue, link) {
-		if (n == ARRAY_SIZE(next))
+		if (x == head)
+			continue;
+		if (seen++ == ZCOPY_READ_BEHIND)
 			break;
-		if (x == head || !x->file || x->flags & ZCOPY_F_DONTCACHE ||
-		    x->owner.ident != head->owner.ident ||
+		if (!zcopy_sock_reads_behind(head, x) ||
 		    test_and_set_bit(ZCOPY_XFER_READ_BEHIND, &x->state))
 			continue;
 		next[n].file = get_file(x->file);
