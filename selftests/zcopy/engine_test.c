@@ -164,55 +164,15 @@ static int send_fuse_file_on(int zc, const char *path)
 	return ret;
 }
 
-/* The same, in a context of its own. */
-static int send_fuse_file(const char *path)
-{
-	int zc = zc_open(), ret;
-
-	ret = send_fuse_file_on(zc, path);
-	if (zc >= 0)
-		close(zc);
-	return ret;
-}
-
 /*
- * zc_fuse answers reads only for user "nobody": a worker reading the
- * file for nobody must do so as nobody, not as the kernel (root).
+ * zc_fuse answers reads only for user "nobody": a transfer's read for
+ * nobody must be made as nobody, not as the kernel (root).  A child
+ * sends the file as root (refused), then, after setuid(), as nobody
+ * (answered): in a new context, or, @one_context, in the same one,
+ * which must not keep root's identity for the transfers after.
  */
-TEST(deferred_read_runs_as_submitter)
-{
-	char dir[] = "/tmp/zcopy-engine-fuse.XXXXXX", path[64], uid[16];
-	int status;
-	pid_t server, child;
-
-	snprintf(uid, sizeof(uid), "%d", NOBODY);
-	server = fuse_start(dir, path, sizeof(path), "uid", uid);
-	if (server < 0)
-		SKIP(return, "no FUSE mount: %s", strerror(errno));
-
-	/* The server does refuse anyone else: root here. */
-	EXPECT_EQ(1 + EACCES, send_fuse_file(path));
-
-	child = fork();
-	ASSERT_LE(0, child);
-	if (!child) {
-		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
-			_exit(97);
-		_exit(send_fuse_file(path));
-	}
-	ASSERT_EQ(child, waitpid(child, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	fuse_stop(dir, server);
-}
-
-/*
- * A context keeps the identity its last transfer was submitted as, for
- * the next: one whose submitter has changed credentials since must run
- * as the new ones.  The same context sends the file as root (refused),
- * then, after setuid(), as nobody (answered).
- */
-TEST(deferred_read_follows_changed_credentials)
+static void send_as_nobody(struct __test_metadata *_metadata,
+			   bool one_context)
 {
 	char dir[] = "/tmp/zcopy-engine-fuse.XXXXXX", path[64], uid[16];
 	int status;
@@ -228,18 +188,31 @@ TEST(deferred_read_follows_changed_credentials)
 	if (!child) {
 		int zc = zc_open();
 
-		if (zc < 0)
+		/* The server does refuse anyone else: root here. */
+		if (zc < 0 || send_fuse_file_on(zc, path) != 1 + EACCES)
 			_exit(96);
-		if (send_fuse_file_on(zc, path) != 1 + EACCES)
-			_exit(95);
+		if (!one_context)
+			close(zc);
 		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
 			_exit(97);
-		_exit(send_fuse_file_on(zc, path));
+		if (!one_context)
+			zc = zc_open();
+		_exit(zc < 0 ? 95 : send_fuse_file_on(zc, path));
 	}
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	fuse_stop(dir, server);
+}
+
+TEST(deferred_read_runs_as_submitter)
+{
+	send_as_nobody(_metadata, false);
+}
+
+TEST(deferred_read_follows_changed_credentials)
+{
+	send_as_nobody(_metadata, true);
 }
 
 /* One "key value" line of a cgroup's memory.stat; -1 if absent. */
