@@ -13,8 +13,11 @@
 # state in the guest, of those waiting on a file read, and of those the
 # server's (its processes' threads, or kernel threads: a module's
 # workers), and the kernel's count of tasks in I/O wait; during zcopy
-# runs `zcctl -j stats` is read before, after and every 0.1 s for
-# zcopy's disk-read counters and gauges (n/a where the module has none).
+# runs `zcctl -j stats` is read before, after and every 0.5 s for
+# zcopy's disk-read counters and gauges (n/a where the module has none),
+# by one loop in the server's namespace: a process started ten times a
+# second took CPU from the zcopy runs alone (256 connections: 49-59
+# requests/s with it, 71-72 without, in one ad hoc run).
 # Writes OUTDIR/http-cold.csv and prints a table.
 #
 # The page cache is made small by locking memory (squeeze.py) rather
@@ -129,7 +132,8 @@ for name in "${servers[@]}"; do
 		samplers=($!)
 		if [ "$name" = zcserve-zcopy ]; then
 			stats >"$tag.before.json"
-			while sleep 0.1; do stats; done >"$tag.samples.json" &
+			ip netns exec wire0 sh -c 'while sleep 0.5; do zcctl -j stats 2>/dev/null; done' \
+				>"$tag.samples.json" &
 			samplers+=($!)
 		fi
 		dur=$secs
