@@ -2,8 +2,8 @@
 /*
  * Who a transfer works for: the thread that submitted it, in which its
  * deferred passes run (sock.c), so that their CPU time, namespaces,
- * cgroups and limits are the submitter's; and its identity, credentials
- * and memory cgroup, taken at SUBMIT and put on for the length of each
+ * cgroups and limits are the submitter's; and its identity (credentials
+ * and memory cgroup), taken at SUBMIT and put on for the length of each
  * deferred pass, so that the file's read and the socket's sendmsg are
  * checked against the submitter (LSM, FUSE, permission hooks) and the
  * page cache they bring in is charged to its memory cgroup, even in a
