@@ -850,17 +850,9 @@ TEST_F_TIMEOUT(disk, cancel_and_close_while_the_disk_reads, 300)
  */
 static long long read_bytes_submitted(void)
 {
-	long long v = -1, n;
-	char key[64];
-	FILE *f = fopen("/proc/vmstat", "r");
+	long long kib = key_value("/proc/vmstat", "pgpgin");
 
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &n) == 2)
-		if (!strcmp(key, "pgpgin"))
-			v = n * 1024;
-	fclose(f);
-	return v;
+	return kib < 0 ? -1 : kib * 1024;
 }
 
 /*

@@ -218,19 +218,10 @@ TEST(deferred_read_follows_changed_credentials)
 /* One "key value" line of a cgroup's memory.stat; -1 if absent. */
 static long long memory_stat(const char *cg, const char *key)
 {
-	char path[PATH_MAX + 16], k[64];
-	long long v, found = -1;
-	FILE *f;
+	char path[PATH_MAX + 16];
 
 	snprintf(path, sizeof(path), "%s/memory.stat", cg);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", k, &v) == 2)
-		if (!strcmp(k, key))
-			found = v;
-	fclose(f);
-	return found;
+	return key_value(path, key);
 }
 
 /*

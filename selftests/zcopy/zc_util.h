@@ -311,6 +311,25 @@ static inline long resident_range(int fd, off_t off, size_t size)
 	return n;
 }
 
+/*
+ * The value of @key in a file of "key value" lines (memory.stat,
+ * /proc/vmstat); -1 if the file or the key is absent.
+ */
+static inline long long key_value(const char *path, const char *key)
+{
+	long long v, found = -1;
+	char k[64];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", k, &v) == 2)
+		if (!strcmp(k, key))
+			found = v;
+	fclose(f);
+	return found;
+}
+
 /* Pages of [0, size) of @fd resident in the page cache. */
 static inline long resident_pages(int fd, size_t size)
 {
