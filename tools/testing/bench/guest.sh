@@ -1,37 +1,29 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# guest.sh OUTDIR full|quick: the guest side of `make bench`.  On the VM's
-# wire topology (wire0 sends, wire1 receives) and on loopback: zcbench's
-# method matrix (pipelined, and stop and wait for per-file latency), its
-# cold-submit and completion-scaling probes, then wrk from wire1 against
-# zcserve in each mode and against nginx (sendfile on, one worker) in
-# wire0, same files, same connection counts, and whether a sender's work
-# stays in its capped cgroup (zcbench cgroup).  Last, the cold points of
-# issue 13 (disk reads): threads parked on disk by many cold files at
-# once (zcbench blocking --conns) and a CDN-like cold HTTP point
-# (http-cold.sh).  "cold" runs only those, with the cold zcbench points.
+# guest.sh OUTDIR full|quick|cold SECTION: one section of `make bench`,
+# in the guest; guest.sh --sections full|quick|cold lists them, in the
+# order run.sh boots a guest for each (a guest lost to the emulator
+# costs one section, not the run).  On the VM's wire topology (wire0
+# sends, wire1 receives) and on loopback: zcbench's method matrix
+# (zcbench-N: pipelined, and stop and wait for per-file latency), a
+# response per file (responses, frames), its cold-submit and
+# completion-scaling probes (blocking, scaling), then wrk from wire1
+# against zcserve in each mode and against nginx (sendfile on, one
+# worker) in wire0, same files, same connection counts (http), and
+# whether a sender's work stays in its capped cgroup (cgroup).  Last,
+# the cold points of issue 13 (disk reads): threads parked on disk by
+# many cold files at once (blocking) and a CDN-like cold HTTP point
+# (http-cold).  "cold" runs only those, with the cold zcbench points.
 set -euo pipefail
 
-out=${1:?usage: guest.sh OUTDIR full|quick|cold}
-kind=${2:-full}
-project=${ZCOPY_PROJECT:?}
-export PATH=$project/tools/zcctl:$project/tools/zcbench:$project/tools/zcserve:$PATH
-mkdir -p "$out"
-
-# Test files on a real disk (virtio, uncached on the host) when there is
-# one, so that cold means read from a device; otherwise ext4 on a loop
-# device over tmpfs.
-data=/tmp/zcbench-data
-mkdir -p "$data"
-modprobe -q virtio_blk 2>/dev/null || true
-modprobe -q ext4 2>/dev/null || true
-if [ -b /dev/vda ]; then
-	mkfs.ext4 -q -F /dev/vda && mount /dev/vda "$data"
+usage="usage: guest.sh OUTDIR full|quick|cold SECTION, or --sections full|quick|cold"
+if [ "${1:-}" = --sections ]; then
+	kind=${2:?$usage}
 else
-	modprobe -q loop 2>/dev/null || true
-	truncate -s 1536M /tmp/zcbench.img && mkfs.ext4 -q -F /tmp/zcbench.img &&
-		mount -o loop /tmp/zcbench.img "$data"
+	out=${1:?$usage}
+	kind=${2:?$usage}
+	section=${3:?$usage}
 fi
 
 # The cost table is pipelined (zcbench's default window); the latency
@@ -41,7 +33,6 @@ fi
 # send 16 GiB per measurement, so only the full run has them, and only
 # those two methods.  blocking --conns sends that many cold files at
 # once, for the threads they park; http-cold.sh is the CDN-like point.
-cold_http=1
 if [ "$kind" = cold ]; then
 	runs=(
 		"-n wire --cache cold -c 1 -s 1M,64M -m sendfile,io_uring,zcopy -r 3 --cold-rounds 2"
@@ -61,7 +52,6 @@ elif [ "$kind" = quick ]; then
 	scaling=(--sockets "10,100,1000,10000" --samples 50)
 	responses="-r 3 -b 32M -t 0.5"
 	wrk_secs=5
-	cold_http=0	# writing its 1.5 GiB set alone takes a minute
 else
 	runs=(
 		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M,1G -r 5 -b 128M -t 2"
@@ -78,10 +68,45 @@ else
 	wrk_secs=10
 fi
 
+zcbench_sections=()
+for i in "${!runs[@]}"; do
+	zcbench_sections+=("zcbench-$((i + 1))")
+done
+case "$kind" in
+cold) sections=("${zcbench_sections[@]}" blocking http-cold) ;;
+# Quick leaves out http-cold: writing its 1.5 GiB set alone takes a minute.
+quick) sections=("${zcbench_sections[@]}" responses frames blocking scaling cgroup http) ;;
+*) sections=("${zcbench_sections[@]}" responses frames blocking scaling cgroup http http-cold) ;;
+esac
+if [ "${1:-}" = --sections ]; then
+	echo "${sections[@]}"
+	exit 0
+fi
+
+project=${ZCOPY_PROJECT:?}
+export PATH=$project/tools/zcctl:$project/tools/zcbench:$project/tools/zcserve:$PATH
+mkdir -p "$out"
+
+# Test files on a real disk (virtio, uncached on the host) when there is
+# one, so that cold means read from a device; otherwise ext4 on a loop
+# device over tmpfs.
+data=/tmp/zcbench-data
+mkdir -p "$data"
+modprobe -q virtio_blk 2>/dev/null || true
+modprobe -q ext4 2>/dev/null || true
+if [ -b /dev/vda ]; then
+	mkfs.ext4 -q -F /dev/vda && mount /dev/vda "$data"
+else
+	modprobe -q loop 2>/dev/null || true
+	truncate -s 1536M /tmp/zcbench.img && mkfs.ext4 -q -F /tmp/zcbench.img &&
+		mount -o loop /tmp/zcbench.img "$data"
+fi
 cd "$data"
-i=0
-for r in "${runs[@]}"; do
-	i=$((i + 1))
+
+case "$section" in
+zcbench-*)
+	i=${section#zcbench-}
+	r=${runs[$((i - 1))]}
 	echo "## zcbench $r"
 	plot=()
 	# The plot is of the cached matrix, which a cold run has not.
@@ -89,35 +114,45 @@ for r in "${runs[@]}"; do
 	# shellcheck disable=SC2086
 	zcbench $r --csv "$out/zcbench-$i.csv" --json "$out/zcbench-$i.json" \
 		"${plot[@]}" | tee "$out/zcbench-$i.txt"
-done
-
-# A response per file: a 200-byte head, each method's way (summary.py).
-if [ "$kind" != cold ]; then
+	;;
+responses)
+	# A response per file: a 200-byte head, each method's way (summary.py).
 	echo "## zcbench responses --header 200 $responses"
 	# shellcheck disable=SC2086
 	zcbench -n wire --cache cached -c 1,16,256 -s 4K,64K,1M \
 		-m sendfile,sendfile+cork,zcopy,zcopy+read --header 200 $responses \
 		--csv "$out/responses.csv" | tee "$out/responses.txt"
+	;;
+frames)
 	# HTTP/2-style framing: 16 KiB DATA frames, each with its 9-byte head.
 	echo "## zcbench frames --frame 16K $responses"
 	# shellcheck disable=SC2086
 	zcbench -n wire --cache cached -c 16,256 -s 1M \
 		-m read+write,sendfile,zcopy --frame 16K $responses \
 		--csv "$out/frames.csv" | tee "$out/frames.txt"
-fi
-
-echo "## zcbench blocking ${blocking[*]}"
-zcbench blocking "${blocking[@]}" --csv "$out/blocking.csv" | tee "$out/blocking.txt"
-if [ "$kind" != cold ]; then
+	;;
+blocking)
+	echo "## zcbench blocking ${blocking[*]}"
+	zcbench blocking "${blocking[@]}" --csv "$out/blocking.csv" | tee "$out/blocking.txt"
+	;;
+scaling)
 	echo "## zcbench scaling ${scaling[*]}"
 	zcbench scaling "${scaling[@]}" --csv "$out/scaling.csv" | tee "$out/scaling.txt"
+	;;
+cgroup)
 	echo "## zcbench cgroup --bytes 64M --conns 64"
 	zcbench cgroup --bytes 64M --conns 64 --dir "$data" | tee "$out/cgroup.txt"
+	;;
+http)
 	"$project/tools/testing/bench/http.sh" "$out" "$data" "$wrk_secs"
-fi
-
-# Last: it locks most of the guest's memory away while it runs.
-if [ "$cold_http" = 1 ]; then
+	;;
+http-cold)
+	# It locks most of the guest's memory away while it runs.
 	echo "## http-cold.sh $wrk_secs"
 	"$project/tools/testing/bench/http-cold.sh" "$out" "$data" "$wrk_secs"
-fi
+	;;
+*)
+	echo "guest.sh: no section $section in $kind" >&2
+	exit 2
+	;;
+esac

@@ -6,7 +6,11 @@
 # method the arguments name (-m, default sendfile and zcopy), samples
 # the whole guest with perf's software clock while zcbench runs that
 # point alone, and writes, under build/bench/profile-<date>/, zcbench's
-# line and perf's flat profile (by command and symbol) per method.
+# line and perf's flat profile (by command and symbol) per method, and
+# the call chains of the sender's busiest kernel symbol (<method>-chains:
+# which lock a spin is on, who calls the copy), and the sender's
+# inclusive shares by symbol (<method>-children: which system call, task
+# work or softirq its time is under).
 # Under emulation only the shares within one profile mean anything.
 set -euo pipefail
 
@@ -28,11 +32,20 @@ if [ "${1:-}" = --guest ]; then
 		esac
 	done
 	for m in ${methods//,/ }; do
-		perf record -q -a -e cpu-clock -F 2000 -o "/tmp/perf-$m.data" \
+		perf record -q -a -g -e cpu-clock -F 2000 -o "/tmp/perf-$m.data" \
 			-- zcbench "${args[@]}" -m "$m" >"$out/$m.txt" 2>&1
 		perf report -i "/tmp/perf-$m.data" --stdio --no-children \
 			-g none --sort comm,sym 2>/dev/null |
 			grep '%' >"$out/$m-profile.txt"
+		top=$(awk '$2 == "zcbench" && $3 == "[k]" { print $4; exit }' \
+			"$out/$m-profile.txt")
+		[ -z "$top" ] || perf report -i "/tmp/perf-$m.data" --stdio \
+			--no-children --comms zcbench --symbols "$top" \
+			-g caller,0.5,callee,function,percent 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | sed -n '1,150p' >"$out/$m-chains.txt"
+		perf report -i "/tmp/perf-$m.data" --stdio --children -g none \
+			--comms zcbench --sort sym 2>/dev/null |
+			grep '%' | sed -n '1,80p' >"$out/$m-children.txt"
 		# Shares of all samples: idle, the module, user space.
 		awk -v fmt='busy %.1f%%, of which zcopy_* %.1f%%, user space %.1f%%; idle %.1f%%\n' '
 		     { p = $1 + 0 }
