@@ -39,7 +39,6 @@ if [ "$kind" = cold ]; then
 	)
 	blocking=(--size 64M --repeat 3 --conns 64 --conns-size 1M)
 	scaling=()
-	wrk_secs=10
 elif [ "$kind" = quick ]; then
 	runs=(
 		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M -r 3 -b 32M -t 0.5"
@@ -51,7 +50,7 @@ elif [ "$kind" = quick ]; then
 	blocking=(--size 64M --repeat 3 --conns 16 --conns-size 1M)
 	scaling=(--sockets "10,100,1000,10000" --samples 50)
 	responses="-r 3 -b 32M -t 0.5"
-	wrk_secs=5
+	wrk_secs=3	# three rounds (http.sh)
 else
 	runs=(
 		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M,1G -r 5 -b 128M -t 2"
@@ -65,7 +64,7 @@ else
 	blocking=(--size 64M --repeat 5 --conns 64 --conns-size 1M)
 	scaling=(--sockets "10,100,1000,10000" --samples 200)
 	responses="-r 5 -b 128M -t 2"
-	wrk_secs=10
+	wrk_secs=5	# three rounds (http.sh)
 fi
 
 zcbench_sections=()
@@ -148,8 +147,8 @@ http)
 	;;
 http-cold)
 	# It locks most of the guest's memory away while it runs.
-	echo "## http-cold.sh $wrk_secs"
-	"$project/tools/testing/bench/http-cold.sh" "$out" "$data" "$wrk_secs"
+	echo "## http-cold.sh 10"
+	"$project/tools/testing/bench/http-cold.sh" "$out" "$data" 10
 	;;
 *)
 	echo "guest.sh: no section $section in $kind" >&2

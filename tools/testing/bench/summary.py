@@ -313,14 +313,25 @@ def http_rows(out):
 def http_table(h):
     if not h:
         return
-    print("### wrk over the wire (requests/s)\n")
+    rounds = h[0].get("rounds")
+    print("### wrk over the wire (requests/s" +
+          (f", median of {rounds} interleaved rounds +- half their range"
+           if rounds else "") + ")\n")
     conns = sorted({int(r["conns"]) for r in h})
     print("| server | file | " + " | ".join(f"{c} conns" for c in conns) + " |")
     print("|---|---|" + "---:|" * len(conns))
+
+    def cell(r):
+        if r is None:
+            return "n/a"
+        if "requests_spread" not in r:
+            return r["requests_per_s"]
+        return (f"{float(r['requests_per_s']):.0f} "
+                f"+-{100 * float(r['requests_spread']):.0f}%")
     for size in dict.fromkeys(r["size"] for r in h):
         for srv in dict.fromkeys(r["server"] for r in h):
-            cells = [next((r["requests_per_s"] for r in h if r["server"] == srv and
-                           r["size"] == size and int(r["conns"]) == c), "n/a")
+            cells = [cell(next((r for r in h if r["server"] == srv and
+                                r["size"] == size and int(r["conns"]) == c), None))
                      for c in conns]
             print(f"| {srv} | {size} | " + " | ".join(cells) + " |")
     print()
@@ -486,6 +497,62 @@ def targets(b, h):
     ]
 
 
+def responses_ratio(out, conns, size, field, other):
+    """zcopy's FIELD over OTHER's in the responses pass (--header 200)."""
+    path = os.path.join(out, "responses.csv")
+    if not os.path.exists(path):
+        return None
+    r = {(x["conns"], x["size"], x["method"]): x for x in rows(path)}
+    z, o = r.get((str(conns), str(size), "zcopy")), r.get((str(conns), str(size), other))
+    if not z or not o or not float(o[field]):
+        return None
+    return float(z[field]) / float(o[field])
+
+
+def scaling_flatness(out):
+    """zcopy's slowest reap of one event among N sockets over its fastest."""
+    path = os.path.join(out, "scaling.csv")
+    if not os.path.exists(path):
+        return None
+    v = [float(r["median_s"]) for r in rows(path) if r["way"] == "zcopy"]
+    return max(v) / min(v) if len(v) > 1 and min(v) else None
+
+
+def targets23(b, h, out):
+    """Issue 23: one submission per response."""
+    def resp(field, other, sizes):
+        return [(f"{conns_name(c)}, {size_name(s)}",
+                 responses_ratio(out, c, s, field, other))
+                for c in TARGET_CONNS for s in sizes]
+    sizes = ("4K", "64K", "1M")
+    return [
+        Target("responses, 4K and 64K: zcopy CPU per response <= 0.8x "
+               "sendfile+cork", 0.8, True,
+               resp("cpu_s_per_gib", "sendfile+cork", (4 * K, 64 * K))),
+        Target("responses, 1M: zcopy CPU per response <= 0.9x sendfile+cork",
+               0.9, True, resp("cpu_s_per_gib", "sendfile+cork", (1 * M,))),
+        Target("responses, 4K-1M: zcopy throughput >= 1.1x sendfile+cork", 1.1,
+               False, resp("mib_s", "sendfile+cork", (4 * K, 64 * K, 1 * M))),
+        Target("responses, 4K-1M: zcopy system calls per response <= 0.1x "
+               "sendfile+cork's", 0.1, True,
+               resp("syscalls_per_gib", "sendfile+cork", (4 * K, 64 * K, 1 * M))),
+        Target("wrk, 4K-1M, 16 and 256 conns: zcserve(zcopy) >= 1.1x "
+               "zcserve(sendfile)", 1.1, False,
+               [(f"{s}, {conns_name(c)}", http_ratio(h, s, c, "zcserve-sendfile"))
+                for s in sizes for c in (16, 256)]),
+        Target("same: zcserve(zcopy) >= 1.2x nginx (sendfile, tcp_nopush)", 1.2,
+               False,
+               [(f"{s}, {conns_name(c)}", http_ratio(h, s, c, "nginx"))
+                for s in sizes for c in (16, 256)]),
+        Target("reaping 1 of N ready sockets, N 10 to 10,000: slowest "
+               "<= 1.5x fastest", 1.5, True,
+               [("zcopy", scaling_flatness(out))]),
+        Target("wire, cold, 1 conn, 1M, stop and wait: zcopy throughput "
+               ">= 1.0x sendfile", 1.0, False,
+               [("1 conn, 1M", cold_ratio(b, 1 * M, "mib_s"))]),
+    ]
+
+
 def targets_table(ts, title="Targets"):
     print(f"### {title} (ratios side by side in this run)\n")
     print("| target | points measured | worst ratio | verdict |")
@@ -529,6 +596,8 @@ def main(out):
         targets_table(targets(b, h), "Targets of issue 12")
     parked_table(bl, hc)
     targets_table(targets13(b, hc), "Targets of issue 13, disk reads")
+    targets_table(targets23(b, h, out), "Targets of issue 23, one submission "
+                  "per response (the CDN point: issue 13's above)")
 
 
 if __name__ == "__main__":
