@@ -132,8 +132,10 @@ void zcopy_unclaim_socket(struct zcopy_claim *c)
 
 /*
  * The bytes of ZCOPY_F_BUFFER entries are memory the kernel holds for a
- * user until they are handed to the socket, which a peer that never
- * reads can put off for good: each user holds at most
+ * user until they are handed to the socket (those kept inside their
+ * transfer stay until its completion is read, bounded with it by the
+ * context's max_inflight), which a peer that never reads can put off
+ * for good: each user holds at most
  * ZCOPY_MAX_USER_BUFFERED of them, over all its registrations, as pipes
  * bound a user's buffers.  Charged to the registration's user, which
  * outlives the entries: they are handed over or cancelled before the

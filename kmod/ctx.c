@@ -405,9 +405,11 @@ struct zcopy_chain {
 };
 
 static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
-				const struct zcopy_sqe *sqe, void *buf,
+				const struct zcopy_sqe *sqe,
+				struct zcopy_buffer *buf,
 				struct zcopy_chain *chain)
 {
+	bool buffer = sqe->flags & ZCOPY_F_BUFFER;
 	struct zcopy_xfer *x;
 	struct zcopy_sock *zs;
 	int ret;
@@ -422,7 +424,7 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 		return -EINVAL;
 	/* What could never be taken whole, however long one waited. */
 	if (chain->n >= READ_ONCE(zcopy_limits.max_inflight) ||
-	    (buf && chain->buffered + sqe->len > ZCOPY_MAX_USER_BUFFERED))
+	    (buffer && chain->buffered + sqe->len > ZCOPY_MAX_USER_BUFFERED))
 		return -E2BIG;
 	ret = zcopy_xfer_create(ctx, sqe, buf, zs, chain->bytes, &x);
 	if (ret)
@@ -430,7 +432,7 @@ static int zcopy_ctx_submit_one(struct zcopy_ctx *ctx,
 	list_add_tail(&x->link, &chain->xfers);
 	chain->n++;
 	chain->bytes += x->range.end - x->range.start;
-	if (buf)
+	if (buffer)
 		chain->buffered += sqe->len;
 	if (!chain->zs) {
 		zcopy_sock_get(zs);
@@ -497,6 +499,41 @@ static int zcopy_sqe_get(const struct zcopy_sqe_source *src, unsigned int i,
 }
 
 /*
+ * Take entry @i of @nr into @chain; *@zsp is the socket to push (with a
+ * reference) if it ends a response, else NULL.  Apart from the push, so
+ * that the entry's bytes on the stack are gone before the send path
+ * runs.
+ */
+static noinline int zcopy_ctx_take_entry(struct zcopy_ctx *ctx,
+					 const struct zcopy_sqe_source *src,
+					 unsigned int i, unsigned int nr,
+					 struct zcopy_chain *chain,
+					 struct zcopy_sock **zsp)
+{
+	struct zcopy_buffer buf;
+	struct zcopy_sqe sqe;
+	int ret;
+
+	/* Before locking: see ev.mtx in LOCKING above. */
+	ret = zcopy_sqe_get(src, i, &sqe) ?: zcopy_sqe_check(&sqe) ?:
+	      zcopy_buffer_copy(&sqe, &buf);
+	if (ret)
+		return ret;
+	mutex_lock(&ctx->ev.mtx);
+	ret = zcopy_ctx_submit_one(ctx, &sqe, &buf, chain);
+	if (ret) {
+		mutex_unlock(&ctx->ev.mtx);
+		zcopy_buffer_free(&buf);
+		return ret;
+	}
+	*zsp = NULL;
+	if (!(sqe.flags & ZCOPY_F_LINK) || i + 1 == nr)
+		*zsp = zcopy_ctx_queue_chain(ctx, chain);
+	mutex_unlock(&ctx->ev.mtx);
+	return 0;
+}
+
+/*
  * Returns how many of the @nr entries were accepted, or the first one's
  * error: whole responses only.
  */
@@ -508,28 +545,13 @@ static int zcopy_ctx_submit_entries(struct zcopy_ctx *ctx,
 		.xfers = LIST_HEAD_INIT(chain.xfers),
 	};
 	struct zcopy_sock *zs;
-	struct zcopy_sqe sqe;
 	unsigned int i;
-	void *buf;
 	int ret = 0;
 
 	for (i = 0; i < nr; i++) {
-		/* Before locking: see ev.mtx in LOCKING above. */
-		ret = zcopy_sqe_get(src, i, &sqe) ?: zcopy_sqe_check(&sqe) ?:
-		      zcopy_buffer_copy(&sqe, &buf);
+		ret = zcopy_ctx_take_entry(ctx, src, i, nr, &chain, &zs);
 		if (ret)
 			break;
-		mutex_lock(&ctx->ev.mtx);
-		ret = zcopy_ctx_submit_one(ctx, &sqe, buf, &chain);
-		if (ret) {
-			mutex_unlock(&ctx->ev.mtx);
-			kvfree(buf);
-			break;
-		}
-		zs = NULL;
-		if (!(sqe.flags & ZCOPY_F_LINK) || i + 1 == nr)
-			zs = zcopy_ctx_queue_chain(ctx, &chain);
-		mutex_unlock(&ctx->ev.mtx);
 		if (zs) {
 			/* Inline first: see sock.c. */
 			zcopy_sock_push_now(zs, budget);

@@ -32,6 +32,7 @@ void zcopy_limits_init(void);
 /* What one caller can make the kernel run or hold. */
 #define ZCOPY_DONTCACHE_MAX_GAPS 256	/* runs recorded (dontcache.c) */
 #define ZCOPY_MAX_USER_BUFFERED	SZ_64M	/* ZCOPY_F_BUFFER bytes (claim.c) */
+#define ZCOPY_BUFFER_INLINE	256	/* kept inside the transfer (xfer.c) */
 
 /* One pass over a socket (sock.c, send.c). */
 #define ZCOPY_PUSH_MAX		SZ_1M	/* bytes per read, and per cached run */

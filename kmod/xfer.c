@@ -33,8 +33,17 @@
 #include "xfer.h"
 
 struct workqueue_struct *zcopy_wq;
-/* Transfers come and go by the thousand a second: a cache of their own. */
+/*
+ * Transfers come and go by the thousand a second: a cache of their own,
+ * and one for those with a small buffer's bytes inside.
+ */
 static struct kmem_cache *zcopy_xfer_cache;
+static struct kmem_cache *zcopy_xfer_inline_cache;
+
+static struct kmem_cache *zcopy_xfer_cache_of(const struct zcopy_xfer *x)
+{
+	return x->buf_inline ? zcopy_xfer_inline_cache : zcopy_xfer_cache;
+}
 
 void zcopy_xfer_put(struct zcopy_xfer *x)
 {
@@ -51,7 +60,7 @@ void zcopy_xfer_put(struct zcopy_xfer *x)
 		fput(x->file);
 	if (atomic_read(&x->charge_holds))
 		zcopy_ctx_uncharge(ctx, x->range.end - x->range.start);
-	kmem_cache_free(zcopy_xfer_cache, x);
+	kmem_cache_free(zcopy_xfer_cache_of(x), x);
 	zcopy_stat_add(ctx->stats, ZCOPY_A_STATS_TRANSFERS, -1);
 	zcopy_ctx_put(ctx);	/* may be the module's last reference */
 }
@@ -219,27 +228,38 @@ int zcopy_sqe_check(const struct zcopy_sqe *sqe)
 
 /*
  * A checked ZCOPY_F_BUFFER entry's bytes, copied now, as write() would
- * copy them, into memory charged to the caller's memory cgroup (and,
- * by zcopy_xfer_create(), to the context's max_pinned); *@bufp is NULL
+ * copy them, into @buf: on the stack if zcopy_xfer_create() will copy
+ * them into the transfer, else into memory of their own that it takes
+ * over.  Either way they end up in memory charged to the caller's
+ * memory cgroup (both caches are accounted) and, by zcopy_xfer_create(),
+ * to the context's max_pinned and the user's buffered bytes.  Nothing
  * for any other entry.  Before the context's lock: a fault here may
  * take as long as the caller's memory likes (LOCKING in ctx.c).
  */
-int zcopy_buffer_copy(const struct zcopy_sqe *sqe, void **bufp)
+int zcopy_buffer_copy(const struct zcopy_sqe *sqe, struct zcopy_buffer *buf)
 {
-	void *buf;
+	void __user *from = u64_to_user_ptr(sqe->addr);
 
-	*bufp = NULL;
+	buf->heap = NULL;
 	if (!(sqe->flags & ZCOPY_F_BUFFER))
 		return 0;
-	buf = kvmalloc(sqe->len, GFP_KERNEL_ACCOUNT);
-	if (!buf)
+	if (zcopy_buffer_is_inline(sqe))
+		return copy_from_user(buf->small, from, sqe->len) ? -EFAULT : 0;
+	buf->heap = kvmalloc(sqe->len, GFP_KERNEL_ACCOUNT);
+	if (!buf->heap)
 		return -ENOMEM;
-	if (copy_from_user(buf, u64_to_user_ptr(sqe->addr), sqe->len)) {
-		kvfree(buf);
+	if (copy_from_user(buf->heap, from, sqe->len)) {
+		zcopy_buffer_free(buf);
 		return -EFAULT;
 	}
-	*bufp = buf;
 	return 0;
+}
+
+/* What no transfer took of @buf. */
+void zcopy_buffer_free(struct zcopy_buffer *buf)
+{
+	kvfree(buf->heap);
+	buf->heap = NULL;
 }
 
 /*
@@ -292,7 +312,8 @@ static void zcopy_xfer_free_buffer(struct zcopy_xfer *x)
 	if (!x->buf)
 		return;
 	zcopy_user_uncharge_buffer(x->buf_user, x->range.end);
-	kvfree(x->buf);
+	if (!x->buf_inline)
+		kvfree(x->buf);
 	x->buf = NULL;
 }
 
@@ -300,13 +321,16 @@ static void zcopy_xfer_free_buffer(struct zcopy_xfer *x)
  * Make the transfer of a checked entry (zcopy_sqe_check()) to the
  * registration @zs if the context's limits allow, not counting the
  * @held bytes of the response it continues (ctx.c).  @buf holds a
- * ZCOPY_F_BUFFER entry's bytes (zcopy_buffer_copy()), and is the
- * transfer's if it is made.
+ * ZCOPY_F_BUFFER entry's bytes (zcopy_buffer_copy()): a transfer made
+ * copies them into itself if they are few, or takes @buf's memory.
  */
 int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
-		      void *buf, struct zcopy_sock *zs, u64 held,
+		      struct zcopy_buffer *buf, struct zcopy_sock *zs, u64 held,
 		      struct zcopy_xfer **xp)
 {
+	bool buffer = sqe->flags & ZCOPY_F_BUFFER;
+	bool inline_buf = zcopy_buffer_is_inline(sqe);
+	struct kmem_cache *cache;
 	struct zcopy_range range;
 	struct zcopy_xfer *x;
 	struct file *file;
@@ -318,22 +342,24 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	ret = zcopy_owner_prepare(&ctx->ident);
 	if (ret)
 		return ret;
-	ret = zcopy_xfer_source(sqe, sqe->flags & ZCOPY_F_BUFFER,
-				zs->item.file, &file, &range, &isize);
+	ret = zcopy_xfer_source(sqe, buffer, zs->item.file, &file, &range,
+				&isize);
 	if (ret)
 		return ret;
 	bytes = range.end - range.start;
 
-	x = kmem_cache_zalloc(zcopy_xfer_cache, GFP_KERNEL);
+	cache = inline_buf ? zcopy_xfer_inline_cache : zcopy_xfer_cache;
+	x = kmem_cache_zalloc(cache, GFP_KERNEL);
 	if (!x) {
 		ret = -ENOMEM;
 		goto out_fput;
 	}
+	x->buf_inline = inline_buf;
 	/* A buffer's bytes count against max_pinned as a range's do. */
 	ret = zcopy_ctx_charge(ctx, bytes, held);
 	if (ret)
 		goto out_free;
-	if (buf && !zcopy_claim_charge_buffer(&zs->claim, bytes)) {
+	if (buffer && !zcopy_claim_charge_buffer(&zs->claim, bytes)) {
 		zcopy_ctx_uncharge(ctx, bytes);
 		ret = -ENOBUFS;
 		goto out_free;
@@ -341,7 +367,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	if (sqe->flags & (ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE)) {
 		ret = zcopy_account_pinned(&x->mmp, bytes);
 		if (ret) {
-			if (buf)
+			if (buffer)
 				zcopy_user_uncharge_buffer(zs->claim.user, bytes);
 			zcopy_ctx_uncharge(ctx, bytes);
 			goto out_free;
@@ -359,8 +385,14 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	zcopy_ctx_get(ctx);
 	x->sock_fd = sqe->sock_fd;
 	x->file = file;
-	x->buf = buf;
-	x->buf_user = buf ? zs->claim.user : NULL;
+	if (inline_buf) {
+		memcpy(x->inline_buf, buf->small, bytes);
+		x->buf = x->inline_buf;
+	} else if (buffer) {
+		x->buf = buf->heap;
+		buf->heap = NULL;
+	}
+	x->buf_user = buffer ? zs->claim.user : NULL;
 	x->range = range;
 	/* No size to clip to: the file's own read says where it ends. */
 	x->until_eof = file && sqe->len && isize <= 0;
@@ -375,7 +407,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	return 0;
 
 out_free:
-	kmem_cache_free(zcopy_xfer_cache, x);
+	kmem_cache_free(zcopy_xfer_cache_of(x), x);
 out_fput:
 	if (file)
 		fput(file);
@@ -452,16 +484,30 @@ int zcopy_engine_init(void)
 	 * Accounted: a transfer is the submitter's memory.  Its record is
 	 * what read() copies out of it (dev.c).
 	 */
+	unsigned int record = offsetof(struct zcopy_xfer, event.cqe);
+	unsigned int size = sizeof(struct zcopy_xfer) + ZCOPY_BUFFER_INLINE;
+
 	zcopy_xfer_cache = KMEM_CACHE_USERCOPY(zcopy_xfer, SLAB_ACCOUNT,
 					       event.cqe);
 	if (!zcopy_xfer_cache)
 		return -ENOMEM;
+	zcopy_xfer_inline_cache =
+		kmem_cache_create_usercopy("zcopy_xfer_inline", size,
+					   __alignof__(struct zcopy_xfer),
+					   SLAB_ACCOUNT, record,
+					   sizeof(struct zcopy_cqe), NULL);
+	if (!zcopy_xfer_inline_cache)
+		goto out_cache;
 	zcopy_wq = alloc_workqueue("zcopy", WQ_UNBOUND, 0);
-	if (!zcopy_wq) {
-		kmem_cache_destroy(zcopy_xfer_cache);
-		return -ENOMEM;
-	}
+	if (!zcopy_wq)
+		goto out_inline_cache;
 	return 0;
+
+out_inline_cache:
+	kmem_cache_destroy(zcopy_xfer_inline_cache);
+out_cache:
+	kmem_cache_destroy(zcopy_xfer_cache);
+	return -ENOMEM;
 }
 
 /*
@@ -472,5 +518,6 @@ int zcopy_engine_init(void)
 void zcopy_engine_exit(void)
 {
 	destroy_workqueue(zcopy_wq);
+	kmem_cache_destroy(zcopy_xfer_inline_cache);
 	kmem_cache_destroy(zcopy_xfer_cache);
 }

@@ -18,6 +18,7 @@
 
 #include "dontcache.h"
 #include "events.h"
+#include "limits.h"
 #include "owner.h"
 #include "range.h"
 
@@ -54,6 +55,7 @@ struct zcopy_xfer {
 	struct zcopy_user *buf_user;	/* whom they are charged to (claim.c) */
 	struct zcopy_range range;	/* clipped to the size at submission */
 	bool until_eof;			/* no size to clip to: up to its EOF */
+	bool buf_inline;		/* in inline_buf: from the other cache */
 	u64 pos;			/* next byte to hand to the socket */
 	u32 flags;			/* ZCOPY_F_* */
 	struct mmpin mmp;		/* the range, in the user's locked_vm */
@@ -80,14 +82,35 @@ struct zcopy_xfer {
 	atomic_t group_left;		/* leader: members yet to complete */
 	atomic64_t group_bytes;		/* leader: the bytes they handed */
 	atomic_t group_error;		/* leader: why the response ended */
+
+	/* A small ZCOPY_F_BUFFER entry's bytes (zcopy_buffer_copy()). */
+	u8 inline_buf[];
 };
+
+/*
+ * A ZCOPY_F_BUFFER entry's bytes, from their copy out of user space to
+ * the transfer that takes them: up to ZCOPY_BUFFER_INLINE bytes in
+ * @small, on the submitter's stack, copied into the transfer's own
+ * record (a header costs no allocation of its own); more in @heap,
+ * which the transfer takes over.
+ */
+struct zcopy_buffer {
+	void *heap;
+	u8 small[ZCOPY_BUFFER_INLINE];
+};
+
+static inline bool zcopy_buffer_is_inline(const struct zcopy_sqe *sqe)
+{
+	return sqe->flags & ZCOPY_F_BUFFER && sqe->len <= ZCOPY_BUFFER_INLINE;
+}
 
 extern struct workqueue_struct *zcopy_wq;
 
 int zcopy_sqe_check(const struct zcopy_sqe *sqe);
-int zcopy_buffer_copy(const struct zcopy_sqe *sqe, void **bufp);
+int zcopy_buffer_copy(const struct zcopy_sqe *sqe, struct zcopy_buffer *buf);
+void zcopy_buffer_free(struct zcopy_buffer *buf);
 int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
-		      void *buf, struct zcopy_sock *zs, u64 held,
+		      struct zcopy_buffer *buf, struct zcopy_sock *zs, u64 held,
 		      struct zcopy_xfer **xp);
 void zcopy_xfer_drop(struct zcopy_xfer *x);
 void zcopy_xfer_group(struct list_head *xfers, unsigned int n);

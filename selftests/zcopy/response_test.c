@@ -257,6 +257,48 @@ TEST(linked_header_and_body_share_a_segment)
 	unlink(TMPFILE);
 }
 
+/*
+ * The module keeps a buffer of up to 256 bytes inside its transfer's
+ * record and a larger one in memory of its own: buffers either side of
+ * that size, rewritten as soon as SUBMIT returns, arrive whole and in
+ * order, each completing with its length.
+ */
+TEST(buffers_either_side_of_the_inline_size_arrive_whole)
+{
+	static const uint32_t lens[] = { 1, 255, 256, 257, 4096, 200 };
+	enum { N = sizeof(lens) / sizeof(lens[0]) };
+	static unsigned char src[N][4096], expect[N * 4096], got[N * 4096];
+	struct zcopy_sqe sqe[N];
+	struct zcopy_cqe cqe[N];
+	int zc, tx, rx, i, j;
+	size_t total = 0;
+
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	for (i = 0; i < N; i++) {
+		fill_pattern(src[i], 40 + i, 0, lens[i]);
+		memcpy(expect + total, src[i], lens[i]);
+		total += lens[i];
+		sqe[i] = buf_sqe(tx, src[i], lens[i], i + 1, 0);
+	}
+	ASSERT_EQ(N, zc_submit(zc, sqe, N));
+	memset(src, 0, sizeof(src));	/* copied at SUBMIT */
+	ASSERT_EQ(N, zc_wait(zc, cqe, N, TIMEOUT_MS));
+	for (i = 0; i < N; i++) {
+		j = cqe[i].user_data - 1;
+		ASSERT_TRUE(j >= 0 && j < N);
+		EXPECT_EQ(0, cqe[i].error);
+		EXPECT_EQ(lens[j], cqe[i].res) TH_LOG("buffer of %u", lens[j]);
+	}
+	ASSERT_EQ(total, read_full(rx, got, total));
+	EXPECT_EQ(0, memcmp(got, expect, total));
+	close(zc);
+	close(tx);
+	close(rx);
+}
+
 FIXTURE(resp) {
 	int zc, tx, rx, fd;
 	struct receiver recv;
@@ -299,6 +341,7 @@ TEST_F(resp, bad_buffers_are_refused)
 		{ buf_sqe(self->tx, "x", 0, 1, 0), EINVAL },
 		{ buf_sqe(self->tx, big, sizeof(big), 1, 0), EMSGSIZE },
 		{ buf_sqe(self->tx, (void *)16, 100, 1, 0), EFAULT },
+		{ buf_sqe(self->tx, (void *)16, 1000, 1, 0), EFAULT },
 		{ buf_sqe(self->tx, big, 100, 1, 1U << 31), EINVAL },
 		{ buf_sqe(self->fd, "x", 1, 1, 0), ENOENT },
 		{ buf_sqe(-1, "x", 1, 1, 0), EBADF },
