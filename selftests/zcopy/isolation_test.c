@@ -348,7 +348,7 @@ static void *unregister_and_close(void *arg)
 TEST(owner_holding_the_socket_lock_stalls_no_call)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	long long ctx0 = stat_value(ZCOPY_A_STATS_CONTEXTS);
+	long long ctx0 = contexts_settled();
 	long long socks0 = stat_value(ZCOPY_A_STATS_SOCKETS);
 	struct owner_send owner[2] = { 0 };
 	struct ctx_calls c = { 0 };

@@ -191,7 +191,7 @@ TEST(stop_takes_lent_threads_back_for_good)
  */
 TEST(last_close_takes_lent_threads_back)
 {
-	long long ctx0 = stat_value(ZCOPY_A_STATS_CONTEXTS);
+	long long ctx0 = contexts_settled();
 	struct lent_thread lent;
 	int zc = zc_open(), dup_fd;
 

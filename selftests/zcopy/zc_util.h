@@ -737,6 +737,19 @@ static inline long long stat_wait(int attr, long long want, int timeout_ms)
 }
 
 /*
+ * The contexts counter once the contexts of earlier cases are gone.
+ * Their free waits for an RCU grace period (queue_rcu_work()), so the
+ * count read as a case begins can still hold them and drop later, and a
+ * case that waits for its own context to go by waiting for that count
+ * again would wait for ever.  Nothing else holds a context while a
+ * selftest runs: wait for 0.
+ */
+static inline long long contexts_settled(void)
+{
+	return stat_wait(ZCOPY_A_STATS_CONTEXTS, 0, 30000);
+}
+
+/*
  * epoll_wait(), again after EINTR: the module's task work in a thread
  * that submitted interrupts it as a signal would ("Threads" in
  * Documentation/zcopy.rst).
