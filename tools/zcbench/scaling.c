@@ -3,15 +3,21 @@
  * zcbench scaling: with N connected sockets and one event among them,
  * what does it cost to wait for that event and reap it?
  *
- *   zcopy   N sockets registered; one 4 KiB transfer completes; poll()
- *           on the context and read() its completion
- *   epoll   N sockets in an epoll set; one becomes readable;
- *           epoll_wait() and read it
- *   poll    the same over a pollfd array of N, scanned for the one
- *   select  the same with an fd_set, rebuilt each call (N < FD_SETSIZE)
+ *   zcopy       N sockets registered; one 4 KiB transfer completes;
+ *               poll() on the context and read() its completion
+ *   zcopy+ring  the same through libzcopy and the context's rings (its
+ *               default): poll(), then the completion from the CQ
+ *   epoll       N sockets in an epoll set; one becomes readable;
+ *               epoll_wait() and read it
+ *   poll        the same over a pollfd array of N, scanned for the one
+ *   select      the same with an fd_set, rebuilt each call
+ *               (N < FD_SETSIZE)
  *
  * The event is made ready before the clock starts (checked by polling
  * the one descriptor concerned), so only waiting and reaping is timed.
+ * A socket is registered with one context at a time: zcopy's context
+ * holds one end of each pair, zcopy+ring's the other, whose 4 KiB are
+ * read before the next sample, so that the other ways find only theirs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,11 +35,14 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <linux/zcopy.h>
+#include <zcopy.h>
 
 #include "report.h"
 
-enum { ZCOPY, EPOLL, POLL, SELECT, NWAYS };
-static const char *const way_name[NWAYS] = { "zcopy", "epoll", "poll", "select" };
+enum { ZCOPY, ZCOPY_RING, EPOLL, POLL, SELECT, NWAYS };
+static const char *const way_name[NWAYS] = {
+	"zcopy", "zcopy+ring", "epoll", "poll", "select",
+};
 
 struct pairs {
 	int n;
@@ -94,9 +103,25 @@ static void wait_ready(int fd)
 	poll(&pfd, 1, 10000);
 }
 
+/* The 4 KiB that zcopy+ring sent to socket @fd, so that it is idle again. */
+static int drain(int fd)
+{
+	char b[4096];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof(b)) {
+		n = read(fd, b, sizeof(b) - got);
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
 /* One sample of one way; returns seconds, or a negative on error. */
-static double sample(int way, struct pairs *p, int k, int zc, int ep, int file,
-		     struct pollfd *pfds)
+static double sample(int way, struct pairs *p, int k, int zc, struct zcopy *zr,
+		     int ep, int file, struct pollfd *pfds)
 {
 	struct zcopy_sqe sqe = { .file_fd = file, .sock_fd = p->mine[k], .len = 4096 };
 	struct zcopy_submit sub = { .sqes = (uintptr_t)&sqe, .nr = 1 };
@@ -111,6 +136,11 @@ static double sample(int way, struct pairs *p, int k, int zc, int ep, int file,
 		if (ioctl(zc, ZCOPY_IOC_SUBMIT, &sub) != 1)
 			return -1;
 		wait_ready(zc);
+	} else if (way == ZCOPY_RING) {
+		if (zcopy_prep(zr, file, p->peer[k], 0, 4096, 0, k) ||
+		    zcopy_submit(zr) != 1)
+			return -1;
+		wait_ready(zcopy_fd(zr));
 	} else {
 		if (write(p->peer[k], "x", 1) != 1)
 			return -1;
@@ -123,6 +153,12 @@ static double sample(int way, struct pairs *p, int k, int zc, int ep, int file,
 		if (poll(pfds, 1, -1) != 1 || read(zc, &cqe, sizeof(cqe)) != sizeof(cqe))
 			return -1;
 		found = k;
+		break;
+	case ZCOPY_RING:
+		pfds[0] = (struct pollfd){ .fd = zcopy_fd(zr), .events = POLLIN };
+		if (poll(pfds, 1, -1) != 1 || zcopy_peek_cqe(zr, &cqe))
+			return -1;
+		found = cqe.user_data;
 		break;
 	case EPOLL:
 		/* EINTR: the module's task work, in a thread that submitted. */
@@ -155,9 +191,13 @@ static double sample(int way, struct pairs *p, int k, int zc, int ep, int file,
 				found = i;
 		break;
 	}
-	if (found != k || (way != ZCOPY && read(p->mine[k], &b, 1) != 1))
+	if (found != k)
+		return -1;
+	if (way != ZCOPY && way != ZCOPY_RING && read(p->mine[k], &b, 1) != 1)
 		return -1;
 	t = zcb_now() - t0;
+	if (way == ZCOPY_RING && drain(p->mine[k]))
+		return -1;
 	return t;
 }
 
@@ -166,13 +206,14 @@ static int run_n(int n, int samples, int file, double med[NWAYS], FILE *csv)
 	struct pollfd *pfds = calloc(n, sizeof(*pfds));
 	double *v = calloc((size_t)samples * NWAYS, sizeof(double));
 	struct pairs p = { 0 };
+	struct zcopy *zr = NULL;
 	int zc = -1, ep = -1, i, w, rc = -1;
 
 	if (!pfds || !v || pairs_open(&p, n, ZCB_PORT + 1))
 		goto out;
 	zc = open("/dev/zcopy", O_RDWR | O_CLOEXEC);
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (zc < 0 || ep < 0) {
+	if (zc < 0 || ep < 0 || zcopy_open(&zr, 0)) {
 		perror("zcbench: /dev/zcopy");
 		goto out;
 	}
@@ -181,6 +222,7 @@ static int run_n(int n, int samples, int file, double med[NWAYS], FILE *csv)
 		struct epoll_event e = { .events = EPOLLIN, .data.u32 = i };
 
 		if (ioctl(zc, ZCOPY_IOC_REGISTER, &reg) ||
+		    zcopy_register_socket(zr, p.peer[i]) ||
 		    epoll_ctl(ep, EPOLL_CTL_ADD, p.mine[i], &e)) {
 			perror("zcbench: registering the sockets");
 			goto out;
@@ -193,7 +235,8 @@ static int run_n(int n, int samples, int file, double med[NWAYS], FILE *csv)
 
 			if (w == SELECT && p.mine[n - 1] >= FD_SETSIZE)
 				continue;
-			*x = sample(w, &p, (i * 7919) % n, zc, ep, file, pfds);
+			*x = sample(w, &p, (i * 7919) % n, zc, zr, ep, file,
+				    pfds);
 			if (*x < 0) {
 				fprintf(stderr, "zcbench: scaling: %s with %d sockets failed\n",
 					way_name[w], n);
@@ -211,6 +254,8 @@ static int run_n(int n, int samples, int file, double med[NWAYS], FILE *csv)
 	}
 	rc = 0;
 out:
+	if (zr)
+		zcopy_close(zr);
 	if (zc >= 0)
 		close(zc);
 	if (ep >= 0)
