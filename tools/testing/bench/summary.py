@@ -32,6 +32,13 @@ def size_name(n):
     return f"{n}T"
 
 
+def row_ratio(a, b, field):
+    """Row a's FIELD over row b's, or None if either is missing or b's is 0."""
+    if not a or not b or not float(b[field]):
+        return None
+    return float(a[field]) / float(b[field])
+
+
 def conns_name(c):
     return f"{c} conn" if int(c) == 1 else f"{c} conns"
 
@@ -63,11 +70,8 @@ class Bench:
 
     def ratio(self, net, mode, conns, size, field, of="zcopy", to="sendfile"):
         """of's FIELD over to's at one cached point, or None if not measured."""
-        a = self.get(net, "cached", mode, conns, size, of)
-        b = self.get(net, "cached", mode, conns, size, to)
-        if not a or not b or not float(b[field]):
-            return None
-        return float(a[field]) / float(b[field])
+        return row_ratio(self.get(net, "cached", mode, conns, size, of),
+                         self.get(net, "cached", mode, conns, size, to), field)
 
 
 def cost_table(b):
@@ -188,16 +192,11 @@ def blocking_table(b):
     print()
 
 
-def responses_table(out):
-    """zcbench --header: a response per file, each method's way."""
-    path = os.path.join(out, "responses.csv")
-    if not os.path.exists(path):
+def responses_table(r):
+    """zcbench --header: a response per file, each method's way
+    (r: responses_rows())."""
+    if not r:
         return
-    r = rows(path)
-
-    def get(c, s, m):
-        v = [x for x in r if (x["conns"], x["size"], x["method"]) == (c, s, m)]
-        return v[0] if v else None
 
     print("### Responses: a 200-byte head before each file, wire, cached, "
           "pipelined\n")
@@ -211,10 +210,10 @@ def responses_table(out):
           "vs zcopy+read | throughput vs sendfile+cork | "
           "syscalls/response zcopy | sendfile+cork |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
-    for c in sorted({x["conns"] for x in r}, key=int):
-        for s in sorted({x["size"] for x in r if x["conns"] == c}, key=int):
-            z, k, w, rd = (get(c, s, m) for m in ("zcopy", "sendfile+cork",
-                                                  "sendfile", "zcopy+read"))
+    for c in sorted({k[0] for k in r}, key=int):
+        for s in sorted({k[1] for k in r if k[0] == c}, key=int):
+            z, k, w, rd = (r.get((c, s, m)) for m in ("zcopy", "sendfile+cork",
+                                                      "sendfile", "zcopy+read"))
             if not z or not k or not w:
                 continue
             ratio_row(c, s, z, (("cpu_s_per_gib", k), ("cpu_s_per_gib", w),
@@ -227,8 +226,7 @@ def ratio_row(conns, size, z, ratios, calls, calls_fmt):
     """A table row: zcopy's figures over another method's, for each
     (field, row) of ratios; then the system calls per file of each row
     of calls."""
-    cells = [float(z[f]) / float(o[f]) if o and float(o[f]) else None
-             for f, o in ratios]
+    cells = [row_ratio(z, o, f) for f, o in ratios]
     per = [float(o["syscalls_per_gib"]) * int(size) / (1 << 30) for o in calls]
     print(f"| {conns} | {size_name(size)} | " +
           " | ".join(f"{v:.2f}" if v is not None else "n/a" for v in cells) +
@@ -389,11 +387,9 @@ def http_cold_ratio(hc, conns, other):
 
 def cold_ratio(b, size, field):
     """zcopy's FIELD over sendfile's at one cold wire point, 1 connection."""
-    a = b.get("wire", "cold", "stop-and-wait", 1, size, "zcopy")
-    s = b.get("wire", "cold", "stop-and-wait", 1, size, "sendfile")
-    if not a or not s or not float(s[field]):
-        return None
-    return float(a[field]) / float(s[field])
+    return row_ratio(b.get("wire", "cold", "stop-and-wait", 1, size, "zcopy"),
+                     b.get("wire", "cold", "stop-and-wait", 1, size, "sendfile"),
+                     field)
 
 
 class Target:
@@ -497,16 +493,12 @@ def targets(b, h):
     ]
 
 
-def responses_ratio(out, conns, size, field, other):
-    """zcopy's FIELD over OTHER's in the responses pass (--header 200)."""
+def responses_rows(out):
+    """The responses pass (--header 200), by (conns, size, method)."""
     path = os.path.join(out, "responses.csv")
     if not os.path.exists(path):
-        return None
-    r = {(x["conns"], x["size"], x["method"]): x for x in rows(path)}
-    z, o = r.get((str(conns), str(size), "zcopy")), r.get((str(conns), str(size), other))
-    if not z or not o or not float(o[field]):
-        return None
-    return float(z[field]) / float(o[field])
+        return {}
+    return {(x["conns"], x["size"], x["method"]): x for x in rows(path)}
 
 
 def scaling_flatness(out):
@@ -521,11 +513,12 @@ def scaling_flatness(out):
     return max(v) / min(v) if len(v) > 1 and min(v) else None
 
 
-def targets23(b, h, out):
-    """Issue 23: one submission per response."""
+def targets23(b, h, r, out):
+    """Issue 23: one submission per response (r: responses_rows())."""
     def resp(field, other, sizes):
         return [(f"{conns_name(c)}, {size_name(s)}",
-                 responses_ratio(out, c, s, field, other))
+                 row_ratio(r.get((str(c), str(s), "zcopy")),
+                           r.get((str(c), str(s), other)), field))
                 for c in TARGET_CONNS for s in sizes]
     sizes = ("4K", "64K", "1M")
     return [
@@ -587,7 +580,8 @@ def main(out):
         ratio_table(b)
         latency_table(b)
     cold_table(b)
-    responses_table(out)
+    resp = responses_rows(out)
+    responses_table(resp)
     frames_table(out)
     blocking_table(bl)
     scaling_table(out)
@@ -599,7 +593,7 @@ def main(out):
         targets_table(targets(b, h), "Targets of issue 12")
     parked_table(bl, hc)
     targets_table(targets13(b, hc), "Targets of issue 13, disk reads")
-    targets_table(targets23(b, h, out), "Targets of issue 23, one submission "
+    targets_table(targets23(b, h, resp, out), "Targets of issue 23, one submission "
                   "per response (the CDN point: issue 13's above)")
 
 
