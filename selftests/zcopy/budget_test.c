@@ -233,30 +233,6 @@ TEST_F(budget, the_budget_is_per_call)
 			  hash_drain(self->rx[i], each));
 }
 
-/* The CQ of rings set up on the context, as mapped. */
-struct cq_view {
-	void *mem;
-	size_t size;
-	volatile uint32_t *flags, *tail;
-	struct zcopy_cqe *cqes;
-};
-
-static int map_rings(int zc, struct cq_view *v)
-{
-	struct zcopy_rings p = { .sq_entries = 4, .cq_entries = 8 };
-
-	if (ioctl(zc, ZCOPY_IOC_SETUP_RINGS, &p))
-		return -1;
-	v->size = p.size;
-	v->mem = mmap(NULL, p.size, PROT_READ | PROT_WRITE, MAP_SHARED, zc, 0);
-	if (v->mem == MAP_FAILED)
-		return -1;
-	v->flags = (uint32_t *)((char *)v->mem + p.cq.flags);
-	v->tail = (uint32_t *)((char *)v->mem + p.cq.tail);
-	v->cqes = (struct zcopy_cqe *)((char *)v->mem + p.cq.array);
-	return 0;
-}
-
 /*
  * With rings: the CQ's flags say ZCOPY_CQ_F_DEFERRED while sends wait
  * for a call, and an empty doorbell goes on with them.
@@ -266,9 +242,9 @@ TEST_F(budget, rings_flag_deferred_sends)
 	struct zcopy_submit bell = { .flags = ZCOPY_SUBMIT_F_RING };
 	struct zcopy_sqe s = zc_sqe(self->fd, self->tx[0], 0,
 				    3 * self->budget, 1, 0);
-	struct cq_view cq;
+	struct zc_cq_view cq;
 
-	ASSERT_EQ(0, map_rings(self->zc, &cq));
+	ASSERT_EQ(0, zc_map_cq(self->zc, 8, &cq));
 
 	ASSERT_EQ(1, zc_submit(self->zc, &s, 1));
 	EXPECT_EQ(self->budget, handed(self));
@@ -292,10 +268,10 @@ TEST_F(budget, unregistering_takes_deferred_sends_off)
 {
 	struct zcopy_sqe s = zc_sqe(self->fd, self->tx[0], 0,
 				    3 * self->budget, 1, 0);
-	struct cq_view cq;
+	struct zc_cq_view cq;
 	long long deadline;
 
-	ASSERT_EQ(0, map_rings(self->zc, &cq));
+	ASSERT_EQ(0, zc_map_cq(self->zc, 8, &cq));
 
 	ASSERT_EQ(1, zc_submit(self->zc, &s, 1));
 	EXPECT_TRUE(*cq.flags & ZCOPY_CQ_F_DEFERRED);

@@ -630,11 +630,12 @@ static inline int genl_family_id(int nl, const char *name)
 }
 
 /*
- * One zcopy family request @cmd over a new socket, with a u32 attribute
- * @attr = @value unless @attr is 0.  Returns 0 with the family's answer
- * (if any) in @reply, or -1: no family, or an error in the ack.
+ * One zcopy family request @cmd over a new socket, with an attribute
+ * @attr = @value, a u32 or (@wide) a u64, unless @attr is 0.  Returns 0
+ * with the family's answer (if any) in @reply, or -1: no family, or an
+ * error in the ack.
  */
-static inline int zc_genl(int cmd, int attr, uint32_t value,
+static inline int zc_genl(int cmd, int attr, uint64_t value, bool wide,
 			  char *reply, size_t size)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
@@ -642,8 +643,12 @@ static inline int zc_genl(int cmd, int attr, uint32_t value,
 		struct nlmsghdr n;
 		struct genlmsghdr g;
 		struct nlattr a;
-		uint32_t value;
+		union {
+			uint32_t v32;
+			uint64_t v64;
+		};
 	} req = { 0 };
+	size_t len = wide ? sizeof(req.v64) : sizeof(req.v32);
 	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
 	int nl, id, ret = -1;
 	char ack[1024];
@@ -655,14 +660,19 @@ static inline int zc_genl(int cmd, int attr, uint32_t value,
 	id = genl_family_id(nl, ZCOPY_FAMILY_NAME);
 	if (id < 0)
 		goto out;
-	req.n.nlmsg_len = attr ? sizeof(req) : NLMSG_HDRLEN + GENL_HDRLEN;
+	req.n.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN;
+	if (attr)
+		req.n.nlmsg_len += NLA_HDRLEN + len;
 	req.n.nlmsg_type = id;
 	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	req.g.cmd = cmd;
 	req.g.version = ZCOPY_FAMILY_VERSION;
 	req.a.nla_type = attr;
-	req.a.nla_len = NLA_HDRLEN + sizeof(value);
-	req.value = value;
+	req.a.nla_len = NLA_HDRLEN + len;
+	if (wide)
+		req.v64 = value;
+	else
+		req.v32 = value;
 	if (sendto(nl, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&sa,
 		   sizeof(sa)) < 0)
 		goto out;
@@ -692,7 +702,7 @@ static inline long long zc_genl_get(int cmd, int attr)
 	uint64_t v64;
 	uint32_t v32;
 
-	if (zc_genl(cmd, 0, 0, reply, sizeof(reply)))
+	if (zc_genl(cmd, 0, 0, false, reply, sizeof(reply)))
 		return -1;
 	a = genl_attr((struct nlmsghdr *)reply, attr);
 	if (!a)
@@ -705,6 +715,31 @@ static inline long long zc_genl_get(int cmd, int attr)
 	return v32;
 }
 
+/* The CQ of rings set up on a context, as mapped. */
+struct zc_cq_view {
+	void *mem;
+	size_t size;
+	volatile uint32_t *flags, *tail;
+	struct zcopy_cqe *cqes;
+};
+
+/* Set up rings on @zc, with a CQ of @cq_entries, and map its CQ. */
+static inline int zc_map_cq(int zc, uint32_t cq_entries, struct zc_cq_view *v)
+{
+	struct zcopy_rings p = { .sq_entries = 4, .cq_entries = cq_entries };
+
+	if (ioctl(zc, ZCOPY_IOC_SETUP_RINGS, &p))
+		return -1;
+	v->size = p.size;
+	v->mem = mmap(NULL, p.size, PROT_READ | PROT_WRITE, MAP_SHARED, zc, 0);
+	if (v->mem == MAP_FAILED)
+		return -1;
+	v->flags = (uint32_t *)((char *)v->mem + p.cq.flags);
+	v->tail = (uint32_t *)((char *)v->mem + p.cq.tail);
+	v->cqes = (struct zcopy_cqe *)((char *)v->mem + p.cq.array);
+	return 0;
+}
+
 /* Counter @attr (a ZCOPY_A_STATS_*); -1 if it cannot be read. */
 static inline long long stat_value(int attr)
 {
@@ -712,18 +747,30 @@ static inline long long stat_value(int attr)
 }
 
 /*
- * Set the u32 configuration attribute @attr (a ZCOPY_A_CONFIG_*) to
- * @value; returns its value before, or -1 (and changes nothing).
+ * Set the configuration attribute @attr (a ZCOPY_A_CONFIG_*), a u32 or
+ * (@wide) a u64, to @value; returns its value before, or -1 (and
+ * changes nothing).
  */
-static inline long long zc_config_set(int attr, uint32_t value)
+static inline long long zc_config_set_width(int attr, uint64_t value,
+					    bool wide)
 {
 	char reply[1024];
 	long long old = zc_genl_get(ZCOPY_CMD_CONFIG_GET, attr);
 
-	if (old < 0 || zc_genl(ZCOPY_CMD_CONFIG_SET, attr, value, reply,
-			       sizeof(reply)))
+	if (old < 0 || zc_genl(ZCOPY_CMD_CONFIG_SET, attr, value, wide,
+			       reply, sizeof(reply)))
 		return -1;
 	return old;
+}
+
+static inline long long zc_config_set(int attr, uint32_t value)
+{
+	return zc_config_set_width(attr, value, false);
+}
+
+static inline long long zc_config_set64(int attr, uint64_t value)
+{
+	return zc_config_set_width(attr, value, true);
 }
 
 /* Wait up to @timeout_ms (scaled) for counter @attr to reach @want. */
