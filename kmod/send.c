@@ -43,6 +43,7 @@
  * ctx.c).
  */
 
+#include <linux/backing-dev.h>
 #include <linux/fs.h>
 #include <linux/net.h>
 #include <linux/pagemap.h>
@@ -446,6 +447,34 @@ static void zcopy_read_ahead(struct zcopy_xfer *x, pgoff_t index)
 	zcopy_xfer_spare(x, ((u64)(index + nr) << PAGE_SHIFT) - 1);
 	page_cache_ra_unbounded(&ractl, nr, 0);
 	zcopy_xfer_read_to(x, (u64)(index + nr) << PAGE_SHIFT);
+}
+
+/*
+ * About what the first read of @x, which a deferred pass starts, asks
+ * of the disk: one readahead window, which readahead sizes from the
+ * file's readahead size, or the device's largest request for a transfer
+ * that wants more (ZCOPY_DONTCACHE_RA pages for ZCOPY_F_DONTCACHE);
+ * for a file read through its own read (zcopy_push_read()), one chunk
+ * of that; within what @x has left.  The inline pass that leaves that
+ * read to a deferred one pays this from its call's budget (sock.c).
+ */
+u64 zcopy_read_window(const struct zcopy_xfer *x)
+{
+	unsigned long pages = ZCOPY_DONTCACHE_RA;
+	struct file *file = x->file;
+	struct backing_dev_info *bdi;
+
+	if (!file)
+		return 0;
+	if (!zcopy_file_reads_async(file)) {
+		pages = ZCOPY_PUSH_MAX >> PAGE_SHIFT;
+	} else if (!(x->flags & ZCOPY_F_DONTCACHE)) {
+		bdi = inode_to_bdi(file->f_mapping->host);
+		pages = max(READ_ONCE(file->f_ra.ra_pages),
+			    READ_ONCE(bdi->io_pages));
+	}
+	return min_t(u64, x->range.end - x->pos,
+		     (u64)max(pages, 1UL) << PAGE_SHIFT);
 }
 
 /*

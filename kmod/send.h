@@ -33,5 +33,6 @@ int zcopy_send_xfer(struct zcopy_xfer *x, struct zcopy_sock *zs, u64 *budget,
 		    enum zcopy_block block);
 void zcopy_send_uncork(struct zcopy_sock *zs);
 void zcopy_read_behind(struct file *file, u64 pos, u64 end);
+u64 zcopy_read_window(const struct zcopy_xfer *x);
 
 #endif /* ZCOPY_SEND_H */

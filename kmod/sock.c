@@ -296,6 +296,7 @@ enum {
 	ZCOPY_LEFT_NONE,
 	ZCOPY_LEFT_KICK,	/* a deferred pass, in the submitter's thread */
 	ZCOPY_LEFT_BLOCK,	/* a pass that may sleep in the file's read */
+	ZCOPY_LEFT_LATER,	/* inline, the call's budget ran out: the next call */
 };
 
 /* Whether, and how, a pass in @mode may sleep in the file's own read. */
@@ -435,9 +436,9 @@ static void zcopy_sock_read_behind(struct zcopy_sock *zs,
 }
 
 /*
- * One pass over the queue, in @mode.  Inline, @budget is what it may
- * send before it leaves the rest to a deferred pass, as it does a
- * transfer that would have to wait for the file; NULL elsewhere.
+ * One pass over the queue, in @mode.  Inline, @budget is what the call
+ * may still spend, on sends and on the reads it leaves a deferred pass
+ * to start, before the rest waits for its next call; NULL elsewhere.
  * Returns what is left to do.
  */
 static int zcopy_sock_run(struct zcopy_sock *zs, enum zcopy_pass mode,
@@ -510,7 +511,20 @@ static int zcopy_sock_run(struct zcopy_sock *zs, enum zcopy_pass mode,
 		if (ret == ZCOPY_SEND_DEFER) {
 			/* A deferred pass goes on, or one that may wait on the file. */
 			zcopy_sock_uncork(zs, mode);
-			return budget ? ZCOPY_LEFT_KICK : ZCOPY_LEFT_BLOCK;
+			if (!budget)
+				return ZCOPY_LEFT_BLOCK;
+			if (!*budget)
+				return ZCOPY_LEFT_LATER;
+			/*
+			 * The deferred pass usually starts the file's read,
+			 * on the caller's way back to user space, at a CPU
+			 * cost that grows with its size as a send's does: the
+			 * call pays for it as for a send, so that one SUBMIT
+			 * of a thousand cold files does not start all their
+			 * reads.
+			 */
+			*budget -= min(*budget, zcopy_read_window(x));
+			return ZCOPY_LEFT_KICK;
 		}
 		if (ret == ZCOPY_SEND_WAIT) {
 			/* What is sent goes out while the disk reads. */
@@ -716,13 +730,14 @@ void zcopy_sock_resume(struct zcopy_sock *zs)
 /*
  * Inline, with a reference held, in SUBMIT or in a call that goes on
  * with what an earlier one's budget left: send what can go now, up to
- * the call's @budget of bytes, which it spends.  What could go on past
- * it waits for the next call's (zcopy_sock_later()), so that no call
- * holds its caller for long.  If another pass holds the socket, it goes
- * round again for the new transfer.  A parked socket is left to its
- * wake-up, and one waiting for the disk to the end of the read.  A
- * request for another pass made meanwhile goes to a deferred pass: it
- * may be for work that has to wait for the file.
+ * the call's @budget of bytes, which it spends, as it does on the read
+ * it leaves a deferred pass to start (zcopy_sock_run()).  What could go
+ * on past it waits for the next call's (zcopy_sock_later()), so that no
+ * call holds its caller for long.  If another pass holds the socket, it
+ * goes round again for the new transfer.  A parked socket is left to
+ * its wake-up, and one waiting for the disk to the end of the read.
+ * Otherwise a request for another pass made meanwhile goes to a
+ * deferred pass: it may be for work that has to wait for the file.
  */
 void zcopy_sock_push_now(struct zcopy_sock *zs, u64 *budget)
 {
@@ -748,7 +763,7 @@ void zcopy_sock_push_now(struct zcopy_sock *zs, u64 *budget)
 		return;
 	left = zcopy_sock_run(zs, ZCOPY_PASS_INLINE, budget);
 	rerun = zcopy_sock_end(zs, ZCOPY_PASS_INLINE);
-	if (left != ZCOPY_LEFT_NONE && !*budget)
+	if (left == ZCOPY_LEFT_LATER)
 		zcopy_sock_later(zs);
 	else if (rerun || left != ZCOPY_LEFT_NONE)
 		zcopy_sock_kick(zs);

@@ -346,6 +346,8 @@ static struct counts counts_now(void)
 
 FIXTURE(disk) {
 	struct batch b;
+	long long timeout_ms;	/* deferred-timeout-ms, if a test set it */
+	long long budget;	/* submit-budget, if a test set it */
 };
 
 FIXTURE_SETUP(disk)
@@ -364,6 +366,11 @@ FIXTURE_TEARDOWN(disk)
 	for (i = 0; i < self->b.nr; i++)
 		close(self->b.file[i]);
 	disk_down();
+	if (self->timeout_ms > 0)
+		zc_config_set(ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS,
+			      self->timeout_ms);
+	if (self->budget > 0)
+		zc_config_set64(ZCOPY_A_CONFIG_SUBMIT_BUDGET, self->budget);
 }
 
 /* Sizes from 4 KiB to 64 MiB: 256 files, 208 MiB (52 MiB on debug). */
@@ -415,6 +422,87 @@ TEST_F_TIMEOUT(disk, cold_files_are_read_without_a_sleeping_thread, 300)
 	EXPECT_EQ(0, after.blocking - before.blocking);
 	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_DISK_WAITING, 0, 5000));
 	EXPECT_EQ(0, stat_value(ZCOPY_A_STATS_READ_THREADS));
+}
+
+/*
+ * The reads that a call leaves to its thread's way back to user space
+ * are on its budget ("The inline budget" in Documentation/zcopy.rst):
+ * N_CALLED cold files of CALLED_SIZE, four budgets in all, over as many
+ * connections, in one SUBMIT, which sends nothing inline.  Some of
+ * their reads start before SUBMIT returns, not all: the others wait for
+ * the next call (the CQ's flags say so), and every file still arrives
+ * whole.  Before, SUBMIT left all N_CALLED reads to its task work.
+ * A first readahead window over 32 KiB keeps the count below N_CALLED.
+ */
+#define N_CALLED	64
+#define CALLED_SIZE	(128 << 10)
+
+TEST_F_TIMEOUT(disk, a_calls_reads_are_on_its_budget, 300)
+{
+	static struct zcopy_sqe sqe[N_CALLED];
+	static struct zcopy_cqe cqe[N_CALLED];
+	struct batch *b = &self->b;
+	struct counts before, after;
+	struct zc_cq_view cq;
+	char path[PATH_MAX];
+	int zc, i, got;
+
+	if (disk_up("ext4"))
+		SKIP(return, "no loop, dm-delay or ext4");
+	self->budget = zc_config_set64(ZCOPY_A_CONFIG_SUBMIT_BUDGET,
+				       N_CALLED * CALLED_SIZE / 4);
+	ASSERT_LT(0, self->budget);
+	/* The watchdog must not go on with the rest before the look. */
+	self->timeout_ms = zc_config_set(ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS,
+					 60000);
+	ASSERT_LT(0, self->timeout_ms);
+	for (i = 0; i < N_CALLED; i++) {
+		snprintf(path, sizeof(path), MNT "/called%d", i);
+		b->file[i] = make_file(path, CALLED_SIZE, 100 + i);
+		ASSERT_LE(0, b->file[i]);
+		b->nr = i + 1;
+		b->want[i] = hash_file(b->file[i], HASH_INIT, 0, CALLED_SIZE);
+	}
+	ASSERT_EQ(0, run("sync"));
+	ASSERT_EQ(0, dm_delay(DELAY_MS));
+	ASSERT_EQ(0, drop_caches());
+	for (i = 0; i < N_CALLED; i += 9)
+		ASSERT_EQ(0, resident_pages(b->file[i], CALLED_SIZE));
+
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	ASSERT_EQ(0, zc_map_cq(zc, 2 * N_CALLED, &cq));
+	for (i = 0; i < N_CALLED; i++) {
+		ASSERT_EQ(0, tcp_pair(AF_INET, &b->tx[i], &b->rx[i]));
+		ASSERT_EQ(0, receiver_start(&b->recv[i], b->rx[i]));
+		ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, b->tx[i]));
+		sqe[i] = zc_sqe(b->file[i], b->tx[i], 0, CALLED_SIZE, i, 0);
+	}
+	before = counts_now();
+	ASSERT_EQ(N_CALLED, zc_submit(zc, sqe, N_CALLED));
+	after = counts_now();
+	EXPECT_TRUE(*cq.flags & ZCOPY_CQ_F_DEFERRED);
+	EXPECT_LT(0, after.async - before.async);
+	EXPECT_GT(N_CALLED, after.async - before.async);
+	TH_LOG("%lld of %d first reads waited for before SUBMIT returned",
+	       after.async - before.async, N_CALLED);
+
+	got = zc_wait(zc, cqe, N_CALLED, 120000);
+	EXPECT_EQ(N_CALLED, got);
+	for (i = 0; i < got; i++) {
+		EXPECT_EQ(0, cqe[i].error);
+		EXPECT_EQ(CALLED_SIZE, cqe[i].res);
+	}
+	for (i = 0; i < N_CALLED; i++) {
+		shutdown(b->tx[i], SHUT_WR);
+		receiver_join(&b->recv[i]);
+		EXPECT_EQ(CALLED_SIZE, b->recv[i].bytes);
+		EXPECT_EQ(b->want[i], b->recv[i].hash);
+		close(b->tx[i]);
+		close(b->rx[i]);
+	}
+	munmap(cq.mem, cq.size);
+	close(zc);
 }
 
 TEST_F_TIMEOUT(disk, cold_block_device_is_read_without_a_sleeping_thread, 300)
