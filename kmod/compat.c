@@ -37,7 +37,8 @@ int zcopy_sendpages(struct socket *sock, struct msghdr *msg)
 					   PAGE_SIZE - offset_in_page(off));
 			int f = flags;
 
-			if (len < iov_iter_count(iter))
+			/* kTLS closes its record at a page without it. */
+			if (len < iov_iter_count(iter) || flags & MSG_MORE)
 				f |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
 			ret = kernel_sendpage(sock,
 					      nth_page(bv->bv_page,

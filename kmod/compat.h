@@ -20,6 +20,7 @@
 #include <linux/skbuff.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 #include <linux/zcopy.h>
 
@@ -68,8 +69,8 @@ static inline int zcopy_sendmsg(struct socket *sock, struct msghdr *msg)
 
 /*
  * Pushing out a tail held back with MSG_MORE: proto_ops.splice_eof,
- * since 6.5 (and in Debian's 6.1).  Without it a held tail would wait
- * for the peer's ACKs, so no send says MSG_MORE at all.
+ * and the protocol's, since 6.5 (and in Debian's 6.1).  Without them a
+ * held tail would wait for the peer's ACKs, so no send says MSG_MORE.
  */
 #ifdef ZCOPY_HAVE_SPLICE_EOF
 #define ZCOPY_MSG_MORE		MSG_MORE
@@ -79,10 +80,22 @@ static inline void zcopy_splice_eof(struct socket *sock)
 	if (sock->ops->splice_eof)
 		sock->ops->splice_eof(sock);
 }
+
+static inline void zcopy_proto_splice_eof(struct proto *prot,
+					  struct socket *sock)
+{
+	if (prot->splice_eof)
+		prot->splice_eof(sock);
+}
 #else
 #define ZCOPY_MSG_MORE		0
 
 static inline void zcopy_splice_eof(struct socket *sock)
+{
+}
+
+static inline void zcopy_proto_splice_eof(struct proto *prot,
+					  struct socket *sock)
 {
 }
 #endif

@@ -58,6 +58,7 @@
 #include "compat.h"
 #include "ctx.h"
 #include "fault.h"
+#include "ktls.h"
 #include "limits.h"
 #include "send.h"
 #include "sock.h"
@@ -65,9 +66,31 @@
 #include "xfer.h"
 
 /*
+ * A send to a kTLS socket returned @ret, with what it did not take left
+ * in @msg.  A short one may leave the TLS layer's record open, whatever
+ * MSG_MORE said (ktls_open: a pass must close it), and TCP's tail
+ * unpushed (zcopy_ktls_sent_short()).  The layer's mutex, taken while
+ * task work is due, fails a send with -EINTR: a full socket to us, which
+ * the retry timer comes back to.
+ */
+static int zcopy_send_ktls_ended(struct zcopy_sock *zs, struct msghdr *msg,
+				 int ret)
+{
+	if (ret == -EINTR || ret == -ERESTARTSYS)
+		return -EAGAIN;
+	if (ret == -EAGAIN || (ret > 0 && msg_data_left(msg))) {
+		zs->ktls_open = true;
+		zcopy_ktls_sent_short(zs->sock);
+	} else if (ret > 0) {
+		zs->ktls_open = false;
+	}
+	return ret;
+}
+
+/*
  * Every send to the socket: none once it is unregistered, and none to
- * a socket that kTLS or sockmap took over since (zcopy_check_socket(),
- * sock.c).
+ * a socket that a ULP or sockmap took over since (zcopy_check_socket(),
+ * sock.c).  A kTLS socket was one at registration, and stays one.
  *
  * -EINPROGRESS is the send that starts a TCP_FASTOPEN_CONNECT socket's
  * connect without data in the SYN: it is a full send buffer to us, and
@@ -85,12 +108,14 @@ static int zcopy_send_msg(struct zcopy_sock *zs, struct msghdr *msg)
 	mutex_lock(&zs->send_mtx);
 	if (test_bit(ZCOPY_SOCK_DEAD, &zs->flags))
 		ret = -ECANCELED;
-	else if (!test_bit(SOCK_SUPPORT_ZC, &zs->sock->flags))
+	else if (!zs->ktls && !test_bit(SOCK_SUPPORT_ZC, &zs->sock->flags))
 		ret = -EOPNOTSUPP;
 	else
 		ret = zcopy_fault_send() ?: zcopy_sendmsg(zs->sock, msg);
+	if (zs->ktls)
+		ret = zcopy_send_ktls_ended(zs, msg, ret);
 	if (ret > 0)
-		WRITE_ONCE(zs->corked, more);
+		WRITE_ONCE(zs->corked, more || zs->ktls_open);
 	else if (ret == -EINPROGRESS)
 		ret = -EAGAIN;
 	else if (ret == -ENODATA)
@@ -109,9 +134,12 @@ void zcopy_send_uncork(struct zcopy_sock *zs)
 {
 	lockdep_assert_held(&zs->push_mtx);
 	mutex_lock(&zs->send_mtx);
-	if (zs->corked)
+	if (zs->corked && zs->ktls)
+		zcopy_ktls_flush(zs->sock);
+	else if (zs->corked)
 		zcopy_splice_eof(zs->sock);
 	WRITE_ONCE(zs->corked, false);
+	zs->ktls_open = false;
 	mutex_unlock(&zs->send_mtx);
 }
 
@@ -219,7 +247,9 @@ static int zcopy_send_pages(struct zcopy_xfer *x, struct zcopy_sock *zs,
 		msg.msg_flags |= MSG_SPLICE_PAGES;
 	}
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bvec, n, len);
-	zerocopy = READ_ONCE(zs->sock->sk->sk_route_caps) & NETIF_F_SG;
+	/* kTLS takes a reference whatever the route: its cipher reads them. */
+	zerocopy = zs->ktls ||
+		   READ_ONCE(zs->sock->sk->sk_route_caps) & NETIF_F_SG;
 	ret = zcopy_send_msg(zs, &msg);
 	if (ret > 0)
 		zcopy_account(x, bvec, ret, zerocopy);

@@ -76,6 +76,7 @@
 #include "compat.h"
 #include "ctx.h"
 #include "fault.h"
+#include "ktls.h"
 #include "limits.h"
 #include "send.h"
 #include "sock.h"
@@ -279,7 +280,8 @@ static void __zcopy_sock_cancel_behind(struct zcopy_sock *zs,
 static bool zcopy_sock_owner_busy(struct zcopy_sock *zs)
 {
 	/* Only a look, unlocked: the lock may still be taken before the send. */
-	return data_race(sock_owned_by_user_nocheck(zs->sock->sk));
+	return data_race(sock_owned_by_user_nocheck(zs->sock->sk)) ||
+	       (zs->ktls && zcopy_ktls_busy(zs->sock));
 }
 
 /* Where a pass runs (see the top of this file). */
@@ -312,12 +314,14 @@ static enum zcopy_block zcopy_pass_block(enum zcopy_pass mode)
 /*
  * Push out a tail held back with MSG_MORE (zcopy_send_uncork()), unless
  * the pass must not wait for the socket's lock (all but those that may
- * block) and a call of the socket's owner holds it: then the retry
- * timer comes back for it.  Returns false if the tail was left.
+ * block, and none on a kTLS socket) and a call of the socket's owner
+ * holds it: then the retry timer comes back for it.  Returns false if
+ * the tail was left.
  */
 static bool zcopy_sock_uncork(struct zcopy_sock *zs, enum zcopy_pass mode)
 {
-	if (zcopy_pass_block(mode) == ZCOPY_NO_BLOCK &&
+	/* kTLS's flush waits for its mutex in any mode, uninterruptibly. */
+	if ((zcopy_pass_block(mode) == ZCOPY_NO_BLOCK || zs->ktls) &&
 	    READ_ONCE(zs->corked) && zcopy_sock_owner_busy(zs)) {
 		zcopy_sock_retry_later(zs);
 		return false;
@@ -812,10 +816,12 @@ static int zcopy_sock_folio_wake(struct wait_queue_entry *wait,
 /*
  * What sendfile() would demand of the same descriptor: open for writing.
  * Only TCP takes page references through the paths the engine uses, and
- * only while nothing has replaced its protocol (kTLS, sockmap): those
+ * only while nothing has replaced its protocol (a ULP, sockmap): those
  * clear SOCK_SUPPORT_ZC, which the engine checks again at every send.
+ * The one replacement taken is software kTLS with transmit keys set
+ * (ktls.c), which takes references of its own; *@ktls says so.
  */
-static int zcopy_check_socket(struct file *file)
+static int zcopy_check_socket(struct file *file, bool *ktls)
 {
 	struct socket *sock = sock_from_file(file);
 	struct sock *sk;
@@ -827,10 +833,10 @@ static int zcopy_check_socket(struct file *file)
 	sk = sock->sk;
 	if (!sk || sk->sk_type != SOCK_STREAM ||
 	    sk->sk_protocol != IPPROTO_TCP ||
-	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6) ||
-	    !test_bit(SOCK_SUPPORT_ZC, &sock->flags))
+	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
 		return -EOPNOTSUPP;
-	return 0;
+	*ktls = !test_bit(SOCK_SUPPORT_ZC, &sock->flags);
+	return *ktls ? zcopy_ktls_check(sock) : 0;
 }
 
 /*
@@ -842,12 +848,13 @@ struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd)
 {
 	struct zcopy_sock *zs;
 	struct file *file;
+	bool ktls;
 	int ret;
 
 	file = fget(fd);
 	if (!file)
 		return ERR_PTR(-EBADF);
-	ret = zcopy_check_socket(file);
+	ret = zcopy_check_socket(file, &ktls);
 	if (ret)
 		goto out_fput;
 	zs = kzalloc(sizeof(*zs), GFP_KERNEL_ACCOUNT);
@@ -858,6 +865,7 @@ struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd)
 	zs->item.file = file;
 	zs->item.fd = fd;
 	zs->sock = sock_from_file(file);
+	zs->ktls = ktls;
 	zs->ctx = ctx;
 	zcopy_ctx_get(ctx);
 	refcount_set(&zs->ref, 1);

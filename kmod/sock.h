@@ -47,6 +47,8 @@ struct zcopy_sock {
 	struct mutex push_mtx;		/* one pass at a time: in order */
 	struct mutex send_mtx;		/* held across each send; and: */
 	bool corked;			/* the last send said MSG_MORE */
+	bool ktls;			/* kTLS encrypts its sends (ktls.c) */
+	bool ktls_open;			/* under send_mtx: a short send left */
 
 	/* Deferred passes: in the submitter's thread, or a lent one. */
 	spinlock_t task_lock;		/* irq-safe, leaf: guards task */

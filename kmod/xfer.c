@@ -339,6 +339,12 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	int ret;
 
 	lockdep_assert_held(&ctx->ev.mtx);	/* for ctx->ident */
+	/*
+	 * The release of pages that kTLS took is not reported to anyone
+	 * (ktls.c): neither completion point of the stack's letting go.
+	 */
+	if (zs->ktls && sqe->flags & (ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE))
+		return -EOPNOTSUPP;
 	ret = zcopy_owner_prepare(&ctx->ident);
 	if (ret)
 		return ret;

@@ -640,9 +640,10 @@ TEST(file_eagain_ends_transfer)
 }
 
 /*
- * kTLS replaces TCP's sendmsg with one that takes no page references:
- * refused at REGISTER, and a registered socket that kTLS takes over
- * later fails its next transfer instead of being treated as zero-copy.
+ * The tls ULP without transmit keys would send our bytes in clear text:
+ * refused at REGISTER, and a registered socket that a ULP takes over
+ * later fails its next transfer rather than send around it (ktls_test
+ * has the sockets that are taken).
  */
 TEST(ktls_socket_refused)
 {
