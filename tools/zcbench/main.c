@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <linux/tls.h>
 
 #include "report.h"
 #include "zcbench.h"
@@ -94,7 +95,11 @@ static void usage(FILE *f)
 "                       each after a 9-byte header, as HTTP/2 sends DATA:\n"
 "                       read+write a frame per write, sendfile a write and\n"
 "                       a sendfile per frame, zcopy every frame's header\n"
-"                       and range as one submission\n");
+"                       and range as one submission\n"
+"      --tls VERSION    kTLS (1.2 or 1.3, AES-GCM-128) on every connection:\n"
+"                       the sender encrypts, the receiver decrypts all (the\n"
+"                       tls module must be loaded); not msg_zerocopy or\n"
+"                       zcopy+release\n");
 }
 
 static char *next_item(char **list)
@@ -114,7 +119,8 @@ int main(int argc, char **argv)
 		{ "dir", 1, NULL, 'd' }, { "csv", 1, NULL, 'v' },
 		{ "json", 1, NULL, 'j' }, { "plot", 1, NULL, 'p' },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' },
-		{ "header", 1, NULL, 'H' }, { "frame", 1, NULL, 'F' }, { 0 },
+		{ "header", 1, NULL, 'H' }, { "frame", 1, NULL, 'F' },
+		{ "tls", 1, NULL, 'T' }, { 0 },
 	};
 	char methods[256] = "", sizes[256] = "4K,64K,1M,64M,1G";
 	char conns[256] = "1,16,256", caches[64] = "cached,cold";
@@ -181,6 +187,16 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'T':
+			if (!strcmp(optarg, "1.2")) {
+				zcb_tls_version = TLS_1_2_VERSION;
+			} else if (!strcmp(optarg, "1.3")) {
+				zcb_tls_version = TLS_1_3_VERSION;
+			} else {
+				fprintf(stderr, "zcbench: --tls takes 1.2 or 1.3\n");
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -198,10 +214,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zcbench: --header or --frame, not both\n");
 		return 2;
 	}
-	/* By default every method, or with --header every one that sends it. */
+	/*
+	 * By default every method, or with --header every one that sends
+	 * it, and with --tls every one that kTLS takes.
+	 */
 	for (i = 0, all = !*methods; all && zcb_methods[i]; i++)
 		if ((!o.header || zcb_methods[i]->headers) &&
-		    (!o.frame || zcb_methods[i]->frames))
+		    (!o.frame || zcb_methods[i]->frames) &&
+		    (!zcb_tls_version || !zcb_methods[i]->no_tls))
 			snprintf(methods + strlen(methods), sizeof(methods) - strlen(methods),
 				 "%s%s", *methods ? "," : "", zcb_methods[i]->name);
 	/* Validate every list before the first measurement. */
@@ -213,6 +233,10 @@ int main(int argc, char **argv)
 		if (o.frame && !zcb_method(a)->frames) {
 			fprintf(stderr, "zcbench: %s sends no frames: pick from "
 				"read+write,sendfile,zcopy,zcopy+read\n", a);
+			return 2;
+		}
+		if (zcb_tls_version && zcb_method(a)->no_tls) {
+			fprintf(stderr, "zcbench: %s cannot send on kTLS\n", a);
 			return 2;
 		}
 		if (o.header && !zcb_method(a)->headers) {

@@ -355,5 +355,6 @@ const struct method zcb_splice = {
 
 const struct method zcb_msg_zerocopy = {
 	.name = "msg_zerocopy", .epoll_events = EPOLLIN | EPOLLOUT, .maps_file = 1,
+	.no_tls = 1,	/* kTLS refuses MSG_ZEROCOPY */
 	.setup = msgzc_setup, .pump = msgzc_pump,
 };

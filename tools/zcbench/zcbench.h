@@ -98,6 +98,7 @@ struct method {
 	int blocking;		/* wants blocking sockets */
 	int maps_file;
 	int headers;		/* sends a header before each file (--header) */
+	int no_tls;		/* cannot send on a kTLS socket (--tls) */
 	int frames;		/* sends each file as frames (--frame) */
 	int (*setup)(struct run *r);
 	pump_fn pump;
@@ -139,6 +140,9 @@ int zcb_receiver_wait(pid_t pid);
 /* net.c */
 int zcb_enter_netns(const char *name);
 int zcb_connect(const char *addr, int port, int blocking);
+/* --tls: the TLS version kTLS uses on every connection, or 0 (net.c). */
+extern int zcb_tls_version;
+int zcb_tls_set(int fd, int dir);
 int zcb_listen(int port, int backlog);
 
 /* sys.c: what the measurements read */

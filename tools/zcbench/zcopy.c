@@ -250,6 +250,7 @@ const struct method zcb_zcopy = {
 
 const struct method zcb_zcopy_release = {
 	.name = "zcopy+release", .epoll_events = EPOLLIN, .headers = 1,
+	.no_tls = 1,	/* zcopy refuses ZCOPY_F_RELEASE on kTLS */
 	.setup = zc_setup_release, .stream = zc_stream, .teardown = zc_teardown,
 };
 

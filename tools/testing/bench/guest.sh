@@ -7,10 +7,11 @@
 # costs one section, not the run).  On the VM's wire topology (wire0
 # sends, wire1 receives) and on loopback: zcbench's method matrix
 # (zcbench-N: pipelined, and stop and wait for per-file latency), a
-# response per file (responses, frames), its cold-submit and
-# completion-scaling probes (blocking, scaling), then wrk from wire1
-# against zcserve in each mode and against nginx (sendfile on, one
-# worker) in wire0, same files, same connection counts (http), and
+# response per file (responses, frames), files over kTLS (tls), its
+# cold-submit and completion-scaling probes (blocking, scaling), then
+# wrk from wire1 against zcserve in each mode and against nginx
+# (sendfile on, one worker) in wire0, same files, same connection
+# counts (http), and
 # whether a sender's work stays in its capped cgroup (cgroup).  Last,
 # the cold points of issue 13 (disk reads): threads parked on disk by
 # many cold files at once (blocking) and a CDN-like cold HTTP point
@@ -74,8 +75,8 @@ done
 case "$kind" in
 cold) sections=("${zcbench_sections[@]}" blocking http-cold) ;;
 # Quick leaves out http-cold: writing its 1.5 GiB set alone takes a minute.
-quick) sections=("${zcbench_sections[@]}" responses frames blocking scaling cgroup http) ;;
-*) sections=("${zcbench_sections[@]}" responses frames blocking scaling cgroup http http-cold) ;;
+quick) sections=("${zcbench_sections[@]}" responses frames tls blocking scaling cgroup http) ;;
+*) sections=("${zcbench_sections[@]}" responses frames tls blocking scaling cgroup http http-cold) ;;
 esac
 if [ "${1:-}" = --sections ]; then
 	echo "${sections[@]}"
@@ -129,6 +130,15 @@ frames)
 	zcbench -n wire --cache cached -c 16,256 -s 1M \
 		-m read+write,sendfile,zcopy --frame 16K $responses \
 		--csv "$out/frames.csv" | tee "$out/frames.txt"
+	;;
+tls)
+	# kTLS, TLS 1.3: the sender encrypts, the receiver decrypts it all.
+	modprobe -q tls 2>/dev/null || true
+	echo "## zcbench tls --tls 1.3 $responses"
+	# shellcheck disable=SC2086
+	zcbench -n wire --cache cached -c 1,16,256 -s 64K,1M \
+		-m read+write,sendfile,sendfile+cork,zcopy --tls 1.3 $responses \
+		--csv "$out/tls.csv" | tee "$out/tls.txt"
 	;;
 blocking)
 	echo "## zcbench blocking ${blocking[*]}"
