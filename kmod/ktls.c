@@ -71,23 +71,24 @@ bool zcopy_ktls_busy(struct socket *sock)
 }
 
 /*
- * A send stopped short.  On kernels whose TLS layer hands its records to
- * TCP page by page, it marks all but a record's last "more to come",
- * and TCP pushes none of them out: with nothing in flight, no ACK would
- * ever make room.  Push what TCP holds, leaving the open record open.
+ * Push out the tail TCP keeps of the records the TLS layer handed it,
+ * leaving the layer's open record open.  After a send that stopped
+ * short: on kernels whose TLS layer hands a record to TCP page by page,
+ * it marks all but the last "more to come", and TCP pushes none of them
+ * out, so with nothing in flight no ACK would ever make room.
  */
-void zcopy_ktls_sent_short(struct socket *sock)
+void zcopy_ktls_push_tcp(struct socket *sock)
 {
 	zcopy_proto_splice_eof(tls_get_ctx(sock->sk)->sk_proto, sock);
 }
 
 /*
  * Push out what the last send held back with MSG_MORE: the record the
- * TLS layer keeps open, then the tail TCP keeps of the records before
- * it, which the TLS layer's flush leaves alone when no record is open.
+ * TLS layer keeps open, then TCP's tail, which the TLS layer's flush
+ * leaves alone when no record is open.
  */
 void zcopy_ktls_flush(struct socket *sock)
 {
 	zcopy_splice_eof(sock);
-	zcopy_proto_splice_eof(tls_get_ctx(sock->sk)->sk_proto, sock);
+	zcopy_ktls_push_tcp(sock);
 }

@@ -12,6 +12,6 @@ struct socket;
 int zcopy_ktls_check(struct socket *sock);
 bool zcopy_ktls_busy(struct socket *sock);
 void zcopy_ktls_flush(struct socket *sock);
-void zcopy_ktls_sent_short(struct socket *sock);
+void zcopy_ktls_push_tcp(struct socket *sock);
 
 #endif /* ZCOPY_KTLS_H */

@@ -67,23 +67,19 @@
 
 /*
  * A send to a kTLS socket returned @ret, with what it did not take left
- * in @msg.  A short one may leave the TLS layer's record open, whatever
- * MSG_MORE said (ktls_open: a pass must close it), and TCP's tail
- * unpushed (zcopy_ktls_sent_short()).  The layer's mutex, taken while
- * task work is due, fails a send with -EINTR: a full socket to us, which
- * the retry timer comes back to.
+ * in @msg.  A short one may leave TCP's tail unpushed
+ * (zcopy_ktls_push_tcp()), and the TLS layer's record open whatever
+ * MSG_MORE said, so it counts as corked (zcopy_send_msg()).  The layer's
+ * mutex, taken while task work is due, fails a send with -EINTR: a full
+ * socket to us, which the retry timer comes back to.
  */
 static int zcopy_send_ktls_ended(struct zcopy_sock *zs, struct msghdr *msg,
 				 int ret)
 {
 	if (ret == -EINTR || ret == -ERESTARTSYS)
 		return -EAGAIN;
-	if (ret == -EAGAIN || (ret > 0 && msg_data_left(msg))) {
-		zs->ktls_open = true;
-		zcopy_ktls_sent_short(zs->sock);
-	} else if (ret > 0) {
-		zs->ktls_open = false;
-	}
+	if (ret == -EAGAIN || (ret > 0 && msg_data_left(msg)))
+		zcopy_ktls_push_tcp(zs->sock);
 	return ret;
 }
 
@@ -115,7 +111,8 @@ static int zcopy_send_msg(struct zcopy_sock *zs, struct msghdr *msg)
 	if (zs->ktls)
 		ret = zcopy_send_ktls_ended(zs, msg, ret);
 	if (ret > 0)
-		WRITE_ONCE(zs->corked, more || zs->ktls_open);
+		WRITE_ONCE(zs->corked,
+			   more || (zs->ktls && msg_data_left(msg)));
 	else if (ret == -EINPROGRESS)
 		ret = -EAGAIN;
 	else if (ret == -ENODATA)
@@ -139,7 +136,6 @@ void zcopy_send_uncork(struct zcopy_sock *zs)
 	else if (zs->corked)
 		zcopy_splice_eof(zs->sock);
 	WRITE_ONCE(zs->corked, false);
-	zs->ktls_open = false;
 	mutex_unlock(&zs->send_mtx);
 }
 

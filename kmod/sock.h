@@ -48,7 +48,6 @@ struct zcopy_sock {
 	struct mutex send_mtx;		/* held across each send; and: */
 	bool corked;			/* the last send said MSG_MORE */
 	bool ktls;			/* kTLS encrypts its sends (ktls.c) */
-	bool ktls_open;			/* under send_mtx: a short send left */
 
 	/* Deferred passes: in the submitter's thread, or a lent one. */
 	spinlock_t task_lock;		/* irq-safe, leaf: guards task */
