@@ -7,7 +7,10 @@
 # with --chunk bodies in chunked transfer coding, framed exactly;
 # connections are kept alive and pipelined requests answered in order,
 # HEAD sends no body, and bad requests get 400/403/404/405/416/431
-# without a byte from outside the served tree.
+# without a byte from outside the served tree.  Over HTTPS (OpenSSL's
+# handshake, then kernel TLS for everything sent), TLS 1.3 and 1.2: curl,
+# openssl s_client and Python's ssl module get the same bytes back, kept
+# alive and pipelined, and the connection ends with close_notify.
 
 import atexit
 import email.utils
@@ -15,6 +18,7 @@ import os
 import random
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -23,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The project's helpers in lib/; the kernel's ksft.py is beside the test.
 sys.path.insert(0, os.path.join(HERE, "lib"))
-from cases import case, expect, run_cases, skip_all  # noqa: E402
+from cases import Skip, case, expect, run_cases, skip_all  # noqa: E402
 from scale import scaled  # noqa: E402
 PROJECT = os.environ.get("ZCOPY_PROJECT", os.path.join(HERE, "..", ".."))
 ZCSERVE = os.path.join(PROJECT, "tools", "zcserve", "zcserve")
@@ -364,9 +368,103 @@ def add_cases(mode, port):
         case(fn)
 
 
+def tls_material(top):
+    """A self-signed certificate and its key, in @top; kernel TLS ready
+    (the tls module is loaded by the kernel only for CAP_NET_ADMIN)."""
+    cert, key = os.path.join(top, "cert.pem"), os.path.join(top, "key.pem")
+    if not os.path.exists(cert):
+        if os.geteuid() == 0:
+            subprocess.run(["modprobe", "-q", "tls"], capture_output=True)
+        p = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                            "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
+                           capture_output=True, timeout=scaled(60))
+        expect(p.returncode == 0, f"openssl req: {p.stderr.decode().strip()}")
+    return cert, key
+
+
+class TlsRaw(Raw):
+    """Raw, over TLS (any certificate)."""
+
+    def __init__(self, port, version):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.minimum_version = ctx.maximum_version = version
+        self.s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port),
+                                                          timeout=scaled(30)))
+        self.buf = b""
+
+
+def add_https_cases(mode, port):
+    state = {}
+
+    def setup():
+        if "srv" in state:
+            return
+        state["top"], state["root"], state["files"] = make_tree()
+        atexit.register(shutil.rmtree, state["top"], True)
+        cert, key = tls_material(state["top"])
+        try:
+            state["srv"] = Server(mode, state["root"], port,
+                                  ("--tls-cert", cert, "--tls-key", key))
+        except AssertionError as e:
+            if "tls module is not loaded" in str(e):
+                raise Skip("no kernel TLS: the tls module is not loaded")
+            raise
+        atexit.register(state["srv"].stop)
+        state["url"] = f"https://127.0.0.1:{port}"
+
+    def https():
+        setup()
+        files, url = state["files"], state["url"]
+        big = files["big.bin"]
+        for ver, flags in ((ssl.TLSVersion.TLSv1_3, ["--tlsv1.3"]),
+                           (ssl.TLSVersion.TLSv1_2, ["--tlsv1.2", "--tls-max", "1.2"])):
+            for name, data in files.items():
+                p = curl("-k", *flags, url + "/" + name.replace(" ", "%20"))
+                expect(p.stdout == data, f"{ver.name} {name}: {len(p.stdout)} bytes "
+                       f"differ from the file's {len(data)}")
+            # Two requests, one connection.
+            out = os.path.join(state["top"], "second")
+            p = curl("-k", *flags, "-w", "%{num_connects}", "-o", "/dev/null",
+                     url + "/big.bin", "-o", out, url + "/big.bin")
+            with open(out, "rb") as f:
+                expect(f.read() == big, f"{ver.name}: the kept-alive response")
+            expect(p.stdout == b"10", f"{ver.name}: connections made {p.stdout}")
+            # Pipelined, then closed by the server with close_notify.
+            c = TlsRaw(state["srv"].port, ver)
+            c.send(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+                   b"HEAD /index.html HTTP/1.1\r\nHost: x\r\n\r\n"
+                   b"GET /big.bin HTTP/1.1\r\nRange: bytes=4095-70000\r\n"
+                   b"Connection: close\r\n\r\n")
+            st, _, body = c.response()
+            expect(st == 200 and body == big, f"{ver.name}: pipelined GET {st}")
+            st, f, _ = c.response(head_only=True)
+            expect(st == 200 and f["content-length"] == str(len(files["index.html"])),
+                   f"{ver.name}: pipelined HEAD {st} {f}")
+            st, _, body = c.response()
+            expect(st == 206 and body == big[4095:70001], f"{ver.name}: a range {st}")
+            expect(c.closed(), f"{ver.name}: still open after Connection: close")
+        # openssl's own client.
+        p = subprocess.run(["openssl", "s_client", "-quiet", "-connect",
+                            f"127.0.0.1:{port}"],
+                           input=b"GET /big.bin HTTP/1.1\r\nHost: x\r\n"
+                                 b"Connection: close\r\n\r\n",
+                           capture_output=True, timeout=scaled(60))
+        head, _, body = p.stdout.partition(b"\r\n\r\n")
+        expect(head.startswith(b"HTTP/1.1 200") and body == big,
+               f"openssl s_client: {head[:40]!r}, {len(body)} bytes")
+
+    https.__name__ = f"{mode}_https"
+    case(https)
+
+
 if __name__ == "__main__":
     if not os.access(ZCSERVE, os.X_OK):
         sys.exit(skip_all(f"{ZCSERVE} not built (make zcserve)"))
     for i, m in enumerate(MODES):
         add_cases(m, 18080 + i)
+    for i, m in enumerate(MODES):
+        add_https_cases(m, 18443 + i)
     sys.exit(run_cases())

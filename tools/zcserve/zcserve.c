@@ -4,10 +4,11 @@
  * ranges (several: multipart/byteranges), keep-alive and pipelining,
  * and with --chunk, Transfer-Encoding: chunked -- on one epoll loop,
  * one thread.  --mode picks how bodies go out (body.c, parts.c);
- * nothing else differs.
+ * nothing else differs.  With --tls-cert and --tls-key it speaks HTTPS
+ * only, every mode sending into kernel TLS (tls.c).
  *
  *   zcserve [--mode copy|sendfile|zcopy] [--chunk SIZE] [--port PORT]
- *           [--addr ADDR] DIR
+ *           [--addr ADDR] [--tls-cert PEM --tls-key PEM] DIR
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -190,6 +191,12 @@ static int next_request(struct server *s, struct conn *c)
 	return 1;
 }
 
+/* A request's bytes: from the socket, or through OpenSSL (HTTPS). */
+static ssize_t conn_read(struct conn *c, void *buf, size_t len)
+{
+	return c->ssl ? tls_read(c, buf, len) : read(c->fd, buf, len);
+}
+
 static void finish_response(struct conn *c)
 {
 	if (c->file >= 0)
@@ -211,13 +218,22 @@ int conn_progress(struct server *s, struct conn *c)
 
 	for (;;) {
 		switch (c->state) {
+		case ST_HANDSHAKE:
+			rc = tls_handshake(c);
+			if (rc <= 0)
+				return rc;
+			/* The kernel encrypts from now on: zcopy may send. */
+			if (s->zc && body_zcopy_register(s, c))
+				return -1;
+			c->state = ST_READ;
+			continue;
 		case ST_READ:
 			if (next_request(s, c)) {
 				c->head_pos = 0;
 				c->state = ST_HEAD;
 				continue;
 			}
-			n = read(c->fd, c->req + c->req_len, sizeof(c->req) - c->req_len);
+			n = conn_read(c, c->req + c->req_len, sizeof(c->req) - c->req_len);
 			if (n < 0 && errno == EAGAIN)
 				return 0;
 			if (n <= 0)
@@ -252,6 +268,8 @@ int conn_progress(struct server *s, struct conn *c)
 				 * in flight: say we are done, then read
 				 * until the client closes.
 				 */
+				if (c->ssl)
+					tls_shutdown(c);
 				shutdown(c->fd, SHUT_WR);
 				c->state = ST_LINGER;
 			}
@@ -260,7 +278,7 @@ int conn_progress(struct server *s, struct conn *c)
 		case ST_CLOSED:
 			return 0;
 		case ST_LINGER:
-			n = read(c->fd, c->req, sizeof(c->req));
+			n = conn_read(c, c->req, sizeof(c->req));
 			if (n < 0 && errno == EAGAIN)
 				return 0;
 			if (n <= 0 || (c->lingered += n) > LINGER_MAX)
@@ -279,8 +297,10 @@ void conn_close(struct server *s, struct conn *c)
 {
 	if (c->state == ST_CLOSED)
 		return;
-	if (s->zc)
+	if (s->zc && c->state != ST_HANDSHAKE)
 		body_zcopy_unregister(s, c);
+	if (c->ssl)
+		tls_free(c);
 	if (c->file >= 0)
 		close(c->file);
 	free(c->parts);
@@ -320,8 +340,13 @@ static void accept_all(struct server *s, int lfd)
 		c->file = -1;
 		e.data.ptr = c;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if ((s->zc && body_zcopy_register(s, c)) ||
+		/* HTTPS: registered once the kernel has the keys. */
+		c->state = s->tls ? ST_HANDSHAKE : ST_READ;
+		if ((s->tls && tls_accept(s, c)) ||
+		    (s->zc && !s->tls && body_zcopy_register(s, c)) ||
 		    epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e)) {
+			if (c->ssl)
+				tls_free(c);
 			close(fd);
 			free(c);
 			continue;
@@ -357,7 +382,8 @@ static int listen_on(const char *addr, int port)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: zcserve [--mode copy|sendfile|zcopy] [--chunk SIZE] "
-		   "[--port PORT] [--addr ADDR] DIR\n");
+		   "[--port PORT] [--addr ADDR]\n"
+		   "               [--tls-cert PEM --tls-key PEM] DIR\n");
 }
 
 int main(int argc, char **argv)
@@ -365,8 +391,10 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "mode", 1, NULL, 'm' }, { "port", 1, NULL, 'p' },
 		{ "addr", 1, NULL, 'a' }, { "chunk", 1, NULL, 'c' },
+		{ "tls-cert", 1, NULL, 'C' }, { "tls-key", 1, NULL, 'K' },
 		{ "help", 0, NULL, 'h' }, { 0 },
 	};
+	const char *cert = NULL, *key = NULL;
 	struct server s = { .mode = MODE_SENDFILE };
 	struct rlimit nofile = { 65536, 65536 };
 	struct epoll_event ev[128];
@@ -407,11 +435,13 @@ int main(int argc, char **argv)
 			s.chunk = v;
 			break;
 		case 'a': addr = optarg; break;
+		case 'C': cert = optarg; break;
+		case 'K': key = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - 1 || !cert != !key) {
 		usage(stderr);
 		return 2;
 	}
@@ -428,6 +458,8 @@ int main(int argc, char **argv)
 	s.max_fd = nofile.rlim_cur - 1;
 	s.conns = calloc(nofile.rlim_cur, sizeof(*s.conns));
 	s.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (cert && tls_init(&s, cert, key))
+		return 1;
 	if (!s.conns || s.ep < 0 || (s.mode == MODE_ZCOPY && body_zcopy_open(&s)))
 		return 1;
 	lfd = listen_on(addr, port);

@@ -16,7 +16,7 @@
 #define PARTS_MAX	257	/* of a body of several (parts.c) */
 
 enum mode { MODE_COPY, MODE_SENDFILE, MODE_ZCOPY };
-enum state { ST_READ, ST_HEAD, ST_BODY, ST_WAIT_ZCOPY, ST_LINGER, ST_CLOSED };
+enum state { ST_HANDSHAKE, ST_READ, ST_HEAD, ST_BODY, ST_WAIT_ZCOPY, ST_LINGER, ST_CLOSED };
 
 /* One part of a body: a run of the file, or bytes of parts.text. */
 struct part {
@@ -42,6 +42,7 @@ struct byte_range {
 
 struct conn {
 	int fd;
+	struct ssl_st *ssl;	/* HTTPS: OpenSSL's side of it, or NULL */
 	uint32_t gen;		/* tells a reused slot from its predecessor */
 	enum state state;
 	int keep_alive;
@@ -102,6 +103,7 @@ int body_zcopy_reap(struct server *s);
 
 struct server {
 	enum mode mode;
+	struct ssl_ctx_st *tls;	/* HTTPS (--tls-cert), or NULL */
 	int root;		/* the directory served */
 	int ep;
 	struct zcopy *zc;	/* zcopy context, or NULL */
@@ -112,6 +114,14 @@ struct server {
 	struct conn *dead;	/* closed in this batch: events may still name them */
 	size_t chunk;		/* --chunk: bytes per chunk, 0: Content-Length */
 };
+
+/* tls.c: HTTPS, with the kernel encrypting what is sent (kTLS) */
+int tls_init(struct server *s, const char *cert, const char *key);
+int tls_accept(struct server *s, struct conn *c);
+int tls_handshake(struct conn *c);	/* <0 error, 0 wait, 1 done */
+ssize_t tls_read(struct conn *c, void *buf, size_t len);
+void tls_shutdown(struct conn *c);
+void tls_free(struct conn *c);
 
 int conn_progress(struct server *s, struct conn *c);	/* <0: close it */
 void conn_close(struct server *s, struct conn *c);

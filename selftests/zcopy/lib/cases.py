@@ -4,7 +4,8 @@
 # (beside the tests): collect them with @case, then run_cases(), which
 # exits with kselftest's status; or skip the whole file with
 # sys.exit(skip_all(why)).  A case passes unless it raises; the
-# exception's text is printed as a diagnostic before its "not ok" line.
+# exception's text is printed as a diagnostic before its "not ok" line,
+# or, for Skip (it cannot run here), in its "ok ... # SKIP" line.
 
 import sys
 
@@ -16,6 +17,10 @@ _cases = []
 def case(fn):
     _cases.append(fn)
     return fn
+
+
+class Skip(Exception):
+    """Raised by a case that cannot run here: reported skipped."""
 
 
 def expect(cond, what):
@@ -37,6 +42,8 @@ def run_cases():
         try:
             fn()
             ksft.test_result_pass(fn.__name__)
+        except Skip as e:
+            ksft.test_result_skip(f"{fn.__name__}: {e}")
         except Exception as e:      # any failure is this case's
             ksft.print_msg(f"{fn.__name__}: {e}")
             ksft.test_result_fail(fn.__name__)
