@@ -21,5 +21,6 @@ probe GENL_SPLIT_OPS		net/genetlink.h		'^struct genl_split_ops \{'
 probe CONST_NLA_RANGE		net/netlink.h		'const struct netlink_range_validation \*range;'
 probe GENL_INFO_DUMP		net/genetlink.h		'genl_info_dump\('
 probe LIST_COUNT_NODES		linux/list.h		'list_count_nodes\('
+probe LINUX_UNALIGNED		linux/unaligned.h	'get_unaligned_be64'
 probe VM_FLAGS_SET		linux/mm.h		'static inline void vm_flags_set\('
 echo

@@ -24,6 +24,13 @@
 
 #include <linux/zcopy.h>
 
+/* get_unaligned_be64() and its kin: <linux/unaligned.h> since 6.12. */
+#ifdef ZCOPY_HAVE_LINUX_UNALIGNED
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /*
  * The completion callback of a ubuf_info: in an ops table since 6.10,
  * a member of its own before.  Same arguments either way.

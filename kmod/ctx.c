@@ -77,6 +77,12 @@
  * 16. zs->task_lock (spinlock, irq-safe; sock.c), leaf: the thread a
  *     registration's deferred passes go to, around task_work_add().
  *     Any context, under 8 too.
+ * 17. w->lock (spinlock; ktls_release.c), leaf: a kTLS socket's handed
+ *     transfers waiting for their release.  Process context only; the
+ *     wake-up's kick (under 8) does not take it.
+ * 18. the socket's spinlock (sk_lock.slock, bottom halves off), leaf:
+ *     the kTLS watch's look at the TLS layer when no one owns the
+ *     socket, taken with 17 let go (ktls_release.c).
  *
  * Besides, owner.c reads the submitter's cgroups under RCU, and the
  * transfers' and registrations' bits and counters are atomics, as are

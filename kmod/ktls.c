@@ -49,7 +49,9 @@ int zcopy_ktls_check(struct socket *sock)
 	lock_sock(sk);
 	ulp = inet_csk(sk)->icsk_ulp_ops;
 	ctx = tls_get_ctx(sk);
-	if (ulp && !strcmp(ulp->name, "tls") && ctx && ctx->tx_conf == TLS_SW)
+	/* Record numbers of 64 bits, as every cipher has (ktls_release.c). */
+	if (ulp && !strcmp(ulp->name, "tls") && ctx && ctx->tx_conf == TLS_SW &&
+	    ctx->prot_info.rec_seq_size == sizeof(u64))
 		ret = 0;
 	release_sock(sk);
 	return ret;

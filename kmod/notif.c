@@ -6,7 +6,9 @@
  * ZCOPY_F_DONTCACHE; send.c) holds one reference on it until it has
  * handed its last byte to the socket, and every skb that carries its
  * pages holds one more: TCP calls zcopy_uarg_complete() as each lets go,
- * as it does for io_uring's SEND_ZC.  The last call is the moment the
+ * as it does for io_uring's SEND_ZC.  (On a kTLS socket no skb holds it:
+ * ktls_release.c drops the transfer's own when the TLS layer lets go.)
+ * The last call is the moment the
  * file's pages are no longer in use.  The user's locked memory goes back
  * then; the rest (counting, dropping a ZCOPY_F_DONTCACHE range, posting
  * the release completion) is the release work's, on the module's

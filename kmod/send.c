@@ -30,7 +30,9 @@
  * zcopy_push_buffer().)  A transfer
  * that asked to know when the stack lets go of the pages (ZCOPY_F_RELEASE,
  * and ZCOPY_F_DONTCACHE, which acts then) is sent with MSG_ZEROCOPY and
- * a ubuf_info of its own (notif.c), as io_uring's SEND_ZC does.  Any
+ * a ubuf_info of its own (notif.c), as io_uring's SEND_ZC does; on a
+ * kTLS socket, which takes none, as any other, and watched
+ * (ktls_release.c).  Any
  * other transfer is sent as sendfile() sends, with MSG_SPLICE_PAGES: no
  * callback, so nothing forces local delivery (loopback, veth) to copy
  * the frags to honour one.  Either way the frags are marked shared
@@ -131,10 +133,12 @@ void zcopy_send_uncork(struct zcopy_sock *zs)
 {
 	lockdep_assert_held(&zs->push_mtx);
 	mutex_lock(&zs->send_mtx);
-	if (zs->corked && zs->ktls)
+	if (zs->corked && zs->ktls) {
 		zcopy_ktls_flush(zs->sock);
-	else if (zs->corked)
+		zcopy_ktls_watch_check(zs->tls_watch);
+	} else if (zs->corked) {
 		zcopy_splice_eof(zs->sock);
+	}
 	WRITE_ONCE(zs->corked, false);
 	mutex_unlock(&zs->send_mtx);
 }
@@ -236,7 +240,8 @@ static int zcopy_send_pages(struct zcopy_xfer *x, struct zcopy_sock *zs,
 
 	if (more)
 		msg.msg_flags |= ZCOPY_MSG_MORE;
-	if (test_bit(ZCOPY_XFER_NOTIFY, &x->state)) {
+	/* The TLS layer takes no ubuf_info: it is watched (ktls_release.c). */
+	if (test_bit(ZCOPY_XFER_NOTIFY, &x->state) && !zs->ktls) {
 		msg.msg_flags |= MSG_ZEROCOPY;
 		msg.msg_ubuf = &x->uarg;
 	} else {

@@ -95,6 +95,8 @@ static void zcopy_sock_free(struct zcopy_sock *zs)
 	/* Every transfer completed before the last pass let go. */
 	WARN_ON_ONCE(!list_empty(&zs->queue));
 	zcopy_release_socket(&zs->claim);
+	if (zs->tls_watch)
+		zcopy_ktls_watch_orphan(zs->tls_watch);
 	put_task_struct(zs->task);
 	fput(zs->item.file);
 	kfree(zs);
@@ -782,6 +784,8 @@ static int zcopy_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 
 	if (events && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 		return 0;	/* data to read: not our business */
+	if (zs->tls_watch)
+		zcopy_ktls_watch_kick(zs->tls_watch);
 	if (test_and_clear_bit(ZCOPY_SOCK_PARKED, &zs->flags))
 		zcopy_sock_kick(zs);
 	return 0;
@@ -861,6 +865,14 @@ struct zcopy_sock *zcopy_sock_create(struct zcopy_ctx *ctx, int fd)
 	if (!zs) {
 		ret = -ENOMEM;
 		goto out_fput;
+	}
+	if (ktls) {
+		zs->tls_watch = zcopy_ktls_watch_create(sock_from_file(file));
+		if (!zs->tls_watch) {
+			kfree(zs);
+			ret = -ENOMEM;
+			goto out_fput;
+		}
 	}
 	zs->item.file = file;
 	zs->item.fd = fd;

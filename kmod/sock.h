@@ -48,6 +48,7 @@ struct zcopy_sock {
 	struct mutex send_mtx;		/* held across each send; and: */
 	bool corked;			/* the last send said MSG_MORE */
 	bool ktls;			/* kTLS encrypts its sends (ktls.c) */
+	struct zcopy_ktls_watch *tls_watch; /* then: its releases */
 
 	/* Deferred passes: in the submitter's thread, or a lent one. */
 	spinlock_t task_lock;		/* irq-safe, leaf: guards task */

@@ -26,6 +26,7 @@
 #include "claim.h"
 #include "compat.h"
 #include "ctx.h"
+#include "ktls.h"
 #include "netlink.h"
 #include "notif.h"
 #include "sock.h"
@@ -339,12 +340,6 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 	int ret;
 
 	lockdep_assert_held(&ctx->ev.mtx);	/* for ctx->ident */
-	/*
-	 * The release of pages that kTLS took is not reported to anyone
-	 * (ktls.c): neither completion point of the stack's letting go.
-	 */
-	if (zs->ktls && sqe->flags & (ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE))
-		return -EOPNOTSUPP;
 	ret = zcopy_owner_prepare(&ctx->ident);
 	if (ret)
 		return ret;
@@ -379,6 +374,8 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 			goto out_free;
 		}
 		__set_bit(ZCOPY_XFER_NOTIFY, &x->state);
+		/* Lives while the registration does, or holds transfers. */
+		x->tls_watch = zs->tls_watch;
 	}
 	zcopy_owner_get(&x->owner, &ctx->ident);
 	zcopy_notif_init(x);
@@ -448,7 +445,11 @@ void zcopy_xfer_finish(struct zcopy_xfer *x, int err)
 	if (!(x->flags & ZCOPY_F_RELEASE))
 		zcopy_xfer_post(x);
 	if (test_bit(ZCOPY_XFER_NOTIFY, &x->state)) {
-		zcopy_notif_put(x);
+		/* The TLS layer holds what it took until it lets go. */
+		if (x->tls_watch && sent)
+			zcopy_ktls_watch_hold(x->tls_watch, x);
+		else
+			zcopy_notif_put(x);
 		return;
 	}
 	set_bit(ZCOPY_XFER_RELEASED, &x->state);

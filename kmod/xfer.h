@@ -37,12 +37,14 @@ enum {
 	ZCOPY_XFER_GROUP_COPIED, /* a group's leader: a member was copied */
 	ZCOPY_XFER_GROUP_COUNTED, /* a group's leader: a CANCEL counted it */
 	ZCOPY_XFER_READ_BEHIND,	/* its first read started behind another */
+	ZCOPY_XFER_TLS_UNREAD,	/* held by a kTLS watch, not looked at yet */
 };
 
 struct zcopy_xfer {
 	struct ubuf_info uarg;		/* one reference per skb holding pages */
 	struct zcopy_event event;	/* the completion record */
-	struct list_head link;		/* in the socket's queue until handed */
+	/* In the socket's queue until handed; on kTLS, then in its watch. */
+	struct list_head link;
 	refcount_t ref;			/* event + uarg */
 	unsigned long state;		/* ZCOPY_XFER_* bits */
 
@@ -69,6 +71,9 @@ struct zcopy_xfer {
 	pgoff_t unread;			/* first page no read has covered */
 	struct zcopy_gaps gaps;
 	struct delayed_work release_work;
+	/* kTLS: what tells the release, and the records it waits for. */
+	struct zcopy_ktls_watch *tls_watch;
+	u64 tls_records;
 	unsigned int drop_tries;	/* of the gaps, still held by the stack */
 	/* Holders of its place in the context's limits: zcopy_xfer_unhold(). */
 	atomic_t charge_holds;

@@ -5,60 +5,20 @@
  * and every byte reaches the peer inside records it decrypts with the
  * same keys (TLS_RX): a byte that bypassed the record layer would fail
  * its authentication and end the read with an error, and over small
- * buffers most sends stop short.  A peer without keys sees full records.  What cannot be served is refused at REGISTER
- * or SUBMIT with EOPNOTSUPP.
+ * buffers most sends stop short.  A peer without keys sees full records.
+ * Release completions wait for the TLS layer to let go of the pages,
+ * until the socket is closed if need be.  What cannot be served is
+ * refused at REGISTER with EOPNOTSUPP.
  */
 #include "zc_util.h"
 
-#include <linux/tls.h>
+#include <limits.h>
 
 #include "kselftest_harness.h"
 
 #define TMPFILE		"/tmp/zcopy-ktls"
 #define FILE_SIZE	((1 << 20) + 333)
 #define TIMEOUT_MS	60000
-
-/* Both ends use these keys, so the peer can read what the sender wrote. */
-static void crypto_info(struct tls12_crypto_info_aes_gcm_128 *ci,
-			uint16_t version)
-{
-	memset(ci, 0, sizeof(*ci));
-	ci->info.version = version;
-	ci->info.cipher_type = TLS_CIPHER_AES_GCM_128;
-	memset(ci->key, 0x4b, sizeof(ci->key));
-	memset(ci->iv, 0x1a, sizeof(ci->iv));
-	memset(ci->salt, 0x5a, sizeof(ci->salt));
-}
-
-/*
- * The tls module, where it is one: attaching the ULP loads it only for
- * CAP_NET_ADMIN.  A failure shows as the ULP's ENOENT, and the case is
- * skipped.
- */
-static void load_tls(void)
-{
-	int ret;
-
-	if (!geteuid())
-		ret = system("modprobe -q tls 2>/dev/null");
-	(void)ret;
-}
-
-/*
- * Attach the tls ULP to @fd and set its keys for @dir (TLS_TX, TLS_RX,
- * or 0 for none).  -1 with errno if the kernel refuses.
- */
-static int ktls_set(int fd, int dir, uint16_t version)
-{
-	struct tls12_crypto_info_aes_gcm_128 ci;
-
-	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")))
-		return -1;
-	if (!dir)
-		return 0;
-	crypto_info(&ci, version);
-	return setsockopt(fd, SOL_TLS, dir, &ci, sizeof(ci));
-}
 
 FIXTURE(ktls) {
 	int zc, fd, tx, rx;
@@ -90,10 +50,9 @@ FIXTURE_SETUP(ktls)
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, tcp_pair_opt(AF_INET, &self->tx, &self->rx,
 				  variant->pair_flags));
-	load_tls();
-	if (ktls_set(self->tx, TLS_TX, variant->version))
+	if (zc_ktls_set(self->tx, TLS_TX, variant->version))
 		SKIP(return, "no kTLS transmit: %s", strerror(errno));
-	ASSERT_EQ(0, ktls_set(self->rx, TLS_RX, variant->version));
+	ASSERT_EQ(0, zc_ktls_set(self->rx, TLS_RX, variant->version));
 	ASSERT_EQ(0, receiver_start(&self->r, self->rx));
 	self->zc = zc_open();
 	ASSERT_LE(0, self->zc);
@@ -161,24 +120,207 @@ TEST_F(ktls, responses_arrive_decrypted_and_whole)
 }
 
 /*
- * The stack's release of pages that kTLS took is reported to no one:
- * ZCOPY_F_RELEASE and ZCOPY_F_DONTCACHE are refused, and nothing sent.
+ * A file on the disk-backed scratch filesystem (tmpfs pages never leave
+ * the page cache), written out, and dropped from the cache if @cold.
  */
-TEST_F(ktls, release_and_dontcache_are_refused)
+static int scratch_file(char *path, const char *name, size_t size,
+			unsigned int seed, bool cold)
 {
-	struct zcopy_sqe s = zc_sqe(self->fd, self->tx, 0, 4096, 1,
-				    ZCOPY_F_RELEASE);
+	const char *dir = getenv("ZCOPY_SCRATCH");
+	int fd;
 
-	EXPECT_EQ(-1, zc_submit(self->zc, &s, 1));
-	EXPECT_EQ(EOPNOTSUPP, errno);
-	s.flags = ZCOPY_F_DONTCACHE;
-	EXPECT_EQ(-1, zc_submit(self->zc, &s, 1));
-	EXPECT_EQ(EOPNOTSUPP, errno);
+	if (!dir)
+		return -1;
+	snprintf(path, PATH_MAX, "%s/%s", dir, name);
+	fd = make_file(path, size, seed);
+	if (fd < 0 || fsync(fd))
+		return -1;
+	if (cold && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
+		return -1;
+	return fd;
+}
+
+/*
+ * ZCOPY_F_RELEASE completes once the TLS layer has let go of the pages,
+ * saying that they were copied (by the cipher); with ZCOPY_F_DONTCACHE
+ * too, an uncached file is left uncached.  The peer reads it all.
+ */
+TEST_F(ktls, release_and_dontcache_complete_copied)
+{
+	const size_t size = 4 << 20, tail = 1 << 16;
+	struct zcopy_sqe sqe[2];
+	struct zcopy_cqe cqe[2];
+	char path[PATH_MAX];
+	uint64_t want;
+	int fd, i;
+
+	if (!getenv("ZCOPY_SCRATCH"))
+		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
+	fd = scratch_file(path, "ktls-release", size, 4, true);
+	ASSERT_LE(0, fd);
+	/* The second's reads come after the first's, and are its own. */
+	sqe[0] = zc_sqe(fd, self->tx, 0, size - tail, 0,
+			ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE);
+	sqe[1] = zc_sqe(fd, self->tx, size - tail, tail, 1, ZCOPY_F_RELEASE);
+	ASSERT_EQ(2, zc_submit(self->zc, sqe, 2));
+	ASSERT_EQ(2, zc_wait(self->zc, cqe, 2, TIMEOUT_MS));
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ((int64_t)(cqe[i].user_data ? tail : size - tail),
+			  cqe[i].res);
+		EXPECT_EQ(0, cqe[i].error);
+		EXPECT_TRUE(cqe[i].flags & ZCOPY_CQE_F_COPIED);
+	}
+	EXPECT_EQ(0, resident_range(fd, 0, size - tail));
 	shutdown(self->tx, SHUT_WR);
 	receiver_join(&self->r);
 	close(self->zc);
 	self->zc = -1;
-	EXPECT_EQ(0, self->r.bytes);
+	EXPECT_EQ(0, self->r.err);
+	EXPECT_EQ(size, self->r.bytes);
+	/* Reading the file for its hash caches it: last. */
+	want = hash_file(fd, HASH_INIT, 0, size);
+	EXPECT_EQ(want, self->r.hash);
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_PAGES, 0, TIMEOUT_MS));
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * A release completion comes only once the TLS layer holds none of the
+ * transfer's pages: the open record takes the start of the next
+ * transfer, and a full socket keeps encrypted records, with their
+ * plaintext, waiting for TCP.  A page held by anyone stays cached
+ * through POSIX_FADV_DONTNEED; so, as each completion arrives while
+ * the peer reads slowly, its range must drop out of the cache.
+ */
+TEST(release_comes_once_the_tls_layer_lets_go)
+{
+	const size_t piece = 1 << 16, pieces = 64, size = piece * pieces;
+	struct zcopy_sqe sqe[64];
+	struct zcopy_cqe cqe;
+	int zc = zc_open(), fd, tx, rx, copied = 0, still_held = 0;
+	unsigned char *file;
+	char path[PATH_MAX];
+	unsigned int i;
+	struct reader r;
+
+	ASSERT_LE(0, zc);
+	if (!getenv("ZCOPY_SCRATCH"))
+		SKIP(return, "ZCOPY_SCRATCH (a disk-backed directory) not set");
+	fd = scratch_file(path, "ktls-held", size, 5, false);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcp_pair_opt(AF_INET, &tx, &rx, TCP_PAIR_SMALL));
+	if (zc_ktls_set(tx, TLS_TX, TLS_1_3_VERSION))
+		SKIP(goto out, "no kTLS transmit: %s", strerror(errno));
+	ASSERT_EQ(0, zc_ktls_set(rx, TLS_RX, TLS_1_3_VERSION));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	for (i = 0; i < pieces; i++)
+		sqe[i] = zc_sqe(fd, tx, i * piece, piece, i, ZCOPY_F_RELEASE);
+	ASSERT_EQ((int)pieces, zc_submit(zc, sqe, pieces));
+	ASSERT_EQ(0, reader_start(&r, rx, size, 4096, 200));
+
+	for (i = 0; i < pieces; i++) {
+		ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+		EXPECT_EQ((int64_t)piece, cqe.res);
+		copied += !!(cqe.flags & ZCOPY_CQE_F_COPIED);
+		posix_fadvise(fd, cqe.user_data * piece, piece,
+			      POSIX_FADV_DONTNEED);
+		if (resident_range(fd, cqe.user_data * piece, piece))
+			still_held++;
+	}
+	TH_LOG("%d of %zu ranges still held at their release", still_held,
+	       pieces);
+	EXPECT_EQ(0, still_held);
+	EXPECT_EQ((int)pieces, copied);
+	EXPECT_EQ(size, reader_join(&r));
+	file = malloc(size);
+	ASSERT_NE(NULL, file);
+	ASSERT_EQ((ssize_t)size, pread(fd, file, size, 0));
+	EXPECT_EQ(0, memcmp(file, r.buf, size));
+	free(file);
+	free(r.buf);
+out:
+	close(zc);
+	close(tx);
+	close(rx);
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * The peer resets the connection while the TLS layer holds records: it
+ * keeps them, and their pages, until the socket is closed, so that is
+ * when the last release completions come, whether the context is still
+ * open or closed first (then it is freed after them).
+ */
+static void reset_then_close(struct __test_metadata *_metadata,
+			     bool close_context_first)
+{
+	const size_t piece = 1 << 16, pieces = 32, size = piece * pieces;
+	struct linger hard = { .l_onoff = 1, .l_linger = 0 };
+	int zc, fd, tx, rx, got = 0, n;
+	struct zcopy_sqe sqe[32];
+	struct zcopy_cqe cqe[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, contexts_settled());
+	zc = zc_open();
+	ASSERT_LE(0, zc);
+	fd = make_file(TMPFILE "-reset", size, 6);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcp_pair_opt(AF_INET, &tx, &rx, TCP_PAIR_SMALL));
+	if (zc_ktls_set(tx, TLS_TX, TLS_1_2_VERSION))
+		SKIP(goto out, "no kTLS transmit: %s", strerror(errno));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	for (i = 0; i < pieces; i++)
+		sqe[i] = zc_sqe(fd, tx, i * piece, piece, i, ZCOPY_F_RELEASE);
+	ASSERT_EQ((int)pieces, zc_submit(zc, sqe, pieces));
+	/* Nothing read: the socket fills, and records wait for TCP. */
+	usleep(zc_ms(200) * 1000);
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_LINGER, &hard,
+				sizeof(hard)));
+	close(rx);
+	rx = -1;
+	usleep(zc_ms(200) * 1000);
+	if (close_context_first) {
+		close(zc);
+		zc = -1;
+		close(tx);
+		tx = -1;
+		EXPECT_EQ(0, contexts_settled());
+	} else {
+		n = zc_wait(zc, cqe, pieces, 100);
+		got = n > 0 ? n : 0;
+		TH_LOG("%d of %zu completions before the close", got, pieces);
+		EXPECT_EQ(0, zc_reg(zc, ZCOPY_IOC_UNREGISTER, tx));
+		close(tx);
+		tx = -1;
+		while (got < (int)pieces) {
+			n = zc_wait(zc, cqe, pieces - got, TIMEOUT_MS);
+			ASSERT_LT(0, n);
+			got += n;
+		}
+	}
+	EXPECT_EQ(0, stat_wait(ZCOPY_A_STATS_PAGES, 0, TIMEOUT_MS));
+out:
+	if (zc >= 0)
+		close(zc);
+	if (tx >= 0)
+		close(tx);
+	if (rx >= 0)
+		close(rx);
+	close(fd);
+	unlink(TMPFILE "-reset");
+}
+
+TEST(reset_socket_releases_when_closed)
+{
+	reset_then_close(_metadata, false);
+}
+
+TEST(reset_socket_releases_after_its_context)
+{
+	reset_then_close(_metadata, true);
 }
 
 /*
@@ -229,8 +371,7 @@ TEST(records_are_full)
 	fd = make_file(TMPFILE "-records", size, 9);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
-	load_tls();
-	if (ktls_set(tx, TLS_TX, TLS_1_3_VERSION))
+	if (zc_ktls_set(tx, TLS_TX, TLS_1_3_VERSION))
 		SKIP(goto out, "no kTLS transmit: %s", strerror(errno));
 	ASSERT_EQ(0, reader_start(&r, rx, 2 * size, 1 << 16, 0));
 	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
@@ -268,8 +409,7 @@ TEST(receive_only_ktls_is_refused)
 
 	ASSERT_LE(0, zc);
 	ASSERT_EQ(0, tcp_pair(AF_INET, &tx, &rx));
-	load_tls();
-	if (ktls_set(tx, TLS_RX, TLS_1_3_VERSION))
+	if (zc_ktls_set(tx, TLS_RX, TLS_1_3_VERSION))
 		SKIP(goto out, "no kTLS: %s", strerror(errno));
 	EXPECT_EQ(-1, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
 	EXPECT_EQ(EOPNOTSUPP, errno);

@@ -38,6 +38,7 @@
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <linux/tls.h>
 #include <linux/zcopy.h>
 
 #define MiB		(1024UL * 1024)
@@ -523,6 +524,39 @@ static inline int receiver_start(struct receiver *r, int fd)
 static inline void receiver_join(struct receiver *r)
 {
 	pthread_join(r->thread, NULL);
+}
+
+/*
+ * Kernel TLS on @fd: keys for @dir (TLS_TX or TLS_RX) in AES-GCM-128,
+ * the same keys on both ends of a connection, so that the peer can read
+ * what was written (zc_ktls_keys()); with zc_ktls_set(), the tls
+ * upper-layer protocol first (no keys for @dir 0).  The tls module,
+ * where it is one, is loaded before: attaching the protocol loads it
+ * only for CAP_NET_ADMIN (ENOENT: callers skip).  -1 with errno if the
+ * kernel refuses.
+ */
+static inline int zc_ktls_keys(int fd, int dir, uint16_t version)
+{
+	struct tls12_crypto_info_aes_gcm_128 ci;
+
+	memset(&ci, 0, sizeof(ci));
+	ci.info.version = version;
+	ci.info.cipher_type = TLS_CIPHER_AES_GCM_128;
+	memset(ci.key, 0x4b, sizeof(ci.key));
+	memset(ci.iv, 0x1a, sizeof(ci.iv));
+	memset(ci.salt, 0x5a, sizeof(ci.salt));
+	return setsockopt(fd, SOL_TLS, dir, &ci, sizeof(ci));
+}
+
+static inline int zc_ktls_set(int fd, int dir, uint16_t version)
+{
+	static bool loaded;
+
+	if (!loaded && !geteuid())
+		loaded = !system("modprobe -q tls 2>/dev/null");
+	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")))
+		return -1;
+	return dir ? zc_ktls_keys(fd, dir, version) : 0;
 }
 
 /*

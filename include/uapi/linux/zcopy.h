@@ -241,7 +241,8 @@ struct zcopy_rings {
 /*
  * struct zcopy_cqe.flags ("Reading completions")
  *
- * ZCOPY_CQE_F_COPIED	the stack copied the data after all; only on the
+ * ZCOPY_CQE_F_COPIED	the stack copied the data after all (always on a
+ *			kTLS socket: the cipher did); only on the
  *			completions of ZCOPY_F_RELEASE transfers, and of
  *			groups with one
  */
