@@ -8,12 +8,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <linux/fs.h>
+#include <linux/tls.h>
 
 #include "internal.h"
 
@@ -27,7 +29,25 @@ static int sockopt_int(int fd, int level, int name)
 	return v;
 }
 
-/* Only TCP over IPv4 or IPv6, with no upper protocol (kTLS) over it. */
+/*
+ * Whether kernel TLS encrypts what is sent to @sock_fd: its transmit
+ * keys are set (the kernel says EBUSY, or nothing, before that).  Only
+ * the header of the keys' record is asked for, not the keys.
+ */
+static int ktls_sends(int sock_fd)
+{
+	struct tls_crypto_info info;
+	socklen_t len = sizeof(info);
+
+	return !getsockopt(sock_fd, SOL_TLS, TLS_TX, &info, &len) &&
+	       len == sizeof(info) && info.cipher_type;
+}
+
+/*
+ * Only TCP over IPv4 or IPv6, with no upper protocol over it but kernel
+ * TLS with its transmit keys set: sendfile() goes through its records,
+ * as it does for nginx.
+ */
 int fb_check_socket(int sock_fd)
 {
 	char ulp[16] = "";
@@ -44,7 +64,8 @@ int fb_check_socket(int sock_fd)
 	    sockopt_int(sock_fd, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
 	    sockopt_int(sock_fd, SOL_SOCKET, SO_PROTOCOL) != IPPROTO_TCP)
 		return -EOPNOTSUPP;
-	if (!getsockopt(sock_fd, IPPROTO_TCP, TCP_ULP, ulp, &len) && ulp[0])
+	if (!getsockopt(sock_fd, IPPROTO_TCP, TCP_ULP, ulp, &len) && ulp[0] &&
+	    (strcmp(ulp, "tls") || !ktls_sends(sock_fd)))
 		return -EOPNOTSUPP;
 	return 0;
 }

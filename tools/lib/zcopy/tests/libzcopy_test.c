@@ -539,6 +539,53 @@ TEST(buffers_and_ranges_go_out_in_order_as_responses)
 	teardown();
 }
 
+/*
+ * A socket with kernel TLS transmit keys takes transfers in either mode
+ * (the module, and the fallback's sendfile(), which this test runs too
+ * where the module is): a header and a file range go out in records the
+ * peer decrypts with the same keys.  The tls protocol without keys would
+ * send in clear text, and is refused.
+ */
+TEST(ktls_sockets_take_transfers_in_either_mode)
+{
+	const size_t size = 300 * 1000;
+	int file = make_file(NULL, size, 11), pass;
+	static const char hdr[] = "HTTP/1.1 200 OK\r\n\r\n";
+	struct zcopy_cqe cqe;
+	struct reader r;
+
+	ASSERT_LE(0, file);
+	for (pass = 0; pass < (module ? 2 : 1); pass++) {
+		int flags = pass ? ZCOPY_OPEN_FORCE_FALLBACK : OPEN_FLAGS;
+
+		ASSERT_EQ(0, zcopy_open(&z, flags));
+		ASSERT_EQ(0, tcp_pair(AF_INET, &snd, &rcv));
+		if (zc_ktls_set(snd, 0, 0))
+			SKIP(return, "no kernel TLS: %s", strerror(errno));
+		EXPECT_EQ(-EOPNOTSUPP, zcopy_register_socket(z, snd));
+		ASSERT_EQ(0, zc_ktls_keys(snd, TLS_TX, TLS_1_3_VERSION));
+		ASSERT_EQ(0, zc_ktls_set(rcv, TLS_RX, TLS_1_3_VERSION));
+		ASSERT_EQ(0, zcopy_register_socket(z, snd));
+		ASSERT_EQ(0, reader_start(&r, rcv, sizeof(hdr) - 1 + size,
+					  65536, 0));
+		ASSERT_EQ(0, zcopy_prep_buffer(z, snd, hdr, sizeof(hdr) - 1,
+					       ZCOPY_F_LINK, 1));
+		ASSERT_EQ(0, zcopy_prep(z, file, snd, 0, 0, 0, 2));
+		ASSERT_EQ(2, zcopy_submit(z));
+		ASSERT_EQ(0, wait10(&cqe));
+		EXPECT_EQ(0, cqe.error);
+		ASSERT_EQ(0, wait10(&cqe));
+		EXPECT_EQ(0, cqe.error);
+		EXPECT_EQ(sizeof(hdr) - 1 + size, reader_join(&r))
+			TH_LOG("pass %d", pass);
+		EXPECT_EQ(0, memcmp(r.buf, hdr, sizeof(hdr) - 1));
+		EXPECT_TRUE(is_pattern(r.buf + sizeof(hdr) - 1, 11, 0, size));
+		free(r.buf);
+		teardown();
+	}
+	close(file);
+}
+
 /* A ZCOPY_F_GROUP response completes once, with its total. */
 TEST(group_response_completes_once)
 {
