@@ -21,6 +21,7 @@
 #include "compat.h"
 #include "ctx.h"
 #include "dev.h"
+#include "limits.h"
 #include "ring.h"
 
 static int zcopy_open(struct inode *inode, struct file *file)
@@ -241,6 +242,12 @@ static int zcopy_probe(void __user *arg)
 		.sqe_flags	= ZCOPY_F_SUPPORTED,
 		.features	= ZCOPY_FEATURES,
 	};
+
+	/* Copy mode hands no page to the socket, as sendfile() would. */
+	if (READ_ONCE(zcopy_limits.copy_mode)) {
+		probe.features |= ZCOPY_FEAT_COPY_MODE;
+		probe.features &= ~ZCOPY_FEAT_SPLICE_PAGES;
+	}
 
 	return copy_to_user(arg, &probe, sizeof(probe)) ? -EFAULT : 0;
 }

@@ -4,6 +4,7 @@
  */
 
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sizes.h>
 
 #include <linux/zcopy.h>
@@ -16,6 +17,14 @@ struct zcopy_limits zcopy_limits = {
 	.submit_budget	= ZCOPY_DEFAULT_SUBMIT_BUDGET,
 	.deferred_timeout_ms = ZCOPY_DEFAULT_DEFERRED_TIMEOUT_MS,
 };
+
+/*
+ * Copy mode from the start, for sites that allow no page-cache page in
+ * a network buffer at any time; netlink changes it later (copy-mode).
+ */
+module_param_named(copy_mode, zcopy_limits.copy_mode, bool, 0444);
+MODULE_PARM_DESC(copy_mode,
+		 "Copy file data into the socket's own pages (default: off)");
 
 /*
  * epoll's rule of thumb: registrations may hold 4% of memory.  A

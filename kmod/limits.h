@@ -23,6 +23,7 @@ struct zcopy_limits {
 	u32 max_user_sockets;	/* registrations one user may hold */
 	u64 submit_budget;	/* bytes one call sends inline */
 	u32 deferred_timeout_ms; /* then how long the rest waits for a call */
+	bool copy_mode;		/* file data copied, no page handed (send.c) */
 };
 
 extern struct zcopy_limits zcopy_limits;

@@ -122,7 +122,9 @@ static int zcopy_nl_put_config(struct sk_buff *msg, struct net *net)
 			      READ_ONCE(zcopy_limits.submit_budget),
 			      ZCOPY_A_CONFIG_PAD) ||
 	    nla_put_u32(msg, ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS,
-			READ_ONCE(zcopy_limits.deferred_timeout_ms)))
+			READ_ONCE(zcopy_limits.deferred_timeout_ms)) ||
+	    nla_put_u8(msg, ZCOPY_A_CONFIG_COPY_MODE,
+		       READ_ONCE(zcopy_limits.copy_mode)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -161,8 +163,9 @@ int zcopy_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *sockets = info->attrs[ZCOPY_A_CONFIG_MAX_USER_SOCKETS];
 	struct nlattr *budget = info->attrs[ZCOPY_A_CONFIG_SUBMIT_BUDGET];
 	struct nlattr *timeout = info->attrs[ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS];
+	struct nlattr *copy = info->attrs[ZCOPY_A_CONFIG_COPY_MODE];
 
-	if (!inflight && !pinned && !sockets && !budget && !timeout) {
+	if (!inflight && !pinned && !sockets && !budget && !timeout && !copy) {
 		NL_SET_ERR_MSG(info->extack,
 			       "no configuration attribute given");
 		return -EINVAL;
@@ -179,6 +182,8 @@ int zcopy_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (timeout)
 		WRITE_ONCE(zcopy_limits.deferred_timeout_ms,
 			   nla_get_u32(timeout));
+	if (copy)
+		WRITE_ONCE(zcopy_limits.copy_mode, nla_get_u8(copy));
 	zcopy_nl_config_notify();
 	mutex_unlock(&zcopy_config_lock);
 	return 0;

@@ -24,7 +24,8 @@
  *    sleep, so it runs only in a thread lent to the context, or in the
  *    submitter's, where sendfile() would have run it (sock.c).
  *
- * Either way the socket takes page references, not copies.  (The bytes
+ * Either way the socket takes page references, not copies, unless the
+ * administrator set copy mode (zcopy_send_pages()).  (The bytes
  * of a ZCOPY_F_BUFFER entry, a response's header, are the third kind:
  * copied at SUBMIT, and by the socket, as write()'s do: see
  * zcopy_push_buffer().)  A transfer
@@ -225,6 +226,33 @@ static void zcopy_account(struct zcopy_xfer *x, const struct bio_vec *bv,
 }
 
 /*
+ * Copy mode on a kTLS socket: the TLS layer copies only what comes as
+ * kernel addresses, and takes references on the pages of anything else
+ * into a record's plaintext, as for MSG_SPLICE_PAGES.  So the pages go
+ * as their addresses, which needs every page mapped (no highmem).  Its
+ * own function: only this path pays for the kvecs on the stack.
+ */
+static noinline int zcopy_send_copy_ktls(struct zcopy_sock *zs,
+					 struct msghdr *msg,
+					 const struct bio_vec *bvec,
+					 unsigned int n, size_t len)
+{
+	struct kvec kv[ZCOPY_SEND_PAGES];
+	unsigned int i;
+
+	BUILD_BUG_ON(PIPE_DEF_BUFFERS > ZCOPY_SEND_PAGES);
+	if (IS_ENABLED(CONFIG_HIGHMEM) || WARN_ON_ONCE(n > ARRAY_SIZE(kv)))
+		return -EOPNOTSUPP;
+	for (i = 0; i < n; i++) {
+		kv[i].iov_base = page_address(bvec[i].bv_page) +
+				 bvec[i].bv_offset;
+		kv[i].iov_len = bvec[i].bv_len;
+	}
+	iov_iter_kvec(&msg->msg_iter, ITER_SOURCE, kv, n, len);
+	return zcopy_send_msg(zs, msg);
+}
+
+/*
  * Hand @len bytes in @bvec to the socket, never waiting.  Returns what
  * it took, which may be short, or an error.
  */
@@ -240,18 +268,29 @@ static int zcopy_send_pages(struct zcopy_xfer *x, struct zcopy_sock *zs,
 
 	if (more)
 		msg.msg_flags |= ZCOPY_MSG_MORE;
-	/* The TLS layer takes no ubuf_info: it is watched (ktls_release.c). */
-	if (test_bit(ZCOPY_XFER_NOTIFY, &x->state) && !zs->ktls) {
-		msg.msg_flags |= MSG_ZEROCOPY;
-		msg.msg_ubuf = &x->uarg;
-	} else {
-		msg.msg_flags |= MSG_SPLICE_PAGES;
+	/*
+	 * The TLS layer takes no ubuf_info: it is watched (ktls_release.c).
+	 * In copy mode, neither flag: the socket copies into pages of its
+	 * own, as for write().
+	 */
+	if (!x->copy) {
+		if (test_bit(ZCOPY_XFER_NOTIFY, &x->state) && !zs->ktls) {
+			msg.msg_flags |= MSG_ZEROCOPY;
+			msg.msg_ubuf = &x->uarg;
+		} else {
+			msg.msg_flags |= MSG_SPLICE_PAGES;
+		}
 	}
-	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bvec, n, len);
 	/* kTLS takes a reference whatever the route: its cipher reads them. */
-	zerocopy = zs->ktls ||
-		   READ_ONCE(zs->sock->sk->sk_route_caps) & NETIF_F_SG;
-	ret = zcopy_send_msg(zs, &msg);
+	zerocopy = !x->copy &&
+		   (zs->ktls ||
+		    READ_ONCE(zs->sock->sk->sk_route_caps) & NETIF_F_SG);
+	if (x->copy && zs->ktls) {
+		ret = zcopy_send_copy_ktls(zs, &msg, bvec, n, len);
+	} else {
+		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bvec, n, len);
+		ret = zcopy_send_msg(zs, &msg);
+	}
 	if (ret > 0)
 		zcopy_account(x, bvec, ret, zerocopy);
 	return ret;

@@ -356,6 +356,7 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		goto out_fput;
 	}
 	x->buf_inline = inline_buf;
+	x->copy = READ_ONCE(zcopy_limits.copy_mode);
 	/* A buffer's bytes count against max_pinned as a range's do. */
 	ret = zcopy_ctx_charge(ctx, bytes, held);
 	if (ret)
@@ -366,7 +367,8 @@ int zcopy_xfer_create(struct zcopy_ctx *ctx, const struct zcopy_sqe *sqe,
 		goto out_free;
 	}
 	if (sqe->flags & (ZCOPY_F_RELEASE | ZCOPY_F_DONTCACHE)) {
-		ret = zcopy_account_pinned(&x->mmp, bytes);
+		/* Copy mode pins nothing past the send. */
+		ret = x->copy ? 0 : zcopy_account_pinned(&x->mmp, bytes);
 		if (ret) {
 			if (buffer)
 				zcopy_user_uncharge_buffer(zs->claim.user, bytes);
@@ -446,7 +448,7 @@ void zcopy_xfer_finish(struct zcopy_xfer *x, int err)
 		zcopy_xfer_post(x);
 	if (test_bit(ZCOPY_XFER_NOTIFY, &x->state)) {
 		/* The TLS layer holds what it took until it lets go. */
-		if (x->tls_watch && sent)
+		if (x->tls_watch && sent && !x->copy)
 			zcopy_ktls_watch_hold(x->tls_watch, x);
 		else
 			zcopy_notif_put(x);

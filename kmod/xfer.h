@@ -58,6 +58,7 @@ struct zcopy_xfer {
 	struct zcopy_range range;	/* clipped to the size at submission */
 	bool until_eof;			/* no size to clip to: up to its EOF */
 	bool buf_inline;		/* in inline_buf: from the other cache */
+	bool copy;			/* copy mode when submitted (send.c) */
 	u64 pos;			/* next byte to hand to the socket */
 	u32 flags;			/* ZCOPY_F_* */
 	struct mmpin mmp;		/* the range, in the user's locked_vm */

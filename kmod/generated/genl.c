@@ -38,12 +38,13 @@ static const struct netlink_range_validation zcopy_a_config_deferred_timeout_ms_
 };
 
 /* ZCOPY_CMD_CONFIG_SET - do */
-static const struct nla_policy zcopy_config_set_nl_policy[ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS + 1] = {
+static const struct nla_policy zcopy_config_set_nl_policy[ZCOPY_A_CONFIG_COPY_MODE + 1] = {
 	[ZCOPY_A_CONFIG_MAX_INFLIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &zcopy_a_config_max_inflight_range),
 	[ZCOPY_A_CONFIG_MAX_PINNED] = NLA_POLICY_FULL_RANGE(NLA_U64, &zcopy_a_config_max_pinned_range),
 	[ZCOPY_A_CONFIG_MAX_USER_SOCKETS] = NLA_POLICY_FULL_RANGE(NLA_U32, &zcopy_a_config_max_user_sockets_range),
 	[ZCOPY_A_CONFIG_SUBMIT_BUDGET] = NLA_POLICY_FULL_RANGE(NLA_U64, &zcopy_a_config_submit_budget_range),
 	[ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &zcopy_a_config_deferred_timeout_ms_range),
+	[ZCOPY_A_CONFIG_COPY_MODE] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 /* ZCOPY_CMD_TRANSFER_GET - dump */
@@ -67,7 +68,7 @@ static const struct genl_split_ops zcopy_nl_ops[] = {
 		.cmd		= ZCOPY_CMD_CONFIG_SET,
 		.doit		= zcopy_nl_config_set_doit,
 		.policy		= zcopy_config_set_nl_policy,
-		.maxattr	= ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS,
+		.maxattr	= ZCOPY_A_CONFIG_COPY_MODE,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{

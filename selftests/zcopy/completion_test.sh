@@ -59,7 +59,8 @@ commands=$(printf '%s\nlist\n' "$commands" | sort | xargs)
 expect_completion commands "zcctl " "$commands"
 expect_completion commands_after_options "zcctl -j -p " "$commands"
 expect_completion config_keys "zcctl config set max-inflight 3 " \
-	"deferred-timeout-ms max-inflight max-pinned max-user-sockets submit-budget"
+	"copy-mode deferred-timeout-ms max-inflight max-pinned max-user-sockets submit-budget"
+expect_completion config_switch "zcctl config set copy-mode " "off on"
 expect_completion help_topics "zcctl help " "$commands"
 
 # A context opened for the test is offered after "transfers".

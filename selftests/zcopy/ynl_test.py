@@ -89,9 +89,10 @@ def stats_get():
 def config_get_set():
     cfg = ynl().do("config-get", {})
     expect(set(cfg) == {"max-inflight", "max-pinned", "max-user-sockets",
-                        "submit-budget", "deferred-timeout-ms"}, f"config {cfg}")
+                        "submit-budget", "deferred-timeout-ms", "copy-mode"},
+           f"config {cfg}")
     want = {"max-inflight": 1000, "max-pinned": 1 << 24, "max-user-sockets": 77,
-            "submit-budget": 1 << 20, "deferred-timeout-ms": 250}
+            "submit-budget": 1 << 20, "deferred-timeout-ms": 250, "copy-mode": 1}
     try:
         ynl().do("config-set", want)
         now = ynl().do("config-get", {})
@@ -105,7 +106,7 @@ def config_get_set():
 @case
 def config_set_rejections():
     for bad in ({"max-inflight": 0}, {"max-pinned": 1},
-                {"max-user-sockets": 0}, {}):
+                {"max-user-sockets": 0}, {"copy-mode": 2}, {}):
         text = rejection("config-set", bad)
         want = "out of range" if bad else "no configuration attribute given"
         expect(want in text, f"{bad}: {text!r}")

@@ -665,11 +665,11 @@ static inline int genl_family_id(int nl, const char *name)
 
 /*
  * One zcopy family request @cmd over a new socket, with an attribute
- * @attr = @value, a u32 or (@wide) a u64, unless @attr is 0.  Returns 0
+ * @attr = @value of @len bytes (1, 4 or 8), unless @attr is 0.  Returns 0
  * with the family's answer (if any) in @reply, or -1: no family, or an
  * error in the ack.
  */
-static inline int zc_genl(int cmd, int attr, uint64_t value, bool wide,
+static inline int zc_genl(int cmd, int attr, uint64_t value, size_t len,
 			  char *reply, size_t size)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
@@ -678,11 +678,11 @@ static inline int zc_genl(int cmd, int attr, uint64_t value, bool wide,
 		struct genlmsghdr g;
 		struct nlattr a;
 		union {
+			uint8_t v8;
 			uint32_t v32;
 			uint64_t v64;
 		};
 	} req = { 0 };
-	size_t len = wide ? sizeof(req.v64) : sizeof(req.v32);
 	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
 	int nl, id, ret = -1;
 	char ack[1024];
@@ -696,17 +696,19 @@ static inline int zc_genl(int cmd, int attr, uint64_t value, bool wide,
 		goto out;
 	req.n.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN;
 	if (attr)
-		req.n.nlmsg_len += NLA_HDRLEN + len;
+		req.n.nlmsg_len += NLA_ALIGN(NLA_HDRLEN + len);
 	req.n.nlmsg_type = id;
 	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	req.g.cmd = cmd;
 	req.g.version = ZCOPY_FAMILY_VERSION;
 	req.a.nla_type = attr;
 	req.a.nla_len = NLA_HDRLEN + len;
-	if (wide)
+	if (len == sizeof(req.v64))
 		req.v64 = value;
-	else
+	else if (len == sizeof(req.v32))
 		req.v32 = value;
+	else
+		req.v8 = value;
 	if (sendto(nl, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&sa,
 		   sizeof(sa)) < 0)
 		goto out;
@@ -728,7 +730,7 @@ out:
 	return ret;
 }
 
-/* Attribute @attr of @cmd's answer, a u32 or u64; -1 if there is none. */
+/* Attribute @attr of @cmd's answer, a u8, u32 or u64; -1 if none. */
 static inline long long zc_genl_get(int cmd, int attr)
 {
 	static __thread char reply[8192];
@@ -736,7 +738,7 @@ static inline long long zc_genl_get(int cmd, int attr)
 	uint64_t v64;
 	uint32_t v32;
 
-	if (zc_genl(cmd, 0, 0, false, reply, sizeof(reply)))
+	if (zc_genl(cmd, 0, 0, 0, reply, sizeof(reply)))
 		return -1;
 	a = genl_attr((struct nlmsghdr *)reply, attr);
 	if (!a)
@@ -745,6 +747,8 @@ static inline long long zc_genl_get(int cmd, int attr)
 		memcpy(&v64, (char *)a + NLA_HDRLEN, sizeof(v64));
 		return v64;
 	}
+	if (a->nla_len == NLA_HDRLEN + 1)
+		return *((uint8_t *)a + NLA_HDRLEN);
 	memcpy(&v32, (char *)a + NLA_HDRLEN, sizeof(v32));
 	return v32;
 }
@@ -781,17 +785,17 @@ static inline long long stat_value(int attr)
 }
 
 /*
- * Set the configuration attribute @attr (a ZCOPY_A_CONFIG_*), a u32 or
- * (@wide) a u64, to @value; returns its value before, or -1 (and
- * changes nothing).
+ * Set the configuration attribute @attr (a ZCOPY_A_CONFIG_*) of @len
+ * bytes to @value; returns its value before, or -1 (and changes
+ * nothing).
  */
 static inline long long zc_config_set_width(int attr, uint64_t value,
-					    bool wide)
+					    size_t len)
 {
 	char reply[1024];
 	long long old = zc_genl_get(ZCOPY_CMD_CONFIG_GET, attr);
 
-	if (old < 0 || zc_genl(ZCOPY_CMD_CONFIG_SET, attr, value, wide,
+	if (old < 0 || zc_genl(ZCOPY_CMD_CONFIG_SET, attr, value, len,
 			       reply, sizeof(reply)))
 		return -1;
 	return old;
@@ -799,12 +803,17 @@ static inline long long zc_config_set_width(int attr, uint64_t value,
 
 static inline long long zc_config_set(int attr, uint32_t value)
 {
-	return zc_config_set_width(attr, value, false);
+	return zc_config_set_width(attr, value, sizeof(uint32_t));
 }
 
 static inline long long zc_config_set64(int attr, uint64_t value)
 {
-	return zc_config_set_width(attr, value, true);
+	return zc_config_set_width(attr, value, sizeof(uint64_t));
+}
+
+static inline long long zc_config_set8(int attr, uint8_t value)
+{
+	return zc_config_set_width(attr, value, sizeof(uint8_t));
 }
 
 /* Wait up to @timeout_ms (scaled) for counter @attr to reach @want. */

@@ -8,6 +8,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -90,8 +91,9 @@ def stats_follow_workload():
 def config_set_is_obeyed():
     default = zjson("config")
     expect(set(default) == {"max_inflight", "max_pinned", "max_user_sockets",
-                            "submit_budget", "deferred_timeout_ms"},
+                            "submit_budget", "deferred_timeout_ms", "copy_mode"},
            f"config keys: {default}")
+    expect(default["copy_mode"] is False, "copy mode on by default")
     try:
         zcctl("config", "set", "max-inflight", "3")
         expect(zjson("config")["max_inflight"] == 3, "max-inflight not 3")
@@ -104,10 +106,20 @@ def config_set_is_obeyed():
         zcctl("config", "set", "submit-budget", "64K")
         expect(zjson("config")["submit_budget"] == 64 << 10,
                "submit-budget 64K not 64 KiB")
+        zcctl("config", "set", "copy-mode", "on")
+        expect(zjson("config")["copy_mode"] is True, "copy-mode on not true")
+        expect(re.search(r"^copy mode: +on$", zcctl("config").stdout, re.M),
+               "copy mode not shown on")
+        zcctl("config", "set", "copy-mode", "0")
+        expect(zjson("config")["copy_mode"] is False, "copy-mode 0 not false")
+        p = zcctl("config", "set", "copy-mode", "yes", check=False)
+        expect(p.returncode == 1 and "invalid value 'yes'" in p.stderr,
+               f"copy-mode yes: exit {p.returncode}, {p.stderr!r}")
     finally:
         zcctl("config", "set", "max-inflight", str(default["max_inflight"]),
               "max-pinned", str(default["max_pinned"]),
-              "submit-budget", str(default["submit_budget"]))
+              "submit-budget", str(default["submit_budget"]),
+              "copy-mode", "on" if default["copy_mode"] else "off")
     expect(zjson("config") == default, "config not restored")
 
 

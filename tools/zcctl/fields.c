@@ -32,6 +32,7 @@ static const struct field config_fields[] = {
 	{ ZCOPY_A_CONFIG_MAX_USER_SOCKETS, "max_user_sockets", FIELD_U32 },
 	{ ZCOPY_A_CONFIG_SUBMIT_BUDGET, "submit_budget", FIELD_U64 },
 	{ ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS, "deferred_timeout_ms", FIELD_U32 },
+	{ ZCOPY_A_CONFIG_COPY_MODE, "copy_mode", FIELD_SWITCH },
 };
 const struct object config_object = OBJECT(ZCOPY_A_CONFIG_MAX, config_fields);
 
@@ -81,6 +82,8 @@ uint64_t attr_uint(const struct nlattr *a)
 	}
 	if (nla_len(a) == sizeof(v32))
 		memcpy(&v32, nla_data(a), sizeof(v32));
+	if (nla_len(a) == sizeof(uint8_t))
+		return nla_get_u8((struct nlattr *)a);
 	return v32;
 }
 
@@ -158,6 +161,12 @@ static void print_field(const struct field *f, const struct nlattr *a)
 		break;
 	case FIELD_FLAG:
 		out_bool(f->key, true);
+		break;
+	case FIELD_SWITCH:
+		if (out_is_json())
+			out_bool(f->key, v);
+		else
+			out_str(f->key, v ? "on" : "off");
 		break;
 	case FIELD_STATE:
 		out_str(f->key, state_name(v));

@@ -14,6 +14,7 @@ enum field_type {
 	FIELD_S32,
 	FIELD_STRING,
 	FIELD_FLAG,
+	FIELD_SWITCH,		/* u8: on or off */
 	FIELD_STATE,		/* enum zcopy_transfer_state */
 	FIELD_DEV,		/* major:minor */
 	FIELD_SQE_FLAGS,	/* ZCOPY_F_* */

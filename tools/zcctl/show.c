@@ -115,13 +115,14 @@ static int cmd_config_show(void)
 static const struct config_key {
 	const char *name;
 	int attr;
-	int is_u64;		/* else u32 */
+	int bits;		/* 8: on or off; 32, 64: a number */
 } config_keys[] = {
-	{ "max-inflight", ZCOPY_A_CONFIG_MAX_INFLIGHT, 0 },
-	{ "max-pinned", ZCOPY_A_CONFIG_MAX_PINNED, 1 },
-	{ "max-user-sockets", ZCOPY_A_CONFIG_MAX_USER_SOCKETS, 0 },
-	{ "submit-budget", ZCOPY_A_CONFIG_SUBMIT_BUDGET, 1 },
-	{ "deferred-timeout-ms", ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS, 0 },
+	{ "max-inflight", ZCOPY_A_CONFIG_MAX_INFLIGHT, 32 },
+	{ "max-pinned", ZCOPY_A_CONFIG_MAX_PINNED, 64 },
+	{ "max-user-sockets", ZCOPY_A_CONFIG_MAX_USER_SOCKETS, 32 },
+	{ "submit-budget", ZCOPY_A_CONFIG_SUBMIT_BUDGET, 64 },
+	{ "deferred-timeout-ms", ZCOPY_A_CONFIG_DEFERRED_TIMEOUT_MS, 32 },
+	{ "copy-mode", ZCOPY_A_CONFIG_COPY_MODE, 8 },
 };
 
 #define NR_CONFIG_KEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
@@ -136,10 +137,42 @@ static const struct config_key *config_key(const char *name)
 	return NULL;
 }
 
+/* A switch's value: on or off (1 or 0, as the kernel takes it). */
+static int parse_switch(const char *s, unsigned long long *v)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "1"))
+		*v = 1;
+	else if (!strcmp(s, "off") || !strcmp(s, "0"))
+		*v = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_config_value(const struct config_key *key, const char *s,
+			      unsigned long long *v)
+{
+	if (key->bits == 8)
+		return parse_switch(s, v);
+	if (parse_u64(s, v, key->bits == 64))
+		return -1;
+	return key->bits == 32 && *v > UINT32_MAX ? -1 : 0;
+}
+
+static int put_config_value(struct nl_msg *msg, const struct config_key *key,
+			    unsigned long long v)
+{
+	if (key->bits == 8)
+		return nla_put_u8(msg, key->attr, (uint8_t)v);
+	if (key->bits == 32)
+		return nla_put_u32(msg, key->attr, (uint32_t)v);
+	return nla_put_u64(msg, key->attr, v);
+}
+
 /*
  * config set KEY VALUE [KEY VALUE]...  zcctl checks only that values are
- * numbers of the attribute's width: the ranges are the kernel's policy,
- * and its extended ack says what they are.
+ * numbers of the attribute's width, or on/off: the ranges are the
+ * kernel's policy, and its extended ack says what they are.
  */
 static int cmd_config_set(int argc, char **argv)
 {
@@ -156,8 +189,7 @@ static int cmd_config_set(int argc, char **argv)
 		if (!keys[i])
 			return usage_error("config", "unknown key '%s'",
 					   argv[1 + 2 * i]);
-		if (parse_u64(argv[2 + 2 * i], &values[i], keys[i]->is_u64) ||
-		    (!keys[i]->is_u64 && values[i] > UINT32_MAX))
+		if (parse_config_value(keys[i], argv[2 + 2 * i], &values[i]))
 			return usage_error("config", "invalid value '%s' for %s",
 					   argv[2 + 2 * i], argv[1 + 2 * i]);
 	}
@@ -165,9 +197,7 @@ static int cmd_config_set(int argc, char **argv)
 		return 1;
 	msg = zc_nl_msg(&nl, ZCOPY_CMD_CONFIG_SET, 0);
 	for (i = 0; msg && i < n; i++) {
-		ret = keys[i]->is_u64 ?
-			nla_put_u64(msg, keys[i]->attr, values[i]) :
-			nla_put_u32(msg, keys[i]->attr, (uint32_t)values[i]);
+		ret = put_config_value(msg, keys[i], values[i]);
 		if (ret) {
 			nlmsg_free(msg);
 			msg = NULL;

@@ -30,7 +30,7 @@ static const struct command commands[] = {
 	  "show the limits, or set them (needs CAP_NET_ADMIN); keys:\n"
 	  "max-inflight COUNT, max-pinned BYTES (suffix K, M, G or T),\n"
 	  "max-user-sockets COUNT, submit-budget BYTES,\n"
-	  "deferred-timeout-ms MS",
+	  "deferred-timeout-ms MS, copy-mode on|off",
 	  cmd_config },
 	{ "contexts", "list", "", 0,
 	  "list the open contexts of this network namespace (without\n"

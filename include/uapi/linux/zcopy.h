@@ -139,15 +139,20 @@ struct zcopy_cancel {
  * ZCOPY_FEAT_ASYNC_READ	pages not yet in the page cache are read with
  *				no thread asleep
  * ZCOPY_FEAT_SPLICE_PAGES	transfers without ZCOPY_F_RELEASE hand pages
- *				to the socket as sendfile(2) does
+ *				to the socket as sendfile(2) does (not in
+ *				copy mode)
  * ZCOPY_FEAT_LEND		ZCOPY_IOC_LEND: reads that may block run in
  *				threads the application lends
  * ZCOPY_FEAT_RINGS		ZCOPY_IOC_SETUP_RINGS: shared-memory rings
+ * ZCOPY_FEAT_COPY_MODE		the administrator set copy mode: transfers
+ *				submitted now copy file data into the
+ *				socket's pages, handing it no page-cache page
  */
 #define ZCOPY_FEAT_ASYNC_READ		(1U << 0)
 #define ZCOPY_FEAT_SPLICE_PAGES		(1U << 1)
 #define ZCOPY_FEAT_LEND			(1U << 2)
 #define ZCOPY_FEAT_RINGS		(1U << 3)
+#define ZCOPY_FEAT_COPY_MODE		(1U << 4)
 
 /* What the module offers on the running kernel ("Probing"). */
 struct zcopy_probe {
