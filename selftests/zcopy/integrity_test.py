@@ -9,6 +9,9 @@
 # topology with zcopy (wire0 to wire1), and then the receiver's bytes,
 # the file as the page cache holds it, and the file as the disk holds it
 # (after drop_caches) must all be the bytes the file was written with.
+# The same through kernel TLS (the file's pages in the TLS layer's
+# records, decrypted by the receiver), and in copy mode (zcctl config set
+# copy-mode on: no page-cache page handed to the stack at all).
 
 import hashlib
 import os
@@ -26,6 +29,9 @@ from scale import scaled  # noqa: E402
 from topology import receiver  # noqa: E402
 
 SEND = os.path.join(HERE, "lib", "zcopy_send")
+HELPER = os.path.join(HERE, "lib", "zc_helper")
+PROJECT = os.environ.get("ZCOPY_PROJECT", os.path.join(HERE, "..", ".."))
+ZCCTL = os.path.join(PROJECT, "tools", "zcctl", "zcctl")
 SIZE = 2 << 20    # 512 pages, in many packets of many frags
 PORT = 20100
 A4, B4 = "198.18.0.1", "198.18.0.2"
@@ -52,10 +58,12 @@ def file_hash(path, drop=False):
     return h.hexdigest()
 
 
-def send_over_wire(path, family, dst):
-    """zcopy_send in wire0 to a receiver in wire1; the receiver's hash."""
-    t, result = receiver(family, dst, PORT)
-    p = subprocess.run(["ip", "netns", "exec", "wire0", SEND, dst, str(PORT), path],
+def send_over_wire(path, family, dst, ktls=False):
+    """zcopy_send in wire0 to a receiver in wire1 (with ktls, zc_helper
+    through kernel TLS); the receiver's hash."""
+    t, result = receiver(family, dst, PORT, ktls)
+    argv = [HELPER, "ktls-send"] if ktls else [SEND]
+    p = subprocess.run(["ip", "netns", "exec", "wire0", *argv, dst, str(PORT), path],
                        capture_output=True, text=True, timeout=scaled(300))
     t.join(scaled(300))
     if p.returncode:
@@ -100,13 +108,24 @@ def nft_dup(add, dst):
         raise AssertionError(f"nft: {p.stderr.strip()}")
 
 
+def copy_mode(on):
+    sh(ZCCTL, "config", "set", "copy-mode", "on" if on else "off")
+
+
 def check(name, path, want, family, dst, setup, teardown, proof=None):
+    ktls, copy = "ktls" in name, name.endswith("_copy")
+    if ktls:
+        subprocess.run(["modprobe", "-q", "tls"], capture_output=True)
     setup()
     try:
+        if copy:
+            copy_mode(True)
         before = proof() if proof else 0
-        got = send_over_wire(path, family, dst)
+        got = send_over_wire(path, family, dst, ktls)
         moved = proof() - before if proof else None
     finally:
+        if copy:
+            copy_mode(False)
         teardown()
     cached, disk = file_hash(path), file_hash(path, drop=True)
     ok = got == want and cached == want and disk == want and \
@@ -136,6 +155,16 @@ def main():
          lambda: nft_dup(True, B4), lambda: nft_dup(False, B4), None),
         ("nft_dup_ipv6", socket.AF_INET6, B6,
          lambda: nft_dup(True, B6), lambda: nft_dup(False, B6), None),
+        ("ktls_esp_transport_ipv4", socket.AF_INET, B4,
+         lambda: esp(True, A4, B4), lambda: esp(False, A4, B4), esp_bytes),
+        ("ktls_nft_dup_ipv6", socket.AF_INET6, B6,
+         lambda: nft_dup(True, B6), lambda: nft_dup(False, B6), None),
+        ("esp_transport_ipv4_copy", socket.AF_INET, B4,
+         lambda: esp(True, A4, B4), lambda: esp(False, A4, B4), esp_bytes),
+        ("nft_dup_ipv4_copy", socket.AF_INET, B4,
+         lambda: nft_dup(True, B4), lambda: nft_dup(False, B4), None),
+        ("ktls_esp_transport_ipv6_copy", socket.AF_INET6, B6,
+         lambda: esp(True, A6, B6), lambda: esp(False, A6, B6), esp_bytes),
     ]
     ksft.print_header()
     ksft.set_plan(len(cases))

@@ -14,10 +14,16 @@
  *                            two contexts, stopping at the first refusal;
  *                            prints "registered K ERRNO" (or OK), holds
  *                            until stdin ends
+ *   zc_helper ktls-send HOST PORT FILE
+ *                            FILE to a TCP server through kernel TLS 1.3
+ *                            (zc_ktls_set()'s keys), with ZCOPY_F_RELEASE;
+ *                            for integrity_test.py
  *
  * Files are made in $ZCOPY_SCRATCH (or /tmp).  Exit status 0 when the
  * workload did what it says.
  */
+#include <netdb.h>
+
 #include "../zc_util.h"
 
 /* Say which step failed, so that the test's message says it too. */
@@ -164,6 +170,41 @@ static int do_register(unsigned int n)
 	return 0;
 }
 
+static int do_ktls_send(const char *host, const char *port, const char *path)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+	int zc, file, sock;
+	struct zcopy_cqe cqe;
+	struct stat st;
+
+	file = open(path, O_RDONLY | O_CLOEXEC);
+	if (file < 0 || fstat(file, &st))
+		return fail(path);
+	if (getaddrinfo(host, port, &hints, &ai))
+		return fail("address");
+	sock = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, ai->ai_addr, ai->ai_addrlen))
+		return fail("connect");
+	freeaddrinfo(ai);
+	if (zc_ktls_set(sock, TLS_TX, TLS_1_3_VERSION))
+		return fail("kernel TLS");
+	zc = zc_open();
+	if (zc < 0)
+		return fail("open /dev/zcopy");
+	if (zc_reg(zc, ZCOPY_IOC_REGISTER, sock) ||
+	    zc_submit1(zc, file, sock, 0, st.st_size, 1, ZCOPY_F_RELEASE) != 1)
+		return fail("submit");
+	if (zc_wait(zc, &cqe, 1, 120000) != 1)
+		return fail("completion");
+	if (cqe.res != st.st_size) {
+		errno = cqe.error ? -cqe.error : EIO;
+		return fail("transfer");
+	}
+	close(zc);
+	close(sock);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -173,8 +214,11 @@ int main(int argc, char **argv)
 		return do_hold(atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "fail"))
 		return do_fail();
+	if (argc == 5 && !strcmp(argv[1], "ktls-send"))
+		return do_ktls_send(argv[2], argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "register"))
 		return do_register(atoi(argv[2]));
-	fprintf(stderr, "usage: zc_helper send N SIZE | hold N | fail | register N\n");
+	fprintf(stderr, "usage: zc_helper send N SIZE | hold N | fail | register N |\n"
+			"                 ktls-send HOST PORT FILE\n");
 	return 2;
 }
