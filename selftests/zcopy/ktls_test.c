@@ -185,6 +185,20 @@ TEST_F(ktls, release_and_dontcache_complete_copied)
 	unlink(path);
 }
 
+/* The reader got @size bytes, and they are @fd's first @size. */
+static void reader_got_file(struct __test_metadata *_metadata,
+			    struct reader *r, int fd, size_t size)
+{
+	unsigned char *file = malloc(size);
+
+	EXPECT_EQ(size, reader_join(r));
+	ASSERT_NE(NULL, file);
+	ASSERT_EQ((ssize_t)size, pread(fd, file, size, 0));
+	EXPECT_EQ(0, memcmp(file, r->buf, size));
+	free(file);
+	free(r->buf);
+}
+
 /*
  * A release completion comes only once the TLS layer holds none of the
  * transfer's pages: the open record takes the start of the next
@@ -199,7 +213,6 @@ TEST(release_comes_once_the_tls_layer_lets_go)
 	struct zcopy_sqe sqe[64];
 	struct zcopy_cqe cqe;
 	int zc = zc_open(), fd, tx, rx, copied = 0, still_held = 0;
-	unsigned char *file;
 	char path[PATH_MAX];
 	unsigned int i;
 	struct reader r;
@@ -232,13 +245,7 @@ TEST(release_comes_once_the_tls_layer_lets_go)
 	       pieces);
 	EXPECT_EQ(0, still_held);
 	EXPECT_EQ((int)pieces, copied);
-	EXPECT_EQ(size, reader_join(&r));
-	file = malloc(size);
-	ASSERT_NE(NULL, file);
-	ASSERT_EQ((ssize_t)size, pread(fd, file, size, 0));
-	EXPECT_EQ(0, memcmp(file, r.buf, size));
-	free(file);
-	free(r.buf);
+	reader_got_file(_metadata, &r, fd, size);
 out:
 	close(zc);
 	close(tx);
@@ -321,6 +328,45 @@ TEST(reset_socket_releases_when_closed)
 TEST(reset_socket_releases_after_its_context)
 {
 	reset_then_close(_metadata, true);
+}
+
+/*
+ * With transfers queued and a peer that reads slowly, the protocol
+ * cannot be attached again (EEXIST) nor the transmit keys changed
+ * (EBUSY: these kernels have no TLS 1.3 key update for sending), and
+ * the stream goes on whole under the keys it began with.
+ */
+TEST(ulp_and_keys_stay_while_transfers_go)
+{
+	const size_t size = 4 << 20;
+	int zc = zc_open(), fd, tx, rx;
+	struct zcopy_cqe cqe;
+	struct reader r;
+
+	ASSERT_LE(0, zc);
+	fd = make_file(TMPFILE "-rekey", size, 12);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tcp_pair_opt(AF_INET, &tx, &rx, TCP_PAIR_SMALL));
+	if (zc_ktls_set(tx, TLS_TX, TLS_1_3_VERSION))
+		SKIP(goto out, "no kTLS transmit: %s", strerror(errno));
+	ASSERT_EQ(0, zc_ktls_set(rx, TLS_RX, TLS_1_3_VERSION));
+	ASSERT_EQ(0, zc_reg(zc, ZCOPY_IOC_REGISTER, tx));
+	ASSERT_EQ(1, zc_submit1(zc, fd, tx, 0, size, 1, ZCOPY_F_RELEASE));
+	ASSERT_EQ(0, reader_start(&r, rx, size, 16384, 100));
+	EXPECT_EQ(-1, setsockopt(tx, IPPROTO_TCP, TCP_ULP, "tls",
+				 sizeof("tls")));
+	EXPECT_EQ(EEXIST, errno);
+	EXPECT_EQ(-1, zc_ktls_keys(tx, TLS_TX, TLS_1_3_VERSION));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_EQ(1, zc_wait(zc, &cqe, 1, TIMEOUT_MS));
+	EXPECT_EQ((int64_t)size, cqe.res);
+	reader_got_file(_metadata, &r, fd, size);
+out:
+	close(zc);
+	close(tx);
+	close(rx);
+	close(fd);
+	unlink(TMPFILE "-rekey");
 }
 
 /*
