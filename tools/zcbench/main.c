@@ -23,7 +23,7 @@
 const struct method *const zcb_methods[] = {
 	&zcb_read_write, &zcb_mmap_write, &zcb_sendfile, &zcb_sendfile_cork,
 	&zcb_splice, &zcb_msg_zerocopy, &zcb_uring_splice, &zcb_zcopy,
-	&zcb_zcopy_release, &zcb_zcopy_read, NULL,
+	&zcb_zcopy_release, &zcb_zcopy_read, &zcb_zcopy_copy, NULL,
 };
 
 /* A response's head, as far as it goes; the rest of --header is zeros. */
@@ -98,8 +98,10 @@ static void usage(FILE *f)
 "                       and range as one submission\n"
 "      --tls VERSION    kTLS (1.2 or 1.3, AES-GCM-128) on every connection:\n"
 "                       the sender encrypts, the receiver decrypts all (the\n"
-"                       tls module must be loaded); not msg_zerocopy or\n"
-"                       zcopy+release\n");
+"                       tls module must be loaded); not msg_zerocopy\n"
+"\n"
+"zcopy+copy is zcopy in copy mode (zcctl config set copy-mode on, as root,\n"
+"and off after it); it runs only when -m names it.\n");
 }
 
 static char *next_item(char **list)
@@ -216,10 +218,12 @@ int main(int argc, char **argv)
 	}
 	/*
 	 * By default every method, or with --header every one that sends
-	 * it, and with --tls every one that kTLS takes.
+	 * it, and with --tls every one that kTLS takes; zcopy+copy only
+	 * when named.
 	 */
 	for (i = 0, all = !*methods; all && zcb_methods[i]; i++)
-		if ((!o.header || zcb_methods[i]->headers) &&
+		if (!zcb_methods[i]->named_only &&
+		    (!o.header || zcb_methods[i]->headers) &&
 		    (!o.frame || zcb_methods[i]->frames) &&
 		    (!zcb_tls_version || !zcb_methods[i]->no_tls))
 			snprintf(methods + strlen(methods), sizeof(methods) - strlen(methods),
@@ -232,7 +236,7 @@ int main(int argc, char **argv)
 		}
 		if (o.frame && !zcb_method(a)->frames) {
 			fprintf(stderr, "zcbench: %s sends no frames: pick from "
-				"read+write,sendfile,zcopy,zcopy+read\n", a);
+				"read+write,sendfile,zcopy,zcopy+read,zcopy+copy\n", a);
 			return 2;
 		}
 		if (zcb_tls_version && zcb_method(a)->no_tls) {
@@ -241,7 +245,8 @@ int main(int argc, char **argv)
 		}
 		if (o.header && !zcb_method(a)->headers) {
 			fprintf(stderr, "zcbench: %s sends no headers: pick from "
-				"sendfile,sendfile+cork,zcopy,zcopy+release,zcopy+read\n", a);
+				"sendfile,sendfile+cork,zcopy,zcopy+release,zcopy+read,"
+				"zcopy+copy\n", a);
 			return 2;
 		}
 	}

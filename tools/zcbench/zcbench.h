@@ -100,6 +100,7 @@ struct method {
 	int headers;		/* sends a header before each file (--header) */
 	int no_tls;		/* cannot send on a kTLS socket (--tls) */
 	int frames;		/* sends each file as frames (--frame) */
+	int named_only;		/* not in the default list: -m must name it */
 	int (*setup)(struct run *r);
 	pump_fn pump;
 	/* Send files on every connection until each is done (stream.c). */
@@ -109,7 +110,7 @@ struct method {
 
 extern const struct method zcb_read_write, zcb_mmap_write, zcb_sendfile,
 	zcb_sendfile_cork, zcb_splice, zcb_msg_zerocopy, zcb_uring_splice,
-	zcb_zcopy, zcb_zcopy_release, zcb_zcopy_read;
+	zcb_zcopy, zcb_zcopy_release, zcb_zcopy_read, zcb_zcopy_copy;
 
 /* The bytes of every header (--header), at most ZCB_HEADER_MAX. */
 #define ZCB_HEADER_MAX	4096

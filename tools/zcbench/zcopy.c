@@ -243,6 +243,33 @@ static void zc_teardown(struct run *r)
 	r->priv = NULL;
 }
 
+/*
+ * Copy mode (the administrator's, so zcbench must run as root) for this
+ * method's transfers: on while they are submitted, off after, whatever
+ * it was before.
+ */
+static int zc_copy_mode(int on)
+{
+	return system(on ? "zcctl config set copy-mode on" :
+			   "zcctl config set copy-mode off") ? -1 : 0;
+}
+
+static int zc_setup_copy(struct run *r)
+{
+	if (zc_copy_mode(1)) {
+		fprintf(stderr, "zcbench: zcopy+copy: zcctl config set "
+				"copy-mode on failed (as root?)\n");
+		return -1;
+	}
+	return zc_setup(r, 0, 0);
+}
+
+static void zc_teardown_copy(struct run *r)
+{
+	zc_teardown(r);
+	zc_copy_mode(0);
+}
+
 const struct method zcb_zcopy = {
 	.name = "zcopy", .epoll_events = EPOLLIN, .headers = 1, .frames = 1,
 	.setup = zc_setup_default, .stream = zc_stream, .teardown = zc_teardown,
@@ -250,8 +277,14 @@ const struct method zcb_zcopy = {
 
 const struct method zcb_zcopy_release = {
 	.name = "zcopy+release", .epoll_events = EPOLLIN, .headers = 1,
-	.no_tls = 1,	/* zcopy refuses ZCOPY_F_RELEASE on kTLS */
 	.setup = zc_setup_release, .stream = zc_stream, .teardown = zc_teardown,
+};
+
+const struct method zcb_zcopy_copy = {
+	.name = "zcopy+copy", .epoll_events = EPOLLIN, .headers = 1, .frames = 1,
+	.named_only = 1,	/* it changes the module's setting */
+	.setup = zc_setup_copy, .stream = zc_stream,
+	.teardown = zc_teardown_copy,
 };
 
 const struct method zcb_zcopy_read = {

@@ -64,10 +64,22 @@ static int tls_kernel_probe(void)
 	return err ? -1 : 0;
 }
 
-int tls_init(struct server *s, const char *cert, const char *key)
+/* @version: "1.2" or "1.3" for that one only, NULL for either. */
+int tls_init(struct server *s, const char *cert, const char *key,
+	     const char *version)
 {
+	int min = TLS1_2_VERSION, max = TLS1_3_VERSION;
 	SSL_CTX *ctx;
 
+	if (version && !strcmp(version, "1.2")) {
+		max = TLS1_2_VERSION;
+	} else if (version && !strcmp(version, "1.3")) {
+		min = TLS1_3_VERSION;
+	} else if (version) {
+		fprintf(stderr, "zcserve: TLS version is 1.2 or 1.3, not '%s'\n",
+			version);
+		return -1;
+	}
 	if (tls_kernel_probe())
 		return -1;
 	ctx = SSL_CTX_new(TLS_server_method());
@@ -75,7 +87,8 @@ int tls_init(struct server *s, const char *cert, const char *key)
 		tls_errors("SSL_CTX_new");
 		return -1;
 	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_min_proto_version(ctx, min);
+	SSL_CTX_set_max_proto_version(ctx, max);
 	SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS | SSL_OP_NO_RENEGOTIATION);
 	/* No tickets: they would be written after the kernel took over. */
 	SSL_CTX_set_num_tickets(ctx, 0);

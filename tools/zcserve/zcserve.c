@@ -8,7 +8,8 @@
  * only, every mode sending into kernel TLS (tls.c).
  *
  *   zcserve [--mode copy|sendfile|zcopy] [--chunk SIZE] [--port PORT]
- *           [--addr ADDR] [--tls-cert PEM --tls-key PEM] DIR
+ *           [--addr ADDR] [--tls-cert PEM --tls-key PEM
+ *           [--tls-version 1.2|1.3]] DIR
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -383,7 +384,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: zcserve [--mode copy|sendfile|zcopy] [--chunk SIZE] "
 		   "[--port PORT] [--addr ADDR]\n"
-		   "               [--tls-cert PEM --tls-key PEM] DIR\n");
+		   "               [--tls-cert PEM --tls-key PEM [--tls-version 1.2|1.3]] DIR\n");
 }
 
 int main(int argc, char **argv)
@@ -392,9 +393,10 @@ int main(int argc, char **argv)
 		{ "mode", 1, NULL, 'm' }, { "port", 1, NULL, 'p' },
 		{ "addr", 1, NULL, 'a' }, { "chunk", 1, NULL, 'c' },
 		{ "tls-cert", 1, NULL, 'C' }, { "tls-key", 1, NULL, 'K' },
+		{ "tls-version", 1, NULL, 'V' },
 		{ "help", 0, NULL, 'h' }, { 0 },
 	};
-	const char *cert = NULL, *key = NULL;
+	const char *cert = NULL, *key = NULL, *version = NULL;
 	struct server s = { .mode = MODE_SENDFILE };
 	struct rlimit nofile = { 65536, 65536 };
 	struct epoll_event ev[128];
@@ -437,11 +439,12 @@ int main(int argc, char **argv)
 		case 'a': addr = optarg; break;
 		case 'C': cert = optarg; break;
 		case 'K': key = optarg; break;
+		case 'V': version = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc - 1 || !cert != !key) {
+	if (optind != argc - 1 || !cert != !key || (version && !cert)) {
 		usage(stderr);
 		return 2;
 	}
@@ -458,7 +461,7 @@ int main(int argc, char **argv)
 	s.max_fd = nofile.rlim_cur - 1;
 	s.conns = calloc(nofile.rlim_cur, sizeof(*s.conns));
 	s.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (cert && tls_init(&s, cert, key))
+	if (cert && tls_init(&s, cert, key, version))
 		return 1;
 	if (!s.conns || s.ep < 0 || (s.mode == MODE_ZCOPY && body_zcopy_open(&s)))
 		return 1;

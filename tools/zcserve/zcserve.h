@@ -116,7 +116,8 @@ struct server {
 };
 
 /* tls.c: HTTPS, with the kernel encrypting what is sent (kTLS) */
-int tls_init(struct server *s, const char *cert, const char *key);
+int tls_init(struct server *s, const char *cert, const char *key,
+	     const char *version);
 int tls_accept(struct server *s, struct conn *c);
 int tls_handshake(struct conn *c);	/* <0 error, 0 wait, 1 done */
 ssize_t tls_read(struct conn *c, void *buf, size_t len);

@@ -7,11 +7,13 @@
 # costs one section, not the run).  On the VM's wire topology (wire0
 # sends, wire1 receives) and on loopback: zcbench's method matrix
 # (zcbench-N: pipelined, and stop and wait for per-file latency), a
-# response per file (responses, frames), files over kTLS (tls), its
+# response per file (responses, frames), files over kTLS (tls), copy
+# mode against zero-copy and sendfile (copymode), its
 # cold-submit and completion-scaling probes (blocking, scaling), then
 # wrk from wire1 against zcserve in each mode and against nginx
 # (sendfile on, one worker) in wire0, same files, same connection
-# counts (http), and
+# counts (http), the same over HTTPS, TLS 1.3 and 1.2, against nginx
+# with kernel TLS and with its own (https), and
 # whether a sender's work stays in its capped cgroup (cgroup).  Last,
 # the cold points of issue 13 (disk reads): threads parked on disk by
 # many cold files at once (blocking) and a CDN-like cold HTTP point
@@ -52,6 +54,7 @@ elif [ "$kind" = quick ]; then
 	scaling=(--sockets "10,100,1000,10000" --samples 50)
 	responses="-r 3 -b 32M -t 0.5"
 	wrk_secs=3	# three rounds (http.sh)
+	https_secs=10 https_rounds=2 https_versions=(1.3)
 else
 	runs=(
 		"-n wire --cache cached -c 1 -s 4K,64K,1M,64M,1G -r 5 -b 128M -t 2"
@@ -66,6 +69,7 @@ else
 	scaling=(--sockets "10,100,1000,10000" --samples 200)
 	responses="-r 5 -b 128M -t 2"
 	wrk_secs=5	# three rounds (http.sh)
+	https_secs=20 https_rounds=3 https_versions=(1.3 1.2)
 fi
 
 zcbench_sections=()
@@ -75,8 +79,8 @@ done
 case "$kind" in
 cold) sections=("${zcbench_sections[@]}" blocking http-cold) ;;
 # Quick leaves out http-cold: writing its 1.5 GiB set alone takes a minute.
-quick) sections=("${zcbench_sections[@]}" responses frames tls blocking scaling cgroup http) ;;
-*) sections=("${zcbench_sections[@]}" responses frames tls blocking scaling cgroup http http-cold) ;;
+quick) sections=("${zcbench_sections[@]}" responses frames tls copymode blocking scaling cgroup http https) ;;
+*) sections=("${zcbench_sections[@]}" responses frames tls copymode blocking scaling cgroup http https http-cold) ;;
 esac
 if [ "${1:-}" = --sections ]; then
 	echo "${sections[@]}"
@@ -140,6 +144,23 @@ tls)
 		-m read+write,sendfile,sendfile+cork,zcopy --tls 1.3 $responses \
 		--csv "$out/tls.csv" | tee "$out/tls.txt"
 	;;
+copymode)
+	# Copy mode against zero-copy and sendfile, cached and cold, plain
+	# and over kTLS: zcopy+copy turns the module's setting on for itself.
+	modprobe -q tls 2>/dev/null || true
+	echo "## zcbench copy mode $responses"
+	# shellcheck disable=SC2086
+	zcbench -n wire --cache cached -c 1,16,256 -s 64K,1M \
+		-m sendfile,zcopy,zcopy+copy $responses \
+		--csv "$out/copymode.csv" | tee "$out/copymode.txt"
+	# shellcheck disable=SC2086
+	zcbench -n wire --cache cached -c 16 -s 64K,1M --tls 1.3 \
+		-m sendfile,zcopy,zcopy+copy $responses \
+		--csv "$out/copymode-tls.csv" | tee "$out/copymode-tls.txt"
+	zcbench -n wire --cache cold -c 1 -s 1M -m sendfile,zcopy,zcopy+copy \
+		-r 3 --cold-rounds 2 --csv "$out/copymode-cold.csv" |
+		tee "$out/copymode-cold.txt"
+	;;
 blocking)
 	echo "## zcbench blocking ${blocking[*]}"
 	zcbench blocking "${blocking[@]}" --csv "$out/blocking.csv" | tee "$out/blocking.txt"
@@ -154,6 +175,14 @@ cgroup)
 	;;
 http)
 	"$project/tools/testing/bench/http.sh" "$out" "$data" "$wrk_secs"
+	;;
+https)
+	# HTTPS: zcserve on kTLS against nginx both ways (http.sh).
+	modprobe -q tls 2>/dev/null || true
+	for v in "${https_versions[@]}"; do
+		"$project/tools/testing/bench/http.sh" "$out" "$data" "$https_secs" \
+			"$https_rounds" "$v"
+	done
 	;;
 http-cold)
 	# It locks most of the guest's memory away while it runs.

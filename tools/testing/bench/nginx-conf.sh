@@ -3,7 +3,8 @@
 #
 # nginx-conf.sh CONFDIR ROOT PORT [DIRECTIVE...]: write CONFDIR/nginx.conf
 # for the benchmarks' nginx: one worker, no access log, sendfile on,
-# tcp_nopush, long keep-alive, serving ROOT on PORT, with each DIRECTIVE
+# tcp_nopush, long keep-alive, serving ROOT on PORT (with the listen
+# parameters that follow it, such as "8443 ssl"), with each DIRECTIVE
 # (such as "aio threads;") added to its http block.
 set -euo pipefail
 
