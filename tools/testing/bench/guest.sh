@@ -80,7 +80,7 @@ case "$kind" in
 cold) sections=("${zcbench_sections[@]}" blocking http-cold) ;;
 # Quick leaves out http-cold: writing its 1.5 GiB set alone takes a minute.
 quick) sections=("${zcbench_sections[@]}" responses frames tls copymode blocking scaling cgroup http https) ;;
-*) sections=("${zcbench_sections[@]}" responses frames tls copymode blocking scaling cgroup http https http-cold) ;;
+*) sections=("${zcbench_sections[@]}" responses frames tls copymode blocking scaling cgroup http https http-cold https-cold) ;;
 esac
 if [ "${1:-}" = --sections ]; then
 	echo "${sections[@]}"
@@ -188,6 +188,10 @@ http-cold)
 	# It locks most of the guest's memory away while it runs.
 	echo "## http-cold.sh 10"
 	"$project/tools/testing/bench/http-cold.sh" "$out" "$data" 10
+	;;
+https-cold)
+	echo "## http-cold.sh 10 1536 1.3"
+	"$project/tools/testing/bench/http-cold.sh" "$out" "$data" 10 1536 1.3
 	;;
 *)
 	echo "guest.sh: no section $section in $kind" >&2

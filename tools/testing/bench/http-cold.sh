@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# http-cold.sh OUTDIR DATADIR SECONDS [FILES]: a CDN-like cold point.
+# http-cold.sh OUTDIR DATADIR SECONDS [FILES [TLS]]: a CDN-like cold point.
 # FILES distinct 1 MiB files (default 1536), more than the page cache
 # can hold, requested in random order by wrk from the receiving side of
 # the wire, at 16 connections for SECONDS and then 256 for four times as
@@ -18,7 +18,9 @@
 # by one loop in the server's namespace: a process started ten times a
 # second took CPU from the zcopy runs alone (256 connections: 49-59
 # requests/s with it, 71-72 without, in one ad hoc run).
-# Writes OUTDIR/http-cold.csv and prints a table.
+# Writes OUTDIR/http-cold.csv and prints a table.  With TLS (1.2 or
+# 1.3), the same over HTTPS, into OUTDIR/https-cold.csv: nginx with
+# kernel TLS as well as aio threads, zcserve on kernel TLS.
 #
 # The page cache is made small by locking memory (squeeze.py) rather
 # than by booting a second, smaller guest: the other points of the run
@@ -27,13 +29,23 @@
 # MemAvailable stay for the page cache, socket buffers and the servers.
 set -euo pipefail
 
-out=${1:?usage: http-cold.sh OUTDIR DATADIR SECONDS [FILES]} data=${2:?} secs=${3:-10}
-nfiles=${4:-1536}
+out=${1:?usage: http-cold.sh OUTDIR DATADIR SECONDS [FILES [TLS]]} data=${2:?}
+secs=${3:-10} nfiles=${4:-1536} tls=${5:-}
 leave_mib=${LEAVE_MIB:-512}
 here=$(cd "$(dirname "$0")" && pwd)
 www=$data/www
 conf=$out/nginx-cold
+name=http-cold scheme=http nginx_name=nginx-aio-threads tls_opts=()
 mkdir -p "$www/cold" "$conf"
+if [ -n "$tls" ]; then
+	name=https-cold scheme=https nginx_name=nginx-ktls-aio-threads
+	conf=$out/nginx-cold-tls
+	mkdir -p "$conf"
+	modprobe -q tls 2>/dev/null || true
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-days 2 -subj /CN=bench -keyout "$conf/key.pem" -out "$conf/cert.pem" 2>/dev/null
+	tls_opts=(--tls-cert "$conf/cert.pem" --tls-key "$conf/key.pem" --tls-version "$tls")
+fi
 
 # The same bytes, rotated by a different amount in each file, so that
 # no two files and no two of their pages are alike: a server sending
@@ -71,26 +83,34 @@ done
 read -r locked avail <"$out/squeeze.txt"
 locked=${locked#locked_mib=} avail=${avail#available_mib=}
 echo "cold set: $nfiles files of 1 MiB; page cache room: about $avail MiB" \
-	"($locked MiB locked away)" | tee "$out/http-cold.txt"
+	"($locked MiB locked away)${tls:+; HTTPS, TLS $tls}" | tee "$out/$name.txt"
 
 threads=1
 if ! nginx -V 2>&1 | grep -q -- --with-threads; then
 	threads=0
 	echo "nginx: built without --with-threads, so no aio threads: not measured" |
-		tee -a "$out/http-cold.txt"
+		tee -a "$out/$name.txt"
 fi
 
-"$(dirname "$0")/nginx-conf.sh" "$conf" "$www" 8091 "aio threads;"
+if [ -n "$tls" ]; then
+	"$(dirname "$0")/nginx-conf.sh" "$conf" "$www" "8091 ssl" "aio threads;" \
+		"ssl_certificate $conf/cert.pem;" "ssl_certificate_key $conf/key.pem;" \
+		"ssl_protocols TLSv$tls;" "ssl_session_tickets off;" \
+		"ssl_conf_command Options KTLS;"
+else
+	"$(dirname "$0")/nginx-conf.sh" "$conf" "$www" 8091 "aio threads;"
+fi
 
-url=http://198.18.0.1:8091
+url=$scheme://198.18.0.1:8091
 start_server() {
 	case "$1" in
-	nginx-aio-threads) ip netns exec wire0 nginx -e "$conf/error.log" -c "$conf/nginx.conf" & ;;
-	*) ip netns exec wire0 zcserve --mode "${1#zcserve-}" --port 8091 "$www" & ;;
+	nginx-*) ip netns exec wire0 nginx -e "$conf/error.log" -c "$conf/nginx.conf" & ;;
+	*) ip netns exec wire0 zcserve --mode "${1#zcserve-}" --port 8091 \
+		"${tls_opts[@]}" "$www" & ;;
 	esac
 	server=$!
 	for _ in $(seq 50); do
-		ip netns exec wire1 curl -sf -o /dev/null "$url/cold/f00000.bin" && return
+		ip netns exec wire1 curl -skf -o /dev/null "$url/cold/f00000.bin" && return
 		sleep 0.2
 	done
 	echo "http-cold.sh: $1 did not start" >&2
@@ -115,22 +135,22 @@ stats() {
 
 echo "server,size,conns,seconds,files,cache_mib,requests_per_s,transfer_mib_s,errors," \
 	"peak_d,peak_d_read,peak_server_read,peak_iowait,dstate_samples,reads_async,reads_blocking,peak_read_threads," \
-	"peak_disk_waiting" | tr -d ' ' >"$out/http-cold.csv"
-printf '%-18s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' server conns requests/s \
-	MiB/s D read server iowait reads_async reads_blocking read_threads | tee -a "$out/http-cold.txt"
+	"peak_disk_waiting" | tr -d ' ' >"$out/$name.csv"
+printf '%-22s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' server conns requests/s \
+	MiB/s D read server iowait reads_async reads_blocking read_threads | tee -a "$out/$name.txt"
 servers=(zcserve-sendfile zcserve-zcopy)
-[ "$threads" = 1 ] && servers=(nginx-aio-threads "${servers[@]}")
-for name in "${servers[@]}"; do
-	start_server "$name"
+[ "$threads" = 1 ] && servers=("$nginx_name" "${servers[@]}")
+for srv in "${servers[@]}"; do
+	start_server "$srv"
 	# One file, chosen at random, must come back whole before timing.
 	f=$(printf 'cold/f%05d.bin' $((RANDOM % nfiles)))
-	ip netns exec wire1 curl -sf "$url/$f" | cmp - "$www/$f"
+	ip netns exec wire1 curl -skf "$url/$f" | cmp - "$www/$f"
 	for c in 16 256; do
-		tag=$out/cold-$name-$c
+		tag=$out/${name#http-}-$srv-$c
 		drop_caches
 		zcbench dstate --pid "$server" >"$tag.dstate" &
 		samplers=($!)
-		if [ "$name" = zcserve-zcopy ]; then
+		if [ "$srv" = zcserve-zcopy ]; then
 			stats >"$tag.before.json"
 			ip netns exec wire0 sh -c 'while sleep 0.5; do zcctl -j stats 2>/dev/null; done' \
 				>"$tag.samples.json" &
@@ -146,7 +166,7 @@ for name in "${servers[@]}"; do
 		done
 		samplers=()
 		if grep -q 'Non-2xx' <<<"$res"; then
-			echo "http-cold.sh: $name, $c connections: error responses:" >&2
+			echo "http-cold.sh: $srv, $c connections: error responses:" >&2
 			echo "$res" >&2
 			exit 1
 		fi
@@ -162,18 +182,18 @@ for name in "${servers[@]}"; do
 		iow=${iow#peak_iowait=}
 		d=${d:-n/a} dr=${dr:-n/a} dsrv=${dsrv:-n/a} ds=${ds:-n/a} iow=${iow:-n/a}
 		ra=n/a rb=n/a rt=n/a dw=n/a
-		if [ "$name" = zcserve-zcopy ]; then
+		if [ "$srv" = zcserve-zcopy ]; then
 			stats >"$tag.after.json"
 			read -r ra rb rt dw _ < <("$here/zcstats.py" "$tag.before.json" \
 				"$tag.after.json" "$tag.samples.json")
 			ra=${ra#*=} rb=${rb#*=} rt=${rt#*=} dw=${dw#*=}
 		fi
-		echo "$name,1M,$c,$dur,$nfiles,$avail,$rps,$mibs,${errors:-none},$d,$dr,$dsrv,$iow,$ds,$ra,$rb,$rt,$dw" \
-			>>"$out/http-cold.csv"
-		printf '%-18s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' "$name" "$c" "$rps" \
-			"$mibs" "$d" "$dr" "$dsrv" "$iow" "$ra" "$rb" "$rt" | tee -a "$out/http-cold.txt"
-		echo "  ${at_peak:-at_peak: n/a}" | tee -a "$out/http-cold.txt"
-		[ -z "$errors" ] || echo "  socket errors: $errors" | tee -a "$out/http-cold.txt"
+		echo "$srv,1M,$c,$dur,$nfiles,$avail,$rps,$mibs,${errors:-none},$d,$dr,$dsrv,$iow,$ds,$ra,$rb,$rt,$dw" \
+			>>"$out/$name.csv"
+		printf '%-22s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' "$srv" "$c" "$rps" \
+			"$mibs" "$d" "$dr" "$dsrv" "$iow" "$ra" "$rb" "$rt" | tee -a "$out/$name.txt"
+		echo "  ${at_peak:-at_peak: n/a}" | tee -a "$out/$name.txt"
+		[ -z "$errors" ] || echo "  socket errors: $errors" | tee -a "$out/$name.txt"
 	done
 	stop_server
 done

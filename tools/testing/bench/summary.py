@@ -345,17 +345,112 @@ def http_ratio(h, size, conns, other):
     return z / o if z is not None and o else None
 
 
-def http_cold_rows(out):
-    path = os.path.join(out, "http-cold.csv")
+def https_rows(out):
+    """http.sh with a TLS version: {version: rows}."""
+    got = {}
+    for v in ("1.3", "1.2"):
+        path = os.path.join(out, f"https-{v}.csv")
+        if os.path.exists(path) and rows(path):
+            got[v] = rows(path)
+    return got
+
+
+def https_table(hs):
+    for v, h in hs.items():
+        print(f"### wrk over HTTPS, TLS {v} (requests/s and the server's CPU "
+              f"s/GiB, median of {h[0]['rounds']} interleaved rounds)\n")
+        conns = sorted({int(r["conns"]) for r in h})
+        print("| server | file | " + " | ".join(f"{c} conns | CPU s/GiB" for c in conns)
+              + " |")
+        print("|---|---|" + "---:|---:|" * len(conns))
+        for size in dict.fromkeys(r["size"] for r in h):
+            for srv in dict.fromkeys(r["server"] for r in h):
+                cells = []
+                for c in conns:
+                    r = next((r for r in h if r["server"] == srv and
+                              r["size"] == size and int(r["conns"]) == c), None)
+                    cells += ([f"{float(r['requests_per_s']):.1f} "
+                               f"+-{100 * float(r['requests_spread']):.0f}%",
+                               f"{float(r['cpu_s_per_gib']):.1f}"] if r else ["n/a"] * 2)
+                print(f"| {srv} | {size} | " + " | ".join(cells) + " |")
+        print()
+
+
+def https_ratio(h, size, conns, other, field="requests_per_s"):
+    def get(srv):
+        for r in h:
+            if (r["server"], r["size"], int(r["conns"])) == (srv, size, conns):
+                return float(r[field])
+        return None
+    z, o = get("zcserve-zcopy"), get(other)
+    return z / o if z is not None and o else None
+
+
+def copymode_table(out):
+    """zcbench's copymode section: zcopy in copy mode against zero-copy
+    and sendfile."""
+    for name, what in (("copymode", "cached"), ("copymode-tls", "cached, kTLS 1.3"),
+                       ("copymode-cold", "cold, stop and wait")):
+        path = os.path.join(out, f"{name}.csv")
+        if not os.path.exists(path):
+            continue
+        r = {(x["conns"], x["size"], x["method"]): x for x in rows(path)}
+        print(f"### Copy mode ({what}, wire): zcopy+copy over zcopy and "
+              f"over sendfile\n")
+        print("| conns | size | CPU vs zcopy | vs sendfile | throughput vs zcopy "
+              "| vs sendfile |")
+        print("|---:|---|---:|---:|---:|---:|")
+        for c, s in sorted({(k[0], k[1]) for k in r}, key=lambda k: (int(k[0]), int(k[1]))):
+            cp, z, sf = (r.get((c, s, m)) for m in ("zcopy+copy", "zcopy", "sendfile"))
+            if not cp or not z or not sf:
+                continue
+            cells = [row_ratio(cp, o, f) for f, o in (("cpu_s_per_gib", z),
+                                                        ("cpu_s_per_gib", sf),
+                                                        ("mib_s", z), ("mib_s", sf))]
+            print(f"| {c} | {size_name(s)} | " +
+                  " | ".join(f"{v:.2f}" if v is not None else "n/a" for v in cells) + " |")
+        print()
+
+
+def targets24(hs, hsc):
+    """Issue 24's: HTTPS, zcserve-zcopy against nginx with and without kTLS."""
+    ts = []
+    if hsc:
+        ts.append(Target("HTTPS, cold: zcserve-zcopy requests/s >= 1.3x nginx-kTLS "
+                         "with aio threads", 1.3, False,
+                         [(conns_name(c), http_cold_ratio(hsc, c, "nginx-ktls-aio-threads"))
+                          for c in (16, 256)]))
+    for v, h in hs.items():
+        pts = [(s, c) for s in ("64K", "1M") for c in (16, 256)]
+        ts += [
+            Target(f"HTTPS TLS {v}: zcserve-zcopy requests/s >= 1.2x nginx-ktls",
+                   1.2, False,
+                   [(f"{s}, {conns_name(c)}", https_ratio(h, s, c, "nginx-ktls"))
+                    for s, c in pts]),
+            Target(f"HTTPS TLS {v}: zcserve-zcopy requests/s >= 1.5x nginx-tls "
+                   "(user-space TLS)", 1.5, False,
+                   [(f"{s}, {conns_name(c)}", https_ratio(h, s, c, "nginx-tls"))
+                    for s, c in pts]),
+            Target(f"HTTPS TLS {v}: zcserve-zcopy CPU s/GiB <= nginx-ktls's",
+                   1.0, True,
+                   [(f"{s}, {conns_name(c)}",
+                     https_ratio(h, s, c, "nginx-ktls", "cpu_s_per_gib"))
+                    for s, c in pts]),
+        ]
+    return ts
+
+
+def http_cold_rows(out, name="http-cold"):
+    path = os.path.join(out, f"{name}.csv")
     return rows(path) if os.path.exists(path) else []
 
 
-def http_cold_table(hc):
+def http_cold_table(hc, over="the wire"):
     if not hc:
         return
     r0 = hc[0]
     print(f"### CDN-like cold point: {r0['files']} random 1 MiB files, page cache "
-          f"about {r0['cache_mib']} MiB, wrk over the wire\n")
+          f"about {r0['cache_mib']} MiB, wrk over {over}\n")
     print("Threads in D state at the peak over the whole guest during each run, of "
           "them those waiting on a file read, and of those the server's (its threads, "
           "or kernel threads); zcopy's disk-read counters over the run and the peak "
@@ -587,7 +682,12 @@ def main(out):
     scaling_table(out)
     cgroup_table(out)
     http_table(h)
+    hs = https_rows(out)
+    https_table(hs)
+    copymode_table(out)
     http_cold_table(hc)
+    hsc = http_cold_rows(out, "https-cold")
+    http_cold_table(hsc, "HTTPS (kernel TLS)")
     # A cold-only run (make bench-cold) measures none of issue 12's points.
     if cached or h:
         targets_table(targets(b, h), "Targets of issue 12")
@@ -595,6 +695,8 @@ def main(out):
     targets_table(targets13(b, hc), "Targets of issue 13, disk reads")
     targets_table(targets23(b, h, resp, out), "Targets of issue 23, one submission "
                   "per response (the CDN point: issue 13's above)")
+    if hs or hsc:
+        targets_table(targets24(hs, hsc), "Targets of issue 24, HTTPS")
 
 
 if __name__ == "__main__":
