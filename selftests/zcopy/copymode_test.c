@@ -103,34 +103,47 @@ TEST_F(copy, probe_and_config_say_so)
  * handed to it wait in the peer's receive queue (loopback): zero-copy,
  * their frags are the file's pages, which stay cached.  Over kernel TLS
  * the layer drops its plaintext once TCP takes the records, so a
- * megabyte fills the connection, and the records TCP has no room for,
- * and the open one, keep their pages.  In copy mode the socket's pages
- * are its own, and the file's drop.  The bytes are the file's either
- * way, and the counters say how they went.
+ * megabyte fills the connection, and the open record and those TCP has
+ * no room for keep their pages, at some moments only (zero-copy, the
+ * case logs what it saw); so it looks eight times while the peer reads
+ * a little at a time, and in copy mode each look must find none.  In
+ * copy mode the socket's pages are its own, and the file's drop.  The
+ * bytes are the file's either way, and the counters say how they went.
  */
 TEST_F(copy, no_page_cache_page_in_the_socket)
 {
-	const size_t len = variant->ktls ? SIZE : 64 << 10;
+	const size_t off = variant->ktls ? 1000 : 0;
+	const size_t len = variant->ktls ? SIZE - off : 64 << 10;
 	long long zerocopy = stat_value(ZCOPY_A_STATS_BYTES_ZEROCOPY);
 	long long copied = stat_value(ZCOPY_A_STATS_BYTES_COPIED);
 	unsigned char *want = malloc(len), *got = malloc(len);
 	struct zcopy_cqe cqe;
+	long left = 0;
 	size_t n = 0;
 	ssize_t r;
-	long left;
+	int i;
 
 	ASSERT_TRUE(want && got);
-	ASSERT_EQ((ssize_t)len, pread(self->fd, want, len, 0));
-	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, 0, len, 1, 0));
-	if (variant->ktls)	/* it stops where the connection is full */
-		usleep(zc_ms(300) * 1000);
-	else
+	ASSERT_EQ((ssize_t)len, pread(self->fd, want, len, off));
+	ASSERT_EQ(1, zc_submit1(self->zc, self->fd, self->tx, off, len, 1, 0));
+	if (!variant->ktls)
 		ASSERT_EQ(1, zc_wait(self->zc, &cqe, 1, TIMEOUT_MS));
-	ASSERT_EQ(0, posix_fadvise(self->fd, 0, len, POSIX_FADV_DONTNEED));
-	left = resident_range(self->fd, 0, len);
-	TH_LOG("%ld of %zu pages still cached", left, len / 4096);
-	/* Zero-copy, some at least: the peer's queue holds them. */
-	EXPECT_EQ(variant->copy, left == 0);
+	for (i = 0; i < (variant->ktls ? 8 : 1); i++) {
+		if (variant->ktls)	/* it stops where the connection is full */
+			usleep(zc_ms(100) * 1000);
+		ASSERT_EQ(0, posix_fadvise(self->fd, 0, off + len,
+					   POSIX_FADV_DONTNEED));
+		left += resident_range(self->fd, 0, off + len);
+		r = variant->ktls ? read(self->rx, got + n, 96 << 10) : 0;
+		n += r > 0 ? r : 0;
+	}
+	TH_LOG("%ld pages still cached, over %d looks", left, i);
+	/* Zero-copy over TCP, some at least: the peer's queue holds them. */
+	if (variant->copy) {
+		EXPECT_EQ(0, left);
+	} else if (!variant->ktls) {
+		EXPECT_LT(0, left);
+	}
 	while (n < len && (r = read(self->rx, got + n, len - n)) > 0)
 		n += r;
 	EXPECT_EQ(len, n);
