@@ -447,8 +447,12 @@ void zcopy_xfer_finish(struct zcopy_xfer *x, int err)
 	if (!(x->flags & ZCOPY_F_RELEASE))
 		zcopy_xfer_post(x);
 	if (test_bit(ZCOPY_XFER_NOTIFY, &x->state)) {
-		/* The TLS layer holds what it took until it lets go. */
-		if (x->tls_watch && sent && !x->copy)
+		/*
+		 * The TLS layer holds what it took until it lets go: pages,
+		 * or in copy mode the records of their bytes, which a
+		 * shutdown() before they reach TCP would lose.
+		 */
+		if (x->tls_watch && sent)
 			zcopy_ktls_watch_hold(x->tls_watch, x);
 		else
 			zcopy_notif_put(x);
