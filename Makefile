@@ -3,6 +3,8 @@
 # zcopy: top-level build.
 #
 #   make              module (against KDIR), zcctl and selftest programs
+#   make nginx-module ngx_http_zcopy_module.so for the packaged nginx, in
+#                     build/nginx (tools/nginx; needs nginx-dev)
 #   make install      module, zcctl, its man page and bash completion,
 #                     libzcopy (library, headers, zcopy.pc, man pages)
 #                     (DESTDIR=, PREFIX= as usual)
@@ -45,6 +47,7 @@ PREFIX ?= /usr/local
 
 .PHONY: all module zcctl zcbench zcserve zcdemo selftests libzcopy deps style \
 	sparse check stress soak bench bench-quick bench-cold demo vm clean install \
+	nginx-module \
 	print-kdir regen
 
 all: module libzcopy zcctl zcbench zcserve zcdemo selftests
@@ -70,6 +73,9 @@ zcdemo:
 
 selftests:
 	$(MAKE) -C selftests/zcopy
+
+nginx-module: libzcopy
+	tools/nginx/build.sh build/nginx
 
 # Into DESTDIR, if given, for packaging; depmod only for the live system.
 # Unsigned: the signing key of a distribution kernel is not ours to use.
@@ -104,17 +110,17 @@ check: deps
 
 STRESS_SECONDS ?= 60
 
-stress: deps all
+stress: deps all nginx-module
 	tools/testing/stress.sh $(STRESS_SECONDS)
 
 SOAK_MINUTES ?= 60
 soak: deps all
 	tools/testing/soak.sh $(SOAK_MINUTES)
 
-bench: deps all
+bench: deps all nginx-module
 	tools/testing/bench/run.sh full
 
-bench-quick: deps all
+bench-quick: deps all nginx-module
 	tools/testing/bench/run.sh quick
 
 bench-cold: deps all

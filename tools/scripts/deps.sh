@@ -12,7 +12,7 @@ PKGS=(
 	sparse xz-utils zstd python3 python3-yaml python3-jsonschema
 	qemu-system-x86 busybox-static iproute2 util-linux mount e2fsprogs
 	libnl-3-dev libnl-genl-3-dev bash-completion libfuse3-dev fuse3
-	liburing-dev gnuplot-nox wrk nginx-light curl nftables groff-base openssl
+	liburing-dev gnuplot-nox wrk nginx-light nginx-dev curl nftables groff-base openssl
 	linux-source-6.12 xfsprogs
 	dkms dh-dkms debhelper dpkg-dev lintian
 )

@@ -76,6 +76,7 @@ trap 'kill -TERM -- -"$debug_build" 2>/dev/null' EXIT
 
 step "build"
 make -s all
+make -s nginx-module >/dev/null
 tools/scripts/build-module.sh distro >/dev/null
 tools/scripts/build-module.sh distro-6.1 >/dev/null
 
