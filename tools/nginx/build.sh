@@ -7,7 +7,8 @@
 # the packaged nginx's own flags (its conf_flags, which include
 # --with-compat) and this directory as a dynamic module.  libzcopy is
 # linked in statically, so build it first (make libzcopy).  Prints the
-# path of the .so (default OUTDIR: build/nginx).
+# path of the .so (default OUTDIR: build/nginx).  CFLAGS and LDFLAGS, if
+# set (dpkg-buildflags), are added to nginx's own, as Debian's modules do.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,8 +34,9 @@ rm -rf "$tree"
 mkdir -p "$tree"
 cp -r "$src/." "$tree"
 cd "$tree"
-./configure "${NGX_CONF_FLAGS[@]}" --with-cc-opt="-Wextra -Wno-unused-parameter" \
-	--add-dynamic-module="$here" >"$out/configure.log" 2>&1 || {
+./configure "${NGX_CONF_FLAGS[@]}" \
+	--with-cc-opt="${CFLAGS:-} -Wextra -Wno-unused-parameter" \
+	--with-ld-opt="${LDFLAGS:-}" --add-dynamic-module="$here" >"$out/configure.log" 2>&1 || {
 	tail -n 20 "$out/configure.log" >&2
 	exit 1
 }

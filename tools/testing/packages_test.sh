@@ -49,17 +49,18 @@ host_state() {
 before=$(host_state)
 
 ktap_print_header
-ktap_set_plan $((8 + ${#kernels[@]}))
+ktap_set_plan $((9 + ${#kernels[@]}))
 
 # 1: the packages.
 changes=$("$project/tools/packaging/build-deb.sh" "$out/deb" 2>"$out/build-deb.err")
 dkms_deb=$out/deb/zcopy-dkms_${version}_all.deb
 tools_deb=$(find "$out/deb" -maxdepth 1 -name "zcopy-tools_${version}_*.deb" | head -n1)
-if [ -n "$changes" ] && [ -f "$dkms_deb" ] && [ -n "$tools_deb" ]; then
-	ok "make deb: zcopy-dkms and zcopy-tools $version"
+nginx_deb=$(find "$out/deb" -maxdepth 1 -name "libnginx-mod-http-zcopy_${version}_*.deb" | head -n1)
+if [ -n "$changes" ] && [ -f "$dkms_deb" ] && [ -n "$tools_deb" ] && [ -n "$nginx_deb" ]; then
+	ok "make deb: zcopy-dkms, zcopy-tools and libnginx-mod-http-zcopy $version"
 else
 	info <"$out/build-deb.err"
-	fail "make deb: zcopy-dkms and zcopy-tools $version"
+	fail "make deb: zcopy-dkms, zcopy-tools and libnginx-mod-http-zcopy $version"
 fi
 
 # 2: lintian, on the source package and both binaries (via .changes).
@@ -75,6 +76,7 @@ check "lintian: no errors or warnings" lintian_clean
 mkdir -p "$root"
 dpkg -x "$dkms_deb" "$root" 2>/dev/null
 dpkg -x "$tools_deb" "$root" 2>/dev/null
+[ -n "$nginx_deb" ] && dpkg -x "$nginx_deb" "$root" 2>/dev/null
 src=$root/usr/src/zcopy-$version
 
 # 3: what dh_dkms gave the package: dkms.conf of this version, and a
@@ -141,6 +143,33 @@ tools_files_ok() {
 		bash -n "$root/usr/share/bash-completion/completions/zcctl"
 }
 check "zcopy-tools: man page and bash completion" tools_files_ok
+
+# libnginx-mod-http-zcopy as Debian's nginx modules are: the module where
+# nginx looks, its load snippet in modules-available, the dependency on
+# the packaged nginx's ABI, the postinst that enables it; and the
+# packaged nginx loads it and takes its directives (nginx -t).
+nginx_module_ok() {
+	local ctl=$out/nginx-control conf=$out/nginx-t.conf
+	[ -n "$nginx_deb" ] || return 1
+	dpkg-deb -e "$nginx_deb" "$ctl" || return 1
+	grep -qx 'load_module modules/ngx_http_zcopy_module.so;' \
+		"$root/usr/share/nginx/modules-available/mod-http-zcopy.conf" &&
+		dpkg-deb -f "$nginx_deb" Depends | grep -q 'nginx-abi-' &&
+		grep -q 'mod-http-zcopy.conf' "$ctl/postinst" || return 1
+	cat >"$conf" <<-CONF
+		load_module $root/usr/lib/nginx/modules/ngx_http_zcopy_module.so;
+		pid $out/nginx-t.pid;
+		events { }
+		http { zcopy on; zcopy_release on; zcopy_dontcache 16m;
+		       client_body_temp_path $out/nginx-t; proxy_temp_path $out/nginx-t;
+		       fastcgi_temp_path $out/nginx-t; uwsgi_temp_path $out/nginx-t;
+		       scgi_temp_path $out/nginx-t; server { listen 127.0.0.1:1; } }
+	CONF
+	nginx -t -c "$conf" -e "$out/nginx-t.log" 2>&1 | info
+	[ "${PIPESTATUS[0]}" = 0 ]
+}
+check "libnginx-mod-http-zcopy: installed as Debian's nginx modules are, nginx -t loads it" \
+	nginx_module_ok
 
 # libzcopy as an application gets it: pkg-config, <zcopy.h>, the shared
 # library, its man pages; the program runs (fallback: no module here).
