@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The project's helpers in lib/; the kernel's ksft.py is beside the test.
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from cases import Skip, case, expect, run_cases, skip_all  # noqa: E402
-from http_check import Raw, TlsRaw, curl, multipart, tls_material  # noqa: E402
+from http_check import Raw, TlsRaw, curl, head_fields, multipart, tls_material  # noqa: E402
 from scale import scaled  # noqa: E402
 PROJECT = os.environ.get("ZCOPY_PROJECT", os.path.join(HERE, "..", ".."))
 ZCSERVE = os.path.join(PROJECT, "tools", "zcserve", "zcserve")
