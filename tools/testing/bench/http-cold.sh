@@ -92,18 +92,36 @@ if ! nginx -V 2>&1 | grep -q -- --with-threads; then
 		tee -a "$out/$name.txt"
 fi
 
+# nginx with the zcopy module (make nginx-module), if built: the same
+# configuration with "zcopy on;" instead of "aio threads;".
+module=$(cd "$here/../../.." && pwd)/build/nginx/ngx_http_zcopy_module.so
+zcopy_name=
+mkdir -p "$conf/zcopy"
 if [ -n "$tls" ]; then
+	tls_directives=("ssl_certificate $conf/cert.pem;" "ssl_certificate_key $conf/key.pem;"
+		"ssl_protocols TLSv$tls;" "ssl_session_tickets off;"
+		"ssl_conf_command Options KTLS;")
 	"$(dirname "$0")/nginx-conf.sh" "$conf" "$www" "8091 ssl" "aio threads;" \
-		"ssl_certificate $conf/cert.pem;" "ssl_certificate_key $conf/key.pem;" \
-		"ssl_protocols TLSv$tls;" "ssl_session_tickets off;" \
-		"ssl_conf_command Options KTLS;"
+		"${tls_directives[@]}"
+	if [ -f "$module" ]; then
+		zcopy_name=nginx-ktls-zcopy
+		NGINX_MAIN="load_module $module;" "$(dirname "$0")/nginx-conf.sh" \
+			"$conf/zcopy" "$www" "8091 ssl" "zcopy on;" "${tls_directives[@]}"
+	fi
 else
 	"$(dirname "$0")/nginx-conf.sh" "$conf" "$www" 8091 "aio threads;"
+	if [ -f "$module" ]; then
+		zcopy_name=nginx-zcopy
+		NGINX_MAIN="load_module $module;" "$(dirname "$0")/nginx-conf.sh" \
+			"$conf/zcopy" "$www" 8091 "zcopy on;"
+	fi
 fi
 
 url=$scheme://198.18.0.1:8091
 start_server() {
 	case "$1" in
+	nginx-*zcopy) ip netns exec wire0 nginx -e "$conf/zcopy/error.log" \
+		-c "$conf/zcopy/nginx.conf" & ;;
 	nginx-*) ip netns exec wire0 nginx -e "$conf/error.log" -c "$conf/nginx.conf" & ;;
 	*) ip netns exec wire0 zcserve --mode "${1#zcserve-}" --port 8091 \
 		"${tls_opts[@]}" "$www" & ;;
@@ -140,6 +158,7 @@ printf '%-22s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' server conns reques
 	MiB/s D read server iowait reads_async reads_blocking read_threads | tee -a "$out/$name.txt"
 servers=(zcserve-sendfile zcserve-zcopy)
 [ "$threads" = 1 ] && servers=("$nginx_name" "${servers[@]}")
+[ -n "$zcopy_name" ] && servers+=("$zcopy_name")
 for srv in "${servers[@]}"; do
 	start_server "$srv"
 	# One file, chosen at random, must come back whole before timing.
@@ -150,7 +169,7 @@ for srv in "${servers[@]}"; do
 		drop_caches
 		zcbench dstate --pid "$server" >"$tag.dstate" &
 		samplers=($!)
-		if [ "$srv" = zcserve-zcopy ]; then
+		if [[ $srv == *-zcopy ]]; then
 			stats >"$tag.before.json"
 			ip netns exec wire0 sh -c 'while sleep 0.5; do zcctl -j stats 2>/dev/null; done' \
 				>"$tag.samples.json" &
@@ -182,7 +201,7 @@ for srv in "${servers[@]}"; do
 		iow=${iow#peak_iowait=}
 		d=${d:-n/a} dr=${dr:-n/a} dsrv=${dsrv:-n/a} ds=${ds:-n/a} iow=${iow:-n/a}
 		ra=n/a rb=n/a rt=n/a dw=n/a
-		if [ "$srv" = zcserve-zcopy ]; then
+		if [[ $srv == *-zcopy ]]; then
 			stats >"$tag.after.json"
 			read -r ra rb rt dw _ < <("$here/zcstats.py" "$tag.before.json" \
 				"$tag.after.json" "$tag.samples.json")

@@ -12,7 +12,9 @@
 # includes the softirq work that lands on them) per GiB it sent.  Writes
 # every run to OUTDIR/NAME-runs.csv, the median of each point and its
 # spread (half the range over the median, as zcbench's) to
-# OUTDIR/NAME.csv, and prints them; NAME is http.
+# OUTDIR/NAME.csv, and prints them; NAME is http.  When the nginx module
+# is built (make nginx-module), nginx-zcopy joins them: the same nginx
+# with "zcopy on;", and nginx-aio, nginx with "aio threads;".
 #
 # With TLS (1.2 or 1.3), HTTPS with that version only (AES-GCM, as wrk's
 # OpenSSL picks), NAME https-TLS: zcserve's sendfile and zcopy modes,
@@ -26,6 +28,7 @@
 set -euo pipefail
 
 out=${1:?} data=${2:?} secs=${3:-10} rounds=${4:-3} tls=${5:-}
+module=$(cd "$(dirname "$0")/../../.." && pwd)/build/nginx/ngx_http_zcopy_module.so
 www=$data/www
 conf=$out/nginx
 mkdir -p "$www" "$conf"
@@ -44,11 +47,25 @@ if [ -n "$tls" ]; then
 	"$(dirname "$0")/nginx-conf.sh" "$conf/ktls" "$www" "8090 ssl" "${ssl[@]}" \
 		"ssl_conf_command Options KTLS;"
 	"$(dirname "$0")/nginx-conf.sh" "$conf/tls" "$www" "8090 ssl" "${ssl[@]}"
+	if [ -f "$module" ]; then
+		servers+=(nginx-ktls-zcopy)
+		mkdir -p "$conf/ktls-zcopy"
+		NGINX_MAIN="load_module $module;" "$(dirname "$0")/nginx-conf.sh" \
+			"$conf/ktls-zcopy" "$www" "8090 ssl" "${ssl[@]}" \
+			"ssl_conf_command Options KTLS;" "zcopy on;"
+	fi
 else
 	name=http scheme=http
 	servers=(zcserve-copy zcserve-sendfile zcserve-zcopy nginx)
 	tls_opts=()
 	"$(dirname "$0")/nginx-conf.sh" "$conf" "$www" 8090
+	if [ -f "$module" ]; then
+		servers+=(nginx-zcopy nginx-aio)
+		mkdir -p "$conf/zcopy" "$conf/aio"
+		NGINX_MAIN="load_module $module;" "$(dirname "$0")/nginx-conf.sh" \
+			"$conf/zcopy" "$www" 8090 "zcopy on;"
+		"$(dirname "$0")/nginx-conf.sh" "$conf/aio" "$www" 8090 "aio threads;"
+	fi
 fi
 for size in "${sizes[@]}"; do
 	head -c "$size" /dev/urandom >"$www/file-$size.bin"

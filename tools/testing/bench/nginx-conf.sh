@@ -5,7 +5,8 @@
 # for the benchmarks' nginx: one worker, no access log, sendfile on,
 # tcp_nopush, long keep-alive, serving ROOT on PORT (with the listen
 # parameters that follow it, such as "8443 ssl"), with each DIRECTIVE
-# (such as "aio threads;") added to its http block.
+# (such as "aio threads;") added to its http block; NGINX_MAIN, if set,
+# goes to the top level (such as "load_module PATH;").
 set -euo pipefail
 
 conf=${1:?usage: nginx-conf.sh CONFDIR ROOT PORT [DIRECTIVE...]} root=${2:?} port=${3:?}
@@ -15,6 +16,7 @@ for directive; do
 	extra+=$'\t'"$directive"$'\n'
 done
 cat >"$conf/nginx.conf" <<CONF
+${NGINX_MAIN:-}
 worker_processes 1;
 worker_rlimit_nofile 65536;
 daemon off;
