@@ -335,13 +335,13 @@ def http_table(h):
     print()
 
 
-def http_ratio(h, size, conns, other):
-    def rps(srv):
+def http_ratio(h, size, conns, other, srv="zcserve-zcopy", field="requests_per_s"):
+    def get(name):
         for r in h:
-            if (r["server"], r["size"], int(r["conns"])) == (srv, size, conns):
-                return float(r["requests_per_s"])
+            if (r["server"], r["size"], int(r["conns"])) == (name, size, conns):
+                return float(r[field])
         return None
-    z, o = rps("zcserve-zcopy"), rps(other)
+    z, o = get(srv), get(other)
     return z / o if z is not None and o else None
 
 
@@ -440,6 +440,35 @@ def targets24(hs, hsc):
     return ts
 
 
+def targets25(h, hc):
+    """Issue 25's: nginx with the zcopy module against nginx as people run
+    it (sendfile on, tcp_nopush on; aio threads) and against zcserve."""
+    pts = [(s, c) for s in ("4K", "64K", "1M") for c in (16, 256)]
+    ng = "nginx-zcopy"
+
+    def ratio(other, field="requests_per_s", sizes=("4K", "64K", "1M")):
+        return [(f"{s}, {conns_name(c)}", http_ratio(h, s, c, other, ng, field))
+                for s, c in pts if s in sizes]
+    ts = []
+    if any(r["server"] == ng for r in h):
+        ts += [
+            Target("nginx-zcopy requests/s >= 1.2x nginx (sendfile, tcp_nopush), "
+                   "64K and 1M", 1.2, False, ratio("nginx", sizes=("64K", "1M"))),
+            Target("nginx-zcopy requests/s >= 1.0x nginx, 4K", 1.0, False,
+                   ratio("nginx", sizes=("4K",))),
+            Target("nginx-zcopy CPU s/GiB <= nginx's", 1.0, True,
+                   ratio("nginx", "cpu_s_per_gib")),
+            Target("nginx-zcopy requests/s >= 0.9x zcserve-zcopy", 0.9, False,
+                   ratio("zcserve-zcopy")),
+        ]
+    if any(r["server"] == ng for r in hc):
+        ts.append(Target("CDN cold 1M: nginx-zcopy requests/s >= 1.3x nginx aio threads",
+                         1.3, False,
+                         [(conns_name(c), http_cold_ratio(hc, c, "nginx-aio-threads", ng))
+                          for c in (16, 256)]))
+    return ts
+
+
 def http_cold_rows(out, name="http-cold"):
     path = os.path.join(out, f"{name}.csv")
     return rows(path) if os.path.exists(path) else []
@@ -467,16 +496,16 @@ def http_cold_table(hc, over="the wire"):
     print()
 
 
-def http_cold_ratio(hc, conns, other):
-    def rps(srv):
+def http_cold_ratio(hc, conns, other, srv="zcserve-zcopy"):
+    def rps(name):
         for r in hc:
-            if (r["server"], int(r["conns"])) == (srv, conns):
+            if (r["server"], int(r["conns"])) == (name, conns):
                 try:
                     return float(r["requests_per_s"])
                 except ValueError:
                     return None
         return None
-    z, o = rps("zcserve-zcopy"), rps(other)
+    z, o = rps(srv), rps(other)
     return z / o if z is not None and o else None
 
 
@@ -697,6 +726,9 @@ def main(out):
                   "per response (the CDN point: issue 13's above)")
     if hs or hsc:
         targets_table(targets24(hs, hsc), "Targets of issue 24, HTTPS")
+    t25 = targets25(h, hc)
+    if t25:
+        targets_table(t25, "Targets of issue 25, nginx on zcopy")
 
 
 if __name__ == "__main__":
