@@ -34,7 +34,8 @@ from cases import Skip, case, expect, run_cases, skip_all  # noqa: E402
 from http_check import Raw, curl, multipart, tls_material  # noqa: E402
 from scale import scaled  # noqa: E402
 PROJECT = os.environ.get("ZCOPY_PROJECT", os.path.join(HERE, "..", ".."))
-MODULE = os.path.join(PROJECT, "build", "nginx", "ngx_http_zcopy_module.so")
+MODULE = os.environ.get("ZCOPY_NGINX_MODULE") or \
+    os.path.join(PROJECT, "build", "nginx", "ngx_http_zcopy_module.so")
 ZCCTL = os.path.join(PROJECT, "tools", "zcctl", "zcctl")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PORT, KTLS_PORT, TLS_PORT = 18180, 18543, 18544
@@ -129,6 +130,9 @@ http {{
         location /rel/ {{ alias {root}/; zcopy_release on; zcopy_dontcache 4m; }}
         location /off/ {{ alias {root}/; zcopy off; }}
         location /stall/ {{ alias {root}/; send_timeout 2s; }}
+        location /stall-release/ {{ alias {root}/; send_timeout 2s; zcopy_release on; }}
+        location /cached/ {{ alias {root}/; open_file_cache max=16 inactive=1h;
+                            open_file_cache_valid 1h; }}
         location /whole/ {{ alias {root}/; sendfile_max_chunk 0; }}
     }}
     server {{
@@ -394,15 +398,25 @@ def kernel_tls_through_the_device_and_plain_tls_falls_back():
     expect(srv.errors().count("is not on kernel TLS") == 1, "the notice, once")
 
 
-@case
-def send_timeout_ends_a_stalled_transfer():
-    srv = server()
+def worker_fds(srv):
+    (w,) = srv.workers()
+    return len(os.listdir(f"/proc/{w}/fd"))
+
+
+def stalled_client(srv, path, size=None):
+    """A client that asks for PATH and reads nothing: once send_timeout
+    has ended the request, nginx must close the connection (its
+    descriptors go) while the client still reads nothing; the client then
+    reads to EOF (or a reset), before the whole file came if SIZE is
+    given, and the module holds nothing for it."""
+    before = srv.errors().count("client timed out")
+    base = worker_fds(srv)
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect(("127.0.0.1", PORT))
-    s.sendall(b"GET /stall/64m HTTP/1.1\r\nHost: x\r\n\r\n")
-    wait_for("send_timeout", lambda: "client timed out" in srv.errors(), 60)
-    wait_for("the transfer's end", lambda: stats()["transfers"] == 0)
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    wait_for("send_timeout", lambda: srv.errors().count("client timed out") > before, 60)
+    wait_for(f"{path}: nginx's close", lambda: worker_fds(srv) <= base)
     s.settimeout(scaled(30))
     got = 0
     try:
@@ -413,13 +427,36 @@ def send_timeout_ends_a_stalled_transfer():
             got += len(data)
     except ConnectionResetError:
         pass
-    expect(got < 64 * MIB, f"all {got} bytes came after the timeout")
+    except socket.timeout:
+        raise AssertionError(f"{path}: the connection is still open")
     s.close()
+    expect(size is None or got < size, f"{path}: all {got} bytes came after the timeout")
+    wait_for("the transfer's end", lambda: stats()["transfers"] == 0)
 
 
-def worker_fds(srv):
-    (w,) = srv.workers()
-    return len(os.listdir(f"/proc/{w}/fd"))
+@case
+def send_timeout_ends_a_stalled_transfer():
+    srv = server()
+    stalled_client(srv, "/stall/64m", 64 * MIB)
+    # All handed to the socket, waiting for its release, a transfer cannot
+    # be cancelled: the request must not wait for its completion, which
+    # only the connection's close brings.
+    stalled_client(srv, "/stall-release/1m")
+
+
+@case
+def a_file_truncated_under_open_file_cache_ends_the_response():
+    srv = server()
+    path = os.path.join(state["root"], "shrinking")
+    with open(path, "wb") as f:
+        f.write(file_bytes("1m"))
+    expect(curl(url("cached/shrinking")).stdout == file_bytes("1m"), "before")
+    os.truncate(path, 100000)       # the cached descriptor and size stay
+    p = subprocess.run(["curl", "-sS", "-o", "/dev/null", url("cached/shrinking")],
+                       capture_output=True, timeout=scaled(60))
+    expect(p.returncode != 0, "a truncated response came whole")
+    wait_for("the alert", lambda: "a file was truncated" in srv.errors())
+    expect(curl(url("4k")).stdout == file_bytes("4k"), "serving after it")
 
 
 @case
@@ -496,10 +533,12 @@ def graceful_quit_finishes_transfers_in_flight():
     with open(out, "rb") as f:
         expect(sha(f.read()) == sha(file_bytes("64m")), "the download's bytes")
     srv.p.wait(timeout=scaled(60))
-    # Only the worker this test killed may be reported.
+    # Only the worker this test killed and the truncated file (nginx's own
+    # sendfile path reports that as an alert too) may be reported.
     bad = [line for line in srv.errors().splitlines()
            if any(w in line for w in ("[alert]", "[crit]", "[emerg]"))
-           and "exited on signal 9" not in line]
+           and "exited on signal 9" not in line
+           and "a file was truncated" not in line]
     expect(not bad, f"nginx's error log: {bad[:5]}")
     st = stats()
     expect(st["transfers"] == 0 and st["sockets"] == 0,

@@ -44,5 +44,7 @@ make -f objs/Makefile modules >"$out/make.log" 2>&1 || {
 	grep -E 'error|warning' "$out/make.log" >&2 || tail -n 20 "$out/make.log" >&2
 	exit 1
 }
-cp objs/ngx_http_zcopy_module.so "$out/"
+# A new file, not the old one rewritten: a running nginx maps the old.
+cp objs/ngx_http_zcopy_module.so "$out/.ngx_http_zcopy_module.so.new"
+mv "$out/.ngx_http_zcopy_module.so.new" "$out/ngx_http_zcopy_module.so"
 echo "$out/ngx_http_zcopy_module.so"

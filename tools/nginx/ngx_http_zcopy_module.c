@@ -232,6 +232,14 @@ ngx_http_zcopy_header_filter(ngx_http_request_t *r)
     }
 #endif
 
+    /*
+     * Proxied responses go nginx's way: a blocked request would stop the
+     * event pipe reading from the upstream for the whole transfer.
+     */
+    if (r->upstream) {
+        return ngx_http_next_header_filter(r);
+    }
+
 #if (NGX_HTTP_SSL)
     if (c->ssl && !c->ssl->sendfile) {
         ngx_http_zcopy_note(c->log, NGX_HTTP_ZCOPY_NOTE_NO_KTLS, 0,
@@ -309,8 +317,9 @@ ngx_http_zcopy_conn(ngx_connection_t *c)
 
     fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
     if (fd == -1) {
-        ngx_log_error(NGX_LOG_ALERT, c->log, ngx_errno,
-                      "zcopy: fcntl(F_DUPFD_CLOEXEC) failed");
+        /* two descriptors a connection: see worker_rlimit_nofile */
+        ngx_http_zcopy_note(c->log, NGX_HTTP_ZCOPY_NOTE_DUP, ngx_errno,
+                            "cannot duplicate a connection's socket");
         return zc;
     }
 
@@ -348,9 +357,8 @@ ngx_http_zcopy_conn_cleanup(void *data)
         (void) close(zc->fd);
     }
 
+    /* a detached transfer: unregistering cancelled it, its completion frees */
     if (zc->busy && ngx_http_zcopy_context) {
-        ngx_log_error(NGX_LOG_ALERT, zc->connection->log, 0,
-                      "zcopy: connection closed with a transfer in flight");
         zc->orphan = 1;
         return;
     }
@@ -361,8 +369,10 @@ ngx_http_zcopy_conn_cleanup(void *data)
 
 /*
  * A request's end, or its termination (a client timeout, an error, a
- * shutting down worker): a transfer still in flight for it is cancelled,
- * and its completion then unblocks the request.
+ * shutting down worker): a transfer still in flight is cancelled and the
+ * request let go at once, not at the completion, which a transfer
+ * waiting for its release (a peer that stopped reading, kernel TLS
+ * records of a reset socket) gives only when the socket is closed.
  */
 static void
 ngx_http_zcopy_request_cleanup(void *data)
@@ -370,7 +380,7 @@ ngx_http_zcopy_request_cleanup(void *data)
     ngx_http_zcopy_conn_t  *zc = data;
 
     if (zc->busy) {
-        ngx_http_zcopy_cancel(zc);
+        ngx_http_zcopy_detach(zc);
     }
 
     zc->request = NULL;
@@ -402,7 +412,11 @@ ngx_http_zcopy_init_process(ngx_cycle_t *cycle)
 
     zmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_zcopy_module);
 
-    if (zmcf == NULL || !zmcf->used) {
+    /* not the cache manager and loader, which send nothing */
+    if (zmcf == NULL || !zmcf->used
+        || (ngx_process != NGX_PROCESS_WORKER
+            && ngx_process != NGX_PROCESS_SINGLE))
+    {
         return NGX_OK;
     }
 
@@ -486,6 +500,10 @@ ngx_http_zcopy_reap(ngx_event_t *rev)
 
         if (n == -EAGAIN) {
             return;
+        }
+
+        if (n == -EINTR) {
+            continue;
         }
 
         if (n < 0) {

@@ -45,6 +45,7 @@ typedef struct {
     ngx_event_t            tick;         /* progress watch while in flight */
     uint64_t               acked;
 
+    off_t                  expected;     /* the bytes submitted */
     off_t                  sent;         /* the finished transfer's bytes */
     ngx_err_t              err;          /* and its error */
 
@@ -52,6 +53,8 @@ typedef struct {
     unsigned               done:1;       /* finished, not yet accounted */
     unsigned               failed:1;     /* the stream was cut */
     unsigned               orphan:1;     /* connection gone while busy */
+    unsigned               detached:1;   /* request gone while busy */
+    unsigned               acked_known:1;
 } ngx_http_zcopy_conn_t;
 
 
@@ -60,6 +63,8 @@ typedef struct {
 #define NGX_HTTP_ZCOPY_NOTE_REGISTER    0x02
 #define NGX_HTTP_ZCOPY_NOTE_SUBMIT      0x04
 #define NGX_HTTP_ZCOPY_NOTE_V2          0x08
+#define NGX_HTTP_ZCOPY_NOTE_DUP         0x10
+#define NGX_HTTP_ZCOPY_NOTE_MEMLOCK     0x20
 
 
 extern ngx_module_t    ngx_http_zcopy_module;
@@ -74,7 +79,7 @@ ngx_chain_t *ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in,
     off_t limit);
 void ngx_http_zcopy_complete(ngx_http_zcopy_conn_t *zc,
     const struct zcopy_cqe *cqe);
-void ngx_http_zcopy_cancel(ngx_http_zcopy_conn_t *zc);
+void ngx_http_zcopy_detach(ngx_http_zcopy_conn_t *zc);
 void ngx_http_zcopy_tick_handler(ngx_event_t *ev);
 
 int ngx_http_zcopy_bytes_acked(int fd, uint64_t *acked);

@@ -30,7 +30,7 @@ extern uint32_t  ngx_http_zcopy_sqe_flags;
 
 
 static ngx_int_t ngx_http_zcopy_prepare(ngx_http_zcopy_conn_t *zc,
-    ngx_chain_t *in, off_t limit);
+    ngx_chain_t *in, off_t limit, off_t *total);
 static uint32_t ngx_http_zcopy_file_flags(ngx_http_zcopy_conn_t *zc,
     ngx_buf_t *b);
 static ngx_chain_t *ngx_http_zcopy_account(ngx_http_zcopy_conn_t *zc,
@@ -42,6 +42,7 @@ ngx_chain_t *
 ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
 {
     int                     rc;
+    off_t                   zlimit, total;
     ngx_int_t               n;
     ngx_http_zcopy_conn_t  *zc;
 
@@ -51,6 +52,9 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
     }
 
     if (zc->busy) {
+        /* no write event to post until the completion (an SSI parent's
+         * writer would otherwise come back here at once, again and again) */
+        c->write->ready = 0;
         return in;
     }
 
@@ -79,11 +83,9 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
      * Split, a large file would also lose drop-behind: each part's pages
      * would have been read ahead by the part before it.
      */
-    if (!((ngx_http_request_t *) c->data)->limit_rate) {
-        limit = 0;
-    }
+    zlimit = ((ngx_http_request_t *) c->data)->main->limit_rate ? limit : 0;
 
-    n = ngx_http_zcopy_prepare(zc, in, limit);
+    n = ngx_http_zcopy_prepare(zc, in, zlimit, &total);
 
     if (n == NGX_DECLINED) {
         return zc->send_chain(c, in, limit);
@@ -108,7 +110,12 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
         }
 
         /* the context's or the user's limits: nginx sends this part */
-        if (rc != -EAGAIN && rc != -ENOBUFS) {
+        if (rc == -ENOBUFS) {
+            ngx_http_zcopy_note(c->log, NGX_HTTP_ZCOPY_NOTE_MEMLOCK, -rc,
+                                "a release or drop-behind response does not "
+                                "fit in the user's RLIMIT_MEMLOCK");
+
+        } else if (rc != -EAGAIN) {
             ngx_http_zcopy_note(c->log, NGX_HTTP_ZCOPY_NOTE_SUBMIT, -rc,
                                 "the module refused a response");
         }
@@ -119,6 +126,7 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
         return zc->send_chain(c, in, limit);
     }
 
+    zc->expected = total;
     ngx_http_zcopy_start(zc);
 
     return in;
@@ -132,7 +140,7 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
  */
 static ngx_int_t
 ngx_http_zcopy_prepare(ngx_http_zcopy_conn_t *zc, ngx_chain_t *in,
-    off_t limit)
+    off_t limit, off_t *sum)
 {
     int                      rc;
     off_t                    total, size;
@@ -206,6 +214,8 @@ ngx_http_zcopy_prepare(ngx_http_zcopy_conn_t *zc, ngx_chain_t *in,
     if (!file) {
         return NGX_DECLINED;
     }
+
+    *sum = total;
 
     for (i = 0; i < n; i++) {
         flags = e[i].flags | ZCOPY_F_GROUP;
@@ -287,9 +297,9 @@ ngx_http_zcopy_file_flags(ngx_http_zcopy_conn_t *zc, ngx_buf_t *b)
 /*
  * The request waits for the completion as for sendfile in a thread, and
  * send_timeout still applies: the write event's timer is nginx's own,
- * and a periodic look at what the peer acknowledged pushes it back while
- * the transfer moves, since a transfer that fills the socket may see no
- * write event until it ends.
+ * and a look at what the peer acknowledged, every third of it, pushes it
+ * back while the transfer moves, since a transfer that fills the socket
+ * may see no write event until it ends.
  */
 static void
 ngx_http_zcopy_start(ngx_http_zcopy_conn_t *zc)
@@ -306,18 +316,18 @@ ngx_http_zcopy_start(ngx_http_zcopy_conn_t *zc)
 
     r->main->blocked++;
     r->aio = 1;
+    c->write->ready = 0;
 
     clcf = ngx_http_get_module_loc_conf(zc->request, ngx_http_core_module);
 
-    if (ngx_http_zcopy_bytes_acked(zc->fd, &zc->acked) == -1) {
-        zc->acked = 0;
-    }
+    /* the first look takes the baseline: no system call per response */
+    zc->acked_known = 0;
 
     if (!c->write->delayed) {
         ngx_add_timer(c->write, clcf->send_timeout);
     }
 
-    ngx_add_timer(&zc->tick, clcf->send_timeout / 2 + 1);
+    ngx_add_timer(&zc->tick, clcf->send_timeout / 3 + 1);
 }
 
 
@@ -338,33 +348,55 @@ ngx_http_zcopy_tick_handler(ngx_event_t *ev)
 
     clcf = ngx_http_get_module_loc_conf(zc->request, ngx_http_core_module);
 
-    if (ngx_http_zcopy_bytes_acked(zc->fd, &acked) == 0
-        && acked != zc->acked)
-    {
-        zc->acked = acked;
-
-        if (c->write->timer_set && !c->write->delayed) {
-            ngx_add_timer(c->write, clcf->send_timeout);
-        }
+    /* a path that deleted the write timer (ngx_event_pipe) gets it back */
+    if (!c->write->timer_set && !c->write->delayed) {
+        ngx_add_timer(c->write, clcf->send_timeout);
     }
 
-    ngx_add_timer(ev, clcf->send_timeout / 2 + 1);
+    if (ngx_http_zcopy_bytes_acked(zc->fd, &acked) == 0) {
+        if (zc->acked_known && acked != zc->acked && !c->write->delayed) {
+            ngx_add_timer(c->write, clcf->send_timeout);
+        }
+
+        zc->acked = acked;
+        zc->acked_known = 1;
+    }
+
+    ngx_add_timer(ev, clcf->send_timeout / 3 + 1);
 }
 
 
+/*
+ * The request is going (terminated): cancel what is not yet sent and let
+ * the request go now.  The kernel has copied the memory buffers and holds
+ * the files, so nothing of the request's is needed any more; the stream
+ * has a hole, and the connection is closed, which unregisters the socket
+ * and ends whatever the transfer still waits for.
+ */
 void
-ngx_http_zcopy_cancel(ngx_http_zcopy_conn_t *zc)
+ngx_http_zcopy_detach(ngx_http_zcopy_conn_t *zc)
 {
-    int  rc;
+    int                  rc;
+    ngx_http_request_t  *r;
 
-    if (!zc->busy || ngx_http_zcopy_context == NULL) {
-        return;
-    }
-
-    rc = zcopy_cancel(ngx_http_zcopy_context, (uintptr_t) zc);
+    rc = ngx_http_zcopy_context
+         ? zcopy_cancel(ngx_http_zcopy_context, (uintptr_t) zc) : 0;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, zc->connection->log, 0,
-                   "zcopy cancel: %d", rc);
+                   "zcopy detach, cancel: %d", rc);
+
+    if (zc->tick.timer_set) {
+        ngx_del_timer(&zc->tick);
+    }
+
+    r = zc->writer;
+    zc->writer = NULL;
+    zc->detached = 1;
+    zc->failed = 1;
+
+    r->main->blocked--;
+    r->aio = 0;
+    zc->connection->write->ready = 1;
 }
 
 
@@ -376,12 +408,23 @@ ngx_http_zcopy_complete(ngx_http_zcopy_conn_t *zc,
     ngx_connection_t    *c;
     ngx_http_request_t  *r;
 
+    if (!zc->busy) {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "zcopy: a completion for no transfer");
+        return;
+    }
+
     if (zc->tick.timer_set) {
         ngx_del_timer(&zc->tick);
     }
 
     if (zc->orphan) {
         ngx_free(zc);
+        return;
+    }
+
+    if (zc->detached) {
+        zc->busy = 0;
         return;
     }
 
@@ -401,6 +444,7 @@ ngx_http_zcopy_complete(ngx_http_zcopy_conn_t *zc,
 
     r->main->blocked--;
     r->aio = 0;
+    c->write->ready = 1;
 
     if (r->done) {
         c->write->handler(c->write);
@@ -424,8 +468,17 @@ ngx_http_zcopy_account(ngx_http_zcopy_conn_t *zc, ngx_chain_t *in)
 
     in = ngx_chain_update_sent(in, zc->sent);
 
-    if (zc->err == 0) {
+    if (zc->err == 0 && zc->sent == zc->expected) {
         return in;
+    }
+
+    /* a range clipped at SUBMIT: the file shrank after nginx saw its size */
+    if (zc->err == 0) {
+        zc->failed = 1;
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "zcopy sent %O of %O bytes: a file was truncated",
+                      zc->sent, zc->expected);
+        return NGX_CHAIN_ERROR;
     }
 
     /* the stream has a hole now: nothing more may follow on it */
