@@ -444,6 +444,44 @@ def send_timeout_ends_a_stalled_transfer():
     stalled_client(srv, "/stall-release/1m")
 
 
+def zcctl_config():
+    p = subprocess.run([ZCCTL, "-j", "config"], capture_output=True, text=True,
+                       timeout=scaled(30))
+    expect(p.returncode == 0, f"zcctl config: {p.stderr.strip()}")
+    return json.loads(p.stdout)
+
+
+def zcctl_set(key, value):
+    p = subprocess.run([ZCCTL, "config", "set", key, str(value)], capture_output=True,
+                       text=True, timeout=scaled(30))
+    expect(p.returncode == 0, f"zcctl config set {key} {value}: {p.stderr.strip()}")
+
+
+@case
+def a_full_context_makes_responses_wait_not_block():
+    """Over the context's limit (EAGAIN) a response waits for room and then
+    goes through the device: not through nginx's sendfile(), which would
+    block the worker on a cold file."""
+    server()
+    old = zcctl_config()["max_inflight"]
+    zcctl_set("max-inflight", 2)
+    try:
+        before = submitted()
+        # Hashed on the way: six copies would not fit the scratch disk.
+        ps = [subprocess.Popen(["sh", "-c", "curl -sS \"$1\" | sha256sum",
+                                "sh", url("64m")], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        want = sha(file_bytes("64m"))
+        for i, p in enumerate(ps):
+            out, err = p.communicate(timeout=scaled(300))
+            expect(out.split()[:1] == [want], f"download {i}: {err.strip()}")
+        # A header and a file range each.
+        expect(submitted() - before == 2 * 6,
+               f"{submitted() - before} entries submitted for 6 responses of 2")
+    finally:
+        zcctl_set("max-inflight", old)
+
+
 @case
 def a_file_truncated_under_open_file_cache_ends_the_response():
     srv = server()

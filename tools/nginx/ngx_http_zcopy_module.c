@@ -348,6 +348,8 @@ ngx_http_zcopy_conn_cleanup(void *data)
         ngx_del_timer(&zc->tick);
     }
 
+    ngx_http_zcopy_stop_waiting(zc);
+
     if (zc->fd != (ngx_socket_t) -1) {
         if (ngx_http_zcopy_context) {
             /* cancels what is still queued */
@@ -383,6 +385,7 @@ ngx_http_zcopy_request_cleanup(void *data)
         ngx_http_zcopy_detach(zc);
     }
 
+    ngx_http_zcopy_stop_waiting(zc);
     zc->request = NULL;
 }
 
@@ -516,5 +519,8 @@ ngx_http_zcopy_reap(ngx_event_t *rev)
             zc = (ngx_http_zcopy_conn_t *) (uintptr_t) cqes[i].user_data;
             ngx_http_zcopy_complete(zc, &cqes[i]);
         }
+
+        /* each completion read makes room for about one response */
+        ngx_http_zcopy_wake(n);
     }
 }

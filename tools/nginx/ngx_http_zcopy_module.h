@@ -43,6 +43,7 @@ typedef struct {
     ngx_http_request_t    *writer;       /* the one blocked on the transfer */
 
     ngx_event_t            tick;         /* progress watch while in flight */
+    ngx_queue_t            queue;        /* in the worker's waiting list */
     uint64_t               acked;
 
     off_t                  expected;     /* the bytes submitted */
@@ -55,6 +56,7 @@ typedef struct {
     unsigned               orphan:1;     /* connection gone while busy */
     unsigned               detached:1;   /* request gone while busy */
     unsigned               acked_known:1;
+    unsigned               waiting:1;    /* for room in the context */
 } ngx_http_zcopy_conn_t;
 
 
@@ -80,6 +82,9 @@ ngx_chain_t *ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in,
 void ngx_http_zcopy_complete(ngx_http_zcopy_conn_t *zc,
     const struct zcopy_cqe *cqe);
 void ngx_http_zcopy_detach(ngx_http_zcopy_conn_t *zc);
+void ngx_http_zcopy_wait(ngx_http_zcopy_conn_t *zc);
+void ngx_http_zcopy_stop_waiting(ngx_http_zcopy_conn_t *zc);
+void ngx_http_zcopy_wake(ngx_uint_t n);
 void ngx_http_zcopy_tick_handler(ngx_event_t *ev);
 
 int ngx_http_zcopy_bytes_acked(int fd, uint64_t *acked);

@@ -16,6 +16,13 @@
 /* Entries of one response; a longer chain goes in several. */
 #define NGX_HTTP_ZCOPY_ENTRIES  64
 
+/*
+ * How often connections waiting for room in the context try again when
+ * no completion wakes them: room also comes back silently, as the stack
+ * lets go of pages of transfers whose completions were read.
+ */
+#define NGX_HTTP_ZCOPY_RETRY    20
+
 
 typedef struct {
     int        fd;              /* -1: the bytes at addr */
@@ -36,6 +43,17 @@ static uint32_t ngx_http_zcopy_file_flags(ngx_http_zcopy_conn_t *zc,
 static ngx_chain_t *ngx_http_zcopy_account(ngx_http_zcopy_conn_t *zc,
     ngx_chain_t *in);
 static void ngx_http_zcopy_start(ngx_http_zcopy_conn_t *zc);
+static void ngx_http_zcopy_retry_handler(ngx_event_t *ev);
+
+
+/* Connections whose response found the context full (EAGAIN). */
+static ngx_queue_t   ngx_http_zcopy_waiting = {
+    &ngx_http_zcopy_waiting, &ngx_http_zcopy_waiting
+};
+static ngx_event_t   ngx_http_zcopy_retry = {
+    .handler = ngx_http_zcopy_retry_handler,
+    .cancelable = 1,
+};
 
 
 ngx_chain_t *
@@ -51,7 +69,7 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
         return NGX_CHAIN_ERROR;
     }
 
-    if (zc->busy) {
+    if (zc->busy || zc->waiting) {
         /* no write event to post until the completion (an SSI parent's
          * writer would otherwise come back here at once, again and again) */
         c->write->ready = 0;
@@ -109,13 +127,23 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
             return NGX_CHAIN_ERROR;
         }
 
-        /* the context's or the user's limits: nginx sends this part */
+        /*
+         * The context is full: wait for room rather than send with
+         * nginx's sendfile(), which would block the worker on a cold
+         * file's reads.  send_timeout runs meanwhile.
+         */
+        if (rc == -EAGAIN) {
+            ngx_http_zcopy_wait(zc);
+            return in;
+        }
+
+        /* the user's locked memory: nginx sends this part */
         if (rc == -ENOBUFS) {
             ngx_http_zcopy_note(c->log, NGX_HTTP_ZCOPY_NOTE_MEMLOCK, -rc,
                                 "a release or drop-behind response does not "
                                 "fit in the user's RLIMIT_MEMLOCK");
 
-        } else if (rc != -EAGAIN) {
+        } else {
             ngx_http_zcopy_note(c->log, NGX_HTTP_ZCOPY_NOTE_SUBMIT, -rc,
                                 "the module refused a response");
         }
@@ -363,6 +391,67 @@ ngx_http_zcopy_tick_handler(ngx_event_t *ev)
     }
 
     ngx_add_timer(ev, clcf->send_timeout / 3 + 1);
+}
+
+
+void
+ngx_http_zcopy_wait(ngx_http_zcopy_conn_t *zc)
+{
+    zc->waiting = 1;
+    ngx_queue_insert_tail(&ngx_http_zcopy_waiting, &zc->queue);
+    zc->connection->write->ready = 0;
+
+    if (!ngx_http_zcopy_retry.timer_set) {
+        ngx_http_zcopy_retry.log = ngx_cycle->log;
+        ngx_add_timer(&ngx_http_zcopy_retry, NGX_HTTP_ZCOPY_RETRY);
+    }
+}
+
+
+void
+ngx_http_zcopy_stop_waiting(ngx_http_zcopy_conn_t *zc)
+{
+    if (zc->waiting) {
+        zc->waiting = 0;
+        ngx_queue_remove(&zc->queue);
+    }
+}
+
+
+/* Let up to n waiting connections try again (0: all of them). */
+void
+ngx_http_zcopy_wake(ngx_uint_t n)
+{
+    ngx_queue_t            *q;
+    ngx_connection_t       *c;
+    ngx_http_zcopy_conn_t  *zc;
+
+    while (!ngx_queue_empty(&ngx_http_zcopy_waiting)) {
+        q = ngx_queue_head(&ngx_http_zcopy_waiting);
+        zc = ngx_queue_data(q, ngx_http_zcopy_conn_t, queue);
+        ngx_http_zcopy_stop_waiting(zc);
+
+        c = zc->connection;
+        c->write->ready = 1;
+        ngx_post_event(c->write, &ngx_posted_events);
+
+        if (n && --n == 0) {
+            break;
+        }
+    }
+
+    if (ngx_queue_empty(&ngx_http_zcopy_waiting)
+        && ngx_http_zcopy_retry.timer_set)
+    {
+        ngx_del_timer(&ngx_http_zcopy_retry);
+    }
+}
+
+
+static void
+ngx_http_zcopy_retry_handler(ngx_event_t *ev)
+{
+    ngx_http_zcopy_wake(0);
 }
 
 
