@@ -131,6 +131,7 @@ http {{
         location /off/ {{ alias {root}/; zcopy off; }}
         location /stall/ {{ alias {root}/; send_timeout 2s; }}
         location /stall-release/ {{ alias {root}/; send_timeout 2s; zcopy_release on; }}
+        location /range-error/ {{ alias {root}/; error_page 416 /stall/64m; }}
         location /cached/ {{ alias {root}/; open_file_cache max=16 inactive=1h;
                             open_file_cache_valid 1h; }}
         location /whole/ {{ alias {root}/; sendfile_max_chunk 0; }}
@@ -403,7 +404,7 @@ def worker_fds(srv):
     return len(os.listdir(f"/proc/{w}/fd"))
 
 
-def stalled_client(srv, path, size=None):
+def stalled_client(srv, path, size=None, fields=""):
     """A client that asks for PATH and reads nothing: once send_timeout
     has ended the request, nginx must close the connection (its
     descriptors go) while the client still reads nothing; the client then
@@ -411,10 +412,11 @@ def stalled_client(srv, path, size=None):
     given, and the module holds nothing for it."""
     before = srv.errors().count("client timed out")
     base = worker_fds(srv)
+    workers = srv.workers()
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect(("127.0.0.1", PORT))
-    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n{fields}\r\n".encode())
     wait_for("send_timeout", lambda: srv.errors().count("client timed out") > before, 60)
     wait_for(f"{path}: nginx's close", lambda: worker_fds(srv) <= base)
     s.settimeout(scaled(30))
@@ -432,6 +434,7 @@ def stalled_client(srv, path, size=None):
     s.close()
     expect(size is None or got < size, f"{path}: all {got} bytes came after the timeout")
     wait_for("the transfer's end", lambda: stats()["transfers"] == 0)
+    expect(srv.workers() == workers, f"{path}: the worker died")
 
 
 @case
@@ -442,6 +445,9 @@ def send_timeout_ends_a_stalled_transfer():
     # be cancelled: the request must not wait for its completion, which
     # only the connection's close brings.
     stalled_client(srv, "/stall-release/1m")
+    # A 416 redirected to an error page sends a header twice: the request
+    # is still let go of once.
+    stalled_client(srv, "/range-error/1m", 64 * MIB, "Range: bytes=99999999-\r\n")
 
 
 def zcctl_config():

@@ -218,7 +218,19 @@ ngx_http_zcopy_header_filter(ngx_http_request_t *r)
 
     zlcf = ngx_http_get_module_loc_conf(r, ngx_http_zcopy_module);
 
-    if (!zlcf->enable || r != r->main || ngx_http_zcopy_context == NULL) {
+    if (r != r->main || ngx_http_zcopy_context == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (!zlcf->enable) {
+        /* redirected (error_page) from a "zcopy on" location: not here */
+        if (r->connection->send_chain == ngx_http_zcopy_send_chain) {
+            zc = ngx_http_zcopy_conn(r->connection);
+            if (zc && zc->request == r && !zc->busy) {
+                zc->request = NULL;
+            }
+        }
+
         return ngx_http_next_header_filter(r);
     }
 
@@ -233,10 +245,12 @@ ngx_http_zcopy_header_filter(ngx_http_request_t *r)
 #endif
 
     /*
-     * Proxied responses go nginx's way: a blocked request would stop the
-     * event pipe reading from the upstream for the whole transfer.
+     * Responses still read from an upstream go nginx's way: a blocked
+     * request would stop the event pipe reading from it for the whole
+     * transfer.  Cache hits and X-Accel-Redirect files, sent with the
+     * upstream done (no cleanup left), are static files like any other.
      */
-    if (r->upstream) {
+    if (r->upstream && r->upstream->cleanup) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -259,15 +273,18 @@ ngx_http_zcopy_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    cln = ngx_http_cleanup_add(r, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
+    /* once per request, though a redirect sends its header again */
+    if (zc->request != r) {
+        cln = ngx_http_cleanup_add(r, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_zcopy_request_cleanup;
+        cln->data = zc;
+
+        zc->request = r;
     }
-
-    cln->handler = ngx_http_zcopy_request_cleanup;
-    cln->data = zc;
-
-    zc->request = r;
 
     return ngx_http_next_header_filter(r);
 }
@@ -381,11 +398,12 @@ ngx_http_zcopy_request_cleanup(void *data)
 {
     ngx_http_zcopy_conn_t  *zc = data;
 
-    if (zc->busy) {
+    if (zc->busy && !zc->detached) {
         ngx_http_zcopy_detach(zc);
     }
 
     ngx_http_zcopy_stop_waiting(zc);
+    zc->wait_start = 0;
     zc->request = NULL;
 }
 

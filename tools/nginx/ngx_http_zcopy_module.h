@@ -47,6 +47,7 @@ typedef struct {
     uint64_t               acked;
 
     off_t                  expected;     /* the bytes submitted */
+    ngx_msec_t             wait_start;   /* when it began to wait for room */
     off_t                  sent;         /* the finished transfer's bytes */
     ngx_err_t              err;          /* and its error */
 
@@ -57,6 +58,7 @@ typedef struct {
     unsigned               detached:1;   /* request gone while busy */
     unsigned               acked_known:1;
     unsigned               waiting:1;    /* for room in the context */
+    unsigned               woken:1;      /* its turn, from the list */
 } ngx_http_zcopy_conn_t;
 
 
@@ -67,6 +69,7 @@ typedef struct {
 #define NGX_HTTP_ZCOPY_NOTE_V2          0x08
 #define NGX_HTTP_ZCOPY_NOTE_DUP         0x10
 #define NGX_HTTP_ZCOPY_NOTE_MEMLOCK     0x20
+#define NGX_HTTP_ZCOPY_NOTE_ROOM        0x40
 
 
 extern ngx_module_t    ngx_http_zcopy_module;
@@ -82,7 +85,7 @@ ngx_chain_t *ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in,
 void ngx_http_zcopy_complete(ngx_http_zcopy_conn_t *zc,
     const struct zcopy_cqe *cqe);
 void ngx_http_zcopy_detach(ngx_http_zcopy_conn_t *zc);
-void ngx_http_zcopy_wait(ngx_http_zcopy_conn_t *zc);
+void ngx_http_zcopy_wait(ngx_http_zcopy_conn_t *zc, ngx_uint_t first);
 void ngx_http_zcopy_stop_waiting(ngx_http_zcopy_conn_t *zc);
 void ngx_http_zcopy_wake(ngx_uint_t n);
 void ngx_http_zcopy_tick_handler(ngx_event_t *ev);

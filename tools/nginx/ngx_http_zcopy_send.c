@@ -44,6 +44,7 @@ static ngx_chain_t *ngx_http_zcopy_account(ngx_http_zcopy_conn_t *zc,
     ngx_chain_t *in);
 static void ngx_http_zcopy_start(ngx_http_zcopy_conn_t *zc);
 static void ngx_http_zcopy_retry_handler(ngx_event_t *ev);
+static ngx_uint_t ngx_http_zcopy_waited_too_long(ngx_http_zcopy_conn_t *zc);
 
 
 /* Connections whose response found the context full (EAGAIN). */
@@ -113,6 +114,23 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
         return NGX_CHAIN_ERROR;
     }
 
+    /*
+     * First come, first served: while others wait for room, a response
+     * joins them rather than take the room a completion made for them
+     * (a queue jumped over and over timed out under the CDN load).
+     */
+    if (!zc->woken && !ngx_queue_empty(&ngx_http_zcopy_waiting)) {
+        zcopy_discard(ngx_http_zcopy_context,
+                      zcopy_queued(ngx_http_zcopy_context));
+
+        if (ngx_http_zcopy_waited_too_long(zc)) {
+            return zc->send_chain(c, in, limit);
+        }
+
+        ngx_http_zcopy_wait(zc, 0);
+        return in;
+    }
+
     rc = zcopy_submit(ngx_http_zcopy_context);
 
     if (rc != n) {
@@ -121,24 +139,37 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
                       zcopy_queued(ngx_http_zcopy_context));
 
         if (rc > 0) {
+            /* its completion will come: it only clears the state */
             ngx_log_error(NGX_LOG_ALERT, c->log, 0,
                           "zcopy: %d of %i entries of a response accepted",
                           rc, n);
+            zc->busy = 1;
+            zc->detached = 1;
+            zc->failed = 1;
             return NGX_CHAIN_ERROR;
         }
 
         /*
-         * The context is full: wait for room rather than send with
-         * nginx's sendfile(), which would block the worker on a cold
-         * file's reads.  send_timeout runs meanwhile.
+         * The context is full: wait for room, up to send_timeout, rather
+         * than send with nginx's sendfile(), which would block the worker
+         * on a cold file's reads.
          */
-        if (rc == -EAGAIN) {
-            ngx_http_zcopy_wait(zc);
+        if (rc == -EAGAIN && !ngx_http_zcopy_waited_too_long(zc)) {
+            /* woken and still no room: it keeps its place */
+            ngx_http_zcopy_wait(zc, zc->woken);
+            zc->woken = 0;
             return in;
         }
 
-        /* the user's locked memory: nginx sends this part */
-        if (rc == -ENOBUFS) {
+        zc->woken = 0;
+
+        /* the user's locked memory, a wait too long: nginx sends this part */
+        if (rc == -EAGAIN) {
+            ngx_http_zcopy_note(c->log, NGX_HTTP_ZCOPY_NOTE_ROOM, 0,
+                                "a response waited send_timeout for room in "
+                                "the context");
+
+        } else if (rc == -ENOBUFS) {
             ngx_http_zcopy_note(c->log, NGX_HTTP_ZCOPY_NOTE_MEMLOCK, -rc,
                                 "a release or drop-behind response does not "
                                 "fit in the user's RLIMIT_MEMLOCK");
@@ -154,6 +185,8 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
         return zc->send_chain(c, in, limit);
     }
 
+    zc->woken = 0;
+    zc->wait_start = 0;
     zc->expected = total;
     ngx_http_zcopy_start(zc);
 
@@ -394,11 +427,46 @@ ngx_http_zcopy_tick_handler(ngx_event_t *ev)
 }
 
 
+/*
+ * A response waits for room at most send_timeout: the writer's own timer
+ * is pushed back by every retry and cannot end the wait.  After that,
+ * nginx sends it, room or not (pages of closed connections can hold the
+ * room for long, with no completion to tell).
+ */
+static ngx_uint_t
+ngx_http_zcopy_waited_too_long(ngx_http_zcopy_conn_t *zc)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (zc->wait_start == 0) {
+        zc->wait_start = ngx_current_msec ? ngx_current_msec : 1;
+        return 0;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(zc->request, ngx_http_core_module);
+
+    if (ngx_current_msec - zc->wait_start < clcf->send_timeout) {
+        return 0;
+    }
+
+    zc->wait_start = 0;
+
+    return 1;
+}
+
+
 void
-ngx_http_zcopy_wait(ngx_http_zcopy_conn_t *zc)
+ngx_http_zcopy_wait(ngx_http_zcopy_conn_t *zc, ngx_uint_t first)
 {
     zc->waiting = 1;
-    ngx_queue_insert_tail(&ngx_http_zcopy_waiting, &zc->queue);
+
+    if (first) {
+        ngx_queue_insert_head(&ngx_http_zcopy_waiting, &zc->queue);
+
+    } else {
+        ngx_queue_insert_tail(&ngx_http_zcopy_waiting, &zc->queue);
+    }
+
     zc->connection->write->ready = 0;
 
     if (!ngx_http_zcopy_retry.timer_set) {
@@ -411,6 +479,8 @@ ngx_http_zcopy_wait(ngx_http_zcopy_conn_t *zc)
 void
 ngx_http_zcopy_stop_waiting(ngx_http_zcopy_conn_t *zc)
 {
+    zc->woken = 0;
+
     if (zc->waiting) {
         zc->waiting = 0;
         ngx_queue_remove(&zc->queue);
@@ -430,6 +500,7 @@ ngx_http_zcopy_wake(ngx_uint_t n)
         q = ngx_queue_head(&ngx_http_zcopy_waiting);
         zc = ngx_queue_data(q, ngx_http_zcopy_conn_t, queue);
         ngx_http_zcopy_stop_waiting(zc);
+        zc->woken = 1;
 
         c = zc->connection;
         c->write->ready = 1;
@@ -448,10 +519,15 @@ ngx_http_zcopy_wake(ngx_uint_t n)
 }
 
 
+/* Room that came back silently: the first in the list tries. */
 static void
 ngx_http_zcopy_retry_handler(ngx_event_t *ev)
 {
-    ngx_http_zcopy_wake(0);
+    ngx_http_zcopy_wake(1);
+
+    if (!ngx_queue_empty(&ngx_http_zcopy_waiting)) {
+        ngx_add_timer(ev, NGX_HTTP_ZCOPY_RETRY);
+    }
 }
 
 
@@ -466,7 +542,12 @@ void
 ngx_http_zcopy_detach(ngx_http_zcopy_conn_t *zc)
 {
     int                  rc;
+    ngx_connection_t    *c;
     ngx_http_request_t  *r;
+
+    if (zc->detached) {
+        return;
+    }
 
     rc = ngx_http_zcopy_context
          ? zcopy_cancel(ngx_http_zcopy_context, (uintptr_t) zc) : 0;
@@ -485,7 +566,18 @@ ngx_http_zcopy_detach(ngx_http_zcopy_conn_t *zc)
 
     r->main->blocked--;
     r->aio = 0;
-    zc->connection->write->ready = 1;
+
+    /*
+     * The connection is about to close while the device may still hold
+     * its socket: take it out of epoll now, which close() would not (the
+     * socket lives on), lest a late event reach the slot's next user.
+     */
+    c = zc->connection;
+    c->write->ready = 1;
+
+    if (ngx_del_conn) {
+        (void) ngx_del_conn(c, 0);
+    }
 }
 
 
@@ -576,6 +668,11 @@ ngx_http_zcopy_account(ngx_http_zcopy_conn_t *zc, ngx_chain_t *in)
     if (zc->err == ECANCELED) {
         ngx_log_error(NGX_LOG_INFO, c->log, zc->err,
                       "zcopy transfer cancelled");
+
+    } else if (zc->err == ENODATA) {
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "zcopy sent %O of %O bytes: a file was truncated "
+                      "during the transfer", zc->sent, zc->expected);
 
     } else {
         ngx_connection_error(c, zc->err, "zcopy transfer failed");
