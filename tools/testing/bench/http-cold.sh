@@ -17,7 +17,11 @@
 # zcopy's disk-read counters and gauges (n/a where the module has none),
 # by one loop in the server's namespace: a process started ten times a
 # second took CPU from the zcopy runs alone (256 connections: 49-59
-# requests/s with it, 71-72 without, in one ad hoc run).
+# requests/s with it, 71-72 without, in one ad hoc run).  When the nginx
+# module is built (make nginx-module), nginx with "zcopy on;" and nginx
+# with neither it nor aio threads (nginx-sendfile) join them.  During
+# every run hot-latency.py asks for a 64 KiB file that stays cached, ten
+# times a second, for its latency (p50, p99) beside the cold load.
 # Writes OUTDIR/http-cold.csv and prints a table.  With TLS (1.2 or
 # 1.3), the same over HTTPS, into OUTDIR/https-cold.csv: nginx with
 # kernel TLS as well as aio threads, zcserve on kernel TLS.
@@ -114,14 +118,23 @@ else
 		zcopy_name=nginx-zcopy
 		NGINX_MAIN="load_module $module;" "$(dirname "$0")/nginx-conf.sh" \
 			"$conf/zcopy" "$www" 8091 "zcopy on;"
+		# And nginx as it comes (sendfile, no aio), for the hot file's
+		# latency beside the two.
+		mkdir -p "$conf/sendfile"
+		"$(dirname "$0")/nginx-conf.sh" "$conf/sendfile" "$www" 8091
 	fi
 fi
+# The hot file: 64 KiB that every server's probe asks for during the
+# cold load (hot-latency.py), and that stays in the page cache.
+head -c 65536 /dev/urandom >"$www/hot.bin"
 
 url=$scheme://198.18.0.1:8091
 start_server() {
 	case "$1" in
 	nginx-*zcopy) ip netns exec wire0 nginx -e "$conf/zcopy/error.log" \
 		-c "$conf/zcopy/nginx.conf" & ;;
+	nginx-sendfile) ip netns exec wire0 nginx -e "$conf/sendfile/error.log" \
+		-c "$conf/sendfile/nginx.conf" & ;;
 	nginx-*) ip netns exec wire0 nginx -e "$conf/error.log" -c "$conf/nginx.conf" & ;;
 	*) ip netns exec wire0 zcserve --mode "${1#zcserve-}" --port 8091 \
 		"${tls_opts[@]}" "$www" & ;;
@@ -153,12 +166,14 @@ stats() {
 
 echo "server,size,conns,seconds,files,cache_mib,requests_per_s,transfer_mib_s,errors," \
 	"peak_d,peak_d_read,peak_server_read,peak_iowait,dstate_samples,reads_async,reads_blocking,peak_read_threads," \
-	"peak_disk_waiting" | tr -d ' ' >"$out/$name.csv"
-printf '%-22s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' server conns requests/s \
-	MiB/s D read server iowait reads_async reads_blocking read_threads | tee -a "$out/$name.txt"
+	"peak_disk_waiting,hot_p50_ms,hot_p99_ms" | tr -d ' ' >"$out/$name.csv"
+printf '%-22s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s %8s %8s\n' server conns requests/s \
+	MiB/s D read server iowait reads_async reads_blocking read_threads hot_p50 hot_p99 |
+	tee -a "$out/$name.txt"
 servers=(zcserve-sendfile zcserve-zcopy)
 [ "$threads" = 1 ] && servers=("$nginx_name" "${servers[@]}")
 [ -n "$zcopy_name" ] && servers+=("$zcopy_name")
+[ -d "$conf/sendfile" ] && servers+=(nginx-sendfile)
 for srv in "${servers[@]}"; do
 	start_server "$srv"
 	# One file, chosen at random, must come back whole before timing.
@@ -177,8 +192,13 @@ for srv in "${servers[@]}"; do
 		fi
 		dur=$secs
 		[ "$c" -lt 256 ] || dur=$((secs * 4))
+		ip netns exec wire1 "$here/hot-latency.py" "$url/hot.bin" "$dur" >"$tag.hot" &
+		hot=$!
 		res=$(ip netns exec wire1 wrk -t 2 -c "$c" -d "${dur}s" --timeout 30s \
 			-s "$here/cold-random.lua" "$url/" -- "$nfiles")
+		wait "$hot" || true
+		read -r h50 h99 _ <"$tag.hot" || true
+		h50=${h50#hot_p50_ms=} h99=${h99#hot_p99_ms=}
 		for p in "${samplers[@]}"; do
 			kill "$p" 2>/dev/null || true
 			wait "$p" 2>/dev/null || true
@@ -207,10 +227,12 @@ for srv in "${servers[@]}"; do
 				"$tag.after.json" "$tag.samples.json")
 			ra=${ra#*=} rb=${rb#*=} rt=${rt#*=} dw=${dw#*=}
 		fi
-		echo "$srv,1M,$c,$dur,$nfiles,$avail,$rps,$mibs,${errors:-none},$d,$dr,$dsrv,$iow,$ds,$ra,$rb,$rt,$dw" \
+		h50=${h50:-n/a} h99=${h99:-n/a}
+		echo "$srv,1M,$c,$dur,$nfiles,$avail,$rps,$mibs,${errors:-none},$d,$dr,$dsrv,$iow,$ds,$ra,$rb,$rt,$dw,$h50,$h99" \
 			>>"$out/$name.csv"
-		printf '%-22s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s\n' "$srv" "$c" "$rps" \
-			"$mibs" "$d" "$dr" "$dsrv" "$iow" "$ra" "$rb" "$rt" | tee -a "$out/$name.txt"
+		printf '%-22s %6s %11s %8s %4s %5s %6s %6s %12s %14s %12s %8s %8s\n' "$srv" "$c" \
+			"$rps" "$mibs" "$d" "$dr" "$dsrv" "$iow" "$ra" "$rb" "$rt" "$h50" "$h99" |
+			tee -a "$out/$name.txt"
 		echo "  ${at_peak:-at_peak: n/a}" | tee -a "$out/$name.txt"
 		[ -z "$errors" ] || echo "  socket errors: $errors" | tee -a "$out/$name.txt"
 	done

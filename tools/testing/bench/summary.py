@@ -484,14 +484,18 @@ def http_cold_table(hc, over="the wire"):
           "them those waiting on a file read, and of those the server's (its threads, "
           "or kernel threads); zcopy's disk-read counters over the run and the peak "
           "of its read_threads gauge (n/a: not reported by this module).\n")
+    print("A cached 64 KiB file's latency during each run (hot p50, p99, ms: ten "
+          "requests a second on one connection beside the load; n/a: not measured).\n")
     print("| server | conns | seconds | requests/s | D state | on a file read | server's | "
-          "iowait | reads_async | reads_blocking | read_threads | socket errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "iowait | reads_async | reads_blocking | read_threads | hot p50 | hot p99 | "
+          "socket errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in hc:
         print(f"| {r['server']} | {r['conns']} | {r['seconds']} | {r['requests_per_s']} | "
               f"{r['peak_d']} | {r['peak_d_read']} | {r.get('peak_server_read', 'n/a')} | "
               f"{r.get('peak_iowait', 'n/a')} | "
               f"{r['reads_async']} | {r['reads_blocking']} | {r['peak_read_threads']} | "
+              f"{r.get('hot_p50_ms') or 'n/a'} | {r.get('hot_p99_ms') or 'n/a'} | "
               f"{r['errors']} |")
     print()
 
