@@ -71,8 +71,11 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
     }
 
     if (zc->busy || zc->waiting) {
-        /* no write event to post until the completion (an SSI parent's
-         * writer would otherwise come back here at once, again and again) */
+        /*
+         * No write event to post until the completion or the wake-up: an
+         * SSI parent's writer would otherwise come back here at once,
+         * again and again.
+         */
         c->write->ready = 0;
         return in;
     }
