@@ -117,23 +117,6 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
         return NGX_CHAIN_ERROR;
     }
 
-    /*
-     * First come, first served: while others wait for room, a response
-     * joins them rather than take the room a completion made for them
-     * (a queue jumped over and over timed out under the CDN load).
-     */
-    if (!zc->woken && !ngx_queue_empty(&ngx_http_zcopy_waiting)) {
-        zcopy_discard(ngx_http_zcopy_context,
-                      zcopy_queued(ngx_http_zcopy_context));
-
-        if (ngx_http_zcopy_waited_too_long(zc)) {
-            return zc->send_chain(c, in, limit);
-        }
-
-        ngx_http_zcopy_wait(zc, 0);
-        return in;
-    }
-
     rc = zcopy_submit(ngx_http_zcopy_context);
 
     if (rc != n) {
