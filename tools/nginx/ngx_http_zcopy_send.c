@@ -63,6 +63,7 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
     int                     rc;
     off_t                   zlimit, total;
     ngx_int_t               n;
+    ngx_uint_t              woken;
     ngx_http_zcopy_conn_t  *zc;
 
     zc = ngx_http_zcopy_conn(c);
@@ -119,6 +120,10 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
 
     rc = zcopy_submit(ngx_http_zcopy_context);
 
+    /* a turn from the waiting list is spent by this try, whatever it gives */
+    woken = zc->woken;
+    zc->woken = 0;
+
     if (rc != n) {
         /* one response: accepted whole or not at all */
         zcopy_discard(ngx_http_zcopy_context,
@@ -142,12 +147,9 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
          */
         if (rc == -EAGAIN && !ngx_http_zcopy_waited_too_long(zc)) {
             /* woken and still no room: it keeps its place */
-            ngx_http_zcopy_wait(zc, zc->woken);
-            zc->woken = 0;
+            ngx_http_zcopy_wait(zc, woken);
             return in;
         }
-
-        zc->woken = 0;
 
         /* the user's locked memory, a wait too long: nginx sends this part */
         if (rc == -EAGAIN) {
@@ -171,7 +173,6 @@ ngx_http_zcopy_send_chain(ngx_connection_t *c, ngx_chain_t *in, off_t limit)
         return zc->send_chain(c, in, limit);
     }
 
-    zc->woken = 0;
     zc->wait_start = 0;
     zc->expected = total;
     ngx_http_zcopy_start(zc);

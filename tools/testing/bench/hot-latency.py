@@ -10,6 +10,7 @@
 # cold ones (the method of nginx's own thread-pool benchmark).
 
 import http.client
+import ssl
 import statistics
 import sys
 import time
@@ -30,7 +31,6 @@ def main():
                        else http.client.HTTPConnection)
                 kw = {}
                 if url.scheme == "https":
-                    import ssl
                     kw["context"] = ssl._create_unverified_context()
                 conn = cls(url.hostname, url.port, timeout=30, **kw)
             conn.request("GET", url.path)
